@@ -1,0 +1,391 @@
+//===- Driver.cpp - from a spore module to artifacts
+//------------------------===//
+//
+// Pipelines, LLVM code generation, header emission and shared-library
+// linking: everything between the frontend's module and the files a user
+// links against.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/driver/Driver.h"
+#include "dialects/spore/SporeOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <cctype>
+
+#ifndef SPORE_LINKER_DRIVER
+#define SPORE_LINKER_DRIVER "cc"
+#endif
+
+using namespace mlir;
+using namespace spore::driver;
+
+void spore::driver::registerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registry.insert<spore::SporeDialect>();
+}
+
+std::string spore::driver::moduleNameFromPath(llvm::StringRef path) {
+  std::string stem = llvm::sys::path::stem(path).str();
+  std::string name;
+  for (char c : stem)
+    name += std::isalnum((unsigned char)c) ? c : '_';
+  if (name.empty() || std::isdigit((unsigned char)name[0]))
+    name = "m_" + name;
+  return name;
+}
+
+static std::string cTypeOf(Type t) {
+  if (t.isF32())
+    return "float";
+  if (t.isF64())
+    return "double";
+  if (t.isF16() || t.isBF16())
+    return "uint16_t";
+  if (t.isInteger(1) || t.isInteger(8))
+    return t.isInteger(1) ? "bool" : "int8_t";
+  if (t.isInteger(32))
+    return "int32_t";
+  return "int64_t";
+}
+
+static std::string dtypeOf(Type t) {
+  if (t.isF16())
+    return "f16";
+  if (t.isBF16())
+    return "bf16";
+  if (t.isF32())
+    return "f32";
+  if (t.isF64())
+    return "f64";
+  if (t.isInteger(1))
+    return "bool";
+  if (t.isInteger(8))
+    return "i8";
+  if (t.isInteger(32))
+    return "i32";
+  return "i64";
+}
+
+std::vector<ExportSignature>
+spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
+  std::vector<ExportSignature> exports;
+  for (auto fn : module.getOps<spore::FuncOp>()) {
+    if (!fn.isExported())
+      continue;
+    ExportSignature sig;
+    sig.name = fn.getSymName().str();
+    sig.symbol = (moduleName + "_" + sig.name).str();
+    auto buffer = [](Type type, std::string name) {
+      auto t = cast<RankedTensorType>(type);
+      ExportSignature::Buffer b;
+      b.name = std::move(name);
+      b.cType = cTypeOf(t.getElementType());
+      b.dtype = dtypeOf(t.getElementType());
+      b.shape.assign(t.getShape().begin(), t.getShape().end());
+      return b;
+    };
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      auto name = fn.getArgAttrOfType<StringAttr>(
+          i, spore::FuncOp::getArgNameAttrName());
+      sig.inputs.push_back(
+          buffer(fn.getArgumentTypes()[i],
+                 name ? name.str() : "arg" + std::to_string(i)));
+    }
+    for (auto [i, type] : llvm::enumerate(fn.getResultTypes()))
+      sig.outputs.push_back(buffer(type, "out" + std::to_string(i)));
+    exports.push_back(std::move(sig));
+  }
+  return exports;
+}
+
+LogicalResult spore::driver::lowerToLinalg(ModuleOp module) {
+  PassManager pm(module->getContext());
+  pm.enableVerifier(true);
+  spore::buildLowerToLinalgPipeline(pm);
+  return pm.run(module);
+}
+
+LogicalResult spore::driver::lowerToLLVMDialect(ModuleOp module,
+                                                llvm::StringRef moduleName,
+                                                unsigned optLevel) {
+  PassManager pm(module->getContext());
+  pm.enableVerifier(true);
+  spore::CpuPipelineOptions options;
+  options.prefix = moduleName.str();
+  options.optLevel = optLevel;
+  spore::buildCpuPipeline(pm, options);
+  return pm.run(module);
+}
+
+static llvm::OptimizationLevel llvmOptLevel(unsigned level) {
+  switch (level) {
+  case 0:
+    return llvm::OptimizationLevel::O0;
+  case 1:
+    return llvm::OptimizationLevel::O1;
+  case 2:
+    return llvm::OptimizationLevel::O2;
+  default:
+    return llvm::OptimizationLevel::O3;
+  }
+}
+
+LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
+                                        LLVMOutput kind, llvm::StringRef path) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return emitError(module.getLoc(), "translation to LLVM IR failed");
+
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return emitError(module.getLoc(), "no LLVM target for ")
+           << triple.str() << ": " << error;
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), "", targetOptions, llvm::Reloc::PIC_,
+      std::nullopt,
+      optLevel == 0 ? llvm::CodeGenOptLevel::None
+                    : llvm::CodeGenOptLevel::Aggressive));
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(machine->createDataLayout());
+
+  if (optLevel > 0) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(machine.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm =
+        pb.buildPerModuleDefaultPipeline(llvmOptLevel(optLevel));
+    mpm.run(*llvmModule, mam);
+  }
+
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec,
+                           kind == LLVMOutput::Object ? llvm::sys::fs::OF_None
+                                                      : llvm::sys::fs::OF_Text);
+  if (ec)
+    return emitError(module.getLoc(), "cannot write '")
+           << path << "': " << ec.message();
+  if (kind == LLVMOutput::IR) {
+    llvmModule->print(out.os(), nullptr);
+  } else {
+    llvm::legacy::PassManager codegen;
+    auto fileType = kind == LLVMOutput::Object
+                        ? llvm::CodeGenFileType::ObjectFile
+                        : llvm::CodeGenFileType::AssemblyFile;
+    if (machine->addPassesToEmitFile(codegen, out.os(), nullptr, fileType))
+      return emitError(module.getLoc(),
+                       "the target cannot emit this kind of file");
+    codegen.run(*llvmModule);
+  }
+  out.keep();
+  return success();
+}
+
+static std::string shapeComment(const ExportSignature::Buffer &b) {
+  std::string s = b.dtype + "[";
+  for (size_t i = 0; i < b.shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(b.shape[i]);
+  return s + "]";
+}
+
+static int64_t numel(const ExportSignature::Buffer &b) {
+  int64_t n = 1;
+  for (int64_t d : b.shape)
+    n *= d;
+  return n;
+}
+
+static std::string upper(llvm::StringRef s) { return s.upper(); }
+
+std::string spore::driver::cHeader(const std::vector<ExportSignature> &exports,
+                                   llvm::StringRef moduleName) {
+  std::string guard = "SPORE_MODEL_" + upper(moduleName) + "_H";
+  std::string h;
+  llvm::raw_string_ostream os(h);
+  os << "/* " << moduleName << ".h: C interface of the Spore model '"
+     << moduleName << "'. Generated by sporec; do not edit.\n"
+     << " *\n"
+     << " * Buffers are dense, row-major host arrays owned by the caller.\n"
+     << " * Every function returns 0 on success and non-zero otherwise, with\n"
+     << " * the message in spore_last_error(). */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdbool.h>\n#include <stdint.h>\n\n"
+     << "#include \"spore/runtime.h\"\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
+  for (const ExportSignature &sig : exports) {
+    std::string prefix = upper(sig.symbol);
+    os << "\n/* " << sig.name << "(";
+    for (size_t i = 0; i < sig.inputs.size(); ++i)
+      os << (i ? ", " : "") << sig.inputs[i].name << ": "
+         << shapeComment(sig.inputs[i]);
+    os << ") -> ";
+    if (sig.outputs.size() != 1)
+      os << "(";
+    for (size_t i = 0; i < sig.outputs.size(); ++i)
+      os << (i ? ", " : "") << shapeComment(sig.outputs[i]);
+    if (sig.outputs.size() != 1)
+      os << ")";
+    os << " */\n";
+    auto constants = [&](const ExportSignature::Buffer &b) {
+      std::string p = prefix + "_" + upper(b.name);
+      os << "#define " << p << "_RANK " << b.shape.size() << "\n";
+      os << "#define " << p << "_NUMEL " << numel(b) << "\n";
+      for (size_t d = 0; d < b.shape.size(); ++d)
+        os << "#define " << p << "_DIM" << d << " " << b.shape[d] << "\n";
+    };
+    for (auto &b : sig.inputs)
+      constants(b);
+    for (auto &b : sig.outputs)
+      constants(b);
+    os << "int " << sig.symbol << "(";
+    bool first = true;
+    for (auto &b : sig.inputs) {
+      os << (first ? "" : ", ") << "const " << b.cType << "* " << b.name
+         << " /* " << shapeComment(b) << " */";
+      first = false;
+    }
+    for (auto &b : sig.outputs) {
+      os << (first ? "" : ", ") << b.cType << "* " << b.name << " /* "
+         << shapeComment(b) << " */";
+      first = false;
+    }
+    if (first)
+      os << "void";
+    os << ");\n";
+  }
+  os << "\n#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
+     << guard << " */\n";
+  return h;
+}
+
+std::string
+spore::driver::cppHeader(const std::vector<ExportSignature> &exports,
+                         llvm::StringRef moduleName) {
+  std::string guard = "SPORE_MODEL_" + upper(moduleName) + "_HPP";
+  std::string h;
+  llvm::raw_string_ostream os(h);
+  os << "// " << moduleName << ".hpp: C++ interface of the Spore model '"
+     << moduleName << "'. Generated by sporec; do not edit.\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include \"" << moduleName << ".h\"\n\n"
+     << "#include <array>\n#include <cstdint>\n\n"
+     << "namespace " << moduleName << " {\n";
+  for (const ExportSignature &sig : exports) {
+    os << "\n/// " << sig.name << ": shapes of its buffers and a call that "
+       << "returns 0 on success.\nstruct " << sig.name << "_t {\n";
+    auto shape = [&](const ExportSignature::Buffer &b) {
+      os << "  static constexpr std::array<int64_t, " << b.shape.size() << "> "
+         << b.name << "_shape{";
+      for (size_t i = 0; i < b.shape.size(); ++i)
+        os << (i ? ", " : "") << b.shape[i];
+      os << "};\n  static constexpr int64_t " << b.name
+         << "_numel = " << numel(b) << ";\n";
+    };
+    for (auto &b : sig.inputs)
+      shape(b);
+    for (auto &b : sig.outputs)
+      shape(b);
+    os << "};\n\ninline int " << sig.name << "(";
+    bool first = true;
+    std::string args;
+    for (auto &b : sig.inputs) {
+      os << (first ? "" : ", ") << "const " << b.cType << " *" << b.name;
+      args += (first ? "" : ", ") + b.name;
+      first = false;
+    }
+    for (auto &b : sig.outputs) {
+      os << (first ? "" : ", ") << b.cType << " *" << b.name;
+      args += (first ? "" : ", ") + b.name;
+      first = false;
+    }
+    os << ") {\n  return ::" << sig.symbol << "(" << args << ");\n}\n";
+  }
+  os << "\n} // namespace " << moduleName << "\n\n#endif // " << guard << "\n";
+  return h;
+}
+
+static LogicalResult writeFile(llvm::StringRef path, llvm::StringRef text) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    llvm::errs() << "error: cannot write '" << path << "': " << ec.message()
+                 << "\n";
+    return failure();
+  }
+  os << text;
+  return success();
+}
+
+LogicalResult
+spore::driver::writeHeaders(const std::vector<ExportSignature> &exports,
+                            llvm::StringRef moduleName, llvm::StringRef dir) {
+  llvm::SmallString<256> h(dir), hpp(dir);
+  llvm::sys::path::append(h, moduleName + ".h");
+  llvm::sys::path::append(hpp, moduleName + ".hpp");
+  if (failed(writeFile(h, cHeader(exports, moduleName))) ||
+      failed(writeFile(hpp, cppHeader(exports, moduleName))))
+    return failure();
+  return success();
+}
+
+LogicalResult spore::driver::linkShared(llvm::StringRef object,
+                                        llvm::StringRef output) {
+  std::string program = SPORE_LINKER_DRIVER;
+  if (!llvm::sys::fs::exists(program)) {
+    auto found = llvm::sys::findProgramByName("cc");
+    if (!found) {
+      llvm::errs() << "error: no C compiler driver found to link '" << output
+                   << "'\n";
+      return failure();
+    }
+    program = *found;
+  }
+  llvm::SmallVector<llvm::StringRef> args = {program, "-shared", "-o",
+                                             output,  object,    "-lm"};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(program, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    llvm::errs() << "error: linking '" << output << "' failed"
+                 << (message.empty() ? "" : ": " + message) << "\n";
+    return failure();
+  }
+  return success();
+}

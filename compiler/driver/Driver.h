@@ -1,0 +1,78 @@
+//===- Driver.h - from a spore module to artifacts ---------------*- C++
+//-*-===//
+//
+// The driver library behind sporec and spore-run: runs the pipelines,
+// translates to LLVM IR, emits object files and headers, and links shared
+// libraries.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPORE_DRIVER_DRIVER_H
+#define SPORE_DRIVER_DRIVER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace spore::driver {
+
+/// Registers every dialect, interface model and translation that the
+/// pipelines need (bufferisation and LLVM-conversion models included).
+void registerDialects(mlir::DialectRegistry &registry);
+
+/// One exported entry point as the C ABI sees it.
+struct ExportSignature {
+  struct Buffer {
+    std::string name;           // parameter name, or "out<i>" for results
+    std::string cType;          // "float", "int32_t", ...
+    std::string dtype;          // "f32", ...
+    std::vector<int64_t> shape; // static shape
+  };
+  std::string name;   // source name
+  std::string symbol; // C symbol: <module>_<name>
+  std::vector<Buffer> inputs, outputs;
+};
+
+/// The exports of a spore module in source order.
+std::vector<ExportSignature> collectExports(mlir::ModuleOp module,
+                                            llvm::StringRef moduleName);
+
+/// A C identifier derived from a file name (`mlp.py` → `mlp`).
+std::string moduleNameFromPath(llvm::StringRef path);
+
+/// Lowers a spore module in place to linalg on tensors.
+mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
+
+/// Lowers a spore module in place to the LLVM dialect with C entry points.
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
+                                       llvm::StringRef moduleName,
+                                       unsigned optLevel);
+
+/// Translates an LLVM-dialect module, optimises it at `optLevel` and writes
+/// LLVM IR (`asLLVMIR`), assembly (`asAssembly`) or an object file.
+enum class LLVMOutput { IR, Assembly, Object };
+mlir::LogicalResult emitNative(mlir::ModuleOp module, unsigned optLevel,
+                               LLVMOutput kind, llvm::StringRef path);
+
+/// Writes `<dir>/<module>.h` and `<dir>/<module>.hpp`.
+mlir::LogicalResult writeHeaders(const std::vector<ExportSignature> &exports,
+                                 llvm::StringRef moduleName,
+                                 llvm::StringRef dir);
+
+/// The text of the C header and of the C++ wrapper.
+std::string cHeader(const std::vector<ExportSignature> &exports,
+                    llvm::StringRef moduleName);
+std::string cppHeader(const std::vector<ExportSignature> &exports,
+                      llvm::StringRef moduleName);
+
+/// Links `object` into the shared library `output` with the system linker
+/// driver.
+mlir::LogicalResult linkShared(llvm::StringRef object, llvm::StringRef output);
+
+} // namespace spore::driver
+
+#endif // SPORE_DRIVER_DRIVER_H

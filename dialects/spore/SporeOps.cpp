@@ -1,0 +1,525 @@
+//===- SporeOps.cpp - ops of the spore dialect
+//------------------------------===//
+//
+// Verifiers, folders, custom assembly and the scalar bodies of the
+// elementwise primitives.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/spore/SporeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/FunctionImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace spore;
+
+#include "dialects/spore/SporeInterfaces.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+std::string spore::formatShape(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  llvm::raw_string_ostream os(text);
+  llvm::interleaveComma(shape, os);
+  os << "]";
+  return text;
+}
+
+FailureOr<SmallVector<int64_t>> spore::broadcastShapes(ArrayRef<int64_t> a,
+                                                       ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1)
+      return failure();
+    result[rank - 1 - i] = da == 1 ? db : da;
+  }
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>>
+spore::matmulShape(ArrayRef<int64_t> a, ArrayRef<int64_t> b, std::string &why) {
+  if (a.empty() || b.empty()) {
+    why = "matmul operands must have rank >= 1";
+    return failure();
+  }
+  SmallVector<int64_t> lhs(a), rhs(b);
+  bool lhsVector = lhs.size() == 1, rhsVector = rhs.size() == 1;
+  if (lhsVector)
+    lhs.insert(lhs.begin(), 1);
+  if (rhsVector)
+    rhs.push_back(1);
+  int64_t k1 = lhs.back(), k2 = rhs[rhs.size() - 2];
+  if (k1 != k2) {
+    why = "contracting dimensions differ: " + formatShape(a) + " @ " +
+          formatShape(b) + " (" + std::to_string(k1) + " vs " +
+          std::to_string(k2) + ")";
+    return failure();
+  }
+  auto batch =
+      broadcastShapes(ArrayRef(lhs).drop_back(2), ArrayRef(rhs).drop_back(2));
+  if (failed(batch)) {
+    why = "batch dimensions of " + formatShape(a) + " and " + formatShape(b) +
+          " do not broadcast";
+    return failure();
+  }
+  SmallVector<int64_t> result = *batch;
+  if (!lhsVector)
+    result.push_back(lhs[lhs.size() - 2]);
+  if (!rhsVector)
+    result.push_back(rhs.back());
+  return result;
+}
+
+SmallVector<int64_t> spore::reducedShape(ArrayRef<int64_t> shape,
+                                         ArrayRef<int64_t> axes,
+                                         bool keepdims) {
+  SmallVector<int64_t> result;
+  for (auto [i, size] : llvm::enumerate(shape)) {
+    if (!llvm::is_contained(axes, (int64_t)i))
+      result.push_back(size);
+    else if (keepdims)
+      result.push_back(1);
+  }
+  return result;
+}
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+static Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+static Value scalarConstant(OpBuilder &b, Location loc, Type type,
+                            double value) {
+  if (isa<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(type, (int64_t)value));
+}
+
+/// `: T` for binary ops whose operands and result share one type.
+static ParseResult parseSameTypes(OpAsmParser &parser, Type &lhs, Type &rhs,
+                                  Type &result) {
+  if (parser.parseType(result))
+    return failure();
+  lhs = rhs = result;
+  return success();
+}
+
+static void printSameTypes(OpAsmPrinter &p, Operation *, Type, Type,
+                           Type result) {
+  // Verified IR has one type; invalid IR is printed in the generic form.
+  p << result;
+}
+
+//===----------------------------------------------------------------------===//
+// FuncOp, ReturnOp, CallOp
+//===----------------------------------------------------------------------===//
+
+void FuncOp::build(OpBuilder &builder, OperationState &state, StringRef name,
+                   FunctionType type) {
+  state.addAttribute(SymbolTable::getSymbolAttrName(),
+                     builder.getStringAttr(name));
+  state.addAttribute(getFunctionTypeAttrName(state.name), TypeAttr::get(type));
+  state.addRegion();
+}
+
+ParseResult FuncOp::parse(OpAsmParser &parser, OperationState &result) {
+  auto buildFuncType =
+      [](Builder &builder, ArrayRef<Type> argTypes, ArrayRef<Type> results,
+         function_interface_impl::VariadicFlag,
+         std::string &) { return builder.getFunctionType(argTypes, results); };
+  return function_interface_impl::parseFunctionOp(
+      parser, result, /*allowVariadic=*/false,
+      getFunctionTypeAttrName(result.name), buildFuncType,
+      getArgAttrsAttrName(result.name), getResAttrsAttrName(result.name));
+}
+
+void FuncOp::print(OpAsmPrinter &p) {
+  function_interface_impl::printFunctionOp(
+      p, *this, /*isVariadic=*/false, getFunctionTypeAttrName(),
+      getArgAttrsAttrName(), getResAttrsAttrName());
+}
+
+LogicalResult FuncOp::verify() {
+  if (isExternal())
+    return success();
+  if (isExported()) {
+    for (Type t : getFunctionType().getInputs())
+      if (!isa<RankedTensorType>(t))
+        return emitOpError("exported function argument must be a tensor, got ")
+               << t;
+    for (Type t : getFunctionType().getResults())
+      if (!isa<RankedTensorType>(t))
+        return emitOpError("exported function result must be a tensor, got ")
+               << t;
+  }
+  return success();
+}
+
+LogicalResult ReturnOp::verify() {
+  auto func = (*this)->getParentOfType<FuncOp>();
+  ArrayRef<Type> results = func.getFunctionType().getResults();
+  if (getNumOperands() != results.size())
+    return emitOpError("returns ")
+           << getNumOperands() << " values but the function '"
+           << func.getSymName() << "' has " << results.size() << " results";
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(getOperands(), results)))
+    if (std::get<0>(pair).getType() != std::get<1>(pair))
+      return emitOpError("return value #")
+             << i << " has type " << std::get<0>(pair).getType()
+             << " but the function result has type " << std::get<1>(pair);
+  return success();
+}
+
+LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'")
+           << getCallee() << "' does not name a spore.func in this module";
+  FunctionType type = fn.getFunctionType();
+  if (type.getNumInputs() != getNumOperands())
+    return emitOpError("passes ")
+           << getNumOperands() << " arguments but '" << getCallee()
+           << "' takes " << type.getNumInputs();
+  for (unsigned i = 0, e = type.getNumInputs(); i != e; ++i)
+    if (getOperand(i).getType() != type.getInput(i))
+      return emitOpError("argument #")
+             << i << " has type " << getOperand(i).getType() << " but '"
+             << getCallee() << "' expects " << type.getInput(i);
+  if (type.getNumResults() != getNumResults())
+    return emitOpError("has ")
+           << getNumResults() << " results but '" << getCallee() << "' returns "
+           << type.getNumResults();
+  for (unsigned i = 0, e = type.getNumResults(); i != e; ++i)
+    if (getResult(i).getType() != type.getResult(i))
+      return emitOpError("result #")
+             << i << " has type " << getResult(i).getType() << " but '"
+             << getCallee() << "' returns " << type.getResult(i);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp, CastOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult CastOp::verify() {
+  if (shapeOf(getInput()) != shapeOf(getResult()))
+    return emitOpError("result shape ") << formatShape(shapeOf(getResult()))
+                                        << " differs from the input shape "
+                                        << formatShape(shapeOf(getInput()));
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getResult().getType())
+    return getInput();
+  return {};
+}
+
+Value CastOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  Value x = operands[0];
+  Type from = x.getType(), to = elementTypeOf(getResult());
+  if (from == to)
+    return x;
+  if (to.isInteger(1)) {
+    Value zero = scalarConstant(b, loc, from, 0);
+    if (isa<FloatType>(from))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
+  }
+  auto fromFloat = dyn_cast<FloatType>(from);
+  auto toFloat = dyn_cast<FloatType>(to);
+  if (fromFloat && toFloat) {
+    if (fromFloat.getWidth() < toFloat.getWidth())
+      return arith::ExtFOp::create(b, loc, to, x);
+    return arith::TruncFOp::create(b, loc, to, x);
+  }
+  if (toFloat) {
+    if (from.isInteger(1))
+      return arith::UIToFPOp::create(b, loc, to, x);
+    return arith::SIToFPOp::create(b, loc, to, x);
+  }
+  if (fromFloat)
+    return arith::FPToSIOp::create(b, loc, to, x);
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = to.getIntOrFloatBitWidth();
+  if (fromWidth < toWidth)
+    return from.isInteger(1)
+               ? arith::ExtUIOp::create(b, loc, to, x).getResult()
+               : arith::ExtSIOp::create(b, loc, to, x).getResult();
+  return arith::TruncIOp::create(b, loc, to, x);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise primitives
+//===----------------------------------------------------------------------===//
+
+Value NegOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  Value x = operands[0];
+  if (isa<FloatType>(x.getType()))
+    return arith::NegFOp::create(b, loc, x);
+  return arith::SubIOp::create(b, loc, scalarConstant(b, loc, x.getType(), 0),
+                               x);
+}
+
+Value ExpOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  return math::ExpOp::create(b, loc, operands[0]);
+}
+
+Value LogOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  return math::LogOp::create(b, loc, operands[0]);
+}
+
+Value TanhOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  return math::TanhOp::create(b, loc, operands[0]);
+}
+
+Value SigmoidOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  // 1 / (1 + e^-x): e^-x overflows to inf for very negative x, giving 0.
+  Value x = operands[0];
+  Value one = scalarConstant(b, loc, x.getType(), 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+
+Value ReluOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  Value x = operands[0];
+  Value zero = scalarConstant(b, loc, x.getType(), 0);
+  if (isa<FloatType>(x.getType()))
+    return arith::MaximumFOp::create(b, loc, x, zero);
+  return arith::MaxSIOp::create(b, loc, x, zero);
+}
+
+/// Shared verifier of the binary elementwise ops: equal operand and result
+/// types, with a hint at the explicit broadcast the frontend should insert.
+static LogicalResult verifyBinary(Operation *op) {
+  Type lhs = op->getOperand(0).getType(), rhs = op->getOperand(1).getType();
+  Type result = op->getResult(0).getType();
+  if (lhs != rhs) {
+    if (elementTypeOf(op->getOperand(0)) != elementTypeOf(op->getOperand(1)))
+      return op->emitOpError("operand element types differ: ")
+             << lhs << " vs " << rhs;
+    return op->emitOpError("operand shapes differ: ")
+           << formatShape(shapeOf(op->getOperand(0))) << " vs "
+           << formatShape(shapeOf(op->getOperand(1)))
+           << " (broadcast explicitly with spore.broadcast_to)";
+  }
+  if (lhs != result)
+    return op->emitOpError("result type ")
+           << result << " differs from the operand type " << lhs;
+  return success();
+}
+
+#define SPORE_BINARY_OP(Op, floatBody, intBody)                                \
+  LogicalResult Op::verify() { return verifyBinary(*this); }                   \
+  Value Op::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {     \
+    Value x = operands[0], y = operands[1];                                    \
+    if (isa<FloatType>(x.getType()))                                           \
+      return floatBody::create(b, loc, x, y);                                  \
+    return intBody::create(b, loc, x, y);                                      \
+  }
+
+SPORE_BINARY_OP(AddOp, arith::AddFOp, arith::AddIOp)
+SPORE_BINARY_OP(SubOp, arith::SubFOp, arith::SubIOp)
+SPORE_BINARY_OP(MulOp, arith::MulFOp, arith::MulIOp)
+SPORE_BINARY_OP(MaximumOp, arith::MaximumFOp, arith::MaxSIOp)
+SPORE_BINARY_OP(MinimumOp, arith::MinimumFOp, arith::MinSIOp)
+#undef SPORE_BINARY_OP
+
+LogicalResult DivOp::verify() { return verifyBinary(*this); }
+Value DivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  return arith::DivFOp::create(b, loc, operands[0], operands[1]);
+}
+
+LogicalResult PowOp::verify() { return verifyBinary(*this); }
+Value PowOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  return math::PowFOp::create(b, loc, operands[0], operands[1]);
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  if (elementTypeOf(getLhs()) != elementTypeOf(getRhs()))
+    return emitOpError("operand element types differ: ")
+           << getLhs().getType() << " vs " << getRhs().getType();
+  if (elementTypeOf(getLhs()) != elementTypeOf(getResult()))
+    return emitOpError("result element type ")
+           << elementTypeOf(getResult()) << " differs from the operands' "
+           << elementTypeOf(getLhs());
+  std::string why;
+  auto shape = matmulShape(shapeOf(getLhs()), shapeOf(getRhs()), why);
+  if (failed(shape))
+    return emitOpError(why);
+  if (*shape != shapeOf(getResult()))
+    return emitOpError("result shape ") << formatShape(shapeOf(getResult()))
+                                        << " should be " << formatShape(*shape);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyReduction(Operation *op, ArrayRef<int64_t> axes,
+                                     bool keepdims) {
+  ArrayRef<int64_t> in = shapeOf(op->getOperand(0));
+  ArrayRef<int64_t> out = shapeOf(op->getResult(0));
+  int64_t rank = in.size();
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (axis < 0 || axis >= rank)
+      return op->emitOpError("axis ")
+             << axis << " is out of range for rank " << rank;
+    if (i > 0 && axis <= axes[i - 1])
+      return op->emitOpError("axes must be strictly increasing, got ")
+             << formatShape(axes);
+  }
+  if (elementTypeOf(op->getOperand(0)) != elementTypeOf(op->getResult(0)))
+    return op->emitOpError("result element type ")
+           << elementTypeOf(op->getResult(0)) << " differs from the input's "
+           << elementTypeOf(op->getOperand(0));
+  SmallVector<int64_t> expected = reducedShape(in, axes, keepdims);
+  if (expected != out)
+    return op->emitOpError("result shape ")
+           << formatShape(out) << " should be " << formatShape(expected);
+  return success();
+}
+
+LogicalResult SumOp::verify() {
+  return verifyReduction(*this, getAxes(), getKeepdims());
+}
+LogicalResult MeanOp::verify() {
+  if (!isa<FloatType>(elementTypeOf(getInput())))
+    return emitOpError("mean needs a floating input, got ")
+           << getInput().getType();
+  return verifyReduction(*this, getAxes(), getKeepdims());
+}
+LogicalResult MaxOp::verify() {
+  for (int64_t axis : getAxes())
+    if (axis >= 0 && axis < (int64_t)shapeOf(getInput()).size() &&
+        shapeOf(getInput())[axis] == 0)
+      return emitOpError("max over axis ")
+             << axis << " of size 0 has no identity";
+  return verifyReduction(*this, getAxes(), getKeepdims());
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("result element type ")
+           << out.getElementType() << " differs from the input's "
+           << in.getElementType();
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ")
+           << formatShape(in.getShape()) << " (" << in.getNumElements()
+           << " elements) to " << formatShape(out.getShape()) << " ("
+           << out.getNumElements() << " elements)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getResult().getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult TransposeOp::verify() {
+  ArrayRef<int64_t> perm = getPermutation();
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (perm.size() != in.size())
+    return emitOpError("permutation ")
+           << formatShape(perm) << " has " << perm.size()
+           << " entries but the input has rank " << in.size();
+  SmallVector<bool> seen(in.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= (int64_t)in.size() || seen[p])
+      return emitOpError("permutation ")
+             << formatShape(perm) << " is not a permutation of 0.."
+             << (int64_t)in.size() - 1;
+    seen[p] = true;
+  }
+  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("result element type ")
+           << elementTypeOf(getResult()) << " differs from the input's "
+           << elementTypeOf(getInput());
+  SmallVector<int64_t> expected;
+  for (int64_t p : perm)
+    expected.push_back(in[p]);
+  if (expected != out)
+    return emitOpError("result shape ")
+           << formatShape(out) << " should be " << formatShape(expected);
+  return success();
+}
+
+LogicalResult BroadcastToOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("result element type ")
+           << elementTypeOf(getResult()) << " differs from the input's "
+           << elementTypeOf(getInput());
+  if (in.size() > out.size())
+    return emitOpError("cannot broadcast ")
+           << formatShape(in) << " to the lower-rank shape "
+           << formatShape(out);
+  for (size_t i = 0; i < in.size(); ++i) {
+    int64_t d = in[in.size() - 1 - i], r = out[out.size() - 1 - i];
+    if (d != r && d != 1)
+      return emitOpError("cannot broadcast ")
+             << formatShape(in) << " to " << formatShape(out);
+  }
+  return success();
+}
+
+OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getResult().getType())
+    return getInput();
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    return SplatElementsAttr::get(getType(), splat.getSplatValue<Attribute>());
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax-like
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifySoftmaxLike(Operation *op, int64_t axis) {
+  int64_t rank = shapeOf(op->getOperand(0)).size();
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifySoftmaxLike(*this, getAxis());
+}
+LogicalResult LogSoftmaxOp::verify() {
+  return verifySoftmaxLike(*this, getAxis());
+}
+
+#define GET_OP_CLASSES
+#include "dialects/spore/SporeOps.cpp.inc"

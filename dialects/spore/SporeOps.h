@@ -1,0 +1,48 @@
+//===- SporeOps.h - ops of the spore dialect ---------------------*- C++
+//-*-===//
+//
+// Declares the spore ops and op interfaces.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPORE_DIALECT_SPOREOPS_H
+#define SPORE_DIALECT_SPOREOPS_H
+
+#include "dialects/spore/SporeDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/spore/SporeInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/spore/SporeOps.h.inc"
+
+namespace spore {
+
+/// The NumPy broadcast of two shapes, or failure when they do not broadcast.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
+/// The shape of `numpy.matmul(a, b)`, or failure with `why` set.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+matmulShape(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b,
+            std::string &why);
+
+/// The shape left after reducing `axes` of `shape`.
+llvm::SmallVector<int64_t> reducedShape(llvm::ArrayRef<int64_t> shape,
+                                        llvm::ArrayRef<int64_t> axes,
+                                        bool keepdims);
+
+/// Formats a shape as `[2, 3]` for diagnostics.
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+} // namespace spore
+
+#endif // SPORE_DIALECT_SPOREOPS_H

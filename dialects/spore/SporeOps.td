@@ -1,0 +1,298 @@
+//===- SporeOps.td - ops of the spore dialect -------------*- tablegen -*-===//
+//
+// Functions, calls, constants and the tensor primitives. Every tensor op
+// verifies shapes and dtypes with a message that names the bad value.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPORE_OPS_TD
+#define SPORE_OPS_TD
+
+include "dialects/spore/SporeDialect.td"
+include "dialects/spore/SporeInterfaces.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/CallInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/FunctionInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Functions
+//===----------------------------------------------------------------------===//
+
+def Spore_FuncOp : Spore_Op<"func", [
+    AutomaticAllocationScope, FunctionOpInterface, IsolatedFromAbove]> {
+  let summary = "a function of the model";
+  let description = [{
+    A function specialised for concrete argument types. An exported entry
+    point carries the `spore.export` unit attribute and public visibility;
+    its arguments carry their source names as `spore.name` argument
+    attributes, which the header emitter uses.
+
+    ```mlir
+    spore.func @predict(%x: tensor<4xf32> {spore.name = "x"}) -> tensor<4xf32>
+        attributes {spore.export} {
+      %0 = spore.relu %x : tensor<4xf32>
+      spore.return %0 : tensor<4xf32>
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<FunctionType>:$function_type,
+                       OptionalAttr<StrAttr>:$sym_visibility,
+                       OptionalAttr<DictArrayAttr>:$arg_attrs,
+                       OptionalAttr<DictArrayAttr>:$res_attrs);
+  let regions = (region AnyRegion:$body);
+  let builders = [OpBuilder<(ins "::llvm::StringRef":$name,
+                                 "::mlir::FunctionType":$type)>];
+  let extraClassDeclaration = [{
+    ::mlir::Region *getCallableRegion() {
+      return isExternal() ? nullptr : &getBody();
+    }
+    ::llvm::ArrayRef<::mlir::Type> getArgumentTypes() {
+      return getFunctionType().getInputs();
+    }
+    ::llvm::ArrayRef<::mlir::Type> getResultTypes() {
+      return getFunctionType().getResults();
+    }
+    /// Whether this function is an entry point of the compiled library.
+    bool isExported() { return (*this)->hasAttr(getExportAttrName()); }
+    static ::llvm::StringRef getExportAttrName() { return "spore.export"; }
+    static ::llvm::StringRef getArgNameAttrName() { return "spore.name"; }
+  }];
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+}
+
+def Spore_ReturnOp : Spore_Op<"return", [
+    Pure, HasParent<"FuncOp">, ReturnLike, Terminator]> {
+  let summary = "returns from a spore.func";
+  let arguments = (ins Variadic<AnyType>:$operands);
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, {}); }]>];
+  let assemblyFormat = "attr-dict ($operands^ `:` type($operands))?";
+  let hasVerifier = 1;
+}
+
+def Spore_CallOp : Spore_Op<"call", [
+    CallOpInterface, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "a direct call of a spore.func";
+  let arguments = (ins FlatSymbolRefAttr:$callee,
+                       Variadic<AnyType>:$operands,
+                       OptionalAttr<DictArrayAttr>:$arg_attrs,
+                       OptionalAttr<DictArrayAttr>:$res_attrs);
+  let results = (outs Variadic<AnyType>);
+  let builders = [
+    OpBuilder<(ins "FuncOp":$callee, CArg<"::mlir::ValueRange", "{}">:$operands), [{
+      $_state.addOperands(operands);
+      $_state.addAttribute("callee", ::mlir::SymbolRefAttr::get(callee));
+      $_state.addTypes(callee.getFunctionType().getResults());
+    }]>];
+  let extraClassDeclaration = [{
+    operand_range getArgOperands() { return getOperands(); }
+    ::mlir::MutableOperandRange getArgOperandsMutable() {
+      return getOperandsMutable();
+    }
+    ::mlir::CallInterfaceCallable getCallableForCallee() {
+      return (*this)->getAttrOfType<::mlir::SymbolRefAttr>("callee");
+    }
+    void setCalleeFromCallable(::mlir::CallInterfaceCallable callee) {
+      (*this)->setAttr("callee", ::llvm::cast<::mlir::SymbolRefAttr>(callee));
+    }
+  }];
+  let assemblyFormat = [{
+    $callee `(` $operands `)` attr-dict `:` functional-type($operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and conversions
+//===----------------------------------------------------------------------===//
+
+def Spore_ConstantOp : Spore_Op<"constant", [ConstantLike, Pure,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "a constant tensor";
+  let description = [{
+    ```mlir
+    %0 = spore.constant dense<1.0> : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+def Spore_CastOp : Spore_Op<"cast", [Pure,
+    DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+  let summary = "converts the element type of a tensor (astype)";
+  let description = [{
+    Floating to floating rounds or extends, integer to floating converts the
+    signed value, floating to integer truncates toward zero, integer to
+    integer sign-extends or truncates, and anything to `i1` compares with 0.
+  }];
+  let arguments = (ins Spore_Tensor:$input);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise primitives
+//===----------------------------------------------------------------------===//
+
+class Spore_UnaryOp<string mnemonic, Type operandType, string summaryText>
+    : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+  let summary = summaryText;
+  let arguments = (ins operandType:$input);
+  let results = (outs operandType:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Spore_NegOp : Spore_UnaryOp<"neg", Spore_Tensor, "elementwise negation">;
+def Spore_ExpOp : Spore_UnaryOp<"exp", Spore_FloatTensor, "elementwise e^x">;
+def Spore_LogOp : Spore_UnaryOp<"log", Spore_FloatTensor,
+                                "elementwise natural logarithm">;
+def Spore_TanhOp : Spore_UnaryOp<"tanh", Spore_FloatTensor,
+                                 "elementwise hyperbolic tangent">;
+def Spore_SigmoidOp : Spore_UnaryOp<"sigmoid", Spore_FloatTensor,
+                                    "elementwise 1 / (1 + e^-x)">;
+def Spore_ReluOp : Spore_UnaryOp<"relu", Spore_Tensor,
+                                 "elementwise max(x, 0)">;
+
+class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText>
+    : Spore_Op<mnemonic, [Pure,
+        DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+  let summary = summaryText;
+  let description = [{
+    Both operands have the result's type: the frontend makes NumPy
+    broadcasting explicit with `spore.broadcast_to` before this op.
+  }];
+  let arguments = (ins operandType:$lhs, operandType:$rhs);
+  let results = (outs operandType:$result);
+  // One type is printed; the verifier reports operands that differ.
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` custom<SameTypes>(type($lhs), type($rhs),
+                                                  type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_AddOp : Spore_BinaryOp<"add", Spore_Tensor, "elementwise sum">;
+def Spore_SubOp : Spore_BinaryOp<"sub", Spore_Tensor, "elementwise difference">;
+def Spore_MulOp : Spore_BinaryOp<"mul", Spore_Tensor, "elementwise product">;
+def Spore_DivOp : Spore_BinaryOp<"div", Spore_FloatTensor,
+                                 "elementwise true division">;
+def Spore_MaximumOp : Spore_BinaryOp<"maximum", Spore_Tensor,
+                                     "elementwise maximum">;
+def Spore_MinimumOp : Spore_BinaryOp<"minimum", Spore_Tensor,
+                                     "elementwise minimum">;
+def Spore_PowOp : Spore_BinaryOp<"pow", Spore_FloatTensor,
+                                 "elementwise x ** y">;
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Spore_MatmulOp : Spore_Op<"matmul", [Pure]> {
+  let summary = "matrix product with NumPy's rules";
+  let description = [{
+    As `numpy.matmul`: 2-D operands multiply as matrices; a 1-D left operand
+    is a row vector and a 1-D right operand a column vector (the added
+    dimension is dropped from the result); operands of rank > 2 are stacks
+    of matrices whose batch dimensions broadcast.
+  }];
+  let arguments = (ins Spore_Tensor:$lhs, Spore_Tensor:$rhs);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Spore_ReductionOp<string mnemonic, string summaryText>
+    : Spore_Op<mnemonic, [Pure]> {
+  let summary = summaryText;
+  let description = [{
+    Reduces `input` over `axes` (non-negative, strictly increasing). With
+    `keepdims` the reduced dimensions stay with size 1.
+  }];
+  let arguments = (ins Spore_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       UnitAttr:$keepdims);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $input `axes` `=` $axes (`keepdims` $keepdims^)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_SumOp : Spore_ReductionOp<"sum", "sum over axes">;
+def Spore_MeanOp : Spore_ReductionOp<"mean", "arithmetic mean over axes">;
+def Spore_MaxOp : Spore_ReductionOp<"max", "maximum over axes">;
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+def Spore_ReshapeOp : Spore_Op<"reshape", [Pure]> {
+  let summary = "the same elements in row-major order with a new shape";
+  let arguments = (ins Spore_Tensor:$input);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Spore_TransposeOp : Spore_Op<"transpose", [Pure]> {
+  let summary = "permutes dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins Spore_Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $input `permutation` `=` $permutation attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure]> {
+  let summary = "NumPy broadcasting to the result shape";
+  let description = [{
+    Aligns the operand's shape with the result's from the right; each operand
+    dimension must equal the result's or be 1, and missing leading
+    dimensions are added.
+  }];
+  let arguments = (ins Spore_Tensor:$input);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Neural-network primitives
+//===----------------------------------------------------------------------===//
+
+class Spore_SoftmaxLikeOp<string mnemonic, string summaryText>
+    : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = summaryText;
+  let arguments = (ins Spore_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Spore_FloatTensor:$result);
+  let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Spore_SoftmaxOp : Spore_SoftmaxLikeOp<"softmax",
+    "exp(x - max) / sum(exp(x - max)) along axis">;
+def Spore_LogSoftmaxOp : Spore_SoftmaxLikeOp<"log_softmax",
+    "x - max - log(sum(exp(x - max))) along axis">;
+
+#endif // SPORE_OPS_TD

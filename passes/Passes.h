@@ -1,0 +1,50 @@
+//===- Passes.h - Spore's passes and pipelines -------------------*- C++
+//-*-===//
+//
+// Declares every pass of Spore (generated from Passes.td) and the named
+// pipelines that chain them with upstream passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPORE_PASSES_PASSES_H
+#define SPORE_PASSES_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace spore {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+/// Options of the CPU pipeline from spore IR to the LLVM dialect.
+struct CpuPipelineOptions {
+  /// Prefix of every exported C symbol (the model's module name).
+  std::string prefix = "model";
+  /// Optimisation level 0..3.
+  unsigned optLevel = 2;
+};
+
+/// spore → linalg on tensors (stops before bufferisation).
+void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// spore → LLVM dialect with the C ABI entry points, ready to translate.
+void buildCpuPipeline(mlir::OpPassManager &pm,
+                      const CpuPipelineOptions &options);
+
+/// Registers Spore's passes and the `spore-cpu-pipeline` and
+/// `spore-lower-to-linalg-pipeline` pipelines with the pass registry.
+void registerSporePassesAndPipelines();
+
+} // namespace spore
+
+#endif // SPORE_PASSES_PASSES_H

@@ -1,0 +1,457 @@
+//===- SporeLowerToLinalg.cpp - spore → linalg on tensors
+//-------------------===//
+//
+// Defines `spore-lower-to-linalg`: every spore op becomes func, linalg,
+// tensor, arith and math ops on tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/spore/SporeOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace spore {
+#define GEN_PASS_DEF_SPORELOWERTOLINALG
+#include "passes/Passes.h.inc"
+} // namespace spore
+
+using namespace mlir;
+using namespace spore;
+
+namespace {
+
+RankedTensorType tensorTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+SmallVector<utils::IteratorType> parallelIterators(int64_t rank) {
+  return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (isa<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(type, (int64_t)value));
+}
+
+/// A tensor of `type` filled with the scalar `value`.
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   Value value) {
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::FillOp::create(b, loc, value, empty).getResult(0);
+}
+
+/// Reshapes a static tensor to `type` (same elements, row-major).
+Value reshapeTo(OpBuilder &b, Location loc, Value input,
+                RankedTensorType type) {
+  if (input.getType() == type)
+    return input;
+  auto shapeType =
+      RankedTensorType::get({(int64_t)type.getRank()}, b.getI64Type());
+  Value shape = arith::ConstantOp::create(
+      b, loc, DenseIntElementsAttr::get(shapeType, type.getShape()));
+  return tensor::ReshapeOp::create(b, loc, type, input, shape);
+}
+
+/// The identity value of a reduction that combines with `combine`.
+enum class ReductionKind { Sum, Max };
+
+Value reductionIdentity(OpBuilder &b, Location loc, Type type,
+                        ReductionKind kind) {
+  if (kind == ReductionKind::Sum)
+    return scalarConstant(b, loc, type, 0);
+  if (auto ft = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(type, APFloat::getInf(ft.getFloatSemantics(),
+                                             /*Negative=*/true)));
+  unsigned width = type.getIntOrFloatBitWidth();
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)));
+}
+
+Value combine(OpBuilder &b, Location loc, ReductionKind kind, Value x,
+              Value acc) {
+  bool isFloat = isa<FloatType>(x.getType());
+  if (kind == ReductionKind::Sum)
+    return isFloat ? arith::AddFOp::create(b, loc, x, acc).getResult()
+                   : arith::AddIOp::create(b, loc, x, acc).getResult();
+  return isFloat ? arith::MaximumFOp::create(b, loc, x, acc).getResult()
+                 : arith::MaxSIOp::create(b, loc, x, acc).getResult();
+}
+
+/// Reduces `input` over the sorted `axes` (the reduced dims are dropped).
+Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
+             ReductionKind kind) {
+  RankedTensorType type = tensorTypeOf(input);
+  SmallVector<int64_t> shape = reducedShape(type.getShape(), axes, false);
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value init =
+      filledTensor(b, loc, resultType,
+                   reductionIdentity(b, loc, type.getElementType(), kind));
+  auto op = linalg::ReduceOp::create(
+      b, loc, ValueRange{input}, ValueRange{init}, axes,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc,
+                                combine(nb, nloc, kind, args[0], args[1]));
+      });
+  return op.getResult(0);
+}
+
+/// A `linalg.generic` over the iteration space of `resultType` (all
+/// parallel) whose inputs are read through `maps`; `body` computes the
+/// scalar result from the inputs' scalars.
+Value elementwiseGeneric(
+    OpBuilder &b, Location loc, RankedTensorType resultType, ValueRange inputs,
+    ArrayRef<AffineMap> inputMaps,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+      parallelIterators(rank),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value r = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, r);
+      });
+  return generic.getResult(0);
+}
+
+/// The map that reads a tensor with `axis` dropped from a rank-`rank` space.
+AffineMap droppedAxisMap(OpBuilder &b, int64_t rank, int64_t axis) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != axis)
+      exprs.push_back(b.getAffineDimExpr(i));
+  return AffineMap::get(rank, 0, exprs, b.getContext());
+}
+
+//===----------------------------------------------------------------------===//
+// Functions
+//===----------------------------------------------------------------------===//
+
+/// Lowered functions live under `__spore_` so that no model function can
+/// clash with a C library symbol (`free`, `expf`, ...) once in LLVM.
+std::string loweredName(StringRef name) { return ("__spore_" + name).str(); }
+
+struct FuncLowering : OpConversionPattern<FuncOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(FuncOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto func = func::FuncOp::create(rewriter, op.getLoc(),
+                                     loweredName(op.getSymName()),
+                                     op.getFunctionType());
+    // Every function is private; an export remembers its source name for
+    // spore-emit-c-abi, which adds the public entry points.
+    func.setPrivate();
+    if (op.isExported())
+      func->setAttr(FuncOp::getExportAttrName(), op.getSymNameAttr());
+    rewriter.inlineRegionBefore(op.getBody(), func.getBody(), func.end());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct ReturnLowering : OpConversionPattern<ReturnOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReturnOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<func::ReturnOp>(op, adaptor.getOperands());
+    return success();
+  }
+};
+
+struct CallLowering : OpConversionPattern<CallOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CallOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<func::CallOp>(op, loweredName(op.getCallee()),
+                                              op.getResultTypes(),
+                                              adaptor.getOperands());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Tensor primitives
+//===----------------------------------------------------------------------===//
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "constant is not a typed attr");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+/// Every ScalarElementwiseOp becomes one linalg.generic around the scalar
+/// body the op builds.
+struct ElementwiseLowering : OpInterfaceConversionPattern<ScalarElementwiseOp> {
+  using OpInterfaceConversionPattern::OpInterfaceConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScalarElementwiseOp op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    SmallVector<AffineMap> maps(
+        operands.size(), rewriter.getMultiDimIdentityMap(resultType.getRank()));
+    Value result =
+        elementwiseGeneric(rewriter, op->getLoc(), resultType, operands, maps,
+                           [&](OpBuilder &b, Location loc, ValueRange args) {
+                             return op.buildScalar(b, loc, args);
+                           });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct BroadcastToLowering : OpConversionPattern<BroadcastToOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BroadcastToOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType in = tensorTypeOf(op.getInput());
+    RankedTensorType out = op.getType();
+    int64_t offset = out.getRank() - in.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < in.getRank(); ++i) {
+      if (in.getDimSize(i) == 1 && out.getDimSize(i + offset) != 1)
+        exprs.push_back(rewriter.getAffineConstantExpr(0));
+      else
+        exprs.push_back(rewriter.getAffineDimExpr(i + offset));
+    }
+    AffineMap map =
+        AffineMap::get(out.getRank(), 0, exprs, rewriter.getContext());
+    Value result = elementwiseGeneric(
+        rewriter, op.getLoc(), out, adaptor.getInput(), map,
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType out = op.getType();
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), out.getShape(),
+                                         out.getElementType());
+    auto transpose = linalg::TransposeOp::create(
+        rewriter, op.getLoc(), adaptor.getInput(), init, op.getPermutation());
+    rewriter.replaceOp(op, transpose.getResult());
+    return success();
+  }
+};
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, reshapeTo(rewriter, op.getLoc(), adaptor.getInput(), op.getType()));
+    return success();
+  }
+};
+
+/// sum, mean and max: a linalg.reduce, a scale for mean, and a reshape that
+/// restores unit dimensions for keepdims.
+template <typename Op> struct ReductionLowering : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using OpAdaptor = typename Op::Adaptor;
+  LogicalResult
+  matchAndRewrite(Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    constexpr bool isMax = std::is_same_v<Op, MaxOp>;
+    Value result = reduce(rewriter, loc, adaptor.getInput(), op.getAxes(),
+                          isMax ? ReductionKind::Max : ReductionKind::Sum);
+    if constexpr (std::is_same_v<Op, MeanOp>) {
+      RankedTensorType in = tensorTypeOf(op.getInput());
+      int64_t count = 1;
+      for (int64_t axis : op.getAxes())
+        count *= in.getDimSize(axis);
+      RankedTensorType type = tensorTypeOf(result);
+      int64_t rank = type.getRank();
+      // A mean over zero elements is NaN, as in NumPy.
+      double scale = count == 0 ? std::nan("") : 1.0 / (double)count;
+      result = elementwiseGeneric(
+          rewriter, loc, type, result, rewriter.getMultiDimIdentityMap(rank),
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value s = scalarConstant(b, l, type.getElementType(), scale);
+            return arith::MulFOp::create(b, l, args[0], s);
+          });
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, result, op.getType()));
+    return success();
+  }
+};
+
+struct MatmulLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    RankedTensorType lt = tensorTypeOf(lhs), rt = tensorTypeOf(rhs);
+    RankedTensorType out = op.getType();
+    Type elt = out.getElementType();
+    Value init =
+        filledTensor(rewriter, loc, out, scalarConstant(rewriter, loc, elt, 0));
+    if (lt.getRank() == 2 && rt.getRank() == 2) {
+      auto mm =
+          linalg::MatmulOp::create(rewriter, loc, TypeRange{out},
+                                   ValueRange{lhs, rhs}, ValueRange{init});
+      rewriter.replaceOp(op, mm.getResult(0));
+      return success();
+    }
+    // General NumPy matmul as a contraction: loops are
+    // [batch..., i (if lhs is a matrix), j (if rhs is a matrix), k].
+    bool lhsVector = lt.getRank() == 1, rhsVector = rt.getRank() == 1;
+    int64_t batchRank =
+        out.getRank() - (lhsVector ? 0 : 1) - (rhsVector ? 0 : 1);
+    int64_t numLoops = out.getRank() + 1;
+    int64_t iDim = batchRank, jDim = batchRank + (lhsVector ? 0 : 1);
+    int64_t kDim = numLoops - 1;
+    auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
+    auto batchExprs = [&](RankedTensorType t, int64_t matrixRank) {
+      SmallVector<AffineExpr> exprs;
+      int64_t rank = t.getRank() - matrixRank;
+      for (int64_t i = 0; i < rank; ++i) {
+        int64_t loop = batchRank - rank + i;
+        if (t.getDimSize(i) == 1 && out.getDimSize(loop) != 1)
+          exprs.push_back(rewriter.getAffineConstantExpr(0));
+        else
+          exprs.push_back(d(loop));
+      }
+      return exprs;
+    };
+    SmallVector<AffineExpr> lhsExprs = batchExprs(lt, lhsVector ? 1 : 2);
+    if (!lhsVector)
+      lhsExprs.push_back(d(iDim));
+    lhsExprs.push_back(d(kDim));
+    SmallVector<AffineExpr> rhsExprs = batchExprs(rt, rhsVector ? 1 : 2);
+    rhsExprs.push_back(d(kDim));
+    if (!rhsVector)
+      rhsExprs.push_back(d(jDim));
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t i = 0; i < out.getRank(); ++i)
+      outExprs.push_back(d(i));
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, lhsExprs, ctx),
+                                   AffineMap::get(numLoops, 0, rhsExprs, ctx),
+                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators = parallelIterators(numLoops);
+    iterators.back() = utils::IteratorType::reduction;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{out}, ValueRange{lhs, rhs}, ValueRange{init},
+        maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value r;
+          if (isa<FloatType>(elt))
+            r = arith::AddFOp::create(
+                b, l, args[2], arith::MulFOp::create(b, l, args[0], args[1]));
+          else
+            r = arith::AddIOp::create(
+                b, l, args[2], arith::MulIOp::create(b, l, args[0], args[1]));
+          linalg::YieldOp::create(b, l, r);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// softmax and log_softmax, stabilised by subtracting the maximum.
+template <typename Op> struct SoftmaxLikeLowering : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using OpAdaptor = typename Op::Adaptor;
+  LogicalResult
+  matchAndRewrite(Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    RankedTensorType type = tensorTypeOf(x);
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap dropped = droppedAxisMap(rewriter, rank, axis);
+    Value max = reduce(rewriter, loc, x, {axis}, ReductionKind::Max);
+    // The maximum of an all -inf row is -inf; subtracting it would give NaN,
+    // so such rows shift by 0 instead (NumPy/JAX give the same results).
+    auto shifted = [&](OpBuilder &b, Location l, Value xv, Value mv) -> Value {
+      Value finite = math::IsFiniteOp::create(b, l, mv);
+      Value zero = scalarConstant(b, l, mv.getType(), 0);
+      Value m = arith::SelectOp::create(b, l, finite, mv, zero);
+      return arith::SubFOp::create(b, l, xv, m);
+    };
+    Value e = elementwiseGeneric(
+        rewriter, loc, type, ValueRange{x, max}, {identity, dropped},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return math::ExpOp::create(b, l, shifted(b, l, args[0], args[1]));
+        });
+    Value sum = reduce(rewriter, loc, e, {axis}, ReductionKind::Sum);
+    Value result;
+    if constexpr (std::is_same_v<Op, SoftmaxOp>) {
+      result = elementwiseGeneric(
+          rewriter, loc, type, ValueRange{e, sum}, {identity, dropped},
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return arith::DivFOp::create(b, l, args[0], args[1]);
+          });
+    } else {
+      result = elementwiseGeneric(
+          rewriter, loc, type, ValueRange{x, max, sum},
+          {identity, dropped, dropped},
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value logSum = math::LogOp::create(b, l, args[2]);
+            return arith::SubFOp::create(b, l, shifted(b, l, args[0], args[1]),
+                                         logSum);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SporeLowerToLinalgPass
+    : spore::impl::SporeLowerToLinalgBase<SporeLowerToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<SporeDialect>();
+    target.addLegalDialect<func::FuncDialect, linalg::LinalgDialect,
+                           tensor::TensorDialect, arith::ArithDialect,
+                           math::MathDialect>();
+    RewritePatternSet patterns(ctx);
+    patterns
+        .add<FuncLowering, ReturnLowering, CallLowering, ConstantLowering,
+             BroadcastToLowering, TransposeLowering, ReshapeLowering,
+             ReductionLowering<SumOp>, ReductionLowering<MeanOp>,
+             ReductionLowering<MaxOp>, MatmulLowering,
+             SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>>(
+            ctx);
+    patterns.add<ElementwiseLowering>(ctx);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

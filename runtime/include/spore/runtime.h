@@ -1,0 +1,86 @@
+/* spore/runtime.h: the C ABI of libspore_runtime, which every compiled Spore
+ * model links against. No MLIR or LLVM dependency.
+ *
+ * Conventions: functions return 0 on success and a non-zero spore_status on
+ * failure; the failing call's message is then in spore_last_error(), kept
+ * per thread. */
+#ifndef SPORE_RUNTIME_H
+#define SPORE_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum spore_status {
+  SPORE_OK = 0,
+  SPORE_ERROR_ARGUMENT = 1, /* a bad argument: shape, dtype, NULL pointer */
+  SPORE_ERROR_IO = 2,       /* a file could not be read or written */
+  SPORE_ERROR_FORMAT = 3,   /* a file is malformed */
+  SPORE_ERROR_MEMORY = 4,   /* an allocation failed */
+} spore_status;
+
+/* Options for creating state objects and running on devices (reserved). */
+typedef struct spore_options spore_options;
+
+/* The message of the last failing call on this thread ("" if none). */
+const char *spore_last_error(void);
+
+/* Sets the message returned by spore_last_error() and returns `status`. */
+int spore_set_error(int status, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Memory aligned to `alignment` bytes (a power of two, at least
+ * sizeof(void*)); NULL with an error on failure. Free with spore_free. */
+void *spore_aligned_alloc(size_t alignment, size_t size);
+void spore_free(void *ptr);
+
+/* Element types of tensors in .npy files. */
+typedef enum spore_dtype {
+  SPORE_F16,
+  SPORE_BF16,
+  SPORE_F32,
+  SPORE_F64,
+  SPORE_BOOL,
+  SPORE_I8,
+  SPORE_I32,
+  SPORE_I64,
+} spore_dtype;
+
+/* Size in bytes of one element, and its name ("f32", ...). */
+size_t spore_dtype_size(spore_dtype dtype);
+const char *spore_dtype_name(spore_dtype dtype);
+
+#define SPORE_MAX_RANK 16
+
+/* A dense row-major host tensor. */
+typedef struct spore_tensor {
+  spore_dtype dtype;
+  int32_t rank;
+  int64_t shape[SPORE_MAX_RANK];
+  void *data; /* spore_aligned_alloc'd; owned by the tensor */
+} spore_tensor;
+
+/* Number of elements of `t`. */
+int64_t spore_tensor_numel(const spore_tensor *t);
+
+/* Reads a .npy file (format 1.0-3.0, little-endian, C order). On failure
+ * `out` is left empty and the message names the problem. */
+int spore_npy_read(const char *path, spore_tensor *out);
+
+/* Writes `t` as a .npy file (format 1.0). */
+int spore_npy_write(const char *path, const spore_tensor *t);
+
+/* Frees the data of a tensor read by spore_npy_read. */
+void spore_tensor_free(spore_tensor *t);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SPORE_RUNTIME_H */

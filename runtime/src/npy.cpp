@@ -1,0 +1,270 @@
+//===- npy.cpp - .npy reading and writing
+//-----------------------------------===//
+//
+// NumPy's .npy format (versions 1.0 to 3.0), validated strictly: a bad
+// magic, header, dtype, shape or data size is refused with a message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spore/runtime.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct DtypeInfo {
+  spore_dtype dtype;
+  const char *descr;
+  const char *name;
+  size_t size;
+};
+
+const DtypeInfo kDtypes[] = {
+    {SPORE_F16, "<f2", "f16", 2},   {SPORE_BF16, "<V2", "bf16", 2},
+    {SPORE_F32, "<f4", "f32", 4},   {SPORE_F64, "<f8", "f64", 8},
+    {SPORE_BOOL, "|b1", "bool", 1}, {SPORE_I8, "|i1", "i8", 1},
+    {SPORE_I32, "<i4", "i32", 4},   {SPORE_I64, "<i8", "i64", 8},
+};
+
+const DtypeInfo *infoOf(spore_dtype d) {
+  for (const DtypeInfo &info : kDtypes)
+    if (info.dtype == d)
+      return &info;
+  return nullptr;
+}
+
+struct File {
+  FILE *f;
+  explicit File(FILE *f) : f(f) {}
+  ~File() {
+    if (f)
+      std::fclose(f);
+  }
+};
+
+/// Finds `'key':` in the header dict and returns the position after it.
+size_t findKey(const std::string &header, const char *key) {
+  std::string quoted1 = std::string("'") + key + "'";
+  std::string quoted2 = std::string("\"") + key + "\"";
+  size_t p = header.find(quoted1);
+  size_t len = quoted1.size();
+  if (p == std::string::npos) {
+    p = header.find(quoted2);
+    len = quoted2.size();
+  }
+  if (p == std::string::npos)
+    return std::string::npos;
+  p += len;
+  while (p < header.size() && std::isspace((unsigned char)header[p]))
+    ++p;
+  if (p >= header.size() || header[p] != ':')
+    return std::string::npos;
+  ++p;
+  while (p < header.size() && std::isspace((unsigned char)header[p]))
+    ++p;
+  return p;
+}
+
+} // namespace
+
+extern "C" size_t spore_dtype_size(spore_dtype dtype) {
+  const DtypeInfo *info = infoOf(dtype);
+  return info ? info->size : 0;
+}
+
+extern "C" const char *spore_dtype_name(spore_dtype dtype) {
+  const DtypeInfo *info = infoOf(dtype);
+  return info ? info->name : "?";
+}
+
+extern "C" int64_t spore_tensor_numel(const spore_tensor *t) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < t->rank; ++i)
+    n *= t->shape[i];
+  return n;
+}
+
+extern "C" void spore_tensor_free(spore_tensor *t) {
+  if (!t)
+    return;
+  spore_free(t->data);
+  t->data = nullptr;
+  t->rank = 0;
+}
+
+extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
+  if (!path || !out)
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "spore_npy_read: NULL argument");
+  std::memset(out, 0, sizeof(*out));
+  File file(std::fopen(path, "rb"));
+  if (!file.f)
+    return spore_set_error(SPORE_ERROR_IO, "%s: cannot open: %s", path,
+                           std::strerror(errno));
+  unsigned char magic[8];
+  if (std::fread(magic, 1, 8, file.f) != 8 ||
+      std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: not a .npy file (bad magic)", path);
+  unsigned major = magic[6];
+  if (major < 1 || major > 3)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: unsupported .npy version %u.%u", path, major,
+                           (unsigned)magic[7]);
+  unsigned char lenBytes[4] = {0, 0, 0, 0};
+  size_t lenSize = major == 1 ? 2 : 4;
+  if (std::fread(lenBytes, 1, lenSize, file.f) != lenSize)
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: truncated header", path);
+  uint32_t headerLen = lenBytes[0] | (lenBytes[1] << 8) |
+                       ((uint32_t)lenBytes[2] << 16) |
+                       ((uint32_t)lenBytes[3] << 24);
+  if (headerLen > (1u << 20))
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: header too large", path);
+  std::string header(headerLen, '\0');
+  if (std::fread(&header[0], 1, headerLen, file.f) != headerLen)
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: truncated header", path);
+
+  size_t p = findKey(header, "descr");
+  if (p == std::string::npos || (header[p] != '\'' && header[p] != '"'))
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: header has no 'descr'",
+                           path);
+  size_t end = header.find(header[p], p + 1);
+  if (end == std::string::npos)
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'descr'", path);
+  std::string descr = header.substr(p + 1, end - p - 1);
+  // Single-byte types may be written with '|' or '<' or '='.
+  if (descr.size() == 3 &&
+      (descr[0] == '=' || descr[0] == '<' || descr[0] == '|') &&
+      (descr[2] == '1'))
+    descr[0] = '|';
+  else if (descr.size() == 3 && descr[0] == '=')
+    descr[0] = '<';
+  const DtypeInfo *info = nullptr;
+  for (const DtypeInfo &d : kDtypes)
+    if (descr == d.descr)
+      info = &d;
+  if (!info)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: unsupported dtype '%s' (expected f16, f32, "
+                           "f64, bool, i8, i32 or i64, little-endian)",
+                           path, descr.c_str());
+
+  p = findKey(header, "fortran_order");
+  if (p == std::string::npos)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: header has no 'fortran_order'", path);
+  if (header.compare(p, 4, "True") == 0)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: Fortran-order arrays are not supported; "
+                           "save with numpy.ascontiguousarray",
+                           path);
+  if (header.compare(p, 5, "False") != 0)
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'fortran_order'",
+                           path);
+
+  p = findKey(header, "shape");
+  if (p == std::string::npos || header[p] != '(')
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: header has no 'shape'",
+                           path);
+  end = header.find(')', p);
+  if (end == std::string::npos)
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'shape'", path);
+  spore_tensor t;
+  std::memset(&t, 0, sizeof(t));
+  t.dtype = info->dtype;
+  const char *s = header.c_str() + p + 1;
+  const char *stop = header.c_str() + end;
+  while (s < stop) {
+    while (s < stop && (std::isspace((unsigned char)*s) || *s == ','))
+      ++s;
+    if (s >= stop)
+      break;
+    if (!std::isdigit((unsigned char)*s))
+      return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'shape'", path);
+    if (t.rank == SPORE_MAX_RANK)
+      return spore_set_error(SPORE_ERROR_FORMAT,
+                             "%s: rank above %d is not supported", path,
+                             SPORE_MAX_RANK);
+    int64_t dim = 0;
+    while (s < stop && std::isdigit((unsigned char)*s)) {
+      if (dim > (INT64_MAX - 9) / 10)
+        return spore_set_error(SPORE_ERROR_FORMAT, "%s: dimension too large",
+                               path);
+      dim = dim * 10 + (*s - '0');
+      ++s;
+    }
+    t.shape[t.rank++] = dim;
+  }
+  int64_t numel = 1;
+  for (int32_t i = 0; i < t.rank; ++i) {
+    if (t.shape[i] != 0 && numel > INT64_MAX / 16 / t.shape[i])
+      return spore_set_error(SPORE_ERROR_FORMAT, "%s: shape too large", path);
+    numel *= t.shape[i];
+  }
+  size_t bytes = (size_t)numel * info->size;
+  long dataStart = std::ftell(file.f);
+  std::fseek(file.f, 0, SEEK_END);
+  long fileSize = std::ftell(file.f);
+  if (dataStart < 0 || fileSize < 0 || (size_t)(fileSize - dataStart) != bytes)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: data is %ld bytes but the shape and dtype "
+                           "need %zu",
+                           path, fileSize - dataStart, bytes);
+  std::fseek(file.f, dataStart, SEEK_SET);
+  t.data = spore_aligned_alloc(64, bytes);
+  if (!t.data)
+    return SPORE_ERROR_MEMORY;
+  if (bytes && std::fread(t.data, 1, bytes, file.f) != bytes) {
+    spore_free(t.data);
+    return spore_set_error(SPORE_ERROR_IO, "%s: read failed", path);
+  }
+  *out = t;
+  return SPORE_OK;
+}
+
+extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
+  if (!path || !t)
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "spore_npy_write: NULL argument");
+  const DtypeInfo *info = infoOf(t->dtype);
+  if (!info || t->rank < 0 || t->rank > SPORE_MAX_RANK)
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "spore_npy_write: invalid tensor");
+  std::string shape = "(";
+  for (int32_t i = 0; i < t->rank; ++i)
+    shape += std::to_string(t->shape[i]) + (t->rank == 1      ? ","
+                                            : i + 1 < t->rank ? ", "
+                                                              : "");
+  shape += ")";
+  std::string header = std::string("{'descr': '") + info->descr +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Pad with spaces so that the data starts on a 64-byte boundary.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  File file(std::fopen(path, "wb"));
+  if (!file.f)
+    return spore_set_error(SPORE_ERROR_IO, "%s: cannot create: %s", path,
+                           std::strerror(errno));
+  unsigned char prefix[10] = {0x93,
+                              'N',
+                              'U',
+                              'M',
+                              'P',
+                              'Y',
+                              1,
+                              0,
+                              (unsigned char)(header.size() & 0xff),
+                              (unsigned char)(header.size() >> 8)};
+  size_t bytes = (size_t)spore_tensor_numel(t) * info->size;
+  if (std::fwrite(prefix, 1, 10, file.f) != 10 ||
+      std::fwrite(header.data(), 1, header.size(), file.f) != header.size() ||
+      (bytes && std::fwrite(t->data, 1, bytes, file.f) != bytes))
+    return spore_set_error(SPORE_ERROR_IO, "%s: write failed", path);
+  return SPORE_OK;
+}

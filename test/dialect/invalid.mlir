@@ -1,0 +1,207 @@
+// RUN: spore-opt %s -split-input-file -verify-diagnostics
+
+spore.func @f(%a: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.add' op operand shapes differ: [3] vs [4] (broadcast explicitly with spore.broadcast_to)}}
+  %0 = "spore.add"(%a, %b) : (tensor<3xf32>, tensor<4xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<3xf32>, %b: tensor<3xf64>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.mul' op operand element types differ: 'tensor<3xf32>' vs 'tensor<3xf64>'}}
+  %0 = "spore.mul"(%a, %b) : (tensor<3xf32>, tensor<3xf64>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<3xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'spore.sub' op result type 'tensor<4xf32>' differs from the operand type 'tensor<3xf32>'}}
+  %0 = "spore.sub"(%a, %a) : (tensor<3xf32>, tensor<3xf32>) -> tensor<4xf32>
+  spore.return %0 : tensor<4xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<3xi32>) -> tensor<3xi32> {
+  // expected-error @+1 {{'spore.exp' op operand #0 must be ranked tensor of}}
+  %0 = spore.exp %a : tensor<3xi32>
+  spore.return %0 : tensor<3xi32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{'spore.matmul' op contracting dimensions differ: [2, 3] @ [4, 5] (3 vs 4)}}
+  %0 = spore.matmul %a, %b : tensor<2x3xf32>, tensor<4x5xf32> -> tensor<2x5xf32>
+  spore.return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'spore.matmul' op result shape [2, 4] should be [2, 5]}}
+  %0 = spore.matmul %a, %b : tensor<2x3xf32>, tensor<3x5xf32> -> tensor<2x4xf32>
+  spore.return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<f32>, %b: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.matmul' op matmul operands must have rank >= 1}}
+  %0 = spore.matmul %a, %b : tensor<f32>, tensor<3xf32> -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3x4xf32>, %b: tensor<5x4x2xf32>) -> tensor<2x3x2xf32> {
+  // expected-error @+1 {{'spore.matmul' op batch dimensions of [2, 3, 4] and [5, 4, 2] do not broadcast}}
+  %0 = spore.matmul %a, %b : tensor<2x3x4xf32>, tensor<5x4x2xf32> -> tensor<2x3x2xf32>
+  spore.return %0 : tensor<2x3x2xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'spore.sum' op axis 2 is out of range for rank 2}}
+  %0 = spore.sum %a axes = [2] : tensor<2x3xf32> -> tensor<2xf32>
+  spore.return %0 : tensor<2xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'spore.sum' op axes must be strictly increasing, got [1, 0]}}
+  %0 = spore.sum %a axes = [1, 0] : tensor<2x3xf32> -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.sum' op result shape [3] should be [2]}}
+  %0 = spore.sum %a axes = [1] : tensor<2x3xf32> -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xi32>) -> tensor<2xi32> {
+  // expected-error @+1 {{'spore.mean' op mean needs a floating input, got 'tensor<2x3xi32>'}}
+  %0 = spore.mean %a axes = [1] : tensor<2x3xi32> -> tensor<2xi32>
+  spore.return %0 : tensor<2xi32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<0x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.max' op max over axis 0 of size 0 has no identity}}
+  %0 = spore.max %a axes = [0] : tensor<0x3xf32> -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<5xf32> {
+  // expected-error @+1 {{'spore.reshape' op cannot reshape [2, 3] (6 elements) to [5] (5 elements)}}
+  %0 = spore.reshape %a : tensor<2x3xf32> -> tensor<5xf32>
+  spore.return %0 : tensor<5xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{'spore.transpose' op permutation [0, 0] is not a permutation of 0..1}}
+  %0 = spore.transpose %a permutation = [0, 0] : tensor<2x3xf32> -> tensor<3x2xf32>
+  spore.return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'spore.transpose' op result shape [2, 3] should be [3, 2]}}
+  %0 = spore.transpose %a permutation = [1, 0] : tensor<2x3xf32> -> tensor<2x3xf32>
+  spore.return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{'spore.transpose' op permutation [1] has 1 entries but the input has rank 2}}
+  %0 = spore.transpose %a permutation = [1] : tensor<2x3xf32> -> tensor<3x2xf32>
+  spore.return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<3xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'spore.broadcast_to' op cannot broadcast [3] to [2, 4]}}
+  %0 = spore.broadcast_to %a : tensor<3xf32> -> tensor<2x4xf32>
+  spore.return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.broadcast_to' op cannot broadcast [2, 3] to the lower-rank shape [3]}}
+  %0 = spore.broadcast_to %a : tensor<2x3xf32> -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'spore.softmax' op axis 2 is out of range for rank 2}}
+  %0 = spore.softmax %a axis = 2 : tensor<2x3xf32>
+  spore.return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<2x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.cast' op result shape [3] differs from the input shape [2, 3]}}
+  %0 = spore.cast %a : tensor<2x3xf32> -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<3xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'spore.return' op return value #0 has type 'tensor<3xf32>' but the function result has type 'tensor<4xf32>'}}
+  spore.return %a : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%a: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.return' op returns 0 values but the function 'f' has 1 results}}
+  spore.return
+}
+
+// -----
+
+spore.func @f(%a: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.call' op 'g' does not name a spore.func in this module}}
+  %0 = spore.call @g(%a) : (tensor<3xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func private @g(%a: tensor<3xf32>) -> tensor<3xf32> {
+  spore.return %a : tensor<3xf32>
+}
+spore.func @f(%a: tensor<4xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.call' op argument #0 has type 'tensor<4xf32>' but 'g' expects 'tensor<3xf32>'}}
+  %0 = spore.call @g(%a) : (tensor<4xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'spore.func' op exported function argument must be a tensor, got '!spore.fn<() -> ()>'}}
+spore.func @f(%a: !spore.fn<() -> ()>) attributes {spore.export} {
+  spore.return
+}

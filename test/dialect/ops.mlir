@@ -1,0 +1,70 @@
+// RUN: spore-opt %s -verify-each | spore-opt -verify-each | FileCheck %s
+
+// Every op of the dialect prints and parses back unchanged.
+// CHECK-LABEL: spore.func @ops
+// CHECK-SAME: {spore.name = "x"}
+// CHECK-SAME: attributes {spore.export}
+spore.func @ops(%x: tensor<2x3xf32> {spore.name = "x"}, %v: tensor<3xf32>,
+                %i: tensor<2x3xi32>) -> tensor<3x2xf32> attributes {spore.export} {
+  // CHECK: spore.constant dense<1.000000e+00> : tensor<2x3xf32>
+  %c = spore.constant dense<1.0> : tensor<2x3xf32>
+  // CHECK: spore.broadcast_to %{{.*}} : tensor<3xf32> -> tensor<2x3xf32>
+  %b = spore.broadcast_to %v : tensor<3xf32> -> tensor<2x3xf32>
+  // CHECK: spore.add %{{.*}}, %{{.*}} : tensor<2x3xf32>
+  %0 = spore.add %x, %b : tensor<2x3xf32>
+  // CHECK: spore.sub
+  %1 = spore.sub %0, %c : tensor<2x3xf32>
+  // CHECK: spore.mul
+  %2 = spore.mul %1, %c : tensor<2x3xf32>
+  // CHECK: spore.div
+  %3 = spore.div %2, %c : tensor<2x3xf32>
+  // CHECK: spore.maximum
+  %4 = spore.maximum %3, %c : tensor<2x3xf32>
+  // CHECK: spore.minimum
+  %5 = spore.minimum %4, %c : tensor<2x3xf32>
+  // CHECK: spore.pow
+  %6 = spore.pow %5, %c : tensor<2x3xf32>
+  // CHECK: spore.neg
+  %7 = spore.neg %6 : tensor<2x3xf32>
+  // CHECK: spore.exp
+  %8 = spore.exp %7 : tensor<2x3xf32>
+  // CHECK: spore.log
+  %9 = spore.log %8 : tensor<2x3xf32>
+  // CHECK: spore.tanh
+  %10 = spore.tanh %9 : tensor<2x3xf32>
+  // CHECK: spore.sigmoid
+  %11 = spore.sigmoid %10 : tensor<2x3xf32>
+  // CHECK: spore.relu
+  %12 = spore.relu %11 : tensor<2x3xf32>
+  // CHECK: spore.cast %{{.*}} : tensor<2x3xi32> -> tensor<2x3xf32>
+  %13 = spore.cast %i : tensor<2x3xi32> -> tensor<2x3xf32>
+  // CHECK: spore.sum %{{.*}} axes = [1] keepdims : tensor<2x3xf32> -> tensor<2x1xf32>
+  %14 = spore.sum %13 axes = [1] keepdims : tensor<2x3xf32> -> tensor<2x1xf32>
+  // CHECK: spore.mean %{{.*}} axes = [0, 1] : tensor<2x3xf32> -> tensor<f32>
+  %15 = spore.mean %12 axes = [0, 1] : tensor<2x3xf32> -> tensor<f32>
+  // CHECK: spore.max %{{.*}} axes = [0] : tensor<2x3xf32> -> tensor<3xf32>
+  %16 = spore.max %12 axes = [0] : tensor<2x3xf32> -> tensor<3xf32>
+  // CHECK: spore.softmax %{{.*}} axis = 1 : tensor<2x3xf32>
+  %17 = spore.softmax %12 axis = 1 : tensor<2x3xf32>
+  // CHECK: spore.log_softmax %{{.*}} axis = 0 : tensor<2x3xf32>
+  %18 = spore.log_softmax %17 axis = 0 : tensor<2x3xf32>
+  // CHECK: spore.reshape %{{.*}} : tensor<2x3xf32> -> tensor<6xf32>
+  %19 = spore.reshape %18 : tensor<2x3xf32> -> tensor<6xf32>
+  // CHECK: spore.transpose %{{.*}} permutation = [1, 0] : tensor<2x3xf32> -> tensor<3x2xf32>
+  %20 = spore.transpose %18 permutation = [1, 0] : tensor<2x3xf32> -> tensor<3x2xf32>
+  // CHECK: spore.matmul %{{.*}}, %{{.*}} : tensor<3xf32>, tensor<3x2xf32> -> tensor<2xf32>
+  %21 = spore.matmul %v, %20 : tensor<3xf32>, tensor<3x2xf32> -> tensor<2xf32>
+  // CHECK: spore.call @helper
+  %22 = spore.call @helper(%20) : (tensor<3x2xf32>) -> tensor<3x2xf32>
+  spore.return %22 : tensor<3x2xf32>
+}
+
+// CHECK-LABEL: spore.func private @helper
+spore.func private @helper(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  spore.return %x : tensor<3x2xf32>
+}
+
+// Function values have their own type.
+// CHECK-LABEL: spore.func private @takes_fn
+// CHECK-SAME: !spore.fn<(tensor<f32>) -> tensor<f32>>
+spore.func private @takes_fn(%f: !spore.fn<(tensor<f32>) -> tensor<f32>>)

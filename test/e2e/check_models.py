@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""End-to-end numeric tests: compile models with sporec --shared, call the
+exported C entry points through ctypes on random inputs, and compare with an
+independent NumPy reference (relative error <= 1e-5 in f32, 1e-12 in f64).
+
+Usage: check_models.py SPOREC WORKDIR
+"""
+import ctypes
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+SPOREC, WORKDIR = sys.argv[1], sys.argv[2]
+os.makedirs(WORKDIR, exist_ok=True)
+rng = np.random.default_rng(1234)
+
+
+def softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    m = x.max(axis=axis, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# (name, source, export, input specs [(shape, dtype)], numpy reference)
+CASES = [
+    ("mlp", """
+        def dense(w, b, x):
+            return x @ w + b
+
+        @export
+        def f(w1: f32[16, 32], b1: f32[32], w2: f32[32, 10], b2: f32[10],
+              x: f32[8, 16]) -> f32[8, 10]:
+            return softmax(dense(w2, b2, relu(dense(w1, b1, x))), axis=-1)
+        """, "f", [((16, 32), "f32"), ((32,), "f32"), ((32, 10), "f32"),
+                   ((10,), "f32"), ((8, 16), "f32")],
+     lambda w1, b1, w2, b2, x: softmax(np.maximum(x @ w1 + b1, 0) @ w2 + b2)),
+    ("elementwise", """
+        @export
+        def f(x: f32[3, 4], y: f32[4]) -> f32[3, 4]:
+            return exp(x) * y - tanh(x) / 2.0 + sigmoid(y) - log(x * x + 1.0)
+        """, "f", [((3, 4), "f32"), ((4,), "f32")],
+     lambda x, y: np.exp(x) * y - np.tanh(x) / 2 + sigmoid(y) - np.log(x * x + 1)),
+    ("broadcast_edges", """
+        @export
+        def f(a: f32[2, 1, 3], b: f32[4, 1], c: f32) -> f32[2, 4, 3]:
+            return maximum(a + b, c) - minimum(a, b) ** 2.0
+        """, "f", [((2, 1, 3), "f32"), ((4, 1), "f32"), ((), "f32")],
+     lambda a, b, c: np.maximum(a + b, c) - np.minimum(a, b) ** 2),
+    ("reductions", """
+        @export
+        def f(x: f32[3, 4, 5]) -> tuple[f32[3, 5], f32[4], f32[3, 1, 1], f32]:
+            return (x.sum(axis=1), mean(x, axis=(0, -1)),
+                    max(x, axis=(1, 2), keepdims=True), x.sum())
+        """, "f", [((3, 4, 5), "f32")],
+     lambda x: (x.sum(axis=1), x.mean(axis=(0, 2)),
+                x.max(axis=(1, 2), keepdims=True), x.sum())),
+    ("matmul_forms", """
+        @export
+        def f(a: f32[2, 3, 4], b: f32[4, 5], v: f32[4], m: f32[1, 4, 2]) -> tuple[f32[2, 3, 5], f32[2, 3], f32[5], f32[2, 3, 2]]:
+            return a @ b, a @ v, v @ b, matmul(a, m)
+        """, "f", [((2, 3, 4), "f32"), ((4, 5), "f32"), ((4,), "f32"),
+                   ((1, 4, 2), "f32")],
+     lambda a, b, v, m: (a @ b, a @ v, v @ b, a @ m)),
+    ("shapes", """
+        @export
+        def f(x: f32[2, 3, 4]) -> tuple[f32[4, 6], f32[4, 3, 2], f32[3, 2, 4], f32[2, 2, 3, 4]]:
+            return (x.reshape(-1, 6).T.reshape(4, 6), transpose(x),
+                    transpose(x, (1, 0, 2)), broadcast_to(x, (2, 2, 3, 4)))
+        """, "f", [((2, 3, 4), "f32")],
+     lambda x: (x.reshape(-1, 6).T.reshape(4, 6), x.T, x.transpose(1, 0, 2),
+                np.broadcast_to(x, (2, 2, 3, 4)))),
+    ("softmax_axes", """
+        @export
+        def f(x: f32[3, 5]) -> tuple[f32[3, 5], f32[3, 5], f32[3, 5]]:
+            return softmax(x, axis=0), log_softmax(x), log_softmax(x * 50.0, axis=0)
+        """, "f", [((3, 5), "f32")],
+     lambda x: (softmax(x, 0), log_softmax(x), log_softmax(x * 50, 0))),
+    ("f64_and_ints", """
+        @export
+        def f(x: f64[4], i: i32[4], j: i64[4]) -> tuple[f64[4], i64[4], f32[4]]:
+            return x * i + 1, i + j * 3, i / 2
+        """, "f", [((4,), "f64"), ((4,), "i32"), ((4,), "i64")],
+     lambda x, i, j: (x * i + 1, i.astype(np.int64) + j * 3,
+                      (i / 2).astype(np.float32))),
+    ("constants", """
+        K = (2, 3)
+        SCALE = 0.5 * K[1]
+
+        @export
+        def f(x: f32[2, 3]) -> tuple[f32[2, 3], f32[2, 3], i64]:
+            return x * SCALE + ones(K), zeros((2, 3)) - x.astype(f64).astype(f32), x.ndim + 40
+        """, "f", [((2, 3), "f32")],
+     lambda x: (x * 1.5 + 1, -x, np.int64(42))),
+    ("size_zero", """
+        @export
+        def f(x: f32[0, 3], y: f32[3]) -> tuple[f32[0, 3], f32[3], f32[0]]:
+            return x + y, x.sum(axis=0), x.sum(axis=1)
+        """, "f", [((0, 3), "f32"), ((3,), "f32")],
+     lambda x, y: (x + y, x.sum(axis=0), x.sum(axis=1))),
+]
+
+DTYPES = {"f32": np.float32, "f64": np.float64, "i32": np.int32,
+          "i64": np.int64}
+
+
+def random_input(shape, dtype):
+    if dtype.startswith("i"):
+        return rng.integers(-5, 6, size=shape).astype(DTYPES[dtype])
+    return rng.standard_normal(shape).astype(DTYPES[dtype])
+
+
+def close(got, want):
+    want = np.asarray(want)
+    if got.shape != want.shape:
+        return False, "shape %s vs %s" % (got.shape, want.shape)
+    if want.size == 0:
+        return True, ""
+    if np.issubdtype(want.dtype, np.integer):
+        return bool(np.array_equal(got, want)), "integers differ"
+    tol = 1e-12 if got.dtype == np.float64 else 1e-5
+    scale = np.maximum(np.abs(want), 1.0)
+    err = float(np.max(np.abs(got.astype(np.float64) - want) / scale))
+    return err <= tol, "max relative error %.3g > %g" % (err, tol)
+
+
+failures = 0
+for name, source, export, specs, reference in CASES:
+    src = os.path.join(WORKDIR, name + ".py")
+    lib = os.path.join(WORKDIR, "lib" + name + ".so")
+    with open(src, "w") as f:
+        f.write("from spore import *\n" + textwrap.dedent(source))
+    proc = subprocess.run([SPOREC, src, "--shared", "-o", lib],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        print("FAIL %s: sporec failed:\n%s" % (name, proc.stderr))
+        failures += 1
+        continue
+    inputs = [random_input(shape, dtype) for shape, dtype in specs]
+    want = reference(*[x.astype(np.float64) if x.dtype.kind == "f" else x
+                       for x in inputs])
+    want = list(want) if isinstance(want, tuple) else [want]
+    # The reference runs in f64; each output's dtype is read from the
+    # generated header's comment.
+    header = open(os.path.join(WORKDIR, name + ".h")).read()
+    fn = getattr(ctypes.CDLL(lib), name + "_" + export)
+    out_arrays = []
+    for i, w in enumerate(want):
+        marker = "out%d /* " % i
+        dtype = header.split(marker, 1)[1].split("[", 1)[0]
+        out_arrays.append(np.zeros(np.asarray(w).shape,
+                                   dtype={"f32": np.float32, "f64": np.float64,
+                                          "i32": np.int32, "i64": np.int64}[dtype]))
+    args = [x.ctypes.data_as(ctypes.c_void_p) for x in inputs]
+    args += [o.ctypes.data_as(ctypes.c_void_p) for o in out_arrays]
+    fn.restype = ctypes.c_int
+    rc = fn(*args)
+    ok = rc == 0
+    msg = "returned %d" % rc
+    if ok:
+        for i, (got, w) in enumerate(zip(out_arrays, want)):
+            good, why = close(got, w)
+            if not good:
+                ok, msg = False, "output %d: %s" % (i, why)
+                break
+    print("%s %s" % ("PASS" if ok else "FAIL", name) + ("" if ok else ": " + msg))
+    failures += 0 if ok else 1
+
+print("%d passed, %d failed" % (len(CASES) - failures, failures))
+sys.exit(1 if failures else 0)

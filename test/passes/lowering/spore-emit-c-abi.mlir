@@ -1,0 +1,19 @@
+// RUN: spore-opt %s -verify-each --spore-emit-c-abi=prefix=m | FileCheck %s
+
+// An export gets the C entry point and the packed entry point; the
+// implementation and every other defined function become internal.
+// CHECK-LABEL: llvm.func internal @__spore_f(
+// CHECK-LABEL: llvm.func @m_f(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
+// CHECK: llvm.call @__spore_f
+// CHECK: llvm.return %{{.*}} : i32
+// CHECK-LABEL: llvm.func @__spore_packed_m_f(%{{.*}}: !llvm.ptr) -> i32
+// CHECK-COUNT-2: llvm.load
+// CHECK: llvm.call @m_f
+// CHECK-LABEL: llvm.func internal @__spore_helper
+llvm.func @__spore_f(%a: !llvm.ptr, %out: !llvm.ptr) attributes {spore.export = "f"} {
+  llvm.call @__spore_helper() : () -> ()
+  llvm.return
+}
+llvm.func @__spore_helper() {
+  llvm.return
+}

@@ -1,0 +1,103 @@
+// Unit tests of libspore_runtime: .npy round trips, validation, errors.
+#include "spore/runtime.h"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+std::string tempPath(const char *name) {
+  return std::string("/tmp/spore_unit_") + name;
+}
+
+void writeBytes(const std::string &path, const std::string &bytes) {
+  FILE *f = std::fopen(path.c_str(), "wb");
+  REQUIRE(f);
+  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+}
+
+std::string npyHeader(const std::string &dict) {
+  std::string header = dict;
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += (char)(header.size() & 0xff);
+  out += (char)(header.size() >> 8);
+  return out + header;
+}
+} // namespace
+
+TEST_CASE("npy round trip keeps dtype, shape and data") {
+  float values[6] = {1, -2, 3.5f, 0, 1e-3f, 7};
+  spore_tensor t = {SPORE_F32, 2, {2, 3}, values};
+  std::string path = tempPath("roundtrip.npy");
+  REQUIRE(spore_npy_write(path.c_str(), &t) == 0);
+  spore_tensor back;
+  REQUIRE(spore_npy_read(path.c_str(), &back) == 0);
+  CHECK(back.dtype == SPORE_F32);
+  CHECK(back.rank == 2);
+  CHECK(back.shape[0] == 2);
+  CHECK(back.shape[1] == 3);
+  CHECK(std::memcmp(back.data, values, sizeof(values)) == 0);
+  spore_tensor_free(&back);
+}
+
+TEST_CASE("npy scalars and 1-d tensors round trip") {
+  int64_t scalar = 42;
+  spore_tensor t = {SPORE_I64, 0, {}, &scalar};
+  std::string path = tempPath("scalar.npy");
+  REQUIRE(spore_npy_write(path.c_str(), &t) == 0);
+  spore_tensor back;
+  REQUIRE(spore_npy_read(path.c_str(), &back) == 0);
+  CHECK(back.rank == 0);
+  CHECK(*(int64_t *)back.data == 42);
+  spore_tensor_free(&back);
+}
+
+TEST_CASE("malformed npy files are refused with a message") {
+  spore_tensor t;
+  std::string path = tempPath("bad.npy");
+
+  writeBytes(path, "not a numpy file at all");
+  CHECK(spore_npy_read(path.c_str(), &t) == SPORE_ERROR_FORMAT);
+  CHECK(std::string(spore_last_error()).find("bad magic") != std::string::npos);
+
+  writeBytes(path, npyHeader("{'descr': '<f4', 'fortran_order': False, "
+                             "'shape': (4,), }") +
+                       std::string(8, '\0'));
+  CHECK(spore_npy_read(path.c_str(), &t) == SPORE_ERROR_FORMAT);
+  CHECK(std::string(spore_last_error()).find("need 16") != std::string::npos);
+
+  writeBytes(path, npyHeader("{'descr': '<c8', 'fortran_order': False, "
+                             "'shape': (1,), }") +
+                       std::string(8, '\0'));
+  CHECK(spore_npy_read(path.c_str(), &t) == SPORE_ERROR_FORMAT);
+  CHECK(std::string(spore_last_error()).find("unsupported dtype") !=
+        std::string::npos);
+
+  writeBytes(path, npyHeader("{'descr': '<f4', 'fortran_order': True, "
+                             "'shape': (1,), }") +
+                       std::string(4, '\0'));
+  CHECK(spore_npy_read(path.c_str(), &t) == SPORE_ERROR_FORMAT);
+  CHECK(std::string(spore_last_error()).find("Fortran") != std::string::npos);
+
+  writeBytes(path, std::string("\x93NUMPY\x01\x00\xff", 9));
+  CHECK(spore_npy_read(path.c_str(), &t) == SPORE_ERROR_FORMAT);
+
+  CHECK(spore_npy_read("/nonexistent/dir/x.npy", &t) == SPORE_ERROR_IO);
+}
+
+TEST_CASE("aligned allocation honours the alignment") {
+  void *p = spore_aligned_alloc(64, 100);
+  REQUIRE(p);
+  CHECK(((uintptr_t)p % 64) == 0);
+  spore_free(p);
+  CHECK(spore_aligned_alloc(3, 10) == nullptr);
+  CHECK(std::string(spore_last_error()).find("power of two") !=
+        std::string::npos);
+}

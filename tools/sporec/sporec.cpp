@@ -1,0 +1,161 @@
+//===- sporec.cpp - the Spore compiler
+//--------------------------------------===//
+//
+// model.py → spore IR → linalg → LLVM → object file (or shared library) plus
+// the C and C++ headers of its exports. Exits 1 on any user error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/driver/Driver.h"
+#include "compiler/frontend/IRGen.h"
+#include "dialects/spore/SporeOps.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+namespace driver = spore::driver;
+
+namespace {
+enum class Emit { Spore, Linalg, LLVM, Asm, Obj, PTX };
+
+cl::OptionCategory category("sporec options");
+cl::opt<std::string> input(cl::Positional, cl::desc("<model.py>"), cl::Required,
+                           cl::cat(category));
+cl::opt<std::string> output("o",
+                            cl::desc("output file (default: <model>.o, "
+                                     "lib<model>.so with --shared, "
+                                     "stdout for IR)"),
+                            cl::value_desc("path"), cl::cat(category));
+cl::opt<Emit> emit(
+    "emit", cl::desc("what to produce"), cl::init(Emit::Obj),
+    cl::values(clEnumValN(Emit::Spore, "spore", "spore IR after the frontend"),
+               clEnumValN(Emit::Linalg, "linalg", "linalg on tensors"),
+               clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR"),
+               clEnumValN(Emit::Asm, "asm", "native assembly"),
+               clEnumValN(Emit::Obj, "obj", "object file + headers (default)"),
+               clEnumValN(Emit::PTX, "ptx", "CUDA PTX (not supported yet)")),
+    cl::cat(category));
+cl::opt<bool> shared("shared",
+                     cl::desc("link a shared library instead of an object"),
+                     cl::cat(category));
+enum OptLevel { O0, O1, O2, O3 };
+cl::opt<OptLevel> optLevel(cl::desc("optimisation level:"), cl::init(O2),
+                           cl::values(clEnumVal(O0, "no optimisation"),
+                                      clEnumVal(O1, "light"),
+                                      clEnumVal(O2, "default"),
+                                      clEnumVal(O3, "aggressive")),
+                           cl::cat(category));
+cl::opt<std::string> headerDir(
+    "header-dir",
+    cl::desc("where to write <model>.h and <model>.hpp (default: beside "
+             "the output)"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> target("target",
+                            cl::desc("code generation target: cpu (default); "
+                                     "cuda:sm_XX is not supported yet"),
+                            cl::init("cpu"), cl::cat(category));
+cl::opt<bool> noLocations("no-locations",
+                          cl::desc("omit source locations from printed IR"),
+                          cl::cat(category));
+
+int fail(const Twine &message) {
+  errs() << "sporec: error: " << message << "\n";
+  return 1;
+}
+
+/// Prints MLIR (with source locations unless --no-locations).
+int printIR(mlir::ModuleOp module) {
+  std::string path = output.empty() ? "-" : output.getValue();
+  std::error_code ec;
+  ToolOutputFile out(path, ec, sys::fs::OF_Text);
+  if (ec)
+    return fail("cannot write '" + path + "': " + ec.message());
+  mlir::OpPrintingFlags flags;
+  if (!noLocations)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  module.print(out.os(), flags);
+  out.keep();
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter(
+      [](raw_ostream &os) { os << "sporec 0.1.0 (LLVM/MLIR 22)\n"; });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "sporec: compile a Spore model (.py) to a native object and headers\n\n"
+      "  sporec model.py -o model.o          object + model.h + model.hpp\n"
+      "  sporec model.py --shared -o libmodel.so\n"
+      "  sporec model.py --emit=spore        print IR after a stage\n");
+
+  if (target != "cpu")
+    return fail("target '" + target + "' is not supported yet (only cpu)");
+  if (emit == Emit::PTX)
+    return fail("--emit=ptx is not supported yet");
+
+  mlir::DialectRegistry registry;
+  driver::registerDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadDialect<spore::SporeDialect>();
+  auto module = spore::frontend::compileFile(input, context);
+  if (!module)
+    return 1;
+  std::string moduleName = driver::moduleNameFromPath(input);
+  auto exports = driver::collectExports(*module, moduleName);
+
+  if (emit == Emit::Spore)
+    return printIR(*module);
+  if (emit == Emit::Linalg) {
+    if (failed(driver::lowerToLinalg(*module)))
+      return fail("lowering to linalg failed");
+    return printIR(*module);
+  }
+  if (failed(driver::lowerToLLVMDialect(*module, moduleName, optLevel)))
+    return fail("lowering to LLVM failed");
+
+  if (emit == Emit::LLVM || emit == Emit::Asm) {
+    std::string path = output.empty() ? "-" : output.getValue();
+    auto kind = emit == Emit::LLVM ? driver::LLVMOutput::IR
+                                   : driver::LLVMOutput::Assembly;
+    return failed(driver::emitNative(*module, optLevel, kind, path)) ? 1 : 0;
+  }
+
+  std::string out = output;
+  if (out.empty())
+    out = shared ? "lib" + moduleName + ".so" : moduleName + ".o";
+  std::string objectPath = out;
+  SmallString<128> tempObject;
+  if (shared) {
+    if (auto ec = sys::fs::createTemporaryFile(moduleName, "o", tempObject))
+      return fail("cannot create a temporary file: " + ec.message());
+    objectPath = tempObject.str().str();
+  }
+  if (failed(driver::emitNative(*module, optLevel, driver::LLVMOutput::Object,
+                                objectPath)))
+    return 1;
+  if (shared) {
+    bool linked = succeeded(driver::linkShared(objectPath, out));
+    sys::fs::remove(objectPath);
+    if (!linked)
+      return 1;
+  }
+  std::string dir = headerDir;
+  if (dir.empty()) {
+    dir = sys::path::parent_path(out).str();
+    if (dir.empty())
+      dir = ".";
+  }
+  if (failed(driver::writeHeaders(exports, moduleName, dir)))
+    return 1;
+  return 0;
+}
