@@ -1,0 +1,6 @@
+# RUN: not sporec %s --emit=spore 2>&1 | FileCheck %s
+# CHECK: {{.*}}sema-assert-runtime.py:5:{{[0-9]+}}: error: assert on a run-time value is not supported yet
+@export
+def f(x: f32[2, 3], i: i32[3], m: i1[3]) -> f32[2, 3]:
+    assert x
+    return x

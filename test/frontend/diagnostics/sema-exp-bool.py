@@ -1,0 +1,6 @@
+# RUN: not sporec %s --emit=spore 2>&1 | FileCheck %s
+# CHECK: {{.*}}sema-exp-bool.py:5:{{[0-9]+}}: error: 'relu' of a bool tensor is not supported; convert with astype first
+@export
+def f(x: f32[2, 3], i: i32[3], m: i1[3]) -> f32[2, 3]:
+    y = relu(m)
+    return x
