@@ -71,24 +71,6 @@ static std::string cTypeOf(Type t) {
   return "int64_t";
 }
 
-static std::string dtypeOf(Type t) {
-  if (t.isF16())
-    return "f16";
-  if (t.isBF16())
-    return "bf16";
-  if (t.isF32())
-    return "f32";
-  if (t.isF64())
-    return "f64";
-  if (t.isInteger(1))
-    return "bool";
-  if (t.isInteger(8))
-    return "i8";
-  if (t.isInteger(32))
-    return "i32";
-  return "i64";
-}
-
 std::vector<ExportSignature>
 spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
   std::vector<ExportSignature> exports;
@@ -103,7 +85,7 @@ spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
       ExportSignature::Buffer b;
       b.name = std::move(name);
       b.cType = cTypeOf(t.getElementType());
-      b.dtype = dtypeOf(t.getElementType());
+      b.dtype = spore::dtypeName(t.getElementType());
       b.shape.assign(t.getShape().begin(), t.getShape().end());
       return b;
     };

@@ -120,29 +120,6 @@ struct EValue {
   }
 };
 
-std::string dtypeName(Type t) {
-  if (t.isF16())
-    return "f16";
-  if (t.isBF16())
-    return "bf16";
-  if (t.isF32())
-    return "f32";
-  if (t.isF64())
-    return "f64";
-  if (t.isInteger(1))
-    return "bool";
-  if (t.isInteger(8))
-    return "i8";
-  if (t.isInteger(32))
-    return "i32";
-  if (t.isInteger(64))
-    return "i64";
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
-}
-
 std::string typeName(Type t) {
   auto tt = mlir::dyn_cast<RankedTensorType>(t);
   if (!tt)

@@ -103,8 +103,31 @@ static Type elementTypeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
 }
 
-static Value scalarConstant(OpBuilder &b, Location loc, Type type,
-                            double value) {
+std::string spore::dtypeName(Type t) {
+  if (t.isF16())
+    return "f16";
+  if (t.isBF16())
+    return "bf16";
+  if (t.isF32())
+    return "f32";
+  if (t.isF64())
+    return "f64";
+  if (t.isInteger(1))
+    return "bool";
+  if (t.isInteger(8))
+    return "i8";
+  if (t.isInteger(32))
+    return "i32";
+  if (t.isInteger(64))
+    return "i64";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+Value spore::buildScalarConstant(OpBuilder &b, Location loc, Type type,
+                                 double value) {
   if (isa<FloatType>(type))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
   return arith::ConstantOp::create(b, loc,
@@ -239,7 +262,7 @@ Value CastOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   if (from == to)
     return x;
   if (to.isInteger(1)) {
-    Value zero = scalarConstant(b, loc, from, 0);
+    Value zero = buildScalarConstant(b, loc, from, 0);
     if (isa<FloatType>(from))
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
@@ -275,8 +298,8 @@ Value NegOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0];
   if (isa<FloatType>(x.getType()))
     return arith::NegFOp::create(b, loc, x);
-  return arith::SubIOp::create(b, loc, scalarConstant(b, loc, x.getType(), 0),
-                               x);
+  return arith::SubIOp::create(b, loc,
+                               buildScalarConstant(b, loc, x.getType(), 0), x);
 }
 
 Value ExpOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
@@ -294,7 +317,7 @@ Value TanhOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
 Value SigmoidOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   // 1 / (1 + e^-x): e^-x overflows to inf for very negative x, giving 0.
   Value x = operands[0];
-  Value one = scalarConstant(b, loc, x.getType(), 1.0);
+  Value one = buildScalarConstant(b, loc, x.getType(), 1.0);
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
   return arith::DivFOp::create(b, loc, one,
                                arith::AddFOp::create(b, loc, one, e));
@@ -302,7 +325,7 @@ Value SigmoidOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
 
 Value ReluOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0];
-  Value zero = scalarConstant(b, loc, x.getType(), 0);
+  Value zero = buildScalarConstant(b, loc, x.getType(), 0);
   if (isa<FloatType>(x.getType()))
     return arith::MaximumFOp::create(b, loc, x, zero);
   return arith::MaxSIOp::create(b, loc, x, zero);

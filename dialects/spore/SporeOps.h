@@ -40,6 +40,13 @@ llvm::SmallVector<int64_t> reducedShape(llvm::ArrayRef<int64_t> shape,
                                         llvm::ArrayRef<int64_t> axes,
                                         bool keepdims);
 
+/// An arith.constant scalar of `type` (floating or integer) with `value`.
+mlir::Value buildScalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Type type, double value);
+
+/// The language's name of an element type: f16 bf16 f32 f64 bool i8 i32 i64.
+std::string dtypeName(mlir::Type type);
+
 /// Formats a shape as `[2, 3]` for diagnostics.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 

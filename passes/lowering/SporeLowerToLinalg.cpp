@@ -33,13 +33,6 @@ SmallVector<utils::IteratorType> parallelIterators(int64_t rank) {
   return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
 }
 
-Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
-  if (isa<FloatType>(type))
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
-  return arith::ConstantOp::create(b, loc,
-                                   b.getIntegerAttr(type, (int64_t)value));
-}
-
 /// A tensor of `type` filled with the scalar `value`.
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
                    Value value) {
@@ -66,7 +59,7 @@ enum class ReductionKind { Sum, Max };
 Value reductionIdentity(OpBuilder &b, Location loc, Type type,
                         ReductionKind kind) {
   if (kind == ReductionKind::Sum)
-    return scalarConstant(b, loc, type, 0);
+    return buildScalarConstant(b, loc, type, 0);
   if (auto ft = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
         b, loc,
@@ -297,7 +290,7 @@ template <typename Op> struct ReductionLowering : OpConversionPattern<Op> {
       result = elementwiseGeneric(
           rewriter, loc, type, result, rewriter.getMultiDimIdentityMap(rank),
           [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            Value s = scalarConstant(b, l, type.getElementType(), scale);
+            Value s = buildScalarConstant(b, l, type.getElementType(), scale);
             return arith::MulFOp::create(b, l, args[0], s);
           });
     }
@@ -316,8 +309,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     RankedTensorType lt = tensorTypeOf(lhs), rt = tensorTypeOf(rhs);
     RankedTensorType out = op.getType();
     Type elt = out.getElementType();
-    Value init =
-        filledTensor(rewriter, loc, out, scalarConstant(rewriter, loc, elt, 0));
+    Value init = filledTensor(rewriter, loc, out,
+                              buildScalarConstant(rewriter, loc, elt, 0));
     if (lt.getRank() == 2 && rt.getRank() == 2) {
       auto mm =
           linalg::MatmulOp::create(rewriter, loc, TypeRange{out},
@@ -398,7 +391,7 @@ template <typename Op> struct SoftmaxLikeLowering : OpConversionPattern<Op> {
     // so such rows shift by 0 instead (NumPy/JAX give the same results).
     auto shifted = [&](OpBuilder &b, Location l, Value xv, Value mv) -> Value {
       Value finite = math::IsFiniteOp::create(b, l, mv);
-      Value zero = scalarConstant(b, l, mv.getType(), 0);
+      Value zero = buildScalarConstant(b, l, mv.getType(), 0);
       Value m = arith::SelectOp::create(b, l, finite, mv, zero);
       return arith::SubFOp::create(b, l, xv, m);
     };
