@@ -371,3 +371,21 @@ LogicalResult spore::driver::linkShared(llvm::StringRef object,
   }
   return success();
 }
+
+LogicalResult spore::driver::buildSharedLibrary(ModuleOp module,
+                                                llvm::StringRef moduleName,
+                                                unsigned optLevel,
+                                                llvm::StringRef output) {
+  if (failed(lowerToLLVMDialect(module, moduleName, optLevel)))
+    return emitError(module.getLoc(), "lowering to LLVM failed");
+  llvm::SmallString<128> object;
+  if (auto ec = llvm::sys::fs::createTemporaryFile(moduleName, "o", object))
+    return emitError(module.getLoc(), "cannot create a temporary file: ")
+           << ec.message();
+  LogicalResult result =
+      emitNative(module, optLevel, LLVMOutput::Object, object);
+  if (succeeded(result))
+    result = linkShared(object, output);
+  llvm::sys::fs::remove(object);
+  return result;
+}

@@ -73,6 +73,13 @@ std::string cppHeader(const std::vector<ExportSignature> &exports,
 /// driver.
 mlir::LogicalResult linkShared(llvm::StringRef object, llvm::StringRef output);
 
+/// Lowers a spore module in place and links it into the shared library
+/// `output` (through a temporary object file).
+mlir::LogicalResult buildSharedLibrary(mlir::ModuleOp module,
+                                       llvm::StringRef moduleName,
+                                       unsigned optLevel,
+                                       llvm::StringRef output);
+
 } // namespace spore::driver
 
 #endif // SPORE_DRIVER_DRIVER_H

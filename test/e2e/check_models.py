@@ -13,23 +13,12 @@ import textwrap
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference import close, log_softmax, sigmoid, softmax  # noqa: E402
+
 SPOREC, WORKDIR = sys.argv[1], sys.argv[2]
 os.makedirs(WORKDIR, exist_ok=True)
 rng = np.random.default_rng(1234)
-
-
-def softmax(x, axis=-1):
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def log_softmax(x, axis=-1):
-    m = x.max(axis=axis, keepdims=True)
-    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
-
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 # (name, source, export, input specs [(shape, dtype)], numpy reference)
@@ -118,20 +107,6 @@ def random_input(shape, dtype):
     if dtype.startswith("i"):
         return rng.integers(-5, 6, size=shape).astype(DTYPES[dtype])
     return rng.standard_normal(shape).astype(DTYPES[dtype])
-
-
-def close(got, want):
-    want = np.asarray(want)
-    if got.shape != want.shape:
-        return False, "shape %s vs %s" % (got.shape, want.shape)
-    if want.size == 0:
-        return True, ""
-    if np.issubdtype(want.dtype, np.integer):
-        return bool(np.array_equal(got, want)), "integers differ"
-    tol = 1e-12 if got.dtype == np.float64 else 1e-5
-    scale = np.maximum(np.abs(want), 1.0)
-    err = float(np.max(np.abs(got.astype(np.float64) - want) / scale))
-    return err <= tol, "max relative error %.3g > %g" % (err, tol)
 
 
 failures = 0

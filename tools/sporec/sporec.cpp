@@ -120,10 +120,9 @@ int main(int argc, char **argv) {
       return fail("lowering to linalg failed");
     return printIR(*module);
   }
-  if (failed(driver::lowerToLLVMDialect(*module, moduleName, optLevel)))
-    return fail("lowering to LLVM failed");
-
   if (emit == Emit::LLVM || emit == Emit::Asm) {
+    if (failed(driver::lowerToLLVMDialect(*module, moduleName, optLevel)))
+      return fail("lowering to LLVM failed");
     std::string path = output.empty() ? "-" : output.getValue();
     auto kind = emit == Emit::LLVM ? driver::LLVMOutput::IR
                                    : driver::LLVMOutput::Assembly;
@@ -133,20 +132,14 @@ int main(int argc, char **argv) {
   std::string out = output;
   if (out.empty())
     out = shared ? "lib" + moduleName + ".so" : moduleName + ".o";
-  std::string objectPath = out;
-  SmallString<128> tempObject;
   if (shared) {
-    if (auto ec = sys::fs::createTemporaryFile(moduleName, "o", tempObject))
-      return fail("cannot create a temporary file: " + ec.message());
-    objectPath = tempObject.str().str();
-  }
-  if (failed(driver::emitNative(*module, optLevel, driver::LLVMOutput::Object,
-                                objectPath)))
-    return 1;
-  if (shared) {
-    bool linked = succeeded(driver::linkShared(objectPath, out));
-    sys::fs::remove(objectPath);
-    if (!linked)
+    if (failed(driver::buildSharedLibrary(*module, moduleName, optLevel, out)))
+      return 1;
+  } else {
+    if (failed(driver::lowerToLLVMDialect(*module, moduleName, optLevel)))
+      return fail("lowering to LLVM failed");
+    if (failed(driver::emitNative(*module, optLevel, driver::LLVMOutput::Object,
+                                  out)))
       return 1;
   }
   std::string dir = headerDir;

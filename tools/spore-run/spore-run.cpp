@@ -1,0 +1,346 @@
+//===- spore-run.cpp - run one export of a model on .npy files ------------===//
+//
+// `spore-run model.py ENTRY --input NAME=file.npy ... [--out DIR]` compiles
+// the model to a shared library (or reuses a cached one), calls ENTRY through
+// its packed C entry point and writes the flattened results as
+// DIR/ENTRY.0.npy, DIR/ENTRY.1.npy, ... (language.md §9). Inputs are matched
+// to parameters by name and checked for dtype and shape before anything is
+// compiled. Exits 1 on any user error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/driver/Driver.h"
+#include "compiler/frontend/IRGen.h"
+#include "dialects/spore/SporeOps.h"
+#include "spore/runtime.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <dlfcn.h>
+#include <memory>
+
+using namespace llvm;
+namespace driver = spore::driver;
+using Buffer = driver::ExportSignature::Buffer;
+
+namespace {
+
+cl::OptionCategory category("spore-run options");
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.py>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> entryName(cl::Positional, cl::desc("<ENTRY>"),
+                               cl::Required, cl::cat(category));
+cl::list<std::string>
+    inputs("input",
+           cl::desc("bind the parameter NAME to the array in a .npy file "
+                    "(one per parameter)"),
+           cl::value_desc("NAME=file.npy"), cl::cat(category));
+cl::opt<std::string>
+    outDir("out", cl::desc("folder for ENTRY.<i>.npy (default: current)"),
+           cl::value_desc("DIR"), cl::init("."), cl::cat(category));
+cl::opt<std::string> cacheDir(
+    "cache-dir",
+    cl::desc("where compiled models are kept (default: $SPORE_CACHE_DIR, "
+             "else $XDG_CACHE_HOME/spore, else ~/.cache/spore)"),
+    cl::value_desc("DIR"), cl::cat(category));
+cl::opt<bool> verbose("v", cl::desc("say whether the build was cached"),
+                      cl::cat(category));
+enum OptLevel { O0, O1, O2, O3 };
+cl::opt<OptLevel> optLevel(cl::desc("optimisation level:"), cl::init(O2),
+                           cl::values(clEnumVal(O0, "no optimisation"),
+                                      clEnumVal(O1, "light"),
+                                      clEnumVal(O2, "default"),
+                                      clEnumVal(O3, "aggressive")),
+                           cl::cat(category));
+// Modules with state and the reference interpreter come with later issues;
+// the flags exist so that the command line is the documented one.
+cl::opt<std::string> statePath("state",
+                               cl::desc("load the module state (not "
+                                        "supported yet)"),
+                               cl::value_desc("ckpt.npz"), cl::cat(category));
+cl::opt<std::string> initState("init-state",
+                               cl::desc("initialise a fresh state (not "
+                                        "supported yet)"),
+                               cl::value_desc("SEED"), cl::cat(category));
+cl::opt<std::string> saveState("save-state",
+                               cl::desc("write the state after the run (not "
+                                        "supported yet)"),
+                               cl::value_desc("PATH"), cl::cat(category));
+cl::opt<bool> eager("eager",
+                    cl::desc("run op by op in the reference interpreter "
+                             "(not supported yet)"),
+                    cl::cat(category));
+
+int fail(const Twine &message) {
+  errs() << "spore-run: error: " << message << "\n";
+  return 1;
+}
+
+std::string typeString(StringRef dtype, ArrayRef<int64_t> shape) {
+  std::string s = dtype.str();
+  if (shape.empty())
+    return s;
+  s += "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? ", " : "") + std::to_string(d);
+  return s + "]";
+}
+
+/// A tensor read from or written to a .npy file; frees its data.
+struct Tensor {
+  spore_tensor t{};
+  Tensor() = default;
+  Tensor(const Tensor &) = delete;
+  Tensor &operator=(const Tensor &) = delete;
+  ~Tensor() { spore_tensor_free(&t); }
+};
+
+bool dtypeFromName(StringRef name, spore_dtype &out) {
+  for (spore_dtype d : {SPORE_F16, SPORE_BF16, SPORE_F32, SPORE_F64, SPORE_BOOL,
+                        SPORE_I8, SPORE_I32, SPORE_I64})
+    if (name == spore_dtype_name(d)) {
+      out = d;
+      return true;
+    }
+  return false;
+}
+
+/// Reads the `--input` files and checks them against the parameters of
+/// `entry`, in parameter order. Reports every problem, not only the first.
+bool bindInputs(const driver::ExportSignature &entry,
+                std::vector<std::unique_ptr<Tensor>> &bound) {
+  StringMap<std::string> files;
+  bool ok = true;
+  auto params = [&] {
+    std::string list;
+    for (const Buffer &b : entry.inputs)
+      list += (list.empty() ? "" : ", ") + b.name;
+    return list.empty() ? std::string("none") : list;
+  };
+  for (const std::string &binding : inputs) {
+    auto [name, path] = StringRef(binding).split('=');
+    if (name.empty() || path.empty() || !StringRef(binding).contains('=')) {
+      fail("--input '" + binding + "' is not of the form NAME=file.npy");
+      ok = false;
+      continue;
+    }
+    if (llvm::none_of(entry.inputs,
+                      [&](const Buffer &b) { return b.name == name; })) {
+      fail("'" + entry.name + "' has no parameter named '" + name +
+           "' (parameters: " + params() + ")");
+      ok = false;
+      continue;
+    }
+    if (!files.try_emplace(name, path.str()).second) {
+      fail("input '" + name + "' is given more than once");
+      ok = false;
+    }
+  }
+  for (const Buffer &b : entry.inputs) {
+    std::string expected = typeString(b.dtype, b.shape);
+    auto it = files.find(b.name);
+    if (it == files.end()) {
+      fail("missing input '" + b.name + "' (" + expected + "): pass --input " +
+           b.name + "=file.npy");
+      ok = false;
+      continue;
+    }
+    auto tensor = std::make_unique<Tensor>();
+    if (spore_npy_read(it->second.c_str(), &tensor->t) != SPORE_OK) {
+      fail("input '" + b.name + "': " + spore_last_error());
+      ok = false;
+      continue;
+    }
+    const spore_tensor &t = tensor->t;
+    ArrayRef<int64_t> shape(t.shape, t.rank);
+    if (spore_dtype_name(t.dtype) != b.dtype || shape != ArrayRef(b.shape)) {
+      fail("input '" + b.name + "' from '" + it->second + "' is " +
+           typeString(spore_dtype_name(t.dtype), shape) + " but '" +
+           entry.name + "' expects " + expected);
+      ok = false;
+      continue;
+    }
+    bound.push_back(std::move(tensor));
+  }
+  return ok;
+}
+
+/// $SPORE_CACHE_DIR, $XDG_CACHE_HOME/spore, ~/.cache/spore, or a folder in
+/// the system's temporary directory.
+std::string defaultCacheDir() {
+  if (auto dir = sys::Process::GetEnv("SPORE_CACHE_DIR"); dir && !dir->empty())
+    return *dir;
+  SmallString<256> path;
+  if (auto xdg = sys::Process::GetEnv("XDG_CACHE_HOME"); xdg && !xdg->empty()) {
+    path = *xdg;
+    sys::path::append(path, "spore");
+    return path.str().str();
+  }
+  if (sys::path::cache_directory(path)) {
+    sys::path::append(path, "spore");
+    return path.str().str();
+  }
+  sys::path::system_temp_directory(/*erasedOnReboot=*/false, path);
+  sys::path::append(path, "spore-cache");
+  return path.str().str();
+}
+
+/// The cache key of a build: the module's IR (without locations, so that
+/// comments and blank lines do not force a rebuild), the optimisation level
+/// and the identity of this executable (a rebuilt compiler invalidates).
+std::string cacheKey(mlir::ModuleOp module, const char *argv0) {
+  std::string text;
+  raw_string_ostream os(text);
+  module.print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
+  os << "\nopt=" << optLevel;
+  std::string self = sys::fs::getMainExecutable(argv0, (void *)&fail);
+  sys::fs::file_status status;
+  if (!sys::fs::status(self, status))
+    os << "\nexe=" << self << ":" << status.getSize() << ":"
+       << status.getLastModificationTime().time_since_epoch().count();
+  auto hash = SHA256::hash(arrayRefFromStringRef(text));
+  return toHex(ArrayRef(hash).take_front(12), /*LowerCase=*/true);
+}
+
+/// Builds `module` into the cache (or finds it there) and returns the path
+/// of the shared library; empty on failure.
+std::string buildCached(mlir::ModuleOp module, StringRef moduleName,
+                        const char *argv0) {
+  SmallString<256> dir(cacheDir.empty() ? defaultCacheDir() : cacheDir);
+  if (auto ec = sys::fs::create_directories(dir)) {
+    fail("cannot create the cache folder '" + dir + "': " + ec.message());
+    return "";
+  }
+  SmallString<256> library = dir;
+  sys::path::append(library,
+                    moduleName + "-" + cacheKey(module, argv0) + ".so");
+  if (sys::fs::exists(library)) {
+    if (verbose)
+      errs() << "spore-run: reusing " << library << "\n";
+    return library.str().str();
+  }
+  // Build beside the final name, then rename: concurrent runs never see a
+  // half-written library.
+  SmallString<256> temp;
+  if (auto ec = sys::fs::createUniqueFile(library + ".%%%%%%.tmp", temp)) {
+    fail("cannot write to the cache folder '" + dir + "': " + ec.message());
+    return "";
+  }
+  if (failed(driver::buildSharedLibrary(module, moduleName, optLevel, temp))) {
+    sys::fs::remove(temp);
+    return "";
+  }
+  if (auto ec = sys::fs::rename(temp, library)) {
+    sys::fs::remove(temp);
+    fail("cannot write '" + library + "': " + ec.message());
+    return "";
+  }
+  if (verbose)
+    errs() << "spore-run: compiled " << library << "\n";
+  return library.str().str();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter(
+      [](raw_ostream &os) { os << "spore-run 0.1.0 (LLVM/MLIR 22)\n"; });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "spore-run: run one exported function of a Spore model on .npy files\n\n"
+      "  spore-run model.py ENTRY --input x=x.npy --input w=w.npy --out DIR\n\n"
+      "Results are written as DIR/ENTRY.0.npy, DIR/ENTRY.1.npy, ... The\n"
+      "compiled model is cached, keyed by its IR and this executable.\n");
+
+  if (eager)
+    return fail("--eager (the reference interpreter) is not supported yet");
+  for (auto *flag : {&statePath, &initState, &saveState})
+    if (flag->getNumOccurrences())
+      return fail("--" + flag->ArgStr +
+                  " is not supported yet: modules with state (Cells and "
+                  "Parameters) are not compiled yet");
+
+  mlir::DialectRegistry registry;
+  driver::registerDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadDialect<spore::SporeDialect>();
+  auto module = spore::frontend::compileFile(modelPath, context);
+  if (!module)
+    return 1;
+  std::string moduleName = driver::moduleNameFromPath(modelPath);
+  auto exports = driver::collectExports(*module, moduleName);
+  auto entry = llvm::find_if(exports, [](const driver::ExportSignature &e) {
+    return e.name == entryName;
+  });
+  if (entry == exports.end()) {
+    std::string names;
+    for (const auto &e : exports)
+      names += (names.empty() ? "" : ", ") + e.name;
+    return fail("'" + modelPath + "' exports no function named '" + entryName +
+                "' (exports: " +
+                (names.empty() ? "none; mark one with @export" : names) + ")");
+  }
+
+  std::vector<std::unique_ptr<Tensor>> args;
+  if (!bindInputs(*entry, args))
+    return 1;
+
+  // Outputs: allocated here, written as .npy after the call.
+  std::vector<std::unique_ptr<Tensor>> results;
+  for (const Buffer &b : entry->outputs) {
+    auto tensor = std::make_unique<Tensor>();
+    spore_tensor &t = tensor->t;
+    if (!dtypeFromName(b.dtype, t.dtype))
+      return fail("result of dtype " + b.dtype + " cannot be written as .npy");
+    t.rank = b.shape.size();
+    llvm::copy(b.shape, t.shape);
+    size_t bytes = spore_tensor_numel(&t) * spore_dtype_size(t.dtype);
+    t.data = spore_aligned_alloc(64, bytes ? bytes : 1);
+    if (!t.data)
+      return fail(spore_last_error());
+    results.push_back(std::move(tensor));
+  }
+
+  std::string library = buildCached(*module, moduleName, argv[0]);
+  if (library.empty())
+    return 1;
+  void *handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return fail("cannot load '" + library + "': " + dlerror());
+  std::string symbol = "__spore_packed_" + entry->symbol;
+  using Packed = int (*)(void **);
+  auto fn = reinterpret_cast<Packed>(dlsym(handle, symbol.c_str()));
+  if (!fn)
+    return fail("'" + library + "' has no symbol '" + symbol + "'");
+
+  std::vector<void *> packed;
+  for (auto &t : args)
+    packed.push_back(t->t.data);
+  for (auto &t : results)
+    packed.push_back(t->t.data);
+  if (int rc = fn(packed.data()))
+    return fail("'" + entry->name + "' failed (" + std::to_string(rc) +
+                "): " + spore_last_error());
+
+  if (auto ec = sys::fs::create_directories(outDir))
+    return fail("cannot create '" + outDir + "': " + ec.message());
+  for (auto [i, t] : llvm::enumerate(results)) {
+    SmallString<256> path(outDir);
+    sys::path::append(path, entryName + "." + std::to_string(i) + ".npy");
+    if (spore_npy_write(path.c_str(), &t->t) != SPORE_OK)
+      return fail(spore_last_error());
+  }
+  return 0;
+}
