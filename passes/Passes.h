@@ -32,6 +32,9 @@ struct CpuPipelineOptions {
   std::string prefix = "model";
   /// Optimisation level 0..3.
   unsigned optLevel = 2;
+  /// Bytes of static intermediates each function may keep on the stack;
+  /// the rest are heap-allocated (see buildCpuPipeline).
+  uint64_t stackBudget = 1 << 20;
 };
 
 /// spore → linalg on tensors (stops before bufferisation).

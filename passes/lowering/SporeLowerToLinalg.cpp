@@ -145,11 +145,13 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
     auto func = func::FuncOp::create(rewriter, op.getLoc(),
                                      loweredName(op.getSymName()),
                                      op.getFunctionType());
-    // Every function is private; an export remembers its source name for
-    // spore-emit-c-abi, which adds the public entry points.
-    func.setPrivate();
+    // Exports stay public (the roots that symbol DCE keeps) and remember
+    // their source name for spore-emit-c-abi, which adds the C entry points
+    // and makes every other symbol internal; the rest are private.
     if (op.isExported())
       func->setAttr(FuncOp::getExportAttrName(), op.getSymNameAttr());
+    else
+      func.setPrivate();
     rewriter.inlineRegionBefore(op.getBody(), func.getBody(), func.end());
     rewriter.eraseOp(op);
     return success();

@@ -12,7 +12,10 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -24,11 +27,54 @@ void spore::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+/// Bytes of a statically shaped memref; nullopt for dynamic shapes.
+static std::optional<uint64_t> staticBytes(Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || !type.hasStaticShape())
+    return std::nullopt;
+  Operation *anchor = buffer.getDefiningOp();
+  uint64_t element =
+      DataLayout::closest(anchor ? anchor
+                                 : buffer.getParentBlock()->getParentOp())
+          .getTypeSize(type.getElementType());
+  return element * type.getNumElements();
+}
+
+/// The decision of upstream's promote-buffers-to-stack: an allocation moves
+/// to the stack while the function's stack buffers (those already promoted,
+/// in program order) stay within `budget` bytes. Upstream's own heuristic
+/// bounds each buffer alone, so many of them could overflow the stack; this
+/// one bounds their sum and needs no state, so the pass may run on several
+/// functions in parallel.
+static std::function<bool(Value)> withinStackBudget(uint64_t budget) {
+  return [budget](Value alloc) {
+    std::optional<uint64_t> bytes = staticBytes(alloc);
+    auto fn = alloc.getParentRegion()
+                  ->getParentOp()
+                  ->getParentOfType<FunctionOpInterface>();
+    if (auto self = dyn_cast<FunctionOpInterface>(
+            alloc.getParentRegion()->getParentOp()))
+      fn = self;
+    if (!bytes || !fn || *bytes > budget)
+      return false;
+    uint64_t used = 0;
+    fn->walk([&](memref::AllocaOp alloca) {
+      used += staticBytes(alloca.getMemref()).value_or(0);
+    });
+    return used + *bytes <= budget;
+  };
+}
+
 void spore::buildCpuPipeline(OpPassManager &pm,
                              const CpuPipelineOptions &options) {
   buildLowerToLinalgPipeline(pm);
-  if (options.optLevel > 0)
+  if (options.optLevel > 0) {
+    // Inline calls between model functions, so that fusion and buffer
+    // planning see whole exports; drop the functions left unused.
+    pm.addPass(createInlinerPass());
+    pm.addPass(createSymbolDCEPass());
     pm.addPass(createLinalgElementwiseOpFusionPass());
+  }
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -40,6 +86,11 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+
+  // Results are the caller's buffers (above); static intermediates go on
+  // the stack within a budget, so a call of a small model never mallocs.
+  pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(
+      withinStackBudget(options.stackBudget)));
 
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
@@ -72,6 +123,10 @@ struct CpuPipelineCLOptions : public PassPipelineOptions<CpuPipelineCLOptions> {
   Option<unsigned> optLevel{*this, "opt-level",
                             llvm::cl::desc("optimisation level 0..3"),
                             llvm::cl::init(2)};
+  Option<uint64_t> stackBudget{
+      *this, "stack-budget",
+      llvm::cl::desc("bytes of intermediates per function on the stack"),
+      llvm::cl::init(1 << 20)};
 };
 } // namespace
 
@@ -88,6 +143,7 @@ void spore::registerSporePassesAndPipelines() {
         CpuPipelineOptions options;
         options.prefix = cl.prefix;
         options.optLevel = cl.optLevel;
+        options.stackBudget = cl.stackBudget;
         buildCpuPipeline(pm, options);
       });
 }

@@ -91,6 +91,14 @@ CASES = [
             return x * SCALE + ones(K), zeros((2, 3)) - x.astype(f64).astype(f32), x.ndim + 40
         """, "f", [((2, 3), "f32")],
      lambda x: (x * 1.5 + 1, -x, np.int64(42))),
+    # Intermediates of 1.4 MB each: beyond the stack budget, on the heap.
+    ("heap_intermediates", """
+        @export
+        def f(a: f32[600, 1], b: f32[600]) -> tuple[f32[600], f32[600]]:
+            t = tanh(a * b)
+            return t.sum(axis=0), (t * t).sum(axis=1)
+        """, "f", [((600, 1), "f32"), ((600,), "f32")],
+     lambda a, b: (np.tanh(a * b).sum(axis=0), (np.tanh(a * b) ** 2).sum(axis=1))),
     ("size_zero", """
         @export
         def f(x: f32[0, 3], y: f32[3]) -> tuple[f32[0, 3], f32[3], f32[0]]:

@@ -1,7 +1,7 @@
 // RUN: spore-opt %s -split-input-file -verify-each --spore-lower-to-linalg | FileCheck %s
 
 // Elementwise ops become one linalg.generic whose body the op builds.
-// CHECK-LABEL: func.func private @__spore_elementwise
+// CHECK-LABEL: func.func @__spore_elementwise
 // CHECK-SAME: attributes {spore.export = "elementwise"}
 // CHECK: linalg.generic
 // CHECK: arith.addf
@@ -16,10 +16,12 @@ spore.func @elementwise(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> a
 // -----
 
 // A 2-D matmul is linalg.matmul on a zero-filled init; calls are renamed.
-// CHECK-LABEL: func.func private @__spore_mm
+// Exports stay public (symbol DCE keeps them), other functions are private.
+// CHECK-LABEL: func.func @__spore_mm
 // CHECK: linalg.fill
 // CHECK: linalg.matmul
 // CHECK: call @__spore_id
+// CHECK: func.func private @__spore_id
 spore.func @mm(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> attributes {spore.export} {
   %0 = spore.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x4xf32>
   %1 = spore.call @id(%0) : (tensor<2x4xf32>) -> tensor<2x4xf32>
@@ -32,7 +34,7 @@ spore.func private @id(%a: tensor<2x4xf32>) -> tensor<2x4xf32> {
 // -----
 
 // A vector-matrix product is a contraction generic with one reduction loop.
-// CHECK-LABEL: func.func private @__spore_vm
+// CHECK-LABEL: func.func @__spore_vm
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "reduction"]
 spore.func @vm(%a: tensor<3xf32>, %b: tensor<3x4xf32>) -> tensor<4xf32> attributes {spore.export} {
@@ -44,7 +46,7 @@ spore.func @vm(%a: tensor<3xf32>, %b: tensor<3x4xf32>) -> tensor<4xf32> attribut
 
 // Broadcasting reads size-1 dimensions at index 0.
 // CHECK: #[[MAP:.*]] = affine_map<(d0, d1) -> (0, d1)>
-// CHECK-LABEL: func.func private @__spore_bcast
+// CHECK-LABEL: func.func @__spore_bcast
 // CHECK: linalg.generic {indexing_maps = [#[[MAP]]
 spore.func @bcast(%a: tensor<1x3xf32>) -> tensor<2x3xf32> attributes {spore.export} {
   %0 = spore.broadcast_to %a : tensor<1x3xf32> -> tensor<2x3xf32>
@@ -54,7 +56,7 @@ spore.func @bcast(%a: tensor<1x3xf32>) -> tensor<2x3xf32> attributes {spore.expo
 // -----
 
 // keepdims reductions reduce, then reshape the unit dimensions back.
-// CHECK-LABEL: func.func private @__spore_reduce
+// CHECK-LABEL: func.func @__spore_reduce
 // CHECK: linalg.reduce
 // CHECK: arith.addf
 // CHECK: tensor.reshape
@@ -66,7 +68,7 @@ spore.func @reduce(%a: tensor<2x3xf32>) -> tensor<2x1xf32> attributes {spore.exp
 // -----
 
 // softmax subtracts the row maximum before exponentiating.
-// CHECK-LABEL: func.func private @__spore_softmax
+// CHECK-LABEL: func.func @__spore_softmax
 // CHECK: linalg.reduce
 // CHECK: arith.maximumf
 // CHECK: math.exp
@@ -80,7 +82,7 @@ spore.func @softmax(%a: tensor<2x3xf32>) -> tensor<2x3xf32> attributes {spore.ex
 // -----
 
 // Transposes and reshapes map onto linalg.transpose and tensor.reshape.
-// CHECK-LABEL: func.func private @__spore_shapes
+// CHECK-LABEL: func.func @__spore_shapes
 // CHECK: linalg.transpose
 // CHECK-SAME: permutation = [1, 0]
 // CHECK: tensor.reshape
