@@ -21,9 +21,10 @@ def SporeLowerToLinalg : Pass<"spore-lower-to-linalg", "::mlir::ModuleOp"> {
     otherwise; reductions become `linalg.reduce`; `softmax` and
     `log_softmax` become a max-subtracted, numerically stable sequence of
     reductions and generics; shape ops become `tensor`/`linalg` shape ops.
-    Functions are renamed `__spore_<name>` and made private (no model
-    function can clash with a C library symbol); an exported one keeps its
-    source name as the value of its `spore.export` attribute.
+    Functions are renamed `__spore_<name>` (no model function can clash
+    with a C library symbol); an exported one stays public and keeps its
+    source name as the value of its `spore.export` attribute, the others
+    are private.
   }];
   let dependentDialects = [
     "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
@@ -51,6 +52,61 @@ def SporeEmitCABI : Pass<"spore-emit-c-abi", "::mlir::ModuleOp"> {
            "the module name that prefixes every exported symbol">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def SporeVectorizeContractions
+    : Pass<"spore-vectorize-contractions", "::mlir::func::FuncOp"> {
+  let summary = "tiles matmul-like contractions into register tiles and "
+                "vectorises them";
+  let description = [{
+    Runs on linalg on memrefs, after bufferisation (tiling on tensors would
+    hide the result buffer from buffer-results-to-out-params behind loop
+    results). Each contraction with static shapes (`linalg.matmul`,
+    `batch_matmul`, and contraction generics of the same form) is tiled with
+    `scf.for` loops into register tiles of `tile-m x tile-n` outputs and one
+    step of the reduction, and each tile is vectorised to a
+    `vector.contract`. Tile sizes are shrunk to divisors of the dimensions,
+    so every tile is full and needs no mask. `spore-lower-vectors` then
+    keeps the output tile in registers across the reduction loop.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "rows of the output in a register tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "columns of the output in a register tile">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
+def SporeLowerVectors : Pass<"spore-lower-vectors", "::mlir::func::FuncOp"> {
+  let summary = "hoists loop-invariant vector transfers and lowers vector "
+                "contractions to FMAs";
+  let description = [{
+    Runs on memrefs after bufferisation. Moves the read and write of an
+    accumulator tile out of the reduction loop (so it stays in registers),
+    then lowers `vector.contract` to outer products and FMAs, and vector
+    transfers to 1-D loads, stores and broadcasts, ready for
+    `convert-vector-to-scf` and `convert-vector-to-llvm`.
+  }];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
+def SporeApproximateMath : Pass<"spore-approximate-math"> {
+  let summary = "replaces f32 transcendental functions with polynomial "
+                "approximations";
+  let description = [{
+    Rewrites `math.exp`, `log`, `tanh`, `erf` and their relatives on f32
+    with upstream's polynomial approximations (accurate to a few ulp), which
+    are plain arithmetic: loops over them vectorise, where libm calls would
+    not. f64 and other types keep the libm calls.
+  }];
+  let dependentDialects = [
+    "::mlir::math::MathDialect", "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect"];
 }
 
 #endif // SPORE_PASSES_TD

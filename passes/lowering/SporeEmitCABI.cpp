@@ -67,6 +67,14 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
                << n << "' clashes with another symbol of the module";
 
     impl->removeAttr(FuncOp::getExportAttrName());
+    // The ABI promises that no result buffer overlaps another buffer of
+    // the call (inputs may overlap each other: they are only read). In
+    // LLVM's terms every pointer is `noalias`, which lets loads of inputs
+    // be reordered with stores to results, and accumulators stay in
+    // registers.
+    for (unsigned i = 0; i < impl.getNumArguments(); ++i)
+      impl.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                      UnitAttr::get(ctx));
 
     OpBuilder b(ctx);
     b.setInsertionPointAfter(impl);
@@ -78,6 +86,9 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     // int <prefix>_<name>(ptr...): call and return 0.
     auto entry = LLVM::LLVMFuncOp::create(
         b, loc, name, LLVM::LLVMFunctionType::get(i32, implType.getParams()));
+    for (unsigned i = 0; i < numParams; ++i)
+      entry.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                       UnitAttr::get(ctx));
     {
       OpBuilder::InsertionGuard guard(b);
       Block *body = entry.addEntryBlock(b);

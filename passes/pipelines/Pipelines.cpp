@@ -74,6 +74,8 @@ void spore::buildCpuPipeline(OpPassManager &pm,
     pm.addPass(createInlinerPass());
     pm.addPass(createSymbolDCEPass());
     pm.addPass(createLinalgElementwiseOpFusionPass());
+    pm.addPass(createSporeApproximateMath());
+    pm.addPass(createCanonicalizerPass());
   }
 
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -95,11 +97,25 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  if (options.optLevel > 0) {
+    // Register tiles for contractions. Transfers are then rewritten to
+    // index the whole buffer instead of a subview, which is the form in
+    // which upstream hoists an accumulator out of the reduction loop.
+    pm.addNestedPass<func::FuncOp>(createSporeVectorizeContractions());
+    pm.addPass(memref::createFoldMemRefAliasOpsPass());
+    pm.addPass(createCSEPass());
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createSporeLowerVectors());
+  }
+  // N-d transfers unroll into 1-d ones on registers, not through buffers.
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
 
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
 
   // Exports take plain pointers (language.md §8): static shapes make the
   // descriptor redundant, so the bare-pointer convention is exact.

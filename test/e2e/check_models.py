@@ -61,6 +61,14 @@ CASES = [
         """, "f", [((2, 3, 4), "f32"), ((4, 5), "f32"), ((4,), "f32"),
                    ((1, 4, 2), "f32")],
      lambda a, b, v, m: (a @ b, a @ v, v @ b, a @ m)),
+    # Register-tiled and vectorised: 8x32 tiles, prime sizes, batches.
+    ("matmul_tiles", """
+        @export
+        def f(a: f32[64, 96], b: f32[96, 128], c: f32[37, 13], d: f32[13, 29], e: f32[3, 16, 24], g: f32[3, 24, 40]) -> tuple[f32[64, 128], f32[37, 29], f32[3, 16, 40]]:
+            return a @ b, c @ d, e @ g
+        """, "f", [((64, 96), "f32"), ((96, 128), "f32"), ((37, 13), "f32"),
+                   ((13, 29), "f32"), ((3, 16, 24), "f32"), ((3, 24, 40), "f32")],
+     lambda a, b, c, d, e, g: (a @ b, c @ d, e @ g)),
     ("shapes", """
         @export
         def f(x: f32[2, 3, 4]) -> tuple[f32[4, 6], f32[4, 3, 2], f32[3, 2, 4], f32[2, 2, 3, 4]]:

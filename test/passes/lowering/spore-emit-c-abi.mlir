@@ -1,9 +1,10 @@
 // RUN: spore-opt %s -verify-each --spore-emit-c-abi=prefix=m | FileCheck %s
 
 // An export gets the C entry point and the packed entry point; the
-// implementation and every other defined function become internal.
-// CHECK-LABEL: llvm.func internal @__spore_f(
-// CHECK-LABEL: llvm.func @m_f(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
+// implementation and every other defined function become internal. No
+// result buffer may overlap another buffer: every pointer is noalias.
+// CHECK-LABEL: llvm.func internal @__spore_f(%{{.*}}: !llvm.ptr {llvm.noalias}, %{{.*}}: !llvm.ptr {llvm.noalias})
+// CHECK-LABEL: llvm.func @m_f(%{{.*}}: !llvm.ptr {llvm.noalias}, %{{.*}}: !llvm.ptr {llvm.noalias}) -> i32
 // CHECK: llvm.call @__spore_f
 // CHECK: llvm.return %{{.*}} : i32
 // CHECK-LABEL: llvm.func @__spore_packed_m_f(%{{.*}}: !llvm.ptr) -> i32

@@ -1,0 +1,97 @@
+//===- SporeVectorizeContractions.cpp - register tiles for matmuls -------===//
+//
+// Defines `spore-vectorize-contractions`: tiles every statically shaped
+// contraction (matmul and its batched and vector forms) into register tiles
+// and vectorises each tile to a vector.contract, with upstream's
+// TilingInterface tiling and linalg vectoriser.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace spore {
+#define GEN_PASS_DEF_SPOREVECTORIZECONTRACTIONS
+#include "passes/Passes.h.inc"
+} // namespace spore
+
+using namespace mlir;
+
+namespace {
+
+/// The largest divisor of `size` that is at most `limit`: a tile size that
+/// leaves no partial tile, so that every tile vectorises without masks.
+int64_t largestDivisorAtMost(int64_t size, int64_t limit) {
+  for (int64_t d = std::min(size, limit); d > 1; --d)
+    if (size % d == 0)
+      return d;
+  return 1;
+}
+
+struct SporeVectorizeContractionsPass
+    : spore::impl::SporeVectorizeContractionsBase<
+          SporeVectorizeContractionsPass> {
+  using SporeVectorizeContractionsBase::SporeVectorizeContractionsBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> contractions;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureBufferSemantics() && !op.hasDynamicShape() &&
+          linalg::isaContractionOpInterface(op))
+        contractions.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : contractions)
+      if (failed(tileAndVectorize(rewriter, op)))
+        return signalPassFailure();
+  }
+
+  LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims))
+      return success(); // not of a form we tile; left to the loops
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    // Batch and reduction dimensions step by one; the innermost m and n
+    // dimensions form the register tile.
+    SmallVector<int64_t> sizes(ranges.size(), 1);
+    if (!dims->m.empty())
+      sizes[dims->m.back()] =
+          largestDivisorAtMost(ranges[dims->m.back()], tileM);
+    if (!dims->n.empty())
+      sizes[dims->n.back()] =
+          largestDivisorAtMost(ranges[dims->n.back()], tileN);
+    for (auto [i, range] : llvm::enumerate(ranges))
+      if (range == 0)
+        return success(); // an empty product: nothing to tile
+
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return op.emitError("tiling the contraction failed");
+    rewriter.eraseOp(op);
+
+    Operation *tile = tiled->tiledOps.back();
+    rewriter.setInsertionPoint(tile);
+    FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+        rewriter, tile, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/true);
+    if (failed(vectorized))
+      return success(); // the tile stays a linalg op and becomes loops
+    rewriter.eraseOp(tile);
+    return success();
+  }
+};
+
+} // namespace

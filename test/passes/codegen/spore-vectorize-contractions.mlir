@@ -1,0 +1,68 @@
+// RUN: spore-opt %s -split-input-file -verify-each --pass-pipeline="builtin.module(func.func(spore-vectorize-contractions))" | FileCheck %s
+// RUN: spore-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(spore-vectorize-contractions{tile-m=4 tile-n=16}))" | FileCheck %s --check-prefix=SMALL
+
+// A matmul becomes loops over 8x24 output tiles (24: the largest divisor
+// of 48 up to 32) and single reduction steps, each tile one contract.
+// CHECK-LABEL: func.func @matmul
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C24:.*]] = arith.constant 24 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: scf.for %{{.*}} step %[[C8]]
+// CHECK: scf.for %{{.*}} step %[[C24]]
+// CHECK: scf.for %{{.*}} step %[[C1]]
+// CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x24xf32> into vector<8x24xf32>
+// CHECK-NOT: linalg.matmul
+// SMALL-LABEL: func.func @matmul
+// SMALL: vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+func.func @matmul(%a: memref<16x64xf32>, %b: memref<64x48xf32>, %c: memref<16x48xf32>) {
+  linalg.matmul ins(%a, %b : memref<16x64xf32>, memref<64x48xf32>) outs(%c : memref<16x48xf32>)
+  return
+}
+
+// -----
+
+// Prime sizes give whole-dimension tiles: no partial tile, no mask.
+// CHECK-LABEL: func.func @primes
+// CHECK: vector.contract {{.*}} : vector<7x1xf32>, vector<1x5xf32> into vector<7x5xf32>
+// CHECK-NOT: vector.mask
+func.func @primes(%a: memref<7x3xf32>, %b: memref<3x5xf32>, %c: memref<7x5xf32>) {
+  linalg.matmul ins(%a, %b : memref<7x3xf32>, memref<3x5xf32>) outs(%c : memref<7x5xf32>)
+  return
+}
+
+// -----
+
+// A batched matmul steps over the batch one at a time.
+// CHECK-LABEL: func.func @batched
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x1x32xf32> into vector<1x8x32xf32>
+func.func @batched(%a: memref<3x16x8xf32>, %b: memref<3x8x64xf32>, %c: memref<3x16x64xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<3x16x8xf32>, memref<3x8x64xf32>) outs(%c : memref<3x16x64xf32>)
+  return
+}
+
+// -----
+
+// Dynamic shapes and tensors are left alone (to the loops), as are
+// operations that are not contractions.
+// CHECK-LABEL: func.func @untouched
+// CHECK-NOT: vector.contract
+// CHECK: linalg.matmul ins(%{{.*}} : memref<?x4xf32>
+// CHECK: linalg.matmul ins(%{{.*}} : tensor<2x4xf32>
+// CHECK: linalg.generic
+// CHECK-NOT: vector.contract
+func.func @untouched(%a: memref<?x4xf32>, %b: memref<4x4xf32>, %c: memref<?x4xf32>,
+                     %t: tensor<2x4xf32>, %u: tensor<4x4xf32>, %v: tensor<2x4xf32>,
+                     %x: memref<8xf32>) -> tensor<2x4xf32> {
+  linalg.matmul ins(%a, %b : memref<?x4xf32>, memref<4x4xf32>) outs(%c : memref<?x4xf32>)
+  %r = linalg.matmul ins(%t, %u : tensor<2x4xf32>, tensor<4x4xf32>) outs(%v : tensor<2x4xf32>) -> tensor<2x4xf32>
+  linalg.generic {indexing_maps = [affine_map<(i) -> (i)>], iterator_types = ["parallel"]} outs(%x : memref<8xf32>) {
+  ^bb0(%o: f32):
+    %n = arith.negf %o : f32
+    linalg.yield %n : f32
+  }
+  return %r : tensor<2x4xf32>
+}
