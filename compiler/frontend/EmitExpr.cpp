@@ -1,0 +1,415 @@
+//===- EmitExpr.cpp - expressions -----------------------------------------===//
+//
+// Emission of expressions: names, operators, comparisons, calls (binding
+// arguments to parameters), attributes and subscripts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/frontend/Emitter.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <functional>
+
+using namespace spore;
+
+namespace spore::frontend::detail {
+
+FailureOr<EValue> FunctionEmitter::emitExpr(const Expr &e) {
+  struct Guard {
+    unsigned &d;
+    Guard(unsigned &d) : d(d) { ++d; }
+    ~Guard() { --d; }
+  } guard(depth);
+  if (depth > 400)
+    return fail(e.loc, "expression is nested too deeply");
+  switch (e.kind) {
+  case ExprKind::Name:
+    return lookup(e);
+  case ExprKind::Int:
+    if (e.intOverflow)
+      return fail(e.loc, "integer literal " + e.name +
+                             " does not fit in a 64-bit integer");
+    return EValue::ofInt(e.intValue);
+  case ExprKind::Float:
+    return EValue::ofFloat(e.floatValue);
+  case ExprKind::Bool:
+    return EValue::ofBool(e.boolValue);
+  case ExprKind::None:
+    return EValue();
+  case ExprKind::String: {
+    EValue v;
+    v.kind = EValue::String;
+    v.str = e.name;
+    return v;
+  }
+  case ExprKind::Tuple:
+  case ExprKind::List: {
+    std::vector<EValue> elts;
+    for (auto &elt : e.elts) {
+      if (elt->kind == ExprKind::Starred)
+        return fail(elt->loc, "starred expressions are not supported yet");
+      auto v = emitExpr(*elt);
+      if (failed(v))
+        return mlir::failure();
+      elts.push_back(*v);
+    }
+    return EValue::ofTuple(std::move(elts));
+  }
+  case ExprKind::Unary:
+    return emitUnary(e);
+  case ExprKind::Binary:
+    return emitBinary(e);
+  case ExprKind::Compare:
+    return emitCompare(e);
+  case ExprKind::BoolOp: {
+    std::vector<EValue> vals;
+    for (auto &elt : e.elts) {
+      auto v = emitExpr(*elt);
+      if (failed(v))
+        return mlir::failure();
+      if (!v->isScalarConst())
+        return fail(elt->loc,
+                    "'" + e.name + "' on run-time values is not supported yet");
+      vals.push_back(*v);
+    }
+    // Python semantics: the first falsy (and) / truthy (or) operand.
+    bool isAnd = e.name == "and";
+    for (auto &v : vals)
+      if ((v.asDouble() != 0) != isAnd)
+        return v;
+    return vals.back();
+  }
+  case ExprKind::IfExp: {
+    auto c = emitExpr(*e.cond);
+    if (failed(c))
+      return mlir::failure();
+    if (!c->isScalarConst())
+      return fail(e.cond->loc, "a conditional expression on a run-time "
+                               "condition is not supported yet");
+    return emitExpr(c->asDouble() != 0 ? *e.lhs : *e.rhs);
+  }
+  case ExprKind::Call:
+    return emitCall(e);
+  case ExprKind::Attribute:
+    return emitAttribute(e);
+  case ExprKind::Subscript:
+    return emitSubscript(e);
+  case ExprKind::Lambda:
+    return fail(e.loc, "lambda expressions are not supported yet");
+  case ExprKind::Ellipsis:
+  case ExprKind::Slice:
+    return fail(e.loc, "'...' and slices are only valid inside an index "
+                       "(indexing is not supported yet)");
+  case ExprKind::Starred:
+    return fail(e.loc, "starred expressions are not supported yet");
+  }
+  return fail(e.loc, "unsupported expression");
+}
+
+FailureOr<EValue> FunctionEmitter::lookup(const Expr &e) {
+  auto it = scope.find(e.name);
+  if (it != scope.end())
+    return it->second;
+  auto git = m.globals.find(e.name);
+  if (git != m.globals.end())
+    return git->second;
+  if (auto dt = dtypeByName(&m.ctx, e.name)) {
+    EValue v;
+    v.kind = EValue::DType;
+    v.dtype = *dt;
+    return v;
+  }
+  if (primitives().contains(e.name))
+    return EValue::named(EValue::Primitive, e.name);
+  if (plannedPrimitives().contains(e.name))
+    return fail(e.loc, "'" + e.name + "' is not supported yet");
+  if (e.name == "int" || e.name == "float")
+    return fail(e.loc, "'" + e.name +
+                           "' is a compile-time type and cannot be used as a "
+                           "value here");
+  return fail(e.loc, "name '" + e.name + "' is not defined");
+}
+
+FailureOr<EValue> FunctionEmitter::emitUnary(const Expr &e) {
+  auto v = emitExpr(*e.lhs);
+  if (failed(v))
+    return mlir::failure();
+  if (e.name == "not") {
+    if (!v->isScalarConst())
+      return fail(e.loc, "'not' on a run-time value is not supported yet");
+    return EValue::ofBool(v->asDouble() == 0);
+  }
+  if (e.name == "~")
+    return fail(e.loc, "operator '~' is not supported yet");
+  if (e.name == "+") {
+    if (v->kind != EValue::Tensor && !v->isScalarConst())
+      return fail(e.loc, "bad operand for unary '+': " + describe(*v));
+    return v->kind == EValue::Bool ? EValue::ofInt(v->b) : *v;
+  }
+  if (v->kind == EValue::Int) {
+    if (v->i == INT64_MIN)
+      return fail(e.loc, "integer overflow in a compile-time '-'");
+    return EValue::ofInt(-v->i);
+  }
+  if (v->kind == EValue::Bool)
+    return EValue::ofInt(-(int64_t)v->b);
+  if (v->kind == EValue::Float)
+    return EValue::ofFloat(-v->f);
+  if (v->kind != EValue::Tensor)
+    return fail(e.loc, "bad operand for unary '-': " + describe(*v));
+  if (v->tensorType().getElementType().isInteger(1))
+    return fail(e.loc, "negation of a bool tensor is not supported; convert "
+                       "with astype first");
+  return EValue::ofTensor(NegOp::create(b, loc(e.loc), v->tensor));
+}
+
+FailureOr<EValue> FunctionEmitter::emitBinary(const Expr &e) {
+  auto x = emitExpr(*e.lhs);
+  if (failed(x))
+    return mlir::failure();
+  auto y = emitExpr(*e.rhs);
+  if (failed(y))
+    return mlir::failure();
+  return binaryOp(e.name, *x, *y, e.loc);
+}
+
+FailureOr<EValue> FunctionEmitter::emitCompare(const Expr &e) {
+  std::vector<EValue> vals;
+  for (auto &elt : e.elts) {
+    auto v = emitExpr(*elt);
+    if (failed(v))
+      return mlir::failure();
+    if (!v->isScalarConst())
+      return fail(elt->loc,
+                  "comparisons of run-time values are not supported yet");
+    vals.push_back(*v);
+  }
+  for (size_t i = 0; i < e.ops.size(); ++i) {
+    double a = vals[i].asDouble(), c = vals[i + 1].asDouble();
+    StringRef op = e.ops[i];
+    bool r;
+    if (op == "<")
+      r = a < c;
+    else if (op == ">")
+      r = a > c;
+    else if (op == "<=")
+      r = a <= c;
+    else if (op == ">=")
+      r = a >= c;
+    else if (op == "==")
+      r = a == c;
+    else if (op == "!=")
+      r = a != c;
+    else
+      return fail(e.loc, "operator '" + op + "' is not supported yet");
+    if (!r)
+      return EValue::ofBool(false);
+  }
+  return EValue::ofBool(true);
+}
+
+FailureOr<llvm::SmallVector<int64_t>> FunctionEmitter::shapeOf(const EValue &v,
+                                                               SMLoc l) {
+  llvm::SmallVector<int64_t> shape;
+  auto dim = [&](const EValue &d) -> mlir::LogicalResult {
+    if (d.kind != EValue::Int)
+      return fail(l, "a shape needs compile-time ints, got " + describe(d));
+    if (d.i < -1)
+      return fail(l,
+                  "negative dimension " + std::to_string(d.i) + " in a shape");
+    shape.push_back(d.i);
+    return mlir::success();
+  };
+  if (v.kind == EValue::Tuple) {
+    for (auto &d : v.elts)
+      if (failed(dim(d)))
+        return mlir::failure();
+  } else if (failed(dim(v))) {
+    return mlir::failure();
+  }
+  return shape;
+}
+
+FailureOr<llvm::SmallVector<int64_t>>
+FunctionEmitter::axesOf(const EValue *axis, int64_t rank, SMLoc l) {
+  llvm::SmallVector<int64_t> axes;
+  if (!axis || axis->kind == EValue::None) {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+    return axes;
+  }
+  std::vector<EValue> items =
+      axis->kind == EValue::Tuple ? axis->elts : std::vector<EValue>{*axis};
+  for (auto &item : items) {
+    if (item.kind != EValue::Int)
+      return fail(l, "axis must be a compile-time int or tuple of ints, got " +
+                         describe(item));
+    int64_t a = item.i < 0 ? item.i + rank : item.i;
+    if (a < 0 || a >= rank)
+      return fail(l, "axis " + std::to_string(item.i) +
+                         " is out of bounds for a tensor of rank " +
+                         std::to_string(rank));
+    if (llvm::is_contained(axes, a))
+      return fail(l, "axis " + std::to_string(item.i) + " is repeated");
+    axes.push_back(a);
+  }
+  llvm::sort(axes);
+  return axes;
+}
+
+FailureOr<BoundArgs>
+FunctionEmitter::bindArgs(StringRef name, ArrayRef<StringRef> params,
+                          size_t required, std::vector<EValue> &args,
+                          std::vector<SMLoc> &argLocs,
+                          const std::vector<Keyword> &keywords,
+                          std::vector<EValue> &kwValues, SMLoc l) {
+  BoundArgs bound;
+  bound.values.resize(params.size());
+  bound.locs.assign(params.size(), l);
+  if (args.size() > params.size())
+    return (fail(l, "'" + name + "' takes at most " +
+                        std::to_string(params.size()) + " arguments, got " +
+                        std::to_string(args.size())));
+  for (size_t i = 0; i < args.size(); ++i) {
+    bound.values[i] = args[i];
+    bound.locs[i] = argLocs[i];
+  }
+  for (size_t k = 0; k < keywords.size(); ++k) {
+    auto it = llvm::find(params, keywords[k].name);
+    if (it == params.end())
+      return (fail(keywords[k].loc, "'" + name + "' has no parameter named '" +
+                                        keywords[k].name + "'"));
+    size_t i = it - params.begin();
+    if (bound.values[i])
+      return (fail(keywords[k].loc, "'" + name + "' got multiple values for '" +
+                                        keywords[k].name + "'"));
+    bound.values[i] = kwValues[k];
+    bound.locs[i] = keywords[k].loc;
+  }
+  for (size_t i = 0; i < required; ++i)
+    if (!bound.values[i])
+      return (fail(l, "'" + name + "' is missing its argument '" +
+                          params[i].str() + "'"));
+  return bound;
+}
+
+FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
+  std::vector<EValue> args;
+  std::vector<SMLoc> argLocs;
+  EValue callee;
+  // Method calls on tensors: x.sum(axis=1) is sum(x, axis=1).
+  if (e.lhs->kind == ExprKind::Attribute) {
+    auto self = emitExpr(*e.lhs->lhs);
+    if (failed(self))
+      return mlir::failure();
+    if (self->kind == EValue::Tensor) {
+      StringRef method = e.lhs->name;
+      if (!primitives().contains(method) &&
+          !plannedPrimitives().contains(method))
+        return fail(e.lhs->loc, "tensor has no method '" + method + "'");
+      callee = EValue::named(EValue::Primitive, method);
+      args.push_back(*self);
+      argLocs.push_back(e.lhs->lhs->loc);
+    }
+  }
+  if (callee.kind == EValue::None) {
+    auto c = emitExpr(*e.lhs);
+    if (failed(c))
+      return mlir::failure();
+    callee = *c;
+  }
+  for (auto &arg : e.elts) {
+    if (arg->kind == ExprKind::Starred)
+      return fail(arg->loc, "argument unpacking is not supported yet");
+    auto v = emitExpr(*arg);
+    if (failed(v))
+      return mlir::failure();
+    args.push_back(*v);
+    argLocs.push_back(arg->loc);
+  }
+  std::vector<EValue> kwValues;
+  for (auto &kw : e.keywords) {
+    auto v = emitExpr(*kw.value);
+    if (failed(v))
+      return mlir::failure();
+    kwValues.push_back(*v);
+  }
+  if (callee.kind == EValue::Primitive) {
+    if (plannedPrimitives().contains(callee.str) &&
+        !primitives().contains(callee.str))
+      return fail(e.lhs->loc, "'" + callee.str + "' is not supported yet");
+    return callPrimitive(callee.str, std::move(args), std::move(argLocs),
+                         e.keywords, std::move(kwValues), e.loc);
+  }
+  if (callee.kind == EValue::Function)
+    return m.call(*callee.fn, std::move(args), std::move(argLocs), e.keywords,
+                  std::move(kwValues), e.loc, b);
+  if (callee.kind == EValue::DType) {
+    if (args.size() != 1 || !e.keywords.empty())
+      return fail(e.loc, "a dtype conversion takes one argument");
+    return castTo(args[0], callee.dtype, e.loc);
+  }
+  return fail(e.lhs->loc, describe(callee) + " is not callable");
+}
+
+FailureOr<EValue> FunctionEmitter::emitAttribute(const Expr &e) {
+  auto v = emitExpr(*e.lhs);
+  if (failed(v))
+    return mlir::failure();
+  if (v->kind == EValue::Module) {
+    Expr name(ExprKind::Name, e.loc);
+    name.name = e.name;
+    return lookup(name);
+  }
+  if (v->kind == EValue::Tensor) {
+    RankedTensorType t = v->tensorType();
+    if (e.name == "shape") {
+      std::vector<EValue> dims;
+      for (int64_t d : t.getShape())
+        dims.push_back(EValue::ofInt(d));
+      return EValue::ofTuple(std::move(dims));
+    }
+    if (e.name == "ndim")
+      return EValue::ofInt(t.getRank());
+    if (e.name == "size")
+      return EValue::ofInt(t.getNumElements());
+    if (e.name == "dtype") {
+      EValue d;
+      d.kind = EValue::DType;
+      d.dtype = t.getElementType();
+      return d;
+    }
+    if (e.name == "T")
+      return callPrimitive("transpose", {*v}, {e.loc}, {}, {}, e.loc);
+    return fail(e.loc, "tensor has no attribute '" + e.name + "'");
+  }
+  return fail(e.loc, describe(*v) + " has no attribute '" + e.name + "'");
+}
+
+FailureOr<EValue> FunctionEmitter::emitSubscript(const Expr &e) {
+  auto v = emitExpr(*e.lhs);
+  if (failed(v))
+    return mlir::failure();
+  if (v->kind == EValue::Tuple) {
+    auto index = emitExpr(*e.rhs);
+    if (failed(index))
+      return mlir::failure();
+    if (index->kind != EValue::Int)
+      return fail(e.rhs->loc, "a tuple index must be a compile-time int");
+    int64_t n = v->elts.size();
+    int64_t i = index->i < 0 ? index->i + n : index->i;
+    if (i < 0 || i >= n)
+      return fail(e.rhs->loc, "tuple index " + std::to_string(index->i) +
+                                  " is out of range for a tuple of " +
+                                  std::to_string(n));
+    return v->elts[i];
+  }
+  if (v->kind == EValue::Tensor)
+    return fail(e.loc, "indexing and slicing tensors is not supported yet");
+  return fail(e.loc, describe(*v) + " cannot be indexed");
+}
+
+} // namespace spore::frontend::detail

@@ -1,0 +1,608 @@
+//===- EmitModule.cpp - modules and specialisations -----------------------===//
+//
+// The module emitter: top-level statements, module constants, type
+// annotations, the specialisation of functions per argument types and the
+// exported entry points; and the frontend's public entry points (IRGen.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/frontend/Emitter.h"
+#include "compiler/frontend/IRGen.h"
+#include "compiler/frontend/Parser.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <functional>
+
+using namespace spore;
+
+namespace spore::frontend::detail {
+
+//===----------------------------------------------------------------------===//
+// ModuleEmitter
+//===----------------------------------------------------------------------===//
+
+FailureOr<EValue> ModuleEmitter::annotationType(const Expr &e) {
+  // A tensor type is returned as a DType value holding the tensor type.
+  auto tensorOf = [&](Type t) {
+    EValue v;
+    v.kind = EValue::DType;
+    v.dtype = t;
+    return v;
+  };
+  if (e.kind == ExprKind::Name) {
+    if (auto dt = dtypeByName(&ctx, e.name))
+      return tensorOf(RankedTensorType::get({}, *dt));
+    if (e.name == "int" || e.name == "float")
+      return fail(e.loc, "compile-time parameters ('" + e.name +
+                             "') are not supported on this function");
+    return fail(e.loc, "unknown type '" + e.name + "'");
+  }
+  if (e.kind == ExprKind::Subscript && e.lhs->kind == ExprKind::Name) {
+    if (e.lhs->name == "tuple") {
+      std::vector<EValue> elts;
+      std::vector<const Expr *> items;
+      if (e.rhs->kind == ExprKind::Tuple)
+        for (auto &x : e.rhs->elts)
+          items.push_back(x.get());
+      else
+        items.push_back(e.rhs.get());
+      for (const Expr *x : items) {
+        auto t = annotationType(*x);
+        if (failed(t))
+          return mlir::failure();
+        elts.push_back(*t);
+      }
+      return EValue::ofTuple(std::move(elts));
+    }
+    auto dt = dtypeByName(&ctx, e.lhs->name);
+    if (!dt)
+      return fail(e.lhs->loc, "unknown dtype '" + e.lhs->name + "'");
+    std::vector<const Expr *> dims;
+    if (e.rhs->kind == ExprKind::Tuple)
+      for (auto &x : e.rhs->elts)
+        dims.push_back(x.get());
+    else
+      dims.push_back(e.rhs.get());
+    llvm::SmallVector<int64_t> shape;
+    for (const Expr *d : dims) {
+      if (d->kind == ExprKind::Name && !globals.count(d->name))
+        return fail(d->loc, "symbolic dimension '" + d->name +
+                                "' is not supported yet (dimensions must be "
+                                "compile-time ints)");
+      auto v = evalConstant(*d);
+      if (failed(v))
+        return mlir::failure();
+      if (v->kind != EValue::Int)
+        return fail(d->loc, "a dimension must be a compile-time int, got " +
+                                describe(*v));
+      if (v->i < 0)
+        return fail(d->loc, "a dimension cannot be negative");
+      shape.push_back(v->i);
+    }
+    return tensorOf(RankedTensorType::get(shape, *dt));
+  }
+  if (e.kind == ExprKind::None)
+    return EValue::ofTuple({});
+  return fail(e.loc, "not a type annotation (expected e.g. f32[3, 4])");
+}
+
+FailureOr<EValue> ModuleEmitter::evalConstant(const Expr &e) {
+  // Module constants evaluate with an emitter that may not create ops: a
+  // compile-time expression never needs the builder.
+  mlir::OpBuilder scratch(&ctx);
+  FunctionEmitter fe(*this, scratch);
+  auto block = std::make_unique<mlir::Block>();
+  scratch.setInsertionPointToStart(block.get());
+  auto v = fe.emitExpr(e);
+  if (failed(v))
+    return mlir::failure();
+  if (!v->isCompileTime() || !block->empty()) {
+    if (!block->empty())
+      block->clear();
+    return fail(e.loc, "a module constant must be a compile-time value (an "
+                       "int, float, bool, string or a tuple of them)");
+  }
+  return v;
+}
+
+std::string ModuleEmitter::uniqueName(StringRef base) {
+  std::string name = base.str();
+  for (unsigned i = 1; reservedNames.contains(name); ++i)
+    name = (base + "_" + llvm::Twine(i)).str();
+  reservedNames.insert(name);
+  return name;
+}
+
+std::string ModuleEmitter::key(const EValue &v) {
+  switch (v.kind) {
+  case EValue::Tensor:
+    return typeName(v.tensor.getType());
+  case EValue::Int:
+    return "int:" + std::to_string(v.i);
+  case EValue::Float: {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    os << "float:" << llvm::format("%a", v.f);
+    return s;
+  }
+  case EValue::Bool:
+    return v.b ? "True" : "False";
+  case EValue::None:
+    return "None";
+  case EValue::String:
+    return "str:" + v.str;
+  case EValue::Tuple: {
+    std::string s = "(";
+    for (auto &e : v.elts)
+      s += key(e) + ",";
+    return s + ")";
+  }
+  case EValue::Function:
+    return "fn:" + v.fn->name;
+  case EValue::Primitive:
+    return "prim:" + v.str;
+  case EValue::DType:
+    return "dtype:" + typeName(v.dtype);
+  case EValue::Module:
+    return "module:" + v.str;
+  }
+  return "?";
+}
+
+void ModuleEmitter::collectLeaves(const EValue &v,
+                                  std::vector<mlir::Value> &leaves) {
+  if (v.kind == EValue::Tensor)
+    leaves.push_back(v.tensor);
+  else if (v.kind == EValue::Tuple)
+    for (auto &e : v.elts)
+      collectLeaves(e, leaves);
+}
+
+EValue ModuleEmitter::rebuild(const EValue &tmpl, mlir::ValueRange results,
+                              size_t &next) {
+  if (tmpl.kind == EValue::Tensor)
+    return EValue::ofTensor(results[next++]);
+  if (tmpl.kind == EValue::Tuple) {
+    std::vector<EValue> elts;
+    for (auto &e : tmpl.elts)
+      elts.push_back(rebuild(e, results, next));
+    return EValue::ofTuple(std::move(elts));
+  }
+  return tmpl;
+}
+
+/// Replaces the tensor leaves of `v` by block arguments added to `block`.
+static EValue parameterize(const EValue &v, mlir::Block &block,
+                           mlir::Location loc) {
+  if (v.kind == EValue::Tensor)
+    return EValue::ofTensor(block.addArgument(v.tensor.getType(), loc));
+  if (v.kind == EValue::Tuple) {
+    std::vector<EValue> elts;
+    for (auto &e : v.elts)
+      elts.push_back(parameterize(e, block, loc));
+    return EValue::ofTuple(std::move(elts));
+  }
+  return v;
+}
+
+FailureOr<ModuleEmitter::Specialization *>
+ModuleEmitter::specialize(const Stmt &fn, std::vector<EValue> args,
+                          SMLoc callLoc,
+                          std::optional<std::string> exportName) {
+  std::string k = fn.name + "(";
+  for (auto &a : args)
+    k += key(a) + ";";
+  k += ")";
+  auto it = specializations.find(k);
+  if (it != specializations.end()) {
+    if (it->second.inProgress) {
+      diags.error(callLoc, "recursive calls are not supported yet ('" +
+                               fn.name + "' calls itself)");
+      return mlir::failure();
+    }
+    return &it->second;
+  }
+  Specialization &spec = specializations[k];
+
+  mlir::OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  std::string name = exportName ? *exportName : uniqueName(fn.name);
+  mlir::Location fnLoc = loc(fn.loc);
+  auto func =
+      FuncOp::create(builder, fnLoc, name, builder.getFunctionType({}, {}));
+  mlir::Block *entry = new mlir::Block();
+  func.getBody().push_back(entry);
+
+  mlir::OpBuilder bodyBuilder(&ctx);
+  bodyBuilder.setInsertionPointToStart(entry);
+  FunctionEmitter fe(*this, bodyBuilder);
+  for (size_t i = 0; i < fn.params.size(); ++i)
+    fe.scope[fn.params[i].name] = parameterize(args[i], *entry, fnLoc);
+
+  std::optional<EValue> result;
+  SMLoc resultLoc = fn.loc;
+  if (failed(fe.emitBody(fn.body, result, resultLoc))) {
+    func.erase();
+    specializations.erase(k);
+    return mlir::failure();
+  }
+  if (!result) {
+    diags.error(fn.loc, "function '" + fn.name + "' must end with a 'return'");
+    func.erase();
+    specializations.erase(k);
+    return mlir::failure();
+  }
+
+  // An annotated result converts weak literals and is checked.
+  if (fn.returns) {
+    auto ann = annotationType(*fn.returns);
+    if (failed(ann)) {
+      func.erase();
+      specializations.erase(k);
+      return mlir::failure();
+    }
+    std::function<mlir::LogicalResult(EValue &, const EValue &)> conform =
+        [&](EValue &v, const EValue &t) -> mlir::LogicalResult {
+      if (t.kind == EValue::Tuple) {
+        if (v.kind != EValue::Tuple || v.elts.size() != t.elts.size()) {
+          diags.error(resultLoc, "returns " + describe(v) +
+                                     " but the annotation is a tuple of " +
+                                     std::to_string(t.elts.size()));
+          return mlir::failure();
+        }
+        for (size_t i = 0; i < t.elts.size(); ++i)
+          if (failed(conform(v.elts[i], t.elts[i])))
+            return mlir::failure();
+        return mlir::success();
+      }
+      auto type = mlir::cast<RankedTensorType>(t.dtype);
+      if (v.isScalarConst() && type.getRank() == 0) {
+        auto m = fe.materialize(v, type.getElementType(), resultLoc);
+        if (failed(m))
+          return mlir::failure();
+        v = *m;
+      }
+      if (v.kind != EValue::Tensor || v.tensor.getType() != type) {
+        diags.error(resultLoc,
+                    "returns " +
+                        (v.kind == EValue::Tensor ? typeName(v.tensor.getType())
+                                                  : describe(v)) +
+                        " but the function is annotated to return " +
+                        typeName(type));
+        return mlir::failure();
+      }
+      return mlir::success();
+    };
+    if (failed(conform(*result, *ann))) {
+      func.erase();
+      specializations.erase(k);
+      return mlir::failure();
+    }
+  }
+  if (exportName) {
+    // An export returns tensors only: literals become tensors of their
+    // default dtype.
+    std::function<mlir::LogicalResult(EValue &)> toTensors =
+        [&](EValue &v) -> mlir::LogicalResult {
+      if (v.kind == EValue::Tuple) {
+        for (auto &e : v.elts)
+          if (failed(toTensors(e)))
+            return mlir::failure();
+        return mlir::success();
+      }
+      if (v.kind == EValue::Tensor)
+        return mlir::success();
+      if (!v.isScalarConst()) {
+        diags.error(resultLoc, "an exported function must return tensors, "
+                               "scalars or tuples of them, not " +
+                                   describe(v));
+        return mlir::failure();
+      }
+      auto t = fe.toTensor(v, resultLoc);
+      if (failed(t))
+        return mlir::failure();
+      v = *t;
+      return mlir::success();
+    };
+    if (failed(toTensors(*result))) {
+      func.erase();
+      specializations.erase(k);
+      return mlir::failure();
+    }
+  }
+
+  std::vector<mlir::Value> leaves;
+  collectLeaves(*result, leaves);
+  ReturnOp::create(bodyBuilder, loc(resultLoc), leaves);
+  llvm::SmallVector<Type> resultTypes;
+  for (mlir::Value v : leaves)
+    resultTypes.push_back(v.getType());
+  func.setFunctionType(
+      builder.getFunctionType(entry->getArgumentTypes(), resultTypes));
+  if (!exportName)
+    func.setPrivate();
+  spec.func = func;
+  spec.resultTemplate = *result;
+  spec.inProgress = false;
+  return &spec;
+}
+
+FailureOr<EValue> ModuleEmitter::call(const Stmt &fn, std::vector<EValue> args,
+                                      std::vector<SMLoc> argLocs,
+                                      const std::vector<Keyword> &keywords,
+                                      std::vector<EValue> kwValues, SMLoc l,
+                                      mlir::OpBuilder &callerBuilder) {
+  size_t n = fn.params.size();
+  if (args.size() > n)
+    return fail(l, "'" + fn.name + "' takes " + std::to_string(n) +
+                       " arguments but " + std::to_string(args.size()) +
+                       " were given");
+  std::vector<std::optional<EValue>> bound(n);
+  std::vector<SMLoc> locs(n, l);
+  for (size_t i = 0; i < args.size(); ++i) {
+    bound[i] = args[i];
+    locs[i] = argLocs[i];
+  }
+  for (size_t k = 0; k < keywords.size(); ++k) {
+    auto it = llvm::find_if(
+        fn.params, [&](const Param &p) { return p.name == keywords[k].name; });
+    if (it == fn.params.end())
+      return fail(keywords[k].loc, "'" + fn.name +
+                                       "' has no parameter named '" +
+                                       keywords[k].name + "'");
+    size_t i = it - fn.params.begin();
+    if (bound[i])
+      return fail(keywords[k].loc, "'" + fn.name +
+                                       "' got multiple values for '" +
+                                       keywords[k].name + "'");
+    bound[i] = kwValues[k];
+    locs[i] = keywords[k].loc;
+  }
+  FunctionEmitter caller(*this, callerBuilder);
+  std::vector<EValue> values;
+  for (size_t i = 0; i < n; ++i) {
+    const Param &p = fn.params[i];
+    if (!bound[i]) {
+      if (!p.defaultValue)
+        return fail(l, "'" + fn.name + "' is missing its argument '" + p.name +
+                           "'");
+      auto d = evalConstant(*p.defaultValue);
+      if (failed(d))
+        return mlir::failure();
+      bound[i] = *d;
+    }
+    EValue v = *bound[i];
+    if (p.annotation) {
+      auto ann = annotationType(*p.annotation);
+      if (failed(ann))
+        return mlir::failure();
+      if (ann->kind == EValue::DType) {
+        auto type = mlir::cast<RankedTensorType>(ann->dtype);
+        if (v.isScalarConst() && type.getRank() == 0) {
+          auto t = caller.materialize(v, type.getElementType(), locs[i]);
+          if (failed(t))
+            return mlir::failure();
+          v = *t;
+        }
+        if (v.kind != EValue::Tensor || v.tensor.getType() != type)
+          return fail(locs[i], "argument '" + p.name + "' of '" + fn.name +
+                                   "' must be " + typeName(type) + ", got " +
+                                   (v.kind == EValue::Tensor
+                                        ? typeName(v.tensor.getType())
+                                        : describe(v)));
+      }
+    }
+    values.push_back(v);
+  }
+  auto spec = specialize(fn, values, l, std::nullopt);
+  if (failed(spec))
+    return mlir::failure();
+  std::vector<mlir::Value> operands;
+  for (auto &v : values)
+    collectLeaves(v, operands);
+  auto callOp = CallOp::create(callerBuilder, loc(l), (*spec)->func, operands);
+  size_t next = 0;
+  return rebuild((*spec)->resultTemplate, callOp.getResults(), next);
+}
+
+mlir::LogicalResult ModuleEmitter::emitExport(const Stmt &fn) {
+  // Exported parameters must be annotated with tensor types (or tuples).
+  std::vector<EValue> args;
+  mlir::OpBuilder scratch(&ctx);
+  auto block = std::make_unique<mlir::Block>();
+  std::vector<std::string> argNames;
+  for (const Param &p : fn.params) {
+    if (!p.annotation)
+      return fail(p.loc, "parameter '" + p.name + "' of exported function '" +
+                             fn.name + "' needs a type annotation");
+    auto ann = annotationType(*p.annotation);
+    if (failed(ann))
+      return mlir::failure();
+    // Placeholders carrying the types; specialize() replaces them by block
+    // arguments.
+    std::function<EValue(const EValue &, const std::string &)> placeholder =
+        [&](const EValue &t, const std::string &name) -> EValue {
+      if (t.kind == EValue::Tuple) {
+        std::vector<EValue> elts;
+        for (size_t i = 0; i < t.elts.size(); ++i)
+          elts.push_back(
+              placeholder(t.elts[i], name + "_" + std::to_string(i)));
+        return EValue::ofTuple(std::move(elts));
+      }
+      argNames.push_back(name);
+      return EValue::ofTensor(block->addArgument(t.dtype, loc(p.loc)));
+    };
+    args.push_back(placeholder(*ann, p.name));
+  }
+  auto spec = specialize(fn, args, fn.loc, fn.name);
+  if (failed(spec))
+    return mlir::failure();
+  FuncOp func = (*spec)->func;
+  func->setAttr(FuncOp::getExportAttrName(), builder.getUnitAttr());
+  for (size_t i = 0; i < argNames.size(); ++i)
+    func.setArgAttr(i, FuncOp::getArgNameAttrName(),
+                    builder.getStringAttr(argNames[i]));
+  return mlir::success();
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
+  auto &sm = diags.getSourceMgr();
+  mlir::OwningOpRef<mlir::ModuleOp> owned = mlir::ModuleOp::create(loc(
+      SMLoc::getFromPointer(sm.getMemoryBuffer(bufferId)->getBufferStart())));
+  module = *owned;
+
+  std::vector<const Stmt *> exports;
+  bool ok = true;
+  for (auto &s : ast.body) {
+    switch (s->kind) {
+    case StmtKind::Import:
+      for (auto &name : s->names)
+        if (name != "spore" && !StringRef(name).starts_with("spore.")) {
+          ok &= succeeded(fail(s->loc, "only the 'spore' module can be "
+                                       "imported, not '" +
+                                           name + "'"));
+        } else {
+          globals[name] = EValue::named(EValue::Module, name);
+        }
+      break;
+    case StmtKind::ImportFrom:
+      if (s->module != "spore" && !StringRef(s->module).starts_with("spore."))
+        ok &= succeeded(fail(s->loc, "only the 'spore' module can be "
+                                     "imported, not '" +
+                                         s->module + "'"));
+      break;
+    case StmtKind::FunctionDef: {
+      if (globals.count(s->name)) {
+        ok = false;
+        diags.error(s->loc, "'" + s->name + "' is defined twice at top level");
+        break;
+      }
+      EValue fn;
+      fn.kind = EValue::Function;
+      fn.fn = s.get();
+      globals[s->name] = fn;
+      bool isExport = false;
+      for (auto &d : s->decorators) {
+        bool exportName =
+            (d->kind == ExprKind::Name && d->name == "export") ||
+            (d->kind == ExprKind::Attribute && d->name == "export" &&
+             d->lhs->kind == ExprKind::Name && d->lhs->name == "spore");
+        if (exportName) {
+          isExport = true;
+        } else {
+          ok = false;
+          diags.error(d->loc,
+                      "decorators other than @export are not supported yet");
+        }
+      }
+      if (isExport)
+        exports.push_back(s.get());
+      break;
+    }
+    case StmtKind::ClassDef:
+      ok = false;
+      diags.error(s->loc, "classes (Cells) are not supported yet");
+      break;
+    case StmtKind::Assign:
+    case StmtKind::AnnAssign: {
+      const Expr &value = *s->value;
+      if (!s->value) {
+        ok = false;
+        diags.error(s->loc, "a module constant needs a value");
+        break;
+      }
+      if (value.kind == ExprKind::Call && value.lhs->kind == ExprKind::Name &&
+          (value.lhs->name == "dim")) {
+        ok = false;
+        diags.error(value.loc,
+                    "symbolic dimensions (dim) are not supported yet");
+        break;
+      }
+      auto v = evalConstant(value);
+      if (failed(v)) {
+        ok = false;
+        break;
+      }
+      for (auto &target : s->targets) {
+        if (target->kind != ExprKind::Name) {
+          ok = false;
+          diags.error(target->loc,
+                      "a module constant must be assigned to a name");
+          continue;
+        }
+        globals[target->name] = *v;
+      }
+      break;
+    }
+    case StmtKind::Expr:
+      if (s->value->kind == ExprKind::String)
+        break; // module docstring
+      [[fallthrough]];
+    default:
+      ok = false;
+      diags.error(s->loc,
+                  "only imports, constants, 'def' and 'class' are allowed "
+                  "at top level");
+      break;
+    }
+  }
+  if (!ok)
+    return nullptr;
+
+  for (const Stmt *fn : exports)
+    reservedNames.insert(fn->name);
+  for (const Stmt *fn : exports)
+    if (failed(emitExport(*fn)))
+      ok = false;
+  if (!ok)
+    return nullptr;
+
+  if (failed(mlir::verify(module)))
+    return nullptr;
+  return owned;
+}
+
+} // namespace spore::frontend::detail
+
+using namespace spore::frontend::detail;
+
+mlir::OwningOpRef<mlir::ModuleOp>
+spore::frontend::emitModule(const ast::Module &module, unsigned bufferId,
+                            Diagnostics &diags, mlir::MLIRContext &context) {
+  context.loadDialect<SporeDialect>();
+  mlir::SourceMgrDiagnosticHandler handler(diags.getSourceMgr(), &context);
+  return ModuleEmitter(bufferId, diags, context).run(module);
+}
+
+mlir::OwningOpRef<mlir::ModuleOp>
+spore::frontend::compileSource(StringRef source, StringRef name,
+                               mlir::MLIRContext &context) {
+  llvm::SourceMgr sourceMgr;
+  unsigned id = sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source, name), llvm::SMLoc());
+  Diagnostics diags(sourceMgr);
+  auto ast = parseModule(id, diags);
+  if (!ast)
+    return nullptr;
+  return emitModule(*ast, id, diags, context);
+}
+
+mlir::OwningOpRef<mlir::ModuleOp>
+spore::frontend::compileFile(StringRef path, mlir::MLIRContext &context) {
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (!buffer) {
+    llvm::errs() << "error: cannot read '" << path
+                 << "': " << buffer.getError().message() << "\n";
+    return nullptr;
+  }
+  return compileSource((*buffer)->getBuffer(), path, context);
+}

@@ -1,0 +1,173 @@
+//===- EmitStmt.cpp - statements ------------------------------------------===//
+//
+// Emission of statements: assignments and unpacking, returns, asserts, and
+// the errors for statements outside a function body's reach.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/frontend/Emitter.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <functional>
+
+using namespace spore;
+
+namespace spore::frontend::detail {
+
+mlir::LogicalResult FunctionEmitter::bind(const Expr &target,
+                                          const EValue &value) {
+  if (target.kind == ExprKind::Name) {
+    scope[target.name] = value;
+    return mlir::success();
+  }
+  if (target.kind == ExprKind::Tuple || target.kind == ExprKind::List) {
+    if (value.kind != EValue::Tuple)
+      return m.fail(target.loc, "cannot unpack " + describe(value));
+    if (value.elts.size() != target.elts.size())
+      return m.fail(target.loc,
+                    "cannot unpack a tuple of " +
+                        std::to_string(value.elts.size()) + " into " +
+                        std::to_string(target.elts.size()) + " targets");
+    for (size_t i = 0; i < value.elts.size(); ++i)
+      if (failed(bind(*target.elts[i], value.elts[i])))
+        return mlir::failure();
+    return mlir::success();
+  }
+  if (target.kind == ExprKind::Subscript)
+    return m.fail(target.loc, "indexed assignment is not supported yet");
+  if (target.kind == ExprKind::Starred)
+    return m.fail(target.loc, "starred assignment is not supported yet");
+  return m.fail(target.loc, "assignment to an attribute is not supported yet");
+}
+
+mlir::LogicalResult FunctionEmitter::emitBody(const Body &body,
+                                              std::optional<EValue> &result,
+                                              SMLoc &resultLoc) {
+  for (auto &s : body) {
+    if (result)
+      return m.fail(s->loc, "code after 'return' is unreachable");
+    switch (s->kind) {
+    case StmtKind::Pass:
+      break;
+    case StmtKind::Expr: {
+      if (s->value->kind == ExprKind::String)
+        break; // a docstring
+      auto v = emitExpr(*s->value);
+      if (failed(v))
+        return mlir::failure();
+      break;
+    }
+    case StmtKind::Assign: {
+      auto v = emitExpr(*s->value);
+      if (failed(v))
+        return mlir::failure();
+      for (auto &target : s->targets)
+        if (failed(bind(*target, *v)))
+          return mlir::failure();
+      break;
+    }
+    case StmtKind::AnnAssign: {
+      if (!s->value)
+        return m.fail(s->loc, "an annotated name needs a value");
+      auto v = emitExpr(*s->value);
+      if (failed(v))
+        return mlir::failure();
+      auto ann = m.annotationType(*s->annotation);
+      if (failed(ann))
+        return mlir::failure();
+      if (ann->kind == EValue::DType) {
+        // A tensor annotation: convert weak literals, check tensors.
+        auto type = mlir::cast<RankedTensorType>(ann->dtype);
+        if (v->isScalarConst() && type.getRank() == 0) {
+          v = materialize(*v, type.getElementType(), s->value->loc);
+          if (failed(v))
+            return mlir::failure();
+        }
+        if (v->kind != EValue::Tensor || v->tensor.getType() != type)
+          return m.fail(s->value->loc, "value of type " +
+                                           (v->kind == EValue::Tensor
+                                                ? typeName(v->tensor.getType())
+                                                : describe(*v)) +
+                                           " does not match the annotation " +
+                                           typeName(type));
+      }
+      if (failed(bind(*s->targets[0], *v)))
+        return mlir::failure();
+      break;
+    }
+    case StmtKind::AugAssign: {
+      const Expr &target = *s->targets[0];
+      if (target.kind != ExprKind::Name)
+        return m.fail(target.loc,
+                      "augmented assignment to this target is not supported "
+                      "yet");
+      auto old = emitExpr(target);
+      if (failed(old))
+        return mlir::failure();
+      auto v = emitExpr(*s->value);
+      if (failed(v))
+        return mlir::failure();
+      auto r = binaryOp(s->op, *old, *v, s->loc);
+      if (failed(r))
+        return mlir::failure();
+      scope[target.name] = *r;
+      break;
+    }
+    case StmtKind::Return: {
+      if (!s->value) {
+        result = EValue();
+      } else {
+        auto v = emitExpr(*s->value);
+        if (failed(v))
+          return mlir::failure();
+        result = *v;
+      }
+      resultLoc = s->value ? s->value->loc : s->loc;
+      break;
+    }
+    case StmtKind::Assert: {
+      auto c = emitExpr(*s->value);
+      if (failed(c))
+        return mlir::failure();
+      if (!c->isScalarConst())
+        return m.fail(s->value->loc,
+                      "assert on a run-time value is not supported yet");
+      if (c->asDouble() == 0) {
+        std::string msg = "assertion failed";
+        if (s->message) {
+          auto text = emitExpr(*s->message);
+          if (succeeded(text) && text->kind == EValue::String)
+            msg += ": " + text->str;
+        }
+        return m.fail(s->loc, msg);
+      }
+      break;
+    }
+    case StmtKind::If:
+      return m.fail(s->loc, "'if' statements are not supported yet");
+    case StmtKind::For:
+      return m.fail(s->loc, "'for' loops are not supported yet");
+    case StmtKind::While:
+      return m.fail(s->loc, "'while' loops are not supported yet");
+    case StmtKind::Break:
+    case StmtKind::Continue:
+      return m.fail(s->loc, "'break' and 'continue' are only valid inside a "
+                            "loop");
+    case StmtKind::FunctionDef:
+      return m.fail(s->loc, "nested functions are not supported yet");
+    case StmtKind::ClassDef:
+      return m.fail(s->loc, "a class can only be defined at top level");
+    case StmtKind::Import:
+    case StmtKind::ImportFrom:
+      return m.fail(s->loc, "imports are only allowed at top level");
+    case StmtKind::Unsupported:
+      return m.fail(s->loc, "'" + s->keyword + "' is not supported");
+    }
+  }
+  return mlir::success();
+}
+
+} // namespace spore::frontend::detail

@@ -1,0 +1,405 @@
+//===- EmitValues.cpp - values, literals and arithmetic -------------------===//
+//
+// Helpers over EValue and the value-level operations of FunctionEmitter:
+// materialising weakly typed literals, casts, broadcasting, promotion, and
+// binary arithmetic with folding of compile-time operands.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/frontend/Emitter.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <functional>
+
+using namespace spore;
+
+namespace spore::frontend::detail {
+
+std::string typeName(Type t) {
+  auto tt = mlir::dyn_cast<RankedTensorType>(t);
+  if (!tt)
+    return dtypeName(t);
+  std::string s = dtypeName(tt.getElementType());
+  if (tt.getRank() == 0)
+    return s;
+  return s + formatShape(tt.getShape());
+}
+
+std::string describe(const EValue &v) {
+  switch (v.kind) {
+  case EValue::Tensor:
+    return "a tensor " + typeName(v.tensor.getType());
+  case EValue::Int:
+    return "the int " + std::to_string(v.i);
+  case EValue::Float:
+    return "a float";
+  case EValue::Bool:
+    return "a bool";
+  case EValue::None:
+    return "None";
+  case EValue::String:
+    return "a string";
+  case EValue::Tuple:
+    return "a tuple of " + std::to_string(v.elts.size());
+  case EValue::Function:
+    return "the function '" + v.fn->name + "'";
+  case EValue::Primitive:
+    return "the primitive '" + v.str + "'";
+  case EValue::DType:
+    return "the dtype " + dtypeName(v.dtype);
+  case EValue::Module:
+    return "the module '" + v.str + "'";
+  }
+  return "a value";
+}
+
+/// Primitives of language.md §5 that parse and resolve but are not
+/// implemented yet: calling one is a located "not supported yet" error.
+const llvm::StringSet<> &plannedPrimitives() {
+  static const llvm::StringSet<> names = {
+      "abs",         "expm1",         "log1p",      "sqrt",
+      "rsqrt",       "sin",           "cos",        "tan",
+      "sinh",        "cosh",          "asin",       "acos",
+      "atan",        "atan2",         "gelu",       "silu",
+      "softplus",    "erf",           "where",      "clip",
+      "sign",        "floor",         "ceil",       "round",
+      "isnan",       "prod",          "min",        "logsumexp",
+      "var",         "std",           "argmax",     "argmin",
+      "any",         "all",           "cumsum",     "dot",
+      "einsum",      "outer",         "tril",       "triu",
+      "diag",        "expand_dims",   "squeeze",    "concatenate",
+      "stack",       "split",         "slice",      "pad",
+      "flip",        "tile",          "repeat",     "gather",
+      "scatter_add", "one_hot",       "zeros_like", "ones_like",
+      "arange",      "linspace",      "eye",        "cross_entropy",
+      "mse",         "layer_norm",    "rms_norm",   "dropout",
+      "conv2d",      "max_pool2d",    "avg_pool2d", "attention",
+      "rng",         "split",         "normal",     "uniform",
+      "bernoulli",   "randint",       "grad",       "value_and_grad",
+      "vjp",         "jvp",           "jacfwd",     "jacrev",
+      "hessian",     "stop_gradient", "custom_vjp", "checkpoint",
+      "print",       "dim",           "Cell",       "Parameter",
+      "Dense",       "Conv2d",        "LayerNorm",  "Embedding",
+      "Dropout",     "Sequential",    "SGD",        "Momentum",
+      "Adam",        "AdamW",         "range",      "len"};
+  return names;
+}
+
+/// Primitives implemented by this emitter.
+const llvm::StringSet<> &primitives() {
+  static const llvm::StringSet<> names = {
+      "relu",    "exp",         "log",     "tanh",      "sigmoid",
+      "neg",     "maximum",     "minimum", "matmul",    "sum",
+      "mean",    "max",         "reshape", "transpose", "broadcast_to",
+      "softmax", "log_softmax", "astype",  "pow",       "zeros",
+      "ones",    "full"};
+  return names;
+}
+
+std::optional<Type> dtypeByName(mlir::MLIRContext *ctx, StringRef name) {
+  mlir::Builder b(ctx);
+  if (name == "f16")
+    return b.getF16Type();
+  if (name == "bf16")
+    return b.getBF16Type();
+  if (name == "f32")
+    return b.getF32Type();
+  if (name == "f64")
+    return b.getF64Type();
+  if (name == "i1" || name == "bool")
+    return b.getI1Type();
+  if (name == "i8")
+    return b.getIntegerType(8);
+  if (name == "i32")
+    return b.getIntegerType(32);
+  if (name == "i64")
+    return b.getIntegerType(64);
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// FunctionEmitter
+//===----------------------------------------------------------------------===//
+
+mlir::Location FunctionEmitter::loc(SMLoc l) { return m.loc(l); }
+
+mlir::LogicalResult FunctionEmitter::fail(SMLoc l, const llvm::Twine &msg) {
+  return m.fail(l, msg);
+}
+
+EValue FunctionEmitter::constantTensor(RankedTensorType type, double value,
+                                       SMLoc l) {
+  Type et = type.getElementType();
+  mlir::Attribute attr;
+  if (mlir::isa<mlir::FloatType>(et))
+    attr = b.getFloatAttr(et, value);
+  else if (et.isInteger(1))
+    attr = b.getIntegerAttr(et, value != 0);
+  else
+    attr = b.getIntegerAttr(et, (int64_t)value);
+  auto dense = mlir::DenseElementsAttr::get(type, attr);
+  return EValue::ofTensor(ConstantOp::create(b, loc(l), dense));
+}
+
+FailureOr<EValue> FunctionEmitter::materialize(const EValue &v,
+                                               Type elementType, SMLoc l) {
+  if (v.kind == EValue::Tensor)
+    return castTo(v, elementType, l);
+  if (!v.isScalarConst())
+    return fail(l, "expected a tensor or a number, got " + describe(v));
+  if (v.kind == EValue::Int && !mlir::isa<mlir::FloatType>(elementType) &&
+      !elementType.isInteger(1)) {
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    if (width < 64 && (v.i >= (int64_t(1) << (width - 1)) ||
+                       v.i < -(int64_t(1) << (width - 1))))
+      return fail(l, "the integer " + std::to_string(v.i) +
+                         " does not fit in " + dtypeName(elementType));
+    auto type = RankedTensorType::get({}, elementType);
+    auto dense =
+        mlir::DenseElementsAttr::get(type, b.getIntegerAttr(elementType, v.i));
+    return EValue::ofTensor(ConstantOp::create(b, loc(l), dense));
+  }
+  return constantTensor(RankedTensorType::get({}, elementType), v.asDouble(),
+                        l);
+}
+
+FailureOr<EValue> FunctionEmitter::toTensor(const EValue &v, SMLoc l) {
+  if (v.kind == EValue::Tensor)
+    return v;
+  if (v.kind == EValue::Int)
+    return materialize(v, b.getI64Type(), l);
+  if (v.kind == EValue::Float)
+    return materialize(v, b.getF32Type(), l);
+  if (v.kind == EValue::Bool)
+    return materialize(v, b.getI1Type(), l);
+  return fail(l, "expected a tensor, got " + describe(v));
+}
+
+FailureOr<EValue> FunctionEmitter::castTo(const EValue &v, Type elementType,
+                                          SMLoc l) {
+  if (v.kind != EValue::Tensor)
+    return materialize(v, elementType, l);
+  RankedTensorType t = v.tensorType();
+  if (t.getElementType() == elementType)
+    return v;
+  auto type = RankedTensorType::get(t.getShape(), elementType);
+  return EValue::ofTensor(CastOp::create(b, loc(l), type, v.tensor));
+}
+
+FailureOr<EValue> FunctionEmitter::broadcastTo(const EValue &v,
+                                               ArrayRef<int64_t> shape,
+                                               SMLoc l) {
+  RankedTensorType t = v.tensorType();
+  if (t.getShape() == shape)
+    return v;
+  auto type = RankedTensorType::get(shape, t.getElementType());
+  return EValue::ofTensor(BroadcastToOp::create(b, loc(l), type, v.tensor));
+}
+
+static int rankOfInt(Type t) {
+  if (t.isInteger(1))
+    return 0;
+  return t.getIntOrFloatBitWidth();
+}
+
+/// Brings two operands to one element type (weak literals adopt the
+/// tensor's; ints meet floats as floats; floats never mix silently).
+FailureOr<std::pair<EValue, EValue>> FunctionEmitter::unify(StringRef op,
+                                                            const EValue &lhs,
+                                                            const EValue &rhs,
+                                                            SMLoc l) {
+  auto floatOf = [](Type t) { return mlir::isa<mlir::FloatType>(t); };
+  if (lhs.kind != EValue::Tensor && rhs.kind != EValue::Tensor)
+    return mlir::failure();
+  if (lhs.kind != EValue::Tensor || rhs.kind != EValue::Tensor) {
+    const EValue &t = lhs.kind == EValue::Tensor ? lhs : rhs;
+    const EValue &c = lhs.kind == EValue::Tensor ? rhs : lhs;
+    if (!c.isScalarConst())
+      return fail(l, "unsupported operand for '" + op + "': " + describe(c));
+    Type et = t.tensorType().getElementType();
+    EValue tv = t;
+    if (c.kind == EValue::Float && !floatOf(et)) {
+      et = b.getF32Type();
+      auto cast = castTo(t, et, l);
+      if (failed(cast))
+        return mlir::failure();
+      tv = *cast;
+    } else if (c.kind == EValue::Int && et.isInteger(1)) {
+      et = b.getI64Type();
+      auto cast = castTo(t, et, l);
+      if (failed(cast))
+        return mlir::failure();
+      tv = *cast;
+    }
+    auto cv = materialize(c, et, l);
+    if (failed(cv))
+      return mlir::failure();
+    if (lhs.kind == EValue::Tensor)
+      return std::make_pair(tv, *cv);
+    return std::make_pair(*cv, tv);
+  }
+  Type a = lhs.tensorType().getElementType();
+  Type c = rhs.tensorType().getElementType();
+  if (a == c)
+    return std::make_pair(lhs, rhs);
+  Type target;
+  if (floatOf(a) && floatOf(c)) {
+    return fail(l, "operands of '" + op + "' have different floating dtypes " +
+                       dtypeName(a) + " and " + dtypeName(c) +
+                       "; convert one with astype, e.g. x.astype(" +
+                       dtypeName(a) + ")");
+  }
+  if (floatOf(a))
+    target = a;
+  else if (floatOf(c))
+    target = c;
+  else
+    target = rankOfInt(a) >= rankOfInt(c) ? a : c;
+  auto x = castTo(lhs, target, l);
+  auto y = castTo(rhs, target, l);
+  if (failed(x) || failed(y))
+    return mlir::failure();
+  return std::make_pair(*x, *y);
+}
+
+FailureOr<EValue> FunctionEmitter::foldBinary(StringRef op, const EValue &x,
+                                              const EValue &y, SMLoc l) {
+  bool ints = x.kind != EValue::Float && y.kind != EValue::Float;
+  if (ints) {
+    int64_t a = x.kind == EValue::Int ? x.i : (int64_t)x.b;
+    int64_t c = y.kind == EValue::Int ? y.i : (int64_t)y.b;
+    int64_t r;
+    if (op == "+" && !__builtin_add_overflow(a, c, &r))
+      return EValue::ofInt(r);
+    if (op == "-" && !__builtin_sub_overflow(a, c, &r))
+      return EValue::ofInt(r);
+    if (op == "*" && !__builtin_mul_overflow(a, c, &r))
+      return EValue::ofInt(r);
+    if (op == "+" || op == "-" || op == "*")
+      return fail(l, "integer overflow in a compile-time '" + op + "'");
+    if (op == "//" || op == "%") {
+      if (c == 0)
+        return fail(l, "integer division by zero");
+      if (a == INT64_MIN && c == -1)
+        return fail(l, "integer overflow in a compile-time '" + op + "'");
+      int64_t q = a / c, rem = a % c;
+      if (rem != 0 && ((rem < 0) != (c < 0))) {
+        --q;
+        rem += c;
+      }
+      return EValue::ofInt(op == "//" ? q : rem);
+    }
+    if (op == "**" && c >= 0) {
+      int64_t acc = 1;
+      for (int64_t k = 0; k < c; ++k)
+        if (__builtin_mul_overflow(acc, a, &acc))
+          return fail(l, "integer overflow in a compile-time '**'");
+      return EValue::ofInt(acc);
+    }
+  }
+  double a = x.asDouble(), c = y.asDouble();
+  if (op == "+")
+    return EValue::ofFloat(a + c);
+  if (op == "-")
+    return EValue::ofFloat(a - c);
+  if (op == "*")
+    return EValue::ofFloat(a * c);
+  if (op == "/") {
+    if (c == 0)
+      return fail(l, "division by zero");
+    return EValue::ofFloat(a / c);
+  }
+  if (op == "//" || op == "%") {
+    if (c == 0)
+      return fail(l, "division by zero");
+    double q = std::floor(a / c);
+    return EValue::ofFloat(op == "//" ? q : a - q * c);
+  }
+  if (op == "**")
+    return EValue::ofFloat(std::pow(a, c));
+  return fail(l, "operator '" + op + "' is not supported on numbers yet");
+}
+
+FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
+                                            const EValue &rhs, SMLoc l) {
+  if (lhs.isScalarConst() && rhs.isScalarConst())
+    return foldBinary(op, lhs, rhs, l);
+  if (op == "+" && lhs.kind == EValue::Tuple && rhs.kind == EValue::Tuple) {
+    std::vector<EValue> elts = lhs.elts;
+    elts.insert(elts.end(), rhs.elts.begin(), rhs.elts.end());
+    return EValue::ofTuple(std::move(elts));
+  }
+  for (const EValue *v : {&lhs, &rhs})
+    if (v->kind != EValue::Tensor && !v->isScalarConst())
+      return fail(l, "unsupported operand for '" + op + "': " + describe(*v));
+  if (op == "@") {
+    auto x = toTensor(lhs, l), y = toTensor(rhs, l);
+    if (failed(x) || failed(y))
+      return mlir::failure();
+    auto u = unify(op, *x, *y, l);
+    if (failed(u))
+      return mlir::failure();
+    auto [p, q] = *u;
+    std::string why;
+    auto shape =
+        matmulShape(p.tensorType().getShape(), q.tensorType().getShape(), why);
+    if (failed(shape))
+      return fail(l, "invalid operands for '@': " + why);
+    auto type = RankedTensorType::get(*shape, p.tensorType().getElementType());
+    return EValue::ofTensor(
+        MatmulOp::create(b, loc(l), type, p.tensor, q.tensor));
+  }
+  if (op != "+" && op != "-" && op != "*" && op != "/" && op != "**" &&
+      op != "maximum" && op != "minimum")
+    return fail(l, "operator '" + op + "' on tensors is not supported yet");
+  auto u = unify(op, lhs, rhs, l);
+  if (failed(u))
+    return mlir::failure();
+  auto [x, y] = *u;
+  Type et = x.tensorType().getElementType();
+  if (et.isInteger(1))
+    return fail(l, "arithmetic '" + op +
+                       "' on bool tensors is not supported; convert with "
+                       "astype first");
+  if ((op == "/" || op == "**") && !mlir::isa<mlir::FloatType>(et)) {
+    // True division and powers of integers are floating, as in Python.
+    auto fx = castTo(x, b.getF32Type(), l), fy = castTo(y, b.getF32Type(), l);
+    if (failed(fx) || failed(fy))
+      return mlir::failure();
+    x = *fx;
+    y = *fy;
+  }
+  auto shape =
+      broadcastShapes(x.tensorType().getShape(), y.tensorType().getShape());
+  if (failed(shape))
+    return fail(l, "operands of '" + op + "' have shapes " +
+                       formatShape(x.tensorType().getShape()) + " and " +
+                       formatShape(y.tensorType().getShape()) +
+                       ", which do not broadcast");
+  auto bx = broadcastTo(x, *shape, l), by = broadcastTo(y, *shape, l);
+  if (failed(bx) || failed(by))
+    return mlir::failure();
+  mlir::Value p = bx->tensor, q = by->tensor;
+  mlir::Location ml = loc(l);
+  mlir::Value r;
+  if (op == "+")
+    r = AddOp::create(b, ml, p.getType(), p, q);
+  else if (op == "-")
+    r = SubOp::create(b, ml, p.getType(), p, q);
+  else if (op == "*")
+    r = MulOp::create(b, ml, p.getType(), p, q);
+  else if (op == "/")
+    r = DivOp::create(b, ml, p.getType(), p, q);
+  else if (op == "**")
+    r = PowOp::create(b, ml, p.getType(), p, q);
+  else if (op == "maximum")
+    r = MaximumOp::create(b, ml, p.getType(), p, q);
+  else
+    r = MinimumOp::create(b, ml, p.getType(), p, q);
+  return EValue::ofTensor(r);
+}
+
+} // namespace spore::frontend::detail
