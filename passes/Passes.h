@@ -1,5 +1,4 @@
-//===- Passes.h - Spore's passes and pipelines -------------------*- C++
-//-*-===//
+//===- Passes.h - Spore's passes and pipelines ------------------*- C++ -*-===//
 //
 // Declares every pass of Spore (generated from Passes.td) and the named
 // pipelines that chain them with upstream passes.
@@ -16,8 +15,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 

@@ -1,5 +1,4 @@
-//===- Driver.cpp - from a spore module to artifacts
-//------------------------===//
+//===- Driver.cpp - from a spore module to artifacts ----------------------===//
 //
 // Pipelines, LLVM code generation, header emission and shared-library
 // linking: everything between the frontend's module and the files a user

@@ -1,5 +1,4 @@
-//===- Driver.h - from a spore module to artifacts ---------------*- C++
-//-*-===//
+//===- Driver.h - from a spore module to artifacts --------------*- C++ -*-===//
 //
 // The driver library behind sporec and spore-run: runs the pipelines,
 // translates to LLVM IR, emits object files and headers, and links shared

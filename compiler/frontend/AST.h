@@ -1,5 +1,4 @@
-//===- AST.h - syntax tree of the model language -----------------*- C++
-//-*-===//
+//===- AST.h - syntax tree of the model language ----------------*- C++ -*-===//
 //
 // The parser's output: expressions and statements of the Python subset in
 // language.md, each with its source location. The tree owns its children.

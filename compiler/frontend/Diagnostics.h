@@ -1,5 +1,4 @@
-//===- Diagnostics.h - located errors of the frontend ------------*- C++
-//-*-===//
+//===- Diagnostics.h - located errors of the frontend -----------*- C++ -*-===//
 //
 // Reports errors in clang's shape (file:line:col, source line, caret)
 // through llvm::SourceMgr, and counts them.

@@ -1,5 +1,4 @@
-//===- IRGen.h - checks the AST and emits spore IR ---------------*- C++
-//-*-===//
+//===- IRGen.h - checks the AST and emits spore IR --------------*- C++ -*-===//
 //
 // Semantic analysis and IR emission in one walk: names, types, shapes,
 // weak typing of literals, specialisation of generic functions per argument

@@ -1,5 +1,4 @@
-//===- Lexer.cpp - tokens of the model language
-//-----------------------------===//
+//===- Lexer.cpp - tokens of the model language ---------------------------===//
 //
 // A Python 3 tokenizer for the subset Spore accepts: names, numbers,
 // strings, operators, comments, implicit and explicit line joining, and

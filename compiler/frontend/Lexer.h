@@ -1,5 +1,4 @@
-//===- Lexer.h - tokens of the model language --------------------*- C++
-//-*-===//
+//===- Lexer.h - tokens of the model language -------------------*- C++ -*-===//
 //
 // Splits Python-syntax model source into tokens, with INDENT/DEDENT tokens
 // for indentation and NEWLINE at the end of each logical line.

@@ -1,5 +1,4 @@
-//===- Parser.cpp - recursive-descent parser
-//--------------------------------===//
+//===- Parser.cpp - recursive-descent parser ------------------------------===//
 //
 // Python 3's expression precedence and statement structure, for the subset
 // in language.md. Every function returns null after reporting an error and

@@ -1,5 +1,4 @@
-//===- Parser.h - recursive-descent parser -----------------------*- C++
-//-*-===//
+//===- Parser.h - recursive-descent parser ----------------------*- C++ -*-===//
 //
 // Parses the whole grammar of language.md into an AST. Constructs that the
 // later stages do not support yet still parse; syntax errors are reported

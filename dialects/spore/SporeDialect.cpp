@@ -1,5 +1,4 @@
-//===- SporeDialect.cpp - the spore dialect
-//---------------------------------===//
+//===- SporeDialect.cpp - the spore dialect -------------------------------===//
 //
 // Registers the ops and types of the spore dialect (types are all ODS).
 //

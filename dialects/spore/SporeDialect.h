@@ -1,5 +1,4 @@
-//===- SporeDialect.h - the spore dialect ------------------------*- C++
-//-*-===//
+//===- SporeDialect.h - the spore dialect -----------------------*- C++ -*-===//
 //
 // Declares the spore dialect and its types.
 //

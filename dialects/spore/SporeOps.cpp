@@ -1,5 +1,4 @@
-//===- SporeOps.cpp - ops of the spore dialect
-//------------------------------===//
+//===- SporeOps.cpp - ops of the spore dialect ----------------------------===//
 //
 // Verifiers, folders, custom assembly and the scalar bodies of the
 // elementwise primitives.

@@ -1,5 +1,4 @@
-//===- SporeOps.h - ops of the spore dialect ---------------------*- C++
-//-*-===//
+//===- SporeOps.h - ops of the spore dialect --------------------*- C++ -*-===//
 //
 // Declares the spore ops and op interfaces.
 //

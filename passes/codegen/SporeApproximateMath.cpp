@@ -1,4 +1,4 @@
-//===- SporeApproximateMath.cpp - vectorisable f32 math ------------------===//
+//===- SporeApproximateMath.cpp - vectorisable f32 math -------------------===//
 //
 // Defines `spore-approximate-math`: upstream's polynomial approximations of
 // f32 transcendental functions, which upstream offers as patterns only.

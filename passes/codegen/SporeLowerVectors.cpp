@@ -1,4 +1,4 @@
-//===- SporeLowerVectors.cpp - vector code ready for LLVM ----------------===//
+//===- SporeLowerVectors.cpp - vector code ready for LLVM -----------------===//
 //
 // Defines `spore-lower-vectors`: after bufferisation, hoists the accumulator
 // transfers of vectorised contractions out of their reduction loops and

@@ -1,4 +1,4 @@
-//===- SporeVectorizeContractions.cpp - register tiles for matmuls -------===//
+//===- SporeVectorizeContractions.cpp - register tiles for matmuls --------===//
 //
 // Defines `spore-vectorize-contractions`: tiles every statically shaped
 // contraction (matmul and its batched and vector forms) into register tiles

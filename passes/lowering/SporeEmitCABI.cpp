@@ -1,5 +1,4 @@
-//===- SporeEmitCABI.cpp - the C entry points of exported functions
-//---------===//
+//===- SporeEmitCABI.cpp - the C entry points of exported functions -------===//
 //
 // Defines `spore-emit-c-abi`: wraps each lowered export in the documented C
 // signature (`int prefix_name(ptr, ...)`) and a packed variant for spore-run.

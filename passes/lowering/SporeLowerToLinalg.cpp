@@ -1,5 +1,4 @@
-//===- SporeLowerToLinalg.cpp - spore → linalg on tensors
-//-------------------===//
+//===- SporeLowerToLinalg.cpp - spore → linalg on tensors -----------------===//
 //
 // Defines `spore-lower-to-linalg`: every spore op becomes func, linalg,
 // tensor, arith and math ops on tensors.

@@ -1,5 +1,4 @@
-//===- Pipelines.cpp - Spore's named pass pipelines
-//-------------------------===//
+//===- Pipelines.cpp - Spore's named pass pipelines -----------------------===//
 //
 // Chains Spore's passes with upstream MLIR passes into the pipelines the
 // driver runs, and registers them for spore-opt.

@@ -1,5 +1,4 @@
-//===- error.cpp - last-error messages and aligned memory
-//-------------------===//
+//===- error.cpp - last-error messages and aligned memory -----------------===//
 //
 // The per-thread message behind spore_last_error() and the allocation
 // helpers of the runtime's C ABI.

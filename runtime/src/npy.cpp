@@ -1,5 +1,4 @@
-//===- npy.cpp - .npy reading and writing
-//-----------------------------------===//
+//===- npy.cpp - .npy reading and writing ---------------------------------===//
 //
 // NumPy's .npy format (versions 1.0 to 3.0), validated strictly: a bad
 // magic, header, dtype, shape or data size is refused with a message.

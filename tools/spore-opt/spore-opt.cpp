@@ -1,5 +1,4 @@
-//===- spore-opt.cpp - mlir-opt with Spore's dialects and passes
-//------------===//
+//===- spore-opt.cpp - mlir-opt with Spore's dialects and passes ----------===//
 //
 // The driver for lit tests: every upstream dialect and pass, plus Spore's.
 //

@@ -1,5 +1,4 @@
-//===- sporec.cpp - the Spore compiler
-//--------------------------------------===//
+//===- sporec.cpp - the Spore compiler ------------------------------------===//
 //
 // model.py → spore IR → linalg → LLVM → object file (or shared library) plus
 // the C and C++ headers of its exports. Exits 1 on any user error.
