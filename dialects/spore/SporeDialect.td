@@ -25,7 +25,9 @@ def Spore_Dialect : Dialect {
   let useDefaultTypePrinterParser = 1;
   let hasConstantMaterializer = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 class Spore_Op<string mnemonic, list<Trait> traits = []>
@@ -54,5 +56,6 @@ def Spore_FloatType : AnyTypeOf<[F16, BF16, F32, F64]>;
 def Spore_Tensor : RankedTensorOf<[Spore_ElementType]>;
 def Spore_FloatTensor : RankedTensorOf<[Spore_FloatType]>;
 def Spore_BoolTensor : RankedTensorOf<[I1]>;
+def Spore_IntTensor : RankedTensorOf<[I1, I8, I32, I64]>;
 
 #endif // SPORE_DIALECT_TD

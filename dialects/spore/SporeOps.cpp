@@ -19,6 +19,7 @@
 using namespace mlir;
 using namespace spore;
 
+#include "dialects/spore/SporeEnums.cpp.inc"
 #include "dialects/spore/SporeInterfaces.cpp.inc"
 
 //===----------------------------------------------------------------------===//
@@ -146,6 +147,20 @@ static void printSameTypes(OpAsmPrinter &p, Operation *, Type, Type,
                            Type result) {
   // Verified IR has one type; invalid IR is printed in the generic form.
   p << result;
+}
+
+/// `: T` for ops whose two operands share one type.
+static ParseResult parseSameOperandTypes(OpAsmParser &parser, Type &lhs,
+                                         Type &rhs) {
+  if (parser.parseType(lhs))
+    return failure();
+  rhs = lhs;
+  return success();
+}
+
+static void printSameOperandTypes(OpAsmPrinter &p, Operation *, Type lhs,
+                                  Type) {
+  p << lhs;
 }
 
 //===----------------------------------------------------------------------===//
@@ -374,6 +389,145 @@ Value DivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
 LogicalResult PowOp::verify() { return verifyBinary(*this); }
 Value PowOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   return math::PowFOp::create(b, loc, operands[0], operands[1]);
+}
+
+/// NumPy's integer division and remainder: floor semantics, and 0 where the
+/// divisor is 0 (instead of undefined behaviour).
+static Value integerDivision(OpBuilder &b, Location loc, Value x, Value y,
+                             bool remainder) {
+  Type t = x.getType();
+  Value zero = buildScalarConstant(b, loc, t, 0);
+  Value one = buildScalarConstant(b, loc, t, 1);
+  Value isZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+  Value safe = arith::SelectOp::create(b, loc, isZero, one, y);
+  Value r;
+  if (!remainder) {
+    r = arith::FloorDivSIOp::create(b, loc, x, safe);
+  } else {
+    // remsi has the dividend's sign; move it to the divisor's.
+    Value rem = arith::RemSIOp::create(b, loc, x, safe);
+    Value remNeg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, rem, zero);
+    Value divNeg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, safe, zero);
+    Value nonzero =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, zero);
+    Value fix = arith::AndIOp::create(
+        b, loc, nonzero, arith::XOrIOp::create(b, loc, remNeg, divNeg));
+    r = arith::SelectOp::create(b, loc, fix,
+                                arith::AddIOp::create(b, loc, rem, safe), rem);
+  }
+  return arith::SelectOp::create(b, loc, isZero, zero, r);
+}
+
+LogicalResult FloorDivOp::verify() { return verifyBinary(*this); }
+Value FloorDivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  Value x = operands[0], y = operands[1];
+  if (isa<FloatType>(x.getType()))
+    return math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
+  return integerDivision(b, loc, x, y, /*remainder=*/false);
+}
+
+LogicalResult ModOp::verify() { return verifyBinary(*this); }
+Value ModOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  Value x = operands[0], y = operands[1];
+  if (isa<FloatType>(x.getType())) {
+    // x - floor(x / y) * y, the sign of y as in NumPy.
+    Value q =
+        math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
+    return arith::SubFOp::create(b, loc, x,
+                                 arith::MulFOp::create(b, loc, q, y));
+  }
+  return integerDivision(b, loc, x, y, /*remainder=*/true);
+}
+
+#define SPORE_BITWISE_OP(Op, Body)                                             \
+  LogicalResult Op::verify() { return verifyBinary(*this); }                   \
+  Value Op::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {     \
+    return Body::create(b, loc, operands[0], operands[1]);                     \
+  }
+SPORE_BITWISE_OP(AndOp, arith::AndIOp)
+SPORE_BITWISE_OP(OrOp, arith::OrIOp)
+SPORE_BITWISE_OP(XorOp, arith::XOrIOp)
+#undef SPORE_BITWISE_OP
+
+Value NotOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  // All ones: `true` for bool, -1 (bitwise complement) for integers.
+  Value x = operands[0];
+  Value ones = arith::ConstantOp::create(
+      b, loc,
+      b.getIntegerAttr(x.getType(), llvm::APInt::getAllOnes(
+                                        x.getType().getIntOrFloatBitWidth())));
+  return arith::XOrIOp::create(b, loc, x, ones);
+}
+
+//===----------------------------------------------------------------------===//
+// CompareOp, SelectOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location>,
+                                          ValueRange operands, DictionaryAttr,
+                                          OpaqueProperties, RegionRange,
+                                          SmallVectorImpl<Type> &inferred) {
+  auto lhs = dyn_cast<RankedTensorType>(operands[1].getType());
+  if (!lhs)
+    return failure();
+  inferred.push_back(
+      RankedTensorType::get(lhs.getShape(), IntegerType::get(ctx, 1)));
+  return success();
+}
+
+LogicalResult CompareOp::verify() {
+  if (getLhs().getType() != getRhs().getType())
+    return emitOpError("operand types differ: ")
+           << getLhs().getType() << " vs " << getRhs().getType()
+           << " (broadcast and convert explicitly first)";
+  return success();
+}
+
+Value CompareOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  Value x = operands[0], y = operands[1];
+  if (isa<FloatType>(x.getType())) {
+    static const arith::CmpFPredicate preds[] = {
+        arith::CmpFPredicate::OEQ, arith::CmpFPredicate::UNE,
+        arith::CmpFPredicate::OLT, arith::CmpFPredicate::OLE,
+        arith::CmpFPredicate::OGT, arith::CmpFPredicate::OGE};
+    return arith::CmpFOp::create(b, loc, preds[(int)getPredicate()], x, y);
+  }
+  // Bools compare as unsigned (false < true), other integers as signed.
+  bool isBool = x.getType().isInteger(1);
+  static const arith::CmpIPredicate signedPreds[] = {
+      arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
+      arith::CmpIPredicate::slt, arith::CmpIPredicate::sle,
+      arith::CmpIPredicate::sgt, arith::CmpIPredicate::sge};
+  static const arith::CmpIPredicate unsignedPreds[] = {
+      arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
+      arith::CmpIPredicate::ult, arith::CmpIPredicate::ule,
+      arith::CmpIPredicate::ugt, arith::CmpIPredicate::uge};
+  return arith::CmpIOp::create(
+      b, loc, (isBool ? unsignedPreds : signedPreds)[(int)getPredicate()], x,
+      y);
+}
+
+LogicalResult SelectOp::verify() {
+  Type t = getTrueValue().getType();
+  if (getFalseValue().getType() != t)
+    return emitOpError("branch types differ: ")
+           << t << " vs " << getFalseValue().getType();
+  if (getResult().getType() != t)
+    return emitOpError("result type ")
+           << getResult().getType() << " differs from the branch type " << t;
+  if (shapeOf(getCond()) != shapeOf(getTrueValue()))
+    return emitOpError("condition shape ")
+           << formatShape(shapeOf(getCond())) << " differs from "
+           << formatShape(shapeOf(getTrueValue()));
+  return success();
+}
+
+Value SelectOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  return arith::SelectOp::create(b, loc, operands[0], operands[1], operands[2]);
 }
 
 //===----------------------------------------------------------------------===//

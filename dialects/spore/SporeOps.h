@@ -18,6 +18,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/spore/SporeEnums.h.inc"
 #include "dialects/spore/SporeInterfaces.h.inc"
 
 #define GET_OP_CLASSES

@@ -11,6 +11,7 @@
 include "dialects/spore/SporeDialect.td"
 include "dialects/spore/SporeInterfaces.td"
 include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/EnumAttr.td"
 include "mlir/IR/OpAsmInterface.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/CallInterfaces.td"
@@ -193,6 +194,70 @@ def Spore_MinimumOp : Spore_BinaryOp<"minimum", Spore_Tensor,
                                      "elementwise minimum">;
 def Spore_PowOp : Spore_BinaryOp<"pow", Spore_FloatTensor,
                                  "elementwise x ** y">;
+
+def Spore_FloorDivOp : Spore_BinaryOp<"floordiv", Spore_Tensor,
+    "elementwise floor division, x // y (an integer divisor of 0 gives 0, "
+    "as in NumPy)">;
+def Spore_ModOp : Spore_BinaryOp<"mod", Spore_Tensor,
+    "elementwise remainder with the divisor's sign, x % y (an integer "
+    "divisor of 0 gives 0, as in NumPy)">;
+
+def Spore_AndOp : Spore_BinaryOp<"and", Spore_IntTensor,
+    "elementwise logical (bool) or bitwise (integer) and">;
+def Spore_OrOp : Spore_BinaryOp<"or", Spore_IntTensor,
+    "elementwise logical (bool) or bitwise (integer) or">;
+def Spore_XorOp : Spore_BinaryOp<"xor", Spore_IntTensor,
+    "elementwise logical (bool) or bitwise (integer) exclusive or">;
+def Spore_NotOp : Spore_UnaryOp<"not", Spore_IntTensor,
+    "elementwise logical (bool) or bitwise (integer) complement">;
+
+def Spore_ComparePredicate : I64EnumAttr<"ComparePredicate",
+    "the relation that spore.compare tests", [
+      I64EnumAttrCase<"eq", 0>, I64EnumAttrCase<"ne", 1>,
+      I64EnumAttrCase<"lt", 2>, I64EnumAttrCase<"le", 3>,
+      I64EnumAttrCase<"gt", 4>, I64EnumAttrCase<"ge", 5>]> {
+  let cppNamespace = "::spore";
+}
+
+def Spore_CompareOp : Spore_Op<"compare", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+  let summary = "elementwise comparison, a bool tensor (not differentiable)";
+  let description = [{
+    Compares operands of one type (broadcast explicitly before). Floating
+    comparisons are ordered, as in NumPy: any comparison with NaN is false,
+    except `ne`, which is true.
+
+    ```mlir
+    %m = spore.compare lt, %x, %y : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Spore_ComparePredicate:$predicate, Spore_Tensor:$lhs,
+                       Spore_Tensor:$rhs);
+  let results = (outs Spore_BoolTensor:$result);
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:`
+    custom<SameOperandTypes>(type($lhs), type($rhs))
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_SelectOp : Spore_Op<"select", [Pure,
+    DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+  let summary = "elementwise choice: where(cond, a, b)";
+  let description = [{
+    `a` where `cond` is true and `b` elsewhere; all three operands have the
+    result's shape (broadcast explicitly before).
+  }];
+  let arguments = (ins Spore_BoolTensor:$cond, Spore_Tensor:$true_value,
+                       Spore_Tensor:$false_value);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $true_value `,` $false_value attr-dict `:` type($cond) `,`
+    custom<SameTypes>(type($true_value), type($false_value), type($result))
+  }];
+  let hasVerifier = 1;
+}
 
 //===----------------------------------------------------------------------===//
 // Linear algebra

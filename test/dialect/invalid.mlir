@@ -205,3 +205,35 @@ spore.func @f(%a: tensor<4xf32>) -> tensor<3xf32> {
 spore.func @f(%a: !spore.fn<() -> ()>) attributes {spore.export} {
   spore.return
 }
+
+// -----
+
+spore.func @f(%a: tensor<4xf32>, %b: tensor<4xf64>) {
+  // expected-error @+1 {{'spore.compare' op operand types differ: 'tensor<4xf32>' vs 'tensor<4xf64>' (broadcast and convert explicitly first)}}
+  %0 = "spore.compare"(%a, %b) {predicate = 2 : i64} : (tensor<4xf32>, tensor<4xf64>) -> tensor<4xi1>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'spore.and' op operand #0 must be ranked tensor of 1-bit signless integer or 8-bit signless integer or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = spore.and %a, %a : tensor<4xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%c: tensor<3xi1>, %a: tensor<4xf32>) {
+  // expected-error @+1 {{'spore.select' op condition shape [3] differs from [4]}}
+  %0 = spore.select %c, %a, %a : tensor<3xi1>, tensor<4xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xf64>) {
+  // expected-error @+1 {{'spore.select' op branch types differ: 'tensor<4xf32>' vs 'tensor<4xf64>'}}
+  %0 = "spore.select"(%c, %a, %b) : (tensor<4xi1>, tensor<4xf32>, tensor<4xf64>) -> tensor<4xf32>
+  spore.return
+}

@@ -68,3 +68,25 @@ spore.func private @helper(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // CHECK-LABEL: spore.func private @takes_fn
 // CHECK-SAME: !spore.fn<(tensor<f32>) -> tensor<f32>>
 spore.func private @takes_fn(%f: !spore.fn<(tensor<f32>) -> tensor<f32>>)
+
+// Comparisons, logic and selection.
+// CHECK-LABEL: spore.func @logic
+spore.func @logic(%x: tensor<4xf32>, %y: tensor<4xf32>, %i: tensor<4xi32>) -> (tensor<4xf32>, tensor<4xi32>) {
+  // CHECK: %[[M:.*]] = spore.compare lt, %{{.*}}, %{{.*}} : tensor<4xf32>
+  %m = spore.compare lt, %x, %y : tensor<4xf32>
+  // CHECK: spore.compare ne, %{{.*}}, %{{.*}} : tensor<4xi32>
+  %n = spore.compare ne, %i, %i : tensor<4xi32>
+  // CHECK: spore.and %[[M]], %{{.*}} : tensor<4xi1>
+  %a = spore.and %m, %n : tensor<4xi1>
+  // CHECK: spore.or
+  %o = spore.or %a, %m : tensor<4xi1>
+  // CHECK: spore.xor
+  %e = spore.xor %o, %n : tensor<4xi1>
+  // CHECK: spore.not %{{.*}} : tensor<4xi1>
+  %t = spore.not %e : tensor<4xi1>
+  // CHECK: spore.not %{{.*}} : tensor<4xi32>
+  %b = spore.not %i : tensor<4xi32>
+  // CHECK: spore.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<4xi1>, tensor<4xf32>
+  %s = spore.select %t, %x, %y : tensor<4xi1>, tensor<4xf32>
+  spore.return %s, %b : tensor<4xf32>, tensor<4xi32>
+}
