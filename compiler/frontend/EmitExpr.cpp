@@ -64,33 +64,10 @@ FailureOr<EValue> FunctionEmitter::emitExpr(const Expr &e) {
     return emitBinary(e);
   case ExprKind::Compare:
     return emitCompare(e);
-  case ExprKind::BoolOp: {
-    std::vector<EValue> vals;
-    for (auto &elt : e.elts) {
-      auto v = emitExpr(*elt);
-      if (failed(v))
-        return mlir::failure();
-      if (!v->isScalarConst())
-        return fail(elt->loc,
-                    "'" + e.name + "' on run-time values is not supported yet");
-      vals.push_back(*v);
-    }
-    // Python semantics: the first falsy (and) / truthy (or) operand.
-    bool isAnd = e.name == "and";
-    for (auto &v : vals)
-      if ((v.asDouble() != 0) != isAnd)
-        return v;
-    return vals.back();
-  }
-  case ExprKind::IfExp: {
-    auto c = emitExpr(*e.cond);
-    if (failed(c))
-      return mlir::failure();
-    if (!c->isScalarConst())
-      return fail(e.cond->loc, "a conditional expression on a run-time "
-                               "condition is not supported yet");
-    return emitExpr(c->asDouble() != 0 ? *e.lhs : *e.rhs);
-  }
+  case ExprKind::BoolOp:
+    return emitBoolOp(e);
+  case ExprKind::IfExp:
+    return emitIfExp(e);
   case ExprKind::Call:
     return emitCall(e);
   case ExprKind::Attribute:
@@ -111,8 +88,12 @@ FailureOr<EValue> FunctionEmitter::emitExpr(const Expr &e) {
 
 FailureOr<EValue> FunctionEmitter::lookup(const Expr &e) {
   auto it = scope.find(e.name);
-  if (it != scope.end())
+  if (it != scope.end()) {
+    if (it->second.kind == EValue::Undefined)
+      return fail(e.loc,
+                  "'" + e.name + "' may be undefined here: " + it->second.str);
     return it->second;
+  }
   auto git = m.globals.find(e.name);
   if (git != m.globals.end())
     return git->second;
@@ -138,12 +119,26 @@ FailureOr<EValue> FunctionEmitter::emitUnary(const Expr &e) {
   if (failed(v))
     return mlir::failure();
   if (e.name == "not") {
-    if (!v->isScalarConst())
-      return fail(e.loc, "'not' on a run-time value is not supported yet");
-    return EValue::ofBool(v->asDouble() == 0);
+    auto t = truth(*v, e.lhs->loc, "the operand of 'not'");
+    if (failed(t))
+      return mlir::failure();
+    if (t->kind == EValue::Bool)
+      return EValue::ofBool(!t->b);
+    return EValue::ofTensor(notTensor(t->tensor, e.loc));
   }
-  if (e.name == "~")
-    return fail(e.loc, "operator '~' is not supported yet");
+  if (e.name == "~") {
+    if (v->kind == EValue::Bool)
+      return EValue::ofBool(!v->b);
+    if (v->kind == EValue::Int)
+      return EValue::ofInt(~v->i);
+    if (v->kind != EValue::Tensor ||
+        !mlir::isa<mlir::IntegerType>(v->tensorType().getElementType()))
+      return fail(e.loc,
+                  "'~' needs a bool or integer operand, got " +
+                      (v->kind == EValue::Tensor ? typeName(v->tensor.getType())
+                                                 : describe(*v)));
+    return EValue::ofTensor(NotOp::create(b, loc(e.loc), v->tensor));
+  }
   if (e.name == "+") {
     if (v->kind != EValue::Tensor && !v->isScalarConst())
       return fail(e.loc, "bad operand for unary '+': " + describe(*v));
@@ -182,32 +177,48 @@ FailureOr<EValue> FunctionEmitter::emitCompare(const Expr &e) {
     auto v = emitExpr(*elt);
     if (failed(v))
       return mlir::failure();
-    if (!v->isScalarConst())
-      return fail(elt->loc,
-                  "comparisons of run-time values are not supported yet");
     vals.push_back(*v);
   }
+  // a < b < c is (a < b) and (b < c); compile-time links fold.
+  mlir::Value acc;
   for (size_t i = 0; i < e.ops.size(); ++i) {
-    double a = vals[i].asDouble(), c = vals[i + 1].asDouble();
+    const EValue &x = vals[i], &y = vals[i + 1];
     StringRef op = e.ops[i];
-    bool r;
-    if (op == "<")
-      r = a < c;
-    else if (op == ">")
-      r = a > c;
-    else if (op == "<=")
-      r = a <= c;
-    else if (op == ">=")
-      r = a >= c;
-    else if (op == "==")
-      r = a == c;
-    else if (op == "!=")
-      r = a != c;
-    else
-      return fail(e.loc, "operator '" + op + "' is not supported yet");
-    if (!r)
-      return EValue::ofBool(false);
+    if (op == "is" || op == "is not" || op == "in" || op == "not in")
+      return fail(e.loc, "operator '" + op + "' is not supported");
+    if (x.isScalarConst() && y.isScalarConst()) {
+      double a = x.asDouble(), c = y.asDouble();
+      bool r = op == "<"    ? a < c
+               : op == ">"  ? a > c
+               : op == "<=" ? a <= c
+               : op == ">=" ? a >= c
+               : op == "==" ? a == c
+                            : a != c;
+      if (!r)
+        return EValue::ofBool(false);
+      continue;
+    }
+    if ((x.kind == EValue::String || y.kind == EValue::String) &&
+        (op == "==" || op == "!=")) {
+      bool eq = x.kind == y.kind && x.str == y.str;
+      if (eq != (op == "=="))
+        return EValue::ofBool(false);
+      continue;
+    }
+    auto r = binaryOp(op, x, y, e.loc);
+    if (failed(r))
+      return mlir::failure();
+    if (acc) {
+      auto both = binaryOp("&", EValue::ofTensor(acc), *r, e.loc);
+      if (failed(both))
+        return mlir::failure();
+      acc = both->tensor;
+    } else {
+      acc = r->tensor;
+    }
   }
+  if (acc)
+    return EValue::ofTensor(acc);
   return EValue::ofBool(true);
 }
 

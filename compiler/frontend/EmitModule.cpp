@@ -154,6 +154,8 @@ std::string ModuleEmitter::key(const EValue &v) {
     return "dtype:" + typeName(v.dtype);
   case EValue::Module:
     return "module:" + v.str;
+  case EValue::Undefined:
+    return "undefined";
   }
   return "?";
 }
@@ -229,19 +231,26 @@ ModuleEmitter::specialize(const Stmt &fn, std::vector<EValue> args,
     fe.scope[fn.params[i].name] = parameterize(args[i], *entry, fnLoc);
 
   std::optional<EValue> result;
-  SMLoc resultLoc = fn.loc;
-  if (failed(fe.emitBody(fn.body, result, resultLoc))) {
+  fe.scope[FunctionEmitter::kReturned] = EValue::ofBool(false);
+  if (failed(fe.emitBlock(fn.body))) {
     func.erase();
     specializations.erase(k);
     return mlir::failure();
   }
-  if (!result) {
-    diags.error(fn.loc, "function '" + fn.name + "' must end with a 'return'");
+  const EValue &returned = fe.scope[FunctionEmitter::kReturned];
+  if (returned.kind != EValue::Bool || !returned.b) {
+    diags.error(fn.loc,
+                returned.kind == EValue::Bool
+                    ? "function '" + fn.name + "' must end with a 'return'"
+                    : "function '" + fn.name +
+                          "' does not return on every path; add a 'return' "
+                          "at its end");
     func.erase();
     specializations.erase(k);
     return mlir::failure();
   }
-
+  result = fe.scope[FunctionEmitter::kResult];
+  SMLoc resultLoc = fe.returnLoc;
   // An annotated result converts weak literals and is checked.
   if (fn.returns) {
     auto ann = annotationType(*fn.returns);

@@ -43,129 +43,131 @@ mlir::LogicalResult FunctionEmitter::bind(const Expr &target,
   return m.fail(target.loc, "assignment to an attribute is not supported yet");
 }
 
-mlir::LogicalResult FunctionEmitter::emitBody(const Body &body,
-                                              std::optional<EValue> &result,
-                                              SMLoc &resultLoc) {
-  for (auto &s : body) {
-    if (result)
-      return m.fail(s->loc, "code after 'return' is unreachable");
-    switch (s->kind) {
-    case StmtKind::Pass:
-      break;
-    case StmtKind::Expr: {
-      if (s->value->kind == ExprKind::String)
-        break; // a docstring
-      auto v = emitExpr(*s->value);
-      if (failed(v))
+mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
+  const Stmt *s = &stmt;
+  switch (s->kind) {
+  case StmtKind::Pass:
+    break;
+  case StmtKind::Expr: {
+    if (s->value->kind == ExprKind::String)
+      break; // a docstring
+    auto v = emitExpr(*s->value);
+    if (failed(v))
+      return mlir::failure();
+    break;
+  }
+  case StmtKind::Assign: {
+    auto v = emitExpr(*s->value);
+    if (failed(v))
+      return mlir::failure();
+    for (auto &target : s->targets)
+      if (failed(bind(*target, *v)))
         return mlir::failure();
-      break;
-    }
-    case StmtKind::Assign: {
-      auto v = emitExpr(*s->value);
-      if (failed(v))
-        return mlir::failure();
-      for (auto &target : s->targets)
-        if (failed(bind(*target, *v)))
-          return mlir::failure();
-      break;
-    }
-    case StmtKind::AnnAssign: {
-      if (!s->value)
-        return m.fail(s->loc, "an annotated name needs a value");
-      auto v = emitExpr(*s->value);
-      if (failed(v))
-        return mlir::failure();
-      auto ann = m.annotationType(*s->annotation);
-      if (failed(ann))
-        return mlir::failure();
-      if (ann->kind == EValue::DType) {
-        // A tensor annotation: convert weak literals, check tensors.
-        auto type = mlir::cast<RankedTensorType>(ann->dtype);
-        if (v->isScalarConst() && type.getRank() == 0) {
-          v = materialize(*v, type.getElementType(), s->value->loc);
-          if (failed(v))
-            return mlir::failure();
-        }
-        if (v->kind != EValue::Tensor || v->tensor.getType() != type)
-          return m.fail(s->value->loc, "value of type " +
-                                           (v->kind == EValue::Tensor
-                                                ? typeName(v->tensor.getType())
-                                                : describe(*v)) +
-                                           " does not match the annotation " +
-                                           typeName(type));
-      }
-      if (failed(bind(*s->targets[0], *v)))
-        return mlir::failure();
-      break;
-    }
-    case StmtKind::AugAssign: {
-      const Expr &target = *s->targets[0];
-      if (target.kind != ExprKind::Name)
-        return m.fail(target.loc,
-                      "augmented assignment to this target is not supported "
-                      "yet");
-      auto old = emitExpr(target);
-      if (failed(old))
-        return mlir::failure();
-      auto v = emitExpr(*s->value);
-      if (failed(v))
-        return mlir::failure();
-      auto r = binaryOp(s->op, *old, *v, s->loc);
-      if (failed(r))
-        return mlir::failure();
-      scope[target.name] = *r;
-      break;
-    }
-    case StmtKind::Return: {
-      if (!s->value) {
-        result = EValue();
-      } else {
-        auto v = emitExpr(*s->value);
+    break;
+  }
+  case StmtKind::AnnAssign: {
+    if (!s->value)
+      return m.fail(s->loc, "an annotated name needs a value");
+    auto v = emitExpr(*s->value);
+    if (failed(v))
+      return mlir::failure();
+    auto ann = m.annotationType(*s->annotation);
+    if (failed(ann))
+      return mlir::failure();
+    if (ann->kind == EValue::DType) {
+      // A tensor annotation: convert weak literals, check tensors.
+      auto type = mlir::cast<RankedTensorType>(ann->dtype);
+      if (v->isScalarConst() && type.getRank() == 0) {
+        v = materialize(*v, type.getElementType(), s->value->loc);
         if (failed(v))
           return mlir::failure();
-        result = *v;
       }
-      resultLoc = s->value ? s->value->loc : s->loc;
-      break;
+      if (v->kind != EValue::Tensor || v->tensor.getType() != type)
+        return m.fail(s->value->loc, "value of type " +
+                                         (v->kind == EValue::Tensor
+                                              ? typeName(v->tensor.getType())
+                                              : describe(*v)) +
+                                         " does not match the annotation " +
+                                         typeName(type));
     }
-    case StmtKind::Assert: {
-      auto c = emitExpr(*s->value);
-      if (failed(c))
+    if (failed(bind(*s->targets[0], *v)))
+      return mlir::failure();
+    break;
+  }
+  case StmtKind::AugAssign: {
+    const Expr &target = *s->targets[0];
+    if (target.kind != ExprKind::Name)
+      return m.fail(target.loc,
+                    "augmented assignment to this target is not supported "
+                    "yet");
+    auto old = emitExpr(target);
+    if (failed(old))
+      return mlir::failure();
+    auto v = emitExpr(*s->value);
+    if (failed(v))
+      return mlir::failure();
+    auto r = binaryOp(s->op, *old, *v, s->loc);
+    if (failed(r))
+      return mlir::failure();
+    scope[target.name] = *r;
+    break;
+  }
+  case StmtKind::Return: {
+    EValue v;
+    if (s->value) {
+      auto r = emitExpr(*s->value);
+      if (failed(r))
         return mlir::failure();
-      if (!c->isScalarConst())
-        return m.fail(s->value->loc,
-                      "assert on a run-time value is not supported yet");
-      if (c->asDouble() == 0) {
-        std::string msg = "assertion failed";
-        if (s->message) {
-          auto text = emitExpr(*s->message);
-          if (succeeded(text) && text->kind == EValue::String)
-            msg += ": " + text->str;
-        }
-        return m.fail(s->loc, msg);
+      v = *r;
+    }
+    scope[kResult] = v;
+    scope[kReturned] = EValue::ofBool(true);
+    returnLoc = s->value ? s->value->loc : s->loc;
+    break;
+  }
+  case StmtKind::Assert: {
+    auto c = emitExpr(*s->value);
+    if (failed(c))
+      return mlir::failure();
+    if (!c->isScalarConst())
+      return m.fail(s->value->loc,
+                    "assert on a run-time value is not supported yet");
+    if (c->asDouble() == 0) {
+      std::string msg = "assertion failed";
+      if (s->message) {
+        auto text = emitExpr(*s->message);
+        if (succeeded(text) && text->kind == EValue::String)
+          msg += ": " + text->str;
       }
-      break;
+      return m.fail(s->loc, msg);
     }
-    case StmtKind::If:
-      return m.fail(s->loc, "'if' statements are not supported yet");
-    case StmtKind::For:
-      return m.fail(s->loc, "'for' loops are not supported yet");
-    case StmtKind::While:
-      return m.fail(s->loc, "'while' loops are not supported yet");
-    case StmtKind::Break:
-    case StmtKind::Continue:
-      return m.fail(s->loc, "'break' and 'continue' are only valid inside a "
-                            "loop");
-    case StmtKind::FunctionDef:
-      return m.fail(s->loc, "nested functions are not supported yet");
-    case StmtKind::ClassDef:
-      return m.fail(s->loc, "a class can only be defined at top level");
-    case StmtKind::Import:
-    case StmtKind::ImportFrom:
-      return m.fail(s->loc, "imports are only allowed at top level");
-    case StmtKind::Unsupported:
-      return m.fail(s->loc, "'" + s->keyword + "' is not supported");
-    }
+    break;
+  }
+  case StmtKind::If:
+    return emitIf(*s);
+  case StmtKind::For:
+    return emitFor(*s);
+  case StmtKind::While:
+    return emitWhile(*s);
+  case StmtKind::Break:
+  case StmtKind::Continue:
+    if (loopDepth == 0)
+      return m.fail(s->loc,
+                    std::string("'") +
+                        (s->kind == StmtKind::Break ? "break" : "continue") +
+                        "' is only valid inside a loop");
+    scope[s->kind == StmtKind::Break ? kBroken : kContinued] =
+        EValue::ofBool(true);
+    break;
+  case StmtKind::FunctionDef:
+    return m.fail(s->loc, "nested functions are not supported yet");
+  case StmtKind::ClassDef:
+    return m.fail(s->loc, "a class can only be defined at top level");
+  case StmtKind::Import:
+  case StmtKind::ImportFrom:
+    return m.fail(s->loc, "imports are only allowed at top level");
+  case StmtKind::Unsupported:
+    return m.fail(s->loc, "'" + s->keyword + "' is not supported");
   }
   return mlir::success();
 }

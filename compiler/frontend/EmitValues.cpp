@@ -52,6 +52,8 @@ std::string describe(const EValue &v) {
     return "the dtype " + dtypeName(v.dtype);
   case EValue::Module:
     return "the module '" + v.str + "'";
+  case EValue::Undefined:
+    return "an undefined value";
   }
   return "a value";
 }
@@ -323,6 +325,13 @@ FailureOr<EValue> FunctionEmitter::foldBinary(StringRef op, const EValue &x,
   return fail(l, "operator '" + op + "' is not supported on numbers yet");
 }
 
+/// An elementwise binary op whose result has its operands' type.
+template <typename Op>
+static mlir::Value buildBinary(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value p, mlir::Value q) {
+  return Op::create(b, loc, p.getType(), p, q);
+}
+
 FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
                                             const EValue &rhs, SMLoc l) {
   if (lhs.isScalarConst() && rhs.isScalarConst())
@@ -352,15 +361,25 @@ FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
     return EValue::ofTensor(
         MatmulOp::create(b, loc(l), type, p.tensor, q.tensor));
   }
+  static const llvm::StringMap<ComparePredicate> comparisons = {
+      {"==", ComparePredicate::eq}, {"!=", ComparePredicate::ne},
+      {"<", ComparePredicate::lt},  {"<=", ComparePredicate::le},
+      {">", ComparePredicate::gt},  {">=", ComparePredicate::ge}};
+  bool isCompare = comparisons.count(op);
+  bool isBitwise = op == "&" || op == "|" || op == "^";
   if (op != "+" && op != "-" && op != "*" && op != "/" && op != "**" &&
-      op != "maximum" && op != "minimum")
+      op != "//" && op != "%" && op != "maximum" && op != "minimum" &&
+      !isCompare && !isBitwise)
     return fail(l, "operator '" + op + "' on tensors is not supported yet");
   auto u = unify(op, lhs, rhs, l);
   if (failed(u))
     return mlir::failure();
   auto [x, y] = *u;
   Type et = x.tensorType().getElementType();
-  if (et.isInteger(1))
+  if (isBitwise && !mlir::isa<mlir::IntegerType>(et))
+    return fail(l, "'" + op + "' needs bool or integer operands, got " +
+                       dtypeName(et));
+  if (et.isInteger(1) && !isCompare && !isBitwise)
     return fail(l, "arithmetic '" + op +
                        "' on bool tensors is not supported; convert with "
                        "astype first");
@@ -385,20 +404,19 @@ FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
   mlir::Value p = bx->tensor, q = by->tensor;
   mlir::Location ml = loc(l);
   mlir::Value r;
-  if (op == "+")
-    r = AddOp::create(b, ml, p.getType(), p, q);
-  else if (op == "-")
-    r = SubOp::create(b, ml, p.getType(), p, q);
-  else if (op == "*")
-    r = MulOp::create(b, ml, p.getType(), p, q);
-  else if (op == "/")
-    r = DivOp::create(b, ml, p.getType(), p, q);
-  else if (op == "**")
-    r = PowOp::create(b, ml, p.getType(), p, q);
-  else if (op == "maximum")
-    r = MaximumOp::create(b, ml, p.getType(), p, q);
+  using Builder = mlir::Value (*)(mlir::OpBuilder &, mlir::Location,
+                                  mlir::Value, mlir::Value);
+  static const llvm::StringMap<Builder> builders = {
+      {"&", buildBinary<AndOp>},           {"|", buildBinary<OrOp>},
+      {"^", buildBinary<XorOp>},           {"//", buildBinary<FloorDivOp>},
+      {"%", buildBinary<ModOp>},           {"+", buildBinary<AddOp>},
+      {"-", buildBinary<SubOp>},           {"*", buildBinary<MulOp>},
+      {"/", buildBinary<DivOp>},           {"**", buildBinary<PowOp>},
+      {"maximum", buildBinary<MaximumOp>}, {"minimum", buildBinary<MinimumOp>}};
+  if (isCompare)
+    r = CompareOp::create(b, ml, comparisons.lookup(op), p, q);
   else
-    r = MinimumOp::create(b, ml, p.getType(), p, q);
+    r = builders.lookup(op)(b, ml, p, q);
   return EValue::ofTensor(r);
 }
 

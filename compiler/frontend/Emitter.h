@@ -52,7 +52,8 @@ struct EValue {
     Function,
     Primitive,
     DType,
-    Module
+    Module,
+    Undefined, // a name without a value on some path; `str` says why
   };
   Kind kind = None;
   mlir::Value tensor;
@@ -63,6 +64,9 @@ struct EValue {
   std::vector<EValue> elts;
   const Stmt *fn = nullptr; // Function
   Type dtype;               // DType
+  /// A tensor made from a literal by a merge or a loop: it converts to the
+  /// dtype that the other branch or a later iteration gives it.
+  bool weak = false;
 
   static EValue ofTensor(mlir::Value v) {
     EValue e;
@@ -130,6 +134,7 @@ const llvm::StringSet<> &primitives();
 std::optional<Type> dtypeByName(mlir::MLIRContext *ctx, StringRef name);
 
 class ModuleEmitter;
+struct MergeState;
 
 /// Arguments of a call bound to a primitive's parameters by position or
 /// keyword, with defaults.
@@ -148,9 +153,22 @@ public:
 
   llvm::StringMap<EValue> scope;
 
-  /// Emits `body`; sets `result` from its return statement.
-  mlir::LogicalResult emitBody(const Body &body, std::optional<EValue> &result,
-                               SMLoc &resultLoc);
+  /// Names of the control state in `scope`: whether the function has
+  /// returned and with what, and whether the innermost loop's iteration
+  /// broke or continued. Each holds a compile-time Bool, or a run-time
+  /// bool tensor when it depends on the path taken.
+  static constexpr const char *kReturned = "%returned";
+  static constexpr const char *kResult = "%result";
+  static constexpr const char *kBroken = "%break";
+  static constexpr const char *kContinued = "%continue";
+
+  /// Emits statements in order (EmitControl.cpp). Before each statement,
+  /// a control flag that is set on some run-time paths (an earlier return,
+  /// break or continue) puts the rest of the block under a run-time `if`,
+  /// so that control flow stays structured.
+  mlir::LogicalResult emitBlock(ArrayRef<StmtPtr> body);
+  /// The location of the last `return` emitted.
+  SMLoc returnLoc;
 
   FailureOr<EValue> emitExpr(const Expr &e);
 
@@ -164,8 +182,40 @@ private:
   mlir::OpBuilder &b;
   unsigned depth = 0;
 
+  /// Loops enclosing the statement being emitted (for break/continue).
+  unsigned loopDepth = 0;
+
   mlir::LogicalResult fail(SMLoc l, const llvm::Twine &msg);
   mlir::LogicalResult bind(const Expr &target, const EValue &value);
+  mlir::LogicalResult emitStmt(const Stmt &s);
+
+  // Control flow (EmitControl.cpp).
+  using EmitFn = llvm::function_ref<mlir::LogicalResult()>;
+  /// An scf.if on the 0-d bool tensor `cond` whose branches `emitThen` and
+  /// `emitElse` emit; names (and control flags) that the branches leave
+  /// with different values become its results.
+  mlir::LogicalResult emitBranches(mlir::Value cond, EmitFn emitThen,
+                                   EmitFn emitElse, SMLoc l);
+  /// The compile-time truth of `v`, or a 0-d bool tensor for a run-time
+  /// scalar; an error for anything else. `what` names the context.
+  FailureOr<EValue> truth(const EValue &v, SMLoc l, StringRef what);
+  /// If one of `flags` is set on some run-time paths, emits `rest` under a
+  /// run-time `if` where it is clear, and returns true.
+  FailureOr<bool> guard(ArrayRef<const char *> flags, SMLoc l, EmitFn rest);
+  mlir::Value notTensor(mlir::Value boolTensor, SMLoc l);
+  mlir::LogicalResult emitIf(const Stmt &s);
+  mlir::LogicalResult emitFor(const Stmt &s);
+  mlir::LogicalResult emitWhile(const Stmt &s);
+  mlir::LogicalResult emitRangeLoop(const Stmt &s, const EValue &start,
+                                    const EValue &stop, const EValue &step);
+  mlir::LogicalResult emitUnrolled(const Stmt &s, ArrayRef<EValue> items);
+  mlir::LogicalResult emitLoop(const Stmt *s, const EValue *start,
+                               const EValue *stop, const EValue *step);
+  FailureOr<EValue> mergeValues(StringRef name, const EValue &t,
+                                const EValue &e, MergeState &st, SMLoc l);
+  mlir::Value zerosOf(RankedTensorType type, SMLoc l);
+  FailureOr<EValue> emitIfExp(const Expr &e);
+  FailureOr<EValue> emitBoolOp(const Expr &e);
   FailureOr<EValue> lookup(const Expr &e);
   FailureOr<EValue> emitUnary(const Expr &e);
   FailureOr<EValue> emitBinary(const Expr &e);
@@ -211,6 +261,11 @@ public:
     auto [line, col] = sm.getLineAndColumn(l, bufferId);
     return mlir::FileLineColLoc::get(
         &ctx, sm.getMemoryBuffer(bufferId)->getBufferIdentifier(), line, col);
+  }
+
+  /// The line of `l` in the source, for messages.
+  unsigned lineOf(SMLoc l) {
+    return diags.getSourceMgr().getLineAndColumn(l, bufferId).first;
   }
 
   /// Reports an error; the result converts to any FailureOr.

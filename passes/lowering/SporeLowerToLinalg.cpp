@@ -432,7 +432,7 @@ struct SporeLowerToLinalgPass
     target.addIllegalDialect<SporeDialect>();
     target.addLegalDialect<func::FuncDialect, linalg::LinalgDialect,
                            tensor::TensorDialect, arith::ArithDialect,
-                           math::MathDialect>();
+                           math::MathDialect, scf::SCFDialect>();
     RewritePatternSet patterns(ctx);
     patterns
         .add<FuncLowering, ReturnLowering, CallLowering, ConstantLowering,

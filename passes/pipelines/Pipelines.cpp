@@ -81,6 +81,14 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // A loop may yield a new buffer per iteration (e.g. x = x * 2); the
+  // deallocation pipeline frees the old ones.
+  bufferize.allowReturnAllocsFromLoops = true;
+  // Buffers of loop and branch results get identity layouts too: a
+  // strided one would make copies into results call MLIR's runtime
+  // (memrefCopy), which a Spore library does not link.
+  bufferize.unknownTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 
   bufferization::BufferResultsToOutParamsPassOptions outParams;
@@ -96,6 +104,11 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Deallocations of loop-carried buffers call a generated helper that
+  // takes dynamically shaped memrefs, which the bare-pointer convention
+  // below cannot pass: inline it.
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
   if (options.optLevel > 0) {
     // Register tiles for contractions. Transfers are then rewritten to
     // index the whole buffer instead of a subview, which is the form in

@@ -1,5 +1,5 @@
 # RUN: not sporec %s --emit=spore 2>&1 | FileCheck %s
-# CHECK: {{.*}}sema-not-runtime.py:5:{{[0-9]+}}: error: 'not' on a run-time value is not supported yet
+# CHECK: {{.*}}sema-not-runtime.py:5:{{[0-9]+}}: error: the operand of 'not' must be a scalar, got f32[2, 3]
 @export
 def f(x: f32[2, 3], i: i32[3], m: i1[3]) -> f32[2, 3]:
     y = not x

@@ -21,8 +21,11 @@
 // BUDGET-NOT: llvm.alloca
 // BUDGET-COUNT-2: llvm.call @free
 
-// Without optimisation the helper stays a function of its own.
-// O0: llvm.func internal @__spore_twice(
+// Without optimisation nothing is tiled or vectorised (calls are still
+// inlined after bufferisation, see buildCpuPipeline).
+// O0-LABEL: llvm.func internal @__spore_f(
+// O0-NOT: vector<
+// O0: llvm.func @m_f(
 spore.func @f(%a: tensor<16x16xf32>, %b: tensor<16x16xf32>) -> tensor<16x16xf32> attributes {spore.export} {
   %0 = spore.matmul %a, %b : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
   %1 = spore.call @twice(%0) : (tensor<16x16xf32>) -> tensor<16x16xf32>

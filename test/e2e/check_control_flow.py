@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The control-flow grid: for each ordered pair of {if, for, while}, nested
+and in sequence, with plain, break, continue and early-return variants, a
+program compiled by sporec is run on inputs that take different paths and
+compared with the same source executed by Python on NumPy float32 values
+(the language is a subset of Python, so CPython is an independent oracle).
+
+Usage: check_control_flow.py SPOREC WORKDIR
+"""
+import ctypes
+import itertools
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+SPOREC, WORKDIR = sys.argv[1], sys.argv[2]
+os.makedirs(WORKDIR, exist_ok=True)
+
+
+def indent(text, n=4):
+    return textwrap.indent(text, " " * n)
+
+
+def construct(kind, level, body):
+    """`kind` wrapped around `body` (a string of statements)."""
+    if kind == "if":
+        return (f"if acc.sum() > x * {level + 1}.0:\n{indent(body)}\n"
+                f"else:\n    acc = acc - 0.25\n")
+    if kind == "for":
+        return f"for k{level} in range(n):\n{indent(body)}\n"
+    return (f"w{level} = 0\nwhile w{level} < n + {level}:\n"
+            f"    w{level} = w{level} + 1\n{indent(body)}\n")
+
+
+def step(variant, level):
+    """The innermost statements; `variant` adds a transfer of control."""
+    core = f"acc = acc * 1.25 + x * {level + 1}.0\n"
+    if variant == "break":
+        return core + "if acc.sum() > 20.0:\n    break\n"
+    if variant == "continue":
+        return "if acc.sum() < 0.0:\n    acc = acc + 1.0\n    continue\n" + core
+    if variant == "return":
+        return core + "if acc.sum() > 30.0:\n    return acc * 2.0\n"
+    return core
+
+
+def loops(kinds):
+    return any(k in ("for", "while") for k in kinds)
+
+
+programs = {}
+for a, b in itertools.product(["if", "for", "while"], repeat=2):
+    for shape in ["nested", "sequence"]:
+        for variant in ["plain", "break", "continue", "return"]:
+            if shape == "nested":
+                inner = construct(b, 1, step(variant, 1))
+                body = construct(a, 0, inner)
+                needs_loop = [a, b]
+            else:
+                body = (construct(a, 0, step(variant, 0)) +
+                        construct(b, 1, step(variant, 1)))
+                needs_loop = None
+            # break/continue need an enclosing loop at each use.
+            if variant in ("break", "continue"):
+                if shape == "nested" and not loops([a, b]):
+                    continue
+                if shape == "sequence" and not (loops([a]) and loops([b])):
+                    continue
+            name = f"{a}_{b}_{shape}_{variant}"
+            programs[name] = (
+                f"@export\ndef {name}(v: f32[3], x: f32, n: i64) -> f32[3]:\n"
+                f"    acc = v\n{indent(body)}    return acc\n")
+
+source = "\n\n".join(programs.values())
+src = os.path.join(WORKDIR, "grid.py")
+lib = os.path.join(WORKDIR, "libgrid.so")
+with open(src, "w") as f:
+    f.write(source)
+proc = subprocess.run([SPOREC, src, "--shared", "-o", lib],
+                      capture_output=True, text=True)
+if proc.returncode != 0:
+    print(proc.stderr)
+    sys.exit("FAIL: sporec could not compile the grid")
+
+# CPython as the oracle: the same source with NumPy float32 values.
+class _Annotation:
+    def __getitem__(self, _):
+        return self
+
+
+oracle = {name: _Annotation() for name in ("f32", "i64")}
+oracle["export"] = lambda fn: fn
+exec(compile(source, src, "exec"), oracle)
+
+library = ctypes.CDLL(lib)
+inputs = [(v, x, n) for v in ([0.5, -1.0, 2.0], [-3.0, 0.0, 0.25])
+          for x in (-1.0, 0.5, 2.0) for n in (0, 1, 3, 7)]
+failures = 0
+for name in programs:
+    fn = getattr(library, "grid_" + name)
+    fn.restype = ctypes.c_int
+    bad = None
+    for v, x, n in inputs:
+        va = np.array(v, np.float32)
+        xa = np.array(x, np.float32)
+        na = np.array(n, np.int64)
+        out = np.zeros(3, np.float32)
+        rc = fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in (va, xa, na, out)])
+        want = np.asarray(oracle[name](va.copy(), np.float32(x), n),
+                          np.float64)
+        err = np.max(np.abs(out - want) / np.maximum(np.abs(want), 1.0))
+        if rc != 0 or not err <= 1e-5:
+            bad = "v=%s x=%s n=%s: got %s, want %s" % (v, x, n, out, want)
+            break
+    print(("PASS " if bad is None else "FAIL ") + name +
+          ("" if bad is None else ": " + bad))
+    failures += bad is not None
+print("%d programs, %d failed" % (len(programs), failures))
+sys.exit(1 if failures else 0)

@@ -1,0 +1,6 @@
+# RUN: not sporec %s --emit=spore 2>&1 | FileCheck %s
+# CHECK: {{.*}}sema-bitwise-float.py:5:{{[0-9]+}}: error: '&' needs bool or integer operands, got f32
+@export
+def f(x: f32[2, 3], i: i32[3], m: i1[3]) -> f32[2, 3]:
+    y = x & x
+    return x
