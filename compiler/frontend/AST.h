@@ -70,7 +70,9 @@ struct Expr {
   std::vector<ExprPtr> elts;
   std::vector<std::string> ops;
   std::vector<Keyword> keywords;
-  std::vector<Param> params; // Lambda
+  /// Lambda: the function it defines, desugared by the parser to a
+  /// FunctionDef named "<lambda>" whose body returns the expression.
+  std::shared_ptr<Stmt> def;
 
   Expr(ExprKind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
 };

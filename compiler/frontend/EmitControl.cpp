@@ -27,8 +27,6 @@ using namespace spore;
 
 namespace spore::frontend::detail {
 
-namespace {
-
 /// Adds the names bound by the assignment target `t`. An indexed update
 /// `x[i] = v` rebinds `x`.
 void collectTargetNames(const Expr &t, llvm::StringSet<> &names) {
@@ -51,8 +49,6 @@ void collectTargetNames(const Expr &t, llvm::StringSet<> &names) {
   }
 }
 
-/// The names that statements of `body` may assign (not counting nested
-/// function definitions, whose names they bind themselves).
 void collectAssigned(const Body &body, llvm::StringSet<> &names) {
   for (auto &s : body) {
     switch (s->kind) {
@@ -74,6 +70,8 @@ void collectAssigned(const Body &body, llvm::StringSet<> &names) {
     collectAssigned(s->orelse, names);
   }
 }
+
+namespace {
 
 /// Whether `body` contains `kind`; `nested` also looks into inner loops
 /// (a `return` leaves them all, a `break` only its own loop).
@@ -116,8 +114,9 @@ bool sameValue(const EValue &a, const EValue &b) {
   case EValue::DType:
     return a.dtype == b.dtype;
   case EValue::Function:
-    return a.fn == b.fn;
   case EValue::Tuple:
+    if (a.kind == EValue::Function && a.fn != b.fn)
+      return false;
     if (a.elts.size() != b.elts.size())
       return false;
     for (size_t i = 0; i < a.elts.size(); ++i)
@@ -276,13 +275,23 @@ mlir::LogicalResult FunctionEmitter::emitBlock(ArrayRef<StmtPtr> body) {
       return mlir::failure();
     if (*g)
       return mlir::success();
-    for (auto [flag, word] :
-         {std::pair{kReturned, "return"}, std::pair{kBroken, "break"},
-          std::pair{kContinued, "continue"}}) {
+    // Code right after a return, break or continue is a mistake; code that
+    // a compile-time condition skips (a base case of a compile-time
+    // recursion, say) is simply not emitted.
+    if (i > 0) {
+      StmtKind prev = body[i - 1]->kind;
+      if (prev == StmtKind::Return || prev == StmtKind::Break ||
+          prev == StmtKind::Continue)
+        return m.fail(s.loc, std::string("code after '") +
+                                 (prev == StmtKind::Return  ? "return"
+                                  : prev == StmtKind::Break ? "break"
+                                                            : "continue") +
+                                 "' is unreachable");
+    }
+    for (const char *flag : {kReturned, kBroken, kContinued}) {
       auto it = scope.find(flag);
       if (it != scope.end() && it->second.kind == EValue::Bool && it->second.b)
-        return m.fail(s.loc,
-                      std::string("code after '") + word + "' is unreachable");
+        return mlir::success();
     }
     if (failed(emitStmt(s)))
       return mlir::failure();
@@ -453,6 +462,11 @@ FailureOr<EValue> FunctionEmitter::mergeValues(StringRef name, const EValue &t,
     return EValue::ofTuple(std::move(elts));
   }
 
+  if (t.kind == EValue::Function && e.kind == EValue::Function)
+    return m.fail(l, subject(name) + " is " + describe(t) +
+                         " on one branch and " + describe(e) +
+                         " on the other: choosing a function at run time is "
+                         "not supported yet");
   auto mismatch = [&]() -> mlir::LogicalResult {
     auto text = [](const EValue &v) {
       return v.kind == EValue::Tensor ? typeName(v.tensor.getType())

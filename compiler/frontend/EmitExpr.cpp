@@ -75,7 +75,7 @@ FailureOr<EValue> FunctionEmitter::emitExpr(const Expr &e) {
   case ExprKind::Subscript:
     return emitSubscript(e);
   case ExprKind::Lambda:
-    return fail(e.loc, "lambda expressions are not supported yet");
+    return closure(*e.def);
   case ExprKind::Ellipsis:
   case ExprKind::Slice:
     return fail(e.loc, "'...' and slices are only valid inside an index "
@@ -356,7 +356,7 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
                          e.keywords, std::move(kwValues), e.loc);
   }
   if (callee.kind == EValue::Function)
-    return m.call(*callee.fn, std::move(args), std::move(argLocs), e.keywords,
+    return m.call(callee, std::move(args), std::move(argLocs), e.keywords,
                   std::move(kwValues), e.loc, b);
   if (callee.kind == EValue::DType) {
     if (args.size() != 1 || !e.keywords.empty())

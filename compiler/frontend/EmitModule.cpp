@@ -42,8 +42,10 @@ FailureOr<EValue> ModuleEmitter::annotationType(const Expr &e) {
     if (auto dt = dtypeByName(&ctx, e.name))
       return tensorOf(RankedTensorType::get({}, *dt));
     if (e.name == "int" || e.name == "float")
-      return fail(e.loc, "compile-time parameters ('" + e.name +
-                             "') are not supported on this function");
+      return fail(e.loc, "'" + e.name +
+                             "' (a compile-time value) cannot be the type of "
+                             "a parameter of an exported function or of a "
+                             "result; use i64 or f32");
     return fail(e.loc, "unknown type '" + e.name + "'");
   }
   if (e.kind == ExprKind::Subscript && e.lhs->kind == ExprKind::Name) {
@@ -146,8 +148,14 @@ std::string ModuleEmitter::key(const EValue &v) {
       s += key(e) + ",";
     return s + ")";
   }
-  case EValue::Function:
-    return "fn:" + v.fn->name;
+  case EValue::Function: {
+    // The definition (nested ones may share a name) and what it captured.
+    std::string s = "fn:" + v.fn->name + "@" +
+                    std::to_string(reinterpret_cast<uintptr_t>(v.fn)) + "[";
+    for (auto &e : v.elts)
+      s += key(e) + ",";
+    return s + "]";
+  }
   case EValue::Primitive:
     return "prim:" + v.str;
   case EValue::DType:
@@ -164,20 +172,24 @@ void ModuleEmitter::collectLeaves(const EValue &v,
                                   std::vector<mlir::Value> &leaves) {
   if (v.kind == EValue::Tensor)
     leaves.push_back(v.tensor);
-  else if (v.kind == EValue::Tuple)
+  else if (v.kind == EValue::Tuple || v.kind == EValue::Function)
     for (auto &e : v.elts)
       collectLeaves(e, leaves);
 }
 
 EValue ModuleEmitter::rebuild(const EValue &tmpl, mlir::ValueRange results,
                               size_t &next) {
-  if (tmpl.kind == EValue::Tensor)
-    return EValue::ofTensor(results[next++]);
-  if (tmpl.kind == EValue::Tuple) {
+  if (tmpl.kind == EValue::Tensor) {
+    EValue v = EValue::ofTensor(results[next++]);
+    v.weak = tmpl.weak;
+    return v;
+  }
+  if (tmpl.kind == EValue::Tuple || tmpl.kind == EValue::Function) {
     std::vector<EValue> elts;
     for (auto &e : tmpl.elts)
       elts.push_back(rebuild(e, results, next));
-    return EValue::ofTuple(std::move(elts));
+    return tmpl.kind == EValue::Tuple ? EValue::ofTuple(std::move(elts))
+                                      : tmpl.withCaptures(std::move(elts));
   }
   return tmpl;
 }
@@ -187,48 +199,134 @@ static EValue parameterize(const EValue &v, mlir::Block &block,
                            mlir::Location loc) {
   if (v.kind == EValue::Tensor)
     return EValue::ofTensor(block.addArgument(v.tensor.getType(), loc));
-  if (v.kind == EValue::Tuple) {
+  if (v.kind == EValue::Tuple || v.kind == EValue::Function) {
     std::vector<EValue> elts;
     for (auto &e : v.elts)
       elts.push_back(parameterize(e, block, loc));
-    return EValue::ofTuple(std::move(elts));
+    return v.kind == EValue::Tuple ? EValue::ofTuple(std::move(elts))
+                                   : v.withCaptures(std::move(elts));
   }
   return v;
 }
 
+/// The types of a result, to outlive the body being emitted: tensors become
+/// typed leaves (a null tensor, the type in `dtype`), literals the tensors
+/// they would be materialised as.
+EValue spore::frontend::detail::resultShape(const EValue &v,
+                                            mlir::MLIRContext *ctx) {
+  mlir::Builder b(ctx);
+  if (v.kind == EValue::Tensor || v.isScalarConst()) {
+    EValue t = EValue::ofTensor(nullptr);
+    if (v.kind == EValue::Tensor) {
+      t.dtype = v.tensor.getType();
+      t.weak = v.weak;
+    } else {
+      Type et = v.kind == EValue::Float ? b.getF32Type()
+                : v.kind == EValue::Int ? (Type)b.getI64Type()
+                                        : (Type)b.getI1Type();
+      t.dtype = RankedTensorType::get({}, et);
+      t.weak = true;
+    }
+    return t;
+  }
+  if (v.kind == EValue::Tuple || v.kind == EValue::Function) {
+    std::vector<EValue> elts;
+    for (auto &e : v.elts)
+      elts.push_back(resultShape(e, ctx));
+    return v.kind == EValue::Tuple ? EValue::ofTuple(std::move(elts))
+                                   : v.withCaptures(std::move(elts));
+  }
+  return v;
+}
+
+/// The types of the tensor leaves of a resultShape.
+static void shapeTypes(const EValue &v, llvm::SmallVectorImpl<Type> &types) {
+  if (v.kind == EValue::Tensor)
+    types.push_back(v.dtype);
+  else if (v.kind == EValue::Tuple || v.kind == EValue::Function)
+    for (auto &e : v.elts)
+      shapeTypes(e, types);
+}
+
 FailureOr<ModuleEmitter::Specialization *>
-ModuleEmitter::specialize(const Stmt &fn, std::vector<EValue> args,
+ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
                           SMLoc callLoc,
                           std::optional<std::string> exportName) {
-  std::string k = fn.name + "(";
+  const Stmt &fn = *callee.fn;
+  std::string k = key(callee) + "(";
   for (auto &a : args)
     k += key(a) + ";";
   k += ")";
   auto it = specializations.find(k);
   if (it != specializations.end()) {
-    if (it->second.inProgress) {
-      diags.error(callLoc, "recursive calls are not supported yet ('" +
-                               fn.name + "' calls itself)");
+    // A recursive call: the result's types come from the function's first
+    // return (or its annotation), emitted before this call.
+    if (it->second.inProgress && !it->second.provisional) {
+      diags.error(callLoc,
+                  "cannot tell the result type of the recursive call to '" +
+                      fn.name +
+                      "': annotate its return type, or return in a base case "
+                      "before the recursive call");
       return mlir::failure();
     }
     return &it->second;
   }
+  if (activeSpecializations >= 64) {
+    diags.error(callLoc, "calls nest more than 64 deep at compile time (a "
+                         "recursion whose compile-time arguments change at "
+                         "every call?)");
+    return mlir::failure();
+  }
+  struct Active {
+    unsigned &n;
+    Active(unsigned &n) : n(n) { ++n; }
+    ~Active() { --n; }
+  } active(activeSpecializations);
   Specialization &spec = specializations[k];
 
   mlir::OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToEnd(module.getBody());
-  std::string name = exportName ? *exportName : uniqueName(fn.name);
+  std::string name =
+      exportName ? *exportName
+                 : uniqueName(fn.name == "<lambda>" ? "lambda" : fn.name);
   mlir::Location fnLoc = loc(fn.loc);
   auto func =
       FuncOp::create(builder, fnLoc, name, builder.getFunctionType({}, {}));
+  spec.func = func;
   mlir::Block *entry = new mlir::Block();
   func.getBody().push_back(entry);
 
   mlir::OpBuilder bodyBuilder(&ctx);
   bodyBuilder.setInsertionPointToStart(entry);
   FunctionEmitter fe(*this, bodyBuilder);
+  // Captured values first, then the function itself (for recursion), then
+  // the parameters, which shadow both.
+  EValue self = parameterize(callee, *entry, fnLoc);
+  for (size_t i = 0; i < self.elts.size(); ++i)
+    fe.scope[(*self.captureNames)[i]] = self.elts[i];
+  if (fn.name != "<lambda>")
+    fe.scope[fn.name] = self;
   for (size_t i = 0; i < fn.params.size(); ++i)
     fe.scope[fn.params[i].name] = parameterize(args[i], *entry, fnLoc);
+  if (fn.returns) {
+    auto ann = annotationType(*fn.returns);
+    if (succeeded(ann)) {
+      std::function<EValue(const EValue &)> shape =
+          [&](const EValue &t) -> EValue {
+        if (t.kind == EValue::Tuple) {
+          std::vector<EValue> elts;
+          for (auto &e : t.elts)
+            elts.push_back(shape(e));
+          return EValue::ofTuple(std::move(elts));
+        }
+        EValue leaf = EValue::ofTensor(nullptr);
+        leaf.dtype = t.dtype;
+        return leaf;
+      };
+      spec.provisional = shape(*ann);
+    }
+  }
+  fe.provisionalResult = &spec.provisional;
 
   std::optional<EValue> result;
   fe.scope[FunctionEmitter::kReturned] = EValue::ofBool(false);
@@ -329,6 +427,46 @@ ModuleEmitter::specialize(const Stmt &fn, std::vector<EValue> args,
     }
   }
 
+  // A recursive call used the result's types from the first return: the
+  // final result must have them (literals take them).
+  if (spec.usedProvisional) {
+    std::function<mlir::LogicalResult(EValue &, const EValue &)> conform =
+        [&](EValue &v, const EValue &t) -> mlir::LogicalResult {
+      if (t.kind == EValue::Tuple || t.kind == EValue::Function) {
+        if (v.kind != t.kind || v.elts.size() != t.elts.size())
+          return fail(resultLoc, "'" + fn.name + "' returns " + describe(v) +
+                                     " here but " + describe(t) +
+                                     " where its recursive calls expect it");
+        for (size_t i = 0; i < t.elts.size(); ++i)
+          if (failed(conform(v.elts[i], t.elts[i])))
+            return mlir::failure();
+        return mlir::success();
+      }
+      if (t.kind != EValue::Tensor)
+        return mlir::success();
+      auto type = mlir::cast<RankedTensorType>(t.dtype);
+      if (v.isScalarConst() && type.getRank() == 0) {
+        auto mat = fe.materialize(v, type.getElementType(), resultLoc);
+        if (failed(mat))
+          return mlir::failure();
+        v = *mat;
+      }
+      if (v.kind != EValue::Tensor || v.tensor.getType() != type)
+        return fail(resultLoc,
+                    "the recursive function '" + fn.name + "' returns " +
+                        (v.kind == EValue::Tensor ? typeName(v.tensor.getType())
+                                                  : describe(v)) +
+                        " here but " + typeName(type) +
+                        " where its recursive calls expect it");
+      return mlir::success();
+    };
+    if (failed(conform(*result, *spec.provisional))) {
+      func.erase();
+      specializations.erase(k);
+      return mlir::failure();
+    }
+  }
+
   std::vector<mlir::Value> leaves;
   collectLeaves(*result, leaves);
   ReturnOp::create(bodyBuilder, loc(resultLoc), leaves);
@@ -339,17 +477,18 @@ ModuleEmitter::specialize(const Stmt &fn, std::vector<EValue> args,
       builder.getFunctionType(entry->getArgumentTypes(), resultTypes));
   if (!exportName)
     func.setPrivate();
-  spec.func = func;
   spec.resultTemplate = *result;
   spec.inProgress = false;
   return &spec;
 }
 
-FailureOr<EValue> ModuleEmitter::call(const Stmt &fn, std::vector<EValue> args,
+FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
+                                      std::vector<EValue> args,
                                       std::vector<SMLoc> argLocs,
                                       const std::vector<Keyword> &keywords,
                                       std::vector<EValue> kwValues, SMLoc l,
                                       mlir::OpBuilder &callerBuilder) {
+  const Stmt &fn = *callee.fn;
   size_t n = fn.params.size();
   if (args.size() > n)
     return fail(l, "'" + fn.name + "' takes " + std::to_string(n) +
@@ -390,6 +529,25 @@ FailureOr<EValue> ModuleEmitter::call(const Stmt &fn, std::vector<EValue> args,
       bound[i] = *d;
     }
     EValue v = *bound[i];
+    // `int` and `float` annotate compile-time parameters (language.md §2).
+    if (p.annotation && p.annotation->kind == ExprKind::Name &&
+        (p.annotation->name == "int" || p.annotation->name == "float")) {
+      bool isInt = p.annotation->name == "int";
+      if (v.kind == EValue::Bool)
+        v = EValue::ofInt(v.b);
+      if (!isInt && v.kind == EValue::Int)
+        v = EValue::ofFloat((double)v.i);
+      if (v.kind != (isInt ? EValue::Int : EValue::Float))
+        return fail(locs[i],
+                    "argument '" + p.name + "' of '" + fn.name +
+                        "' must be a compile-time " + p.annotation->name +
+                        ", got " +
+                        (v.kind == EValue::Tensor
+                             ? "a run-time " + typeName(v.tensor.getType())
+                             : describe(v)));
+      values.push_back(v);
+      continue;
+    }
     if (p.annotation) {
       auto ann = annotationType(*p.annotation);
       if (failed(ann))
@@ -412,14 +570,27 @@ FailureOr<EValue> ModuleEmitter::call(const Stmt &fn, std::vector<EValue> args,
     }
     values.push_back(v);
   }
-  auto spec = specialize(fn, values, l, std::nullopt);
+  auto spec = specialize(callee, values, l, std::nullopt);
   if (failed(spec))
     return mlir::failure();
   std::vector<mlir::Value> operands;
+  collectLeaves(callee, operands);
   for (auto &v : values)
     collectLeaves(v, operands);
-  auto callOp = CallOp::create(callerBuilder, loc(l), (*spec)->func, operands);
   size_t next = 0;
+  if ((*spec)->inProgress) {
+    // Recursion: the callee's signature is not final yet; its result
+    // types are those of its first return.
+    (*spec)->usedProvisional = true;
+    llvm::SmallVector<Type> types;
+    shapeTypes(*(*spec)->provisional, types);
+    auto callOp = CallOp::create(
+        callerBuilder, loc(l), types,
+        mlir::FlatSymbolRefAttr::get((*spec)->func.getSymNameAttr()), operands,
+        nullptr, nullptr);
+    return rebuild(*(*spec)->provisional, callOp.getResults(), next);
+  }
+  auto callOp = CallOp::create(callerBuilder, loc(l), (*spec)->func, operands);
   return rebuild((*spec)->resultTemplate, callOp.getResults(), next);
 }
 
@@ -452,7 +623,7 @@ mlir::LogicalResult ModuleEmitter::emitExport(const Stmt &fn) {
     };
     args.push_back(placeholder(*ann, p.name));
   }
-  auto spec = specialize(fn, args, fn.loc, fn.name);
+  auto spec = specialize(EValue::ofFunction(&fn), args, fn.loc, fn.name);
   if (failed(spec))
     return mlir::failure();
   FuncOp func = (*spec)->func;
@@ -495,10 +666,7 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
         diags.error(s->loc, "'" + s->name + "' is defined twice at top level");
         break;
       }
-      EValue fn;
-      fn.kind = EValue::Function;
-      fn.fn = s.get();
-      globals[s->name] = fn;
+      globals[s->name] = EValue::ofFunction(s.get());
       bool isExport = false;
       for (auto &d : s->decorators) {
         bool exportName =

@@ -243,6 +243,23 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
       r = LogSoftmaxOp::create(b, ml, x->tensor, (*axes)[0]);
     return EValue::ofTensor(r);
   }
+  if (name == "len") {
+    auto a = bind({"x"}, 1);
+    if (failed(a))
+      return mlir::failure();
+    const EValue &x = *a->get(0);
+    if (x.kind == EValue::Tuple)
+      return EValue::ofInt((int64_t)x.elts.size());
+    if (x.kind == EValue::String)
+      return EValue::ofInt((int64_t)x.str.size());
+    if (x.kind == EValue::Tensor && x.tensorType().getRank() > 0)
+      return EValue::ofInt(x.tensorType().getDimSize(0));
+    return fail(a->locs[0],
+                "len() needs a tuple or a tensor of rank >= 1, "
+                "got " +
+                    (x.kind == EValue::Tensor ? typeName(x.tensor.getType())
+                                              : describe(x)));
+  }
   if (name == "astype") {
     auto a = bind({"x", "dtype"}, 2);
     if (failed(a))

@@ -122,6 +122,8 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
     }
     scope[kResult] = v;
     scope[kReturned] = EValue::ofBool(true);
+    if (provisionalResult && !*provisionalResult)
+      *provisionalResult = resultShape(v, &m.ctx);
     returnLoc = s->value ? s->value->loc : s->loc;
     break;
   }
@@ -160,7 +162,11 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
         EValue::ofBool(true);
     break;
   case StmtKind::FunctionDef:
-    return m.fail(s->loc, "nested functions are not supported yet");
+    if (!s->decorators.empty())
+      return m.fail(s->decorators[0]->loc,
+                    "decorators on nested functions are not supported");
+    scope[s->name] = closure(*s);
+    break;
   case StmtKind::ClassDef:
     return m.fail(s->loc, "a class can only be defined at top level");
   case StmtKind::Import:
@@ -170,6 +176,75 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
     return m.fail(s->loc, "'" + s->keyword + "' is not supported");
   }
   return mlir::success();
+}
+
+/// Adds the names that `e` reads to `used`; a lambda reads its free names.
+static void collectUsed(ModuleEmitter &m, const Expr &e,
+                        std::vector<std::string> &used) {
+  if (e.kind == ExprKind::Name)
+    used.push_back(e.name);
+  if (e.kind == ExprKind::Lambda && e.def) {
+    const auto &inner = m.freeNames(*e.def);
+    used.insert(used.end(), inner.begin(), inner.end());
+  }
+  for (const Expr *c : {e.lhs.get(), e.rhs.get(), e.cond.get()})
+    if (c)
+      collectUsed(m, *c, used);
+  for (auto &c : e.elts)
+    collectUsed(m, *c, used);
+  for (auto &kw : e.keywords)
+    collectUsed(m, *kw.value, used);
+}
+
+static void collectUsed(ModuleEmitter &m, const Body &body,
+                        std::vector<std::string> &used) {
+  for (auto &s : body) {
+    if (s->kind == StmtKind::FunctionDef) {
+      const auto &inner = m.freeNames(*s);
+      used.insert(used.end(), inner.begin(), inner.end());
+      continue;
+    }
+    for (auto &t : s->targets)
+      collectUsed(m, *t, used);
+    for (const Expr *e : {s->value.get(), s->message.get()})
+      if (e)
+        collectUsed(m, *e, used);
+    collectUsed(m, s->body, used);
+    collectUsed(m, s->orelse, used);
+  }
+}
+
+const std::vector<std::string> &ModuleEmitter::freeNames(const Stmt &fn) {
+  auto it = freeNameCache.find(&fn);
+  if (it != freeNameCache.end())
+    return it->second;
+  // Python's rule: a name assigned anywhere in the body is local.
+  llvm::StringSet<> locals;
+  collectAssigned(fn.body, locals);
+  for (const Param &p : fn.params)
+    locals.insert(p.name);
+  std::vector<std::string> used, free;
+  collectUsed(*this, fn.body, used);
+  llvm::StringSet<> seen;
+  for (const std::string &name : used)
+    if (!locals.contains(name) && name != fn.name && seen.insert(name).second)
+      free.push_back(name);
+  return freeNameCache[&fn] = std::move(free);
+}
+
+EValue FunctionEmitter::closure(const Stmt &fn) {
+  // Free names defined in this function are captured by value now; the
+  // others resolve to module globals when the function is called.
+  std::vector<std::string> names;
+  std::vector<EValue> values;
+  for (const std::string &name : m.freeNames(fn)) {
+    auto it = scope.find(name);
+    if (it == scope.end() || StringRef(name).starts_with("%"))
+      continue;
+    names.push_back(name);
+    values.push_back(it->second);
+  }
+  return EValue::ofFunction(&fn, std::move(names), std::move(values));
 }
 
 } // namespace spore::frontend::detail

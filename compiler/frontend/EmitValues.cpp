@@ -45,7 +45,8 @@ std::string describe(const EValue &v) {
   case EValue::Tuple:
     return "a tuple of " + std::to_string(v.elts.size());
   case EValue::Function:
-    return "the function '" + v.fn->name + "'";
+    return v.fn->name == "<lambda>" ? std::string("a lambda")
+                                    : "the function '" + v.fn->name + "'";
   case EValue::Primitive:
     return "the primitive '" + v.str + "'";
   case EValue::DType:
@@ -86,7 +87,7 @@ const llvm::StringSet<> &plannedPrimitives() {
       "print",       "dim",           "Cell",       "Parameter",
       "Dense",       "Conv2d",        "LayerNorm",  "Embedding",
       "Dropout",     "Sequential",    "SGD",        "Momentum",
-      "Adam",        "AdamW",         "range",      "len"};
+      "Adam",        "AdamW",         "range"};
   return names;
 }
 
@@ -97,7 +98,7 @@ const llvm::StringSet<> &primitives() {
       "neg",     "maximum",     "minimum", "matmul",    "sum",
       "mean",    "max",         "reshape", "transpose", "broadcast_to",
       "softmax", "log_softmax", "astype",  "pow",       "zeros",
-      "ones",    "full"};
+      "ones",    "full",        "len"};
   return names;
 }
 

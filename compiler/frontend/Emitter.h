@@ -18,11 +18,13 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,8 +64,11 @@ struct EValue {
   bool b = false;
   std::string str; // String contents, Primitive and Module names
   std::vector<EValue> elts;
-  const Stmt *fn = nullptr; // Function
-  Type dtype;               // DType
+  const Stmt *fn = nullptr; // Function (a `def`, or a lambda's desugaring)
+  /// Function: the names of the values it captured where it was defined
+  /// (by value, as language.md §4 says); the values are in `elts`.
+  std::shared_ptr<const std::vector<std::string>> captureNames;
+  Type dtype; // DType
   /// A tensor made from a literal by a merge or a loop: it converts to the
   /// dtype that the other branch or a later iteration gives it.
   bool weak = false;
@@ -96,6 +101,22 @@ struct EValue {
     EValue e;
     e.kind = Tuple;
     e.elts = std::move(elts);
+    return e;
+  }
+  static EValue ofFunction(const Stmt *fn, std::vector<std::string> names = {},
+                           std::vector<EValue> captures = {}) {
+    EValue e;
+    e.kind = Function;
+    e.fn = fn;
+    e.captureNames =
+        std::make_shared<const std::vector<std::string>>(std::move(names));
+    e.elts = std::move(captures);
+    return e;
+  }
+  /// The same function with other values for its captures.
+  EValue withCaptures(std::vector<EValue> captures) const {
+    EValue e = *this;
+    e.elts = std::move(captures);
     return e;
   }
   static EValue named(Kind kind, StringRef name) {
@@ -132,6 +153,15 @@ const llvm::StringSet<> &plannedPrimitives();
 const llvm::StringSet<> &primitives();
 /// The element type named `name` (`f32`, `bool`, ...).
 std::optional<Type> dtypeByName(mlir::MLIRContext *ctx, StringRef name);
+/// The names that statements of `body` may assign (not counting nested
+/// function definitions, whose names they bind themselves).
+void collectAssigned(const Body &body, llvm::StringSet<> &names);
+/// The types of a function result, to outlive the ops of the body being
+/// emitted: tensors become typed leaves (a null tensor, its type in
+/// `dtype`), literals the 0-d tensors they materialise as.
+EValue resultShape(const EValue &v, mlir::MLIRContext *ctx);
+/// The names bound by the assignment target `t`.
+void collectTargetNames(const Expr &t, llvm::StringSet<> &names);
 
 class ModuleEmitter;
 struct MergeState;
@@ -169,6 +199,13 @@ public:
   mlir::LogicalResult emitBlock(ArrayRef<StmtPtr> body);
   /// The location of the last `return` emitted.
   SMLoc returnLoc;
+  /// Where the first `return` records the result's types, so that a
+  /// recursive call emitted later in the body knows them (see
+  /// ModuleEmitter::specialize).
+  std::optional<EValue> *provisionalResult = nullptr;
+  /// A function value for the `def` or lambda `fn`, capturing the values
+  /// its free names have here.
+  EValue closure(const Stmt &fn);
 
   FailureOr<EValue> emitExpr(const Expr &e);
 
@@ -274,8 +311,9 @@ public:
     return mlir::failure();
   }
 
-  /// Calls `fn` with `args`: finds or emits its specialisation.
-  FailureOr<EValue> call(const Stmt &fn, std::vector<EValue> args,
+  /// Calls the function value `fn` with `args`: finds or emits its
+  /// specialisation.
+  FailureOr<EValue> call(const EValue &fn, std::vector<EValue> args,
                          std::vector<SMLoc> argLocs,
                          const std::vector<Keyword> &keywords,
                          std::vector<EValue> kwValues, SMLoc l,
@@ -299,7 +337,14 @@ private:
     FuncOp func;
     EValue resultTemplate;
     bool inProgress = true;
+    /// While in progress: the result's shape from the first `return` (or
+    /// the annotation), which a recursive call uses.
+    std::optional<EValue> provisional;
+    bool usedProvisional = false;
   };
+  /// Specialisations being emitted (a bound on compile-time recursion).
+  unsigned activeSpecializations = 0;
+  llvm::DenseMap<const Stmt *, std::vector<std::string>> freeNameCache;
   std::map<std::string, Specialization> specializations;
 
   mlir::LogicalResult emitExport(const Stmt &fn);
@@ -308,7 +353,14 @@ private:
   void collectLeaves(const EValue &v, std::vector<mlir::Value> &leaves);
   EValue rebuild(const EValue &tmpl, mlir::ValueRange results, size_t &next);
   std::string key(const EValue &v);
-  FailureOr<Specialization *> specialize(const Stmt &fn,
+
+public:
+  /// The names a function reads that are neither its parameters nor its
+  /// locals: what a closure of it captures.
+  const std::vector<std::string> &freeNames(const Stmt &fn);
+
+private:
+  FailureOr<Specialization *> specialize(const EValue &fn,
                                          std::vector<EValue> args,
                                          SMLoc callLoc,
                                          std::optional<std::string> exportName);

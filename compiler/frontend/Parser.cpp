@@ -679,12 +679,17 @@ private:
 
   ExprPtr parseLambda() {
     auto e = make(ExprKind::Lambda, cur().loc);
+    auto def = std::make_shared<Stmt>(StmtKind::FunctionDef, cur().loc);
+    def->name = "<lambda>";
     ++idx;
-    if (!parseParams(e->params, ":", /*annotations=*/false) ||
+    if (!parseParams(def->params, ":", /*annotations=*/false) ||
         !expectOp(":", "in lambda"))
       return nullptr;
-    if (!(e->lhs = parseTest()))
+    auto ret = std::make_unique<Stmt>(StmtKind::Return, cur().loc);
+    if (!(ret->value = parseTest()))
       return nullptr;
+    def->body.push_back(std::move(ret));
+    e->def = std::move(def);
     return e;
   }
 

@@ -10,11 +10,13 @@ Usage: check_control_flow.py SPOREC WORKDIR
 import ctypes
 import itertools
 import os
-import subprocess
 import sys
 import textwrap
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference import compile_shared, oracle  # noqa: E402
 
 SPOREC, WORKDIR = sys.argv[1], sys.argv[2]
 os.makedirs(WORKDIR, exist_ok=True)
@@ -75,27 +77,11 @@ for a, b in itertools.product(["if", "for", "while"], repeat=2):
                 f"    acc = v\n{indent(body)}    return acc\n")
 
 source = "\n\n".join(programs.values())
-src = os.path.join(WORKDIR, "grid.py")
-lib = os.path.join(WORKDIR, "libgrid.so")
-with open(src, "w") as f:
-    f.write(source)
-proc = subprocess.run([SPOREC, src, "--shared", "-o", lib],
-                      capture_output=True, text=True)
-if proc.returncode != 0:
-    print(proc.stderr)
-    sys.exit("FAIL: sporec could not compile the grid")
+library, src = compile_shared(SPOREC, source, WORKDIR, "grid")
 
 # CPython as the oracle: the same source with NumPy float32 values.
-class _Annotation:
-    def __getitem__(self, _):
-        return self
+ref = oracle(source, src)
 
-
-oracle = {name: _Annotation() for name in ("f32", "i64")}
-oracle["export"] = lambda fn: fn
-exec(compile(source, src, "exec"), oracle)
-
-library = ctypes.CDLL(lib)
 inputs = [(v, x, n) for v in ([0.5, -1.0, 2.0], [-3.0, 0.0, 0.25])
           for x in (-1.0, 0.5, 2.0) for n in (0, 1, 3, 7)]
 failures = 0
@@ -109,7 +95,7 @@ for name in programs:
         na = np.array(n, np.int64)
         out = np.zeros(3, np.float32)
         rc = fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in (va, xa, na, out)])
-        want = np.asarray(oracle[name](va.copy(), np.float32(x), n),
+        want = np.asarray(ref[name](va.copy(), np.float32(x), n),
                           np.float64)
         err = np.max(np.abs(out - want) / np.maximum(np.abs(want), 1.0))
         if rc != 0 or not err <= 1e-5:

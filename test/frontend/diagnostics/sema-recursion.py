@@ -1,5 +1,5 @@
 # RUN: not sporec %s --emit=spore 2>&1 | FileCheck %s
-# CHECK: {{.*}}sema-recursion.py:4:12: error: recursive calls are not supported yet ('g' calls itself)
+# CHECK: {{.*}}sema-recursion.py:4:12: error: cannot tell the result type of the recursive call to 'g': annotate its return type, or return in a base case before the recursive call
 def g(x):
     return g(x)
 

@@ -1,6 +1,0 @@
-# RUN: not sporec %s --emit=spore 2>&1 | FileCheck %s
-# CHECK: {{.*}}sema-lambda.py:5:{{[0-9]+}}: error: lambda expressions are not supported yet
-@export
-def f(x: f32[2, 3], i: i32[3], m: i1[3]) -> f32[2, 3]:
-    g = lambda a: a
-    return x
