@@ -109,4 +109,16 @@ def SporeApproximateMath : Pass<"spore-approximate-math"> {
     "::mlir::vector::VectorDialect"];
 }
 
+def SporeLowerStridedCopies
+    : Pass<"spore-lower-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "turns copies of strided memrefs into linalg.copy";
+  let description = [{
+    After bufferisation, a `memref.copy` whose source or target is not
+    contiguous becomes a `linalg.copy` (and so loops): upstream lowers it to
+    a call of `memrefCopy` from MLIR's runtime library, which Spore's
+    libraries do not link. Contiguous copies stay `memref.copy` (a memcpy).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // SPORE_PASSES_TD

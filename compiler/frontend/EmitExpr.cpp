@@ -400,27 +400,4 @@ FailureOr<EValue> FunctionEmitter::emitAttribute(const Expr &e) {
   return fail(e.loc, describe(*v) + " has no attribute '" + e.name + "'");
 }
 
-FailureOr<EValue> FunctionEmitter::emitSubscript(const Expr &e) {
-  auto v = emitExpr(*e.lhs);
-  if (failed(v))
-    return mlir::failure();
-  if (v->kind == EValue::Tuple) {
-    auto index = emitExpr(*e.rhs);
-    if (failed(index))
-      return mlir::failure();
-    if (index->kind != EValue::Int)
-      return fail(e.rhs->loc, "a tuple index must be a compile-time int");
-    int64_t n = v->elts.size();
-    int64_t i = index->i < 0 ? index->i + n : index->i;
-    if (i < 0 || i >= n)
-      return fail(e.rhs->loc, "tuple index " + std::to_string(index->i) +
-                                  " is out of range for a tuple of " +
-                                  std::to_string(n));
-    return v->elts[i];
-  }
-  if (v->kind == EValue::Tensor)
-    return fail(e.loc, "indexing and slicing tensors is not supported yet");
-  return fail(e.loc, describe(*v) + " cannot be indexed");
-}
-
 } // namespace spore::frontend::detail

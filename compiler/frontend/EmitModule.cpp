@@ -212,8 +212,7 @@ static EValue parameterize(const EValue &v, mlir::Block &block,
 /// The types of a result, to outlive the body being emitted: tensors become
 /// typed leaves (a null tensor, the type in `dtype`), literals the tensors
 /// they would be materialised as.
-EValue spore::frontend::detail::resultShape(const EValue &v,
-                                            mlir::MLIRContext *ctx) {
+EValue resultShape(const EValue &v, mlir::MLIRContext *ctx) {
   mlir::Builder b(ctx);
   if (v.kind == EValue::Tensor || v.isScalarConst()) {
     EValue t = EValue::ofTensor(nullptr);

@@ -37,7 +37,7 @@ mlir::LogicalResult FunctionEmitter::bind(const Expr &target,
     return mlir::success();
   }
   if (target.kind == ExprKind::Subscript)
-    return m.fail(target.loc, "indexed assignment is not supported yet");
+    return assignIndexed(target, value);
   if (target.kind == ExprKind::Starred)
     return m.fail(target.loc, "starred assignment is not supported yet");
   return m.fail(target.loc, "assignment to an attribute is not supported yet");
@@ -96,10 +96,10 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
   }
   case StmtKind::AugAssign: {
     const Expr &target = *s->targets[0];
-    if (target.kind != ExprKind::Name)
+    if (target.kind != ExprKind::Name && target.kind != ExprKind::Subscript)
       return m.fail(target.loc,
-                    "augmented assignment to this target is not supported "
-                    "yet");
+                    "augmented assignment needs a variable or an indexed "
+                    "variable as its target");
     auto old = emitExpr(target);
     if (failed(old))
       return mlir::failure();
@@ -109,7 +109,8 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
     auto r = binaryOp(s->op, *old, *v, s->loc);
     if (failed(r))
       return mlir::failure();
-    scope[target.name] = *r;
+    if (failed(bind(target, *r)))
+      return mlir::failure();
     break;
   }
   case StmtKind::Return: {

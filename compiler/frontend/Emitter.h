@@ -264,6 +264,9 @@ private:
   FailureOr<EValue> emitCall(const Expr &e);
   FailureOr<EValue> emitAttribute(const Expr &e);
   FailureOr<EValue> emitSubscript(const Expr &e);
+  FailureOr<EValue> indexTuple(const EValue &t, const Expr &key);
+  /// `x[key] = value`: rebinds `x` to the updated tensor (EmitIndex.cpp).
+  mlir::LogicalResult assignIndexed(const Expr &target, const EValue &value);
   FailureOr<EValue> callPrimitive(StringRef name, std::vector<EValue> args,
                                   std::vector<SMLoc> argLocs,
                                   const std::vector<Keyword> &keywords,

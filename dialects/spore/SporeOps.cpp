@@ -531,6 +531,103 @@ Value SelectOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
 }
 
 //===----------------------------------------------------------------------===//
+// Indexing
+//===----------------------------------------------------------------------===//
+
+/// Checks that `starts[d] + i * steps[d]` stays in `[0, dims[d])` for every
+/// `i < sizes[d]`.
+static LogicalResult verifyStridedBlock(Operation *op, ArrayRef<int64_t> dims,
+                                        ArrayRef<int64_t> sizes,
+                                        ArrayRef<int64_t> starts,
+                                        ArrayRef<int64_t> steps,
+                                        bool positiveSteps) {
+  if (starts.size() != dims.size() || steps.size() != dims.size() ||
+      sizes.size() != dims.size())
+    return op->emitOpError("needs one start and one step per dimension (")
+           << dims.size() << "), got " << starts.size() << " and "
+           << steps.size();
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (steps[d] == 0 || (positiveSteps && steps[d] < 0))
+      return op->emitOpError("step ")
+             << steps[d] << " of dimension " << d << " must be "
+             << (positiveSteps ? "positive" : "non-zero");
+    if (sizes[d] == 0)
+      continue;
+    int64_t last = starts[d] + (sizes[d] - 1) * steps[d];
+    if (starts[d] < 0 || starts[d] >= dims[d] || last < 0 || last >= dims[d])
+      return op->emitOpError("dimension ")
+             << d << ": indices " << starts[d] << " to " << last
+             << " are out of bounds for size " << dims[d];
+  }
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("result element type differs from the input's");
+  return verifyStridedBlock(*this, shapeOf(getInput()), shapeOf(getResult()),
+                            getStarts(), getSteps(), /*positiveSteps=*/false);
+}
+
+LogicalResult UpdateSliceOp::verify() {
+  if (elementTypeOf(getInput()) != elementTypeOf(getUpdate()))
+    return emitOpError("update element type differs from the input's");
+  if (shapeOf(getUpdate()).size() != shapeOf(getInput()).size())
+    return emitOpError("update rank differs from the input's");
+  return verifyStridedBlock(*this, shapeOf(getInput()), shapeOf(getUpdate()),
+                            getStarts(), getSteps(), /*positiveSteps=*/true);
+}
+
+/// Shared checks of the dynamic block ops: one start per dimension and a
+/// block that fits.
+static LogicalResult verifyDynamicBlock(Operation *op, Value input,
+                                        ArrayRef<int64_t> block,
+                                        size_t numStarts) {
+  ArrayRef<int64_t> dims = shapeOf(input);
+  if (numStarts != dims.size())
+    return op->emitOpError("needs one start per dimension (")
+           << dims.size() << "), got " << numStarts;
+  if (block.size() != dims.size())
+    return op->emitOpError("block rank differs from the input's");
+  for (size_t d = 0; d < dims.size(); ++d)
+    if (block[d] > dims[d])
+      return op->emitOpError("block size ") << block[d] << " exceeds dimension "
+                                            << d << " of size " << dims[d];
+  return success();
+}
+
+LogicalResult DynamicSliceOp::verify() {
+  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("result element type differs from the input's");
+  return verifyDynamicBlock(*this, getInput(), shapeOf(getResult()),
+                            getStarts().size());
+}
+
+LogicalResult DynamicUpdateSliceOp::verify() {
+  if (elementTypeOf(getInput()) != elementTypeOf(getUpdate()))
+    return emitOpError("update element type differs from the input's");
+  return verifyDynamicBlock(*this, getInput(), shapeOf(getUpdate()),
+                            getStarts().size());
+}
+
+LogicalResult GatherOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), idx = shapeOf(getIndices());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= (int64_t)in.size())
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << in.size();
+  SmallVector<int64_t> want(in.begin(), in.begin() + axis);
+  want.append(idx.begin(), idx.end());
+  want.append(in.begin() + axis + 1, in.end());
+  if (ArrayRef<int64_t>(want) != shapeOf(getResult()))
+    return emitOpError("result shape ") << formatShape(shapeOf(getResult()))
+                                        << " should be " << formatShape(want);
+  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("result element type differs from the input's");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 

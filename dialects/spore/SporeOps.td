@@ -343,6 +343,102 @@ def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Indexing
+//===----------------------------------------------------------------------===//
+
+def Spore_I64Scalar : 0DTensorOf<[I64]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getIntegerType(64))">;
+
+def Spore_SliceOp : Spore_Op<"slice", [Pure]> {
+  let summary = "basic slicing with compile-time starts and steps";
+  let description = [{
+    `result[i0, i1, ...] = input[starts[0] + i0 * steps[0], ...]`: the
+    result's shape gives the number of elements taken per dimension. Steps
+    are non-zero and may be negative; every index taken is in bounds.
+    Integer indices and `None` in the source are a reshape around it.
+
+    ```mlir
+    %0 = spore.slice %x starts = [1, 4] steps = [2, -1] : tensor<8x5xf32> -> tensor<3x5xf32>
+    ```
+  }];
+  let arguments = (ins Spore_Tensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $input `starts` `=` $starts `steps` `=` $steps attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_DynamicSliceOp : Spore_Op<"dynamic_slice", [Pure]> {
+  let summary = "a block at run-time starts (indexing by run-time ints)";
+  let description = [{
+    `result[i] = input[start + i]` per dimension, with one 0-d `i64` start
+    per dimension, clamped to `[0, dim - size]` so that the block is in
+    bounds (as in JAX; there are no run-time index errors yet).
+  }];
+  let arguments = (ins Spore_Tensor:$input, Variadic<Spore_I64Scalar>:$starts);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $input `[` $starts `]` attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_UpdateSliceOp : Spore_Op<"update_slice", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "functional update of a strided block (x[a:b:s] = v)";
+  let description = [{
+    `input` with `input[starts + i * steps] = update[i]`; steps are positive
+    (the frontend reverses the update for a negative step).
+  }];
+  let arguments = (ins Spore_Tensor:$input, Spore_Tensor:$update,
+                       DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $update `into` $input `starts` `=` $starts `steps` `=` $steps attr-dict
+    `:` type($update) `into` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_DynamicUpdateSliceOp : Spore_Op<"dynamic_update_slice", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "functional update of a block at run-time starts";
+  let description = [{
+    `input` with the block at `starts` (clamped as in `dynamic_slice`)
+    replaced by `update`.
+  }];
+  let arguments = (ins Spore_Tensor:$input, Spore_Tensor:$update,
+                       Variadic<Spore_I64Scalar>:$starts);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $update `into` $input `[` $starts `]` attr-dict `:` type($update) `into`
+    type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_GatherOp : Spore_Op<"gather", [Pure]> {
+  let summary = "integer-array indexing along one axis (x[idx], take)";
+  let description = [{
+    The result's shape is `input.shape[:axis] + indices.shape +
+    input.shape[axis + 1:]`; `result[..., j..., ...] = input[...,
+    indices[j...], ...]`. Negative indices count from the end; indices out
+    of range are clamped (no run-time index errors yet).
+  }];
+  let arguments = (ins Spore_Tensor:$input, Spore_IntTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $input `[` $indices `]` `axis` `=` $axis attr-dict `:` type($input) `,`
+    type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Neural-network primitives
 //===----------------------------------------------------------------------===//
 

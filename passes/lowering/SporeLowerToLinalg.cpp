@@ -424,6 +424,171 @@ template <typename Op> struct SoftmaxLikeLowering : OpConversionPattern<Op> {
   }
 };
 
+/// A strided block: tensor.extract_slice with positive strides; dimensions
+/// taken with a negative step are extracted forwards and then reversed by a
+/// generic reading `size - 1 - d`. (A generic reading `start + step * d`
+/// directly would not verify: linalg infers loop bounds from operands
+/// indexed by a plain dimension.)
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType out = op.getType();
+    ArrayRef<int64_t> sizes = out.getShape();
+    SmallVector<int64_t> offsets, strides;
+    bool reversed = false;
+    for (int64_t d = 0; d < out.getRank(); ++d) {
+      int64_t start = op.getStarts()[d], step = op.getSteps()[d];
+      if (step < 0 && sizes[d] > 1) {
+        offsets.push_back(start + (sizes[d] - 1) * step);
+        strides.push_back(-step);
+        reversed = true;
+      } else {
+        offsets.push_back(start);
+        strides.push_back(step < 0 ? 1 : step);
+      }
+    }
+    MLIRContext *ctx = getContext();
+    Value block = tensor::ExtractSliceOp::create(
+        rewriter, op.getLoc(), out, adaptor.getInput(),
+        getAsIndexOpFoldResult(ctx, offsets),
+        getAsIndexOpFoldResult(ctx, sizes),
+        getAsIndexOpFoldResult(ctx, strides));
+    if (reversed) {
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0; d < out.getRank(); ++d) {
+        AffineExpr dim = rewriter.getAffineDimExpr(d);
+        exprs.push_back(op.getSteps()[d] < 0 && sizes[d] > 1
+                            ? rewriter.getAffineConstantExpr(sizes[d] - 1) - dim
+                            : dim);
+      }
+      AffineMap map = AffineMap::get(out.getRank(), 0, exprs, ctx);
+      block = elementwiseGeneric(
+          rewriter, op.getLoc(), out, block, map,
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    }
+    rewriter.replaceOp(op, block);
+    return success();
+  }
+};
+
+/// The index operands of a dynamic block: each 0-d i64 start clamped to
+/// `[0, dim - size]`.
+SmallVector<OpFoldResult> clampedStarts(OpBuilder &b, Location loc,
+                                        ValueRange starts,
+                                        ArrayRef<int64_t> dims,
+                                        ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> offsets;
+  for (auto [start, dim, size] : llvm::zip(starts, dims, sizes)) {
+    Value s = tensor::ExtractOp::create(b, loc, start, ValueRange{});
+    Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+    Value hi =
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(dim - size));
+    s = arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, s, hi),
+                               zero);
+    offsets.push_back(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), s).getResult());
+  }
+  return offsets;
+}
+
+struct DynamicSliceLowering : OpConversionPattern<DynamicSliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DynamicSliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType out = op.getType();
+    auto offsets =
+        clampedStarts(rewriter, op.getLoc(), adaptor.getStarts(),
+                      tensorTypeOf(op.getInput()).getShape(), out.getShape());
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(getContext(), out.getShape());
+    SmallVector<OpFoldResult> strides(out.getRank(), rewriter.getIndexAttr(1));
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, out, adaptor.getInput(), offsets, sizes, strides);
+    return success();
+  }
+};
+
+struct UpdateSliceLowering : OpConversionPattern<UpdateSliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UpdateSliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, adaptor.getUpdate(), adaptor.getInput(),
+        getAsIndexOpFoldResult(getContext(), op.getStarts()),
+        getAsIndexOpFoldResult(getContext(),
+                               tensorTypeOf(op.getUpdate()).getShape()),
+        getAsIndexOpFoldResult(getContext(), op.getSteps()));
+    return success();
+  }
+};
+
+struct DynamicUpdateSliceLowering : OpConversionPattern<DynamicUpdateSliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DynamicUpdateSliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> block = tensorTypeOf(op.getUpdate()).getShape();
+    auto offsets = clampedStarts(rewriter, op.getLoc(), adaptor.getStarts(),
+                                 tensorTypeOf(op.getInput()).getShape(), block);
+    SmallVector<OpFoldResult> strides(block.size(), rewriter.getIndexAttr(1));
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, adaptor.getUpdate(), adaptor.getInput(), offsets,
+        getAsIndexOpFoldResult(getContext(), block), strides);
+    return success();
+  }
+};
+
+/// A generic over the result reading the indices; its body extracts the
+/// element of the input at the (normalised, clamped) index.
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType out = op.getType();
+    Value input = adaptor.getInput();
+    int64_t axis = op.getAxis();
+    int64_t idxRank = tensorTypeOf(op.getIndices()).getRank();
+    int64_t n = tensorTypeOf(op.getInput()).getDimSize(axis);
+    SmallVector<AffineExpr> exprs;
+    for (int64_t k = 0; k < idxRank; ++k)
+      exprs.push_back(rewriter.getAffineDimExpr(axis + k));
+    AffineMap map = AffineMap::get(out.getRank(), 0, exprs, getContext());
+    auto body = [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+      Value i = a[0];
+      Type i64 = b.getI64Type();
+      if (i.getType() != i64)
+        i = i.getType().isInteger(1)
+                ? (Value)arith::ExtUIOp::create(b, loc, i64, i)
+                : (Value)arith::ExtSIOp::create(b, loc, i64, i);
+      Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+      Value size = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(n));
+      Value last =
+          arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(n - 1));
+      Value negative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+      i = arith::SelectOp::create(b, loc, negative,
+                                  arith::AddIOp::create(b, loc, i, size), i);
+      i = arith::MaxSIOp::create(b, loc,
+                                 arith::MinSIOp::create(b, loc, i, last), zero);
+      SmallVector<Value> coords;
+      for (int64_t k = 0; k < axis; ++k)
+        coords.push_back(linalg::IndexOp::create(b, loc, k));
+      coords.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), i));
+      for (int64_t k = axis + 1; k < tensorTypeOf(op.getInput()).getRank(); ++k)
+        coords.push_back(linalg::IndexOp::create(b, loc, k + idxRank - 1));
+      return tensor::ExtractOp::create(b, loc, input, coords);
+    };
+    rewriter.replaceOp(op, elementwiseGeneric(rewriter, op.getLoc(), out,
+                                              adaptor.getIndices(), map, body));
+    return success();
+  }
+};
+
 struct SporeLowerToLinalgPass
     : spore::impl::SporeLowerToLinalgBase<SporeLowerToLinalgPass> {
   void runOnOperation() override {
@@ -439,8 +604,9 @@ struct SporeLowerToLinalgPass
              BroadcastToLowering, TransposeLowering, ReshapeLowering,
              ReductionLowering<SumOp>, ReductionLowering<MeanOp>,
              ReductionLowering<MaxOp>, MatmulLowering,
-             SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>>(
-            ctx);
+             SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
+             SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
+             DynamicUpdateSliceLowering, GatherLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -119,6 +119,7 @@ void spore::buildCpuPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(createSporeLowerVectors());
   }
+  pm.addNestedPass<func::FuncOp>(createSporeLowerStridedCopies());
   // N-d transfers unroll into 1-d ones on registers, not through buffers.
   pm.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));

@@ -237,3 +237,43 @@ spore.func @f(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xf64>) {
   %0 = "spore.select"(%c, %a, %b) : (tensor<4xi1>, tensor<4xf32>, tensor<4xf64>) -> tensor<4xf32>
   spore.return
 }
+
+// -----
+
+spore.func @f(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'spore.slice' op dimension 0: indices 5 to 11 are out of bounds for size 8}}
+  %0 = spore.slice %x starts = [5] steps = [3] : tensor<8xf32> -> tensor<3xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'spore.slice' op step 0 of dimension 0 must be non-zero}}
+  %0 = spore.slice %x starts = [0] steps = [0] : tensor<8xf32> -> tensor<3xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%x: tensor<8xf32>, %u: tensor<2xf32>) {
+  // expected-error @+1 {{'spore.update_slice' op step -1 of dimension 0 must be positive}}
+  %0 = spore.update_slice %u into %x starts = [3] steps = [-1] : tensor<2xf32> into tensor<8xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%x: tensor<8x2xf32>, %i: tensor<i64>) {
+  // expected-error @+1 {{'spore.dynamic_slice' op needs one start per dimension (2), got 1}}
+  %0 = spore.dynamic_slice %x[%i] : tensor<8x2xf32> -> tensor<1x2xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%x: tensor<8x2xf32>, %idx: tensor<3xi32>) {
+  // expected-error @+1 {{'spore.gather' op result shape [3, 3] should be [3, 2]}}
+  %0 = spore.gather %x[%idx] axis = 0 : tensor<8x2xf32>, tensor<3xi32> -> tensor<3x3xf32>
+  spore.return
+}

@@ -90,3 +90,19 @@ spore.func @logic(%x: tensor<4xf32>, %y: tensor<4xf32>, %i: tensor<4xi32>) -> (t
   %s = spore.select %t, %x, %y : tensor<4xi1>, tensor<4xf32>
   spore.return %s, %b : tensor<4xf32>, tensor<4xi32>
 }
+
+// Indexing.
+// CHECK-LABEL: spore.func @indexing
+spore.func @indexing(%x: tensor<8x5xf32>, %i: tensor<i64>, %idx: tensor<3xi32>, %u: tensor<2x5xf32>) -> (tensor<3x5xf32>, tensor<1x5xf32>, tensor<3x5xf32>, tensor<8x5xf32>, tensor<8x5xf32>) {
+  // CHECK: spore.slice %{{.*}} starts = [1, 4] steps = [2, -1] : tensor<8x5xf32> -> tensor<3x5xf32>
+  %0 = spore.slice %x starts = [1, 4] steps = [2, -1] : tensor<8x5xf32> -> tensor<3x5xf32>
+  // CHECK: spore.dynamic_slice %{{.*}}[%{{.*}}, %{{.*}}] : tensor<8x5xf32> -> tensor<1x5xf32>
+  %1 = spore.dynamic_slice %x[%i, %i] : tensor<8x5xf32> -> tensor<1x5xf32>
+  // CHECK: spore.gather %{{.*}}[%{{.*}}] axis = 0 : tensor<8x5xf32>, tensor<3xi32> -> tensor<3x5xf32>
+  %2 = spore.gather %x[%idx] axis = 0 : tensor<8x5xf32>, tensor<3xi32> -> tensor<3x5xf32>
+  // CHECK: spore.update_slice %{{.*}} into %{{.*}} starts = [2, 0] steps = [3, 1] : tensor<2x5xf32> into tensor<8x5xf32>
+  %3 = spore.update_slice %u into %x starts = [2, 0] steps = [3, 1] : tensor<2x5xf32> into tensor<8x5xf32>
+  // CHECK: spore.dynamic_update_slice %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : tensor<2x5xf32> into tensor<8x5xf32>
+  %4 = spore.dynamic_update_slice %u into %x[%i, %i] : tensor<2x5xf32> into tensor<8x5xf32>
+  spore.return %0, %1, %2, %3, %4 : tensor<3x5xf32>, tensor<1x5xf32>, tensor<3x5xf32>, tensor<8x5xf32>, tensor<8x5xf32>
+}

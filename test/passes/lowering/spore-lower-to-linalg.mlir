@@ -91,3 +91,35 @@ spore.func @shapes(%a: tensor<2x3xf32>) -> tensor<6xf32> attributes {spore.expor
   %1 = spore.reshape %0 : tensor<3x2xf32> -> tensor<6xf32>
   spore.return %1 : tensor<6xf32>
 }
+
+// -----
+
+// Slices: positive steps are one extract_slice; a negative step is
+// extracted forwards, then reversed by a generic.
+// CHECK-LABEL: func.func @__spore_slices
+// CHECK: tensor.extract_slice %{{.*}}[1, 0] [3, 5] [2, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 1] [8, 4] [1, 1]
+// CHECK: linalg.generic
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[2, 0] [2, 5] [3, 1]
+spore.func @slices(%x: tensor<8x5xf32>, %u: tensor<2x5xf32>) -> (tensor<3x5xf32>, tensor<8x4xf32>, tensor<8x5xf32>) attributes {spore.export} {
+  %0 = spore.slice %x starts = [1, 0] steps = [2, 1] : tensor<8x5xf32> -> tensor<3x5xf32>
+  %1 = spore.slice %x starts = [0, 4] steps = [1, -1] : tensor<8x5xf32> -> tensor<8x4xf32>
+  %2 = spore.update_slice %u into %x starts = [2, 0] steps = [3, 1] : tensor<2x5xf32> into tensor<8x5xf32>
+  spore.return %0, %1, %2 : tensor<3x5xf32>, tensor<8x4xf32>, tensor<8x5xf32>
+}
+
+// -----
+
+// Run-time starts are clamped into bounds; a gather extracts per element.
+// CHECK-LABEL: func.func @__spore_dynamic
+// CHECK: arith.minsi
+// CHECK: arith.maxsi
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}] [1, 5] [1, 1]
+// CHECK: linalg.generic
+// CHECK: linalg.index
+// CHECK: tensor.extract
+spore.func @dynamic(%x: tensor<8x5xf32>, %i: tensor<i64>, %idx: tensor<3xi32>) -> (tensor<1x5xf32>, tensor<3x5xf32>) attributes {spore.export} {
+  %0 = spore.dynamic_slice %x[%i, %i] : tensor<8x5xf32> -> tensor<1x5xf32>
+  %1 = spore.gather %x[%idx] axis = 0 : tensor<8x5xf32>, tensor<3xi32> -> tensor<3x5xf32>
+  spore.return %0, %1 : tensor<1x5xf32>, tensor<3x5xf32>
+}
