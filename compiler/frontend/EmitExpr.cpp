@@ -105,6 +105,9 @@ FailureOr<EValue> FunctionEmitter::lookup(const Expr &e) {
   }
   if (primitives().contains(e.name))
     return EValue::named(EValue::Primitive, e.name);
+  auto pit = m.preludeFns.find(e.name);
+  if (pit != m.preludeFns.end())
+    return pit->second;
   if (plannedPrimitives().contains(e.name))
     return fail(e.loc, "'" + e.name + "' is not supported yet");
   if (e.name == "int" || e.name == "float")
@@ -184,6 +187,15 @@ FailureOr<EValue> FunctionEmitter::emitCompare(const Expr &e) {
   for (size_t i = 0; i < e.ops.size(); ++i) {
     const EValue &x = vals[i], &y = vals[i + 1];
     StringRef op = e.ops[i];
+    // Comparisons with None (also `is None`) are decided at compile time.
+    if (x.kind == EValue::None || y.kind == EValue::None) {
+      if (op != "==" && op != "!=" && op != "is" && op != "is not")
+        return fail(e.loc, "None cannot be compared with '" + op + "'");
+      bool eq = x.kind == y.kind;
+      if (eq != (op == "==" || op == "is"))
+        return EValue::ofBool(false);
+      continue;
+    }
     if (op == "is" || op == "is not" || op == "in" || op == "not in")
       return fail(e.loc, "operator '" + op + "' is not supported");
     if (x.isScalarConst() && y.isScalarConst()) {
@@ -318,10 +330,14 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
       return mlir::failure();
     if (self->kind == EValue::Tensor) {
       StringRef method = e.lhs->name;
-      if (!primitives().contains(method) &&
-          !plannedPrimitives().contains(method))
+      auto pit = m.preludeFns.find(method);
+      if (pit != m.preludeFns.end())
+        callee = pit->second;
+      else if (!primitives().contains(method) &&
+               !plannedPrimitives().contains(method))
         return fail(e.lhs->loc, "tensor has no method '" + method + "'");
-      callee = EValue::named(EValue::Primitive, method);
+      else
+        callee = EValue::named(EValue::Primitive, method);
       args.push_back(*self);
       argLocs.push_back(e.lhs->lhs->loc);
     }

@@ -569,7 +569,9 @@ FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
     }
     values.push_back(v);
   }
+  callStack.push_back(l);
   auto spec = specialize(callee, values, l, std::nullopt);
+  callStack.pop_back();
   if (failed(spec))
     return mlir::failure();
   std::vector<mlir::Value> operands;
@@ -633,8 +635,25 @@ mlir::LogicalResult ModuleEmitter::emitExport(const Stmt &fn) {
   return mlir::success();
 }
 
+#include "compiler/frontend/Prelude.inc"
+
+mlir::LogicalResult ModuleEmitter::loadPrelude() {
+  auto &sm = diags.getSourceMgr();
+  preludeBuffer = sm.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(kPrelude, "<spore prelude>"), SMLoc());
+  prelude = parseModule(preludeBuffer, diags);
+  if (!prelude)
+    return mlir::failure();
+  for (auto &s : prelude->body)
+    if (s->kind == StmtKind::FunctionDef)
+      preludeFns[s->name] = EValue::ofFunction(s.get());
+  return mlir::success();
+}
+
 mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
   auto &sm = diags.getSourceMgr();
+  if (failed(loadPrelude()))
+    return nullptr;
   mlir::OwningOpRef<mlir::ModuleOp> owned = mlir::ModuleOp::create(loc(
       SMLoc::getFromPointer(sm.getMemoryBuffer(bufferId)->getBufferStart())));
   module = *owned;

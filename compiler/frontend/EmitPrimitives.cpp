@@ -17,6 +17,13 @@ using namespace spore;
 
 namespace spore::frontend::detail {
 
+/// A unary elementwise op whose result has its operand's type.
+template <typename Op>
+static mlir::Value buildUnary(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value x) {
+  return Op::create(b, loc, x);
+}
+
 FailureOr<EValue>
 FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
                                std::vector<SMLoc> argLocs,
@@ -40,12 +47,41 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
   mlir::Location ml = loc(l);
 
   // Unary elementwise.
-  if (name == "relu" || name == "exp" || name == "log" || name == "tanh" ||
-      name == "sigmoid" || name == "neg") {
+  using Unary = mlir::Value (*)(mlir::OpBuilder &, mlir::Location, mlir::Value);
+  struct UnaryPrim {
+    Unary build;
+    bool needsFloat;
+  };
+  static const llvm::StringMap<UnaryPrim> unary = {
+      {"relu", {buildUnary<ReluOp>, false}},
+      {"neg", {buildUnary<NegOp>, false}},
+      {"abs", {buildUnary<AbsOp>, false}},
+      {"exp", {buildUnary<ExpOp>, true}},
+      {"log", {buildUnary<LogOp>, true}},
+      {"tanh", {buildUnary<TanhOp>, true}},
+      {"sigmoid", {buildUnary<SigmoidOp>, true}},
+      {"sqrt", {buildUnary<SqrtOp>, true}},
+      {"rsqrt", {buildUnary<RsqrtOp>, true}},
+      {"expm1", {buildUnary<Expm1Op>, true}},
+      {"log1p", {buildUnary<Log1pOp>, true}},
+      {"sin", {buildUnary<SinOp>, true}},
+      {"cos", {buildUnary<CosOp>, true}},
+      {"tan", {buildUnary<TanOp>, true}},
+      {"sinh", {buildUnary<SinhOp>, true}},
+      {"cosh", {buildUnary<CoshOp>, true}},
+      {"asin", {buildUnary<AsinOp>, true}},
+      {"acos", {buildUnary<AcosOp>, true}},
+      {"atan", {buildUnary<AtanOp>, true}},
+      {"erf", {buildUnary<ErfOp>, true}},
+      {"floor", {buildUnary<FloorOp>, true}},
+      {"ceil", {buildUnary<CeilOp>, true}},
+      {"round", {buildUnary<RoundOp>, true}},
+  };
+  if (auto it = unary.find(name); it != unary.end()) {
     auto a = bind({"x"}, 1);
     if (failed(a))
       return mlir::failure();
-    bool needsFloat = name != "relu" && name != "neg";
+    bool needsFloat = it->second.needsFloat;
     auto x = needsFloat ? floatArg(*a, 0) : tensorArg(*a, 0);
     if (failed(x))
       return mlir::failure();
@@ -53,20 +89,60 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
       return fail(l, "'" + name +
                          "' of a bool tensor is not supported; "
                          "convert with astype first");
-    mlir::Value v = x->tensor, r;
-    if (name == "relu")
-      r = ReluOp::create(b, ml, v);
-    else if (name == "exp")
-      r = ExpOp::create(b, ml, v);
-    else if (name == "log")
-      r = LogOp::create(b, ml, v);
-    else if (name == "tanh")
-      r = TanhOp::create(b, ml, v);
-    else if (name == "sigmoid")
-      r = SigmoidOp::create(b, ml, v);
-    else
-      r = NegOp::create(b, ml, v);
-    return EValue::ofTensor(r);
+    return EValue::ofTensor(it->second.build(b, ml, x->tensor));
+  }
+  if (name == "atan2") {
+    auto a = bind({"y", "x"}, 2);
+    if (failed(a))
+      return mlir::failure();
+    auto y = floatArg(*a, 0), x = floatArg(*a, 1);
+    if (failed(y) || failed(x))
+      return mlir::failure();
+    return binaryOp("atan2", *y, *x, l);
+  }
+  if (name == "where") {
+    auto a = bind({"cond", "x", "y"}, 3);
+    if (failed(a))
+      return mlir::failure();
+    auto c = tensorArg(*a, 0);
+    if (failed(c))
+      return mlir::failure();
+    EValue cond = *c;
+    if (!cond.tensorType().getElementType().isInteger(1)) {
+      auto bt = castTo(cond, b.getI1Type(), a->locs[0]);
+      if (failed(bt))
+        return mlir::failure();
+      cond = *bt;
+    }
+    // The branches promote to one dtype; all three broadcast.
+    const EValue *x = a->get(1), *y = a->get(2);
+    EValue tx = *x, ty = *y;
+    if (tx.kind != EValue::Tensor && ty.kind != EValue::Tensor) {
+      auto t = toTensor(tx, a->locs[1]);
+      if (failed(t))
+        return mlir::failure();
+      tx = *t;
+    }
+    auto u = unify("where", tx, ty, l);
+    if (failed(u))
+      return mlir::failure();
+    auto [p, q] = *u;
+    auto s1 =
+        broadcastShapes(p.tensorType().getShape(), q.tensorType().getShape());
+    auto s2 =
+        succeeded(s1) ? broadcastShapes(*s1, cond.tensorType().getShape()) : s1;
+    if (failed(s2))
+      return fail(l, "the operands of 'where' have shapes " +
+                         formatShape(cond.tensorType().getShape()) + ", " +
+                         formatShape(p.tensorType().getShape()) + " and " +
+                         formatShape(q.tensorType().getShape()) +
+                         ", which do not broadcast");
+    auto bc = broadcastTo(cond, *s2, l), bp = broadcastTo(p, *s2, l),
+         bq = broadcastTo(q, *s2, l);
+    if (failed(bc) || failed(bp) || failed(bq))
+      return mlir::failure();
+    return EValue::ofTensor(SelectOp::create(
+        b, ml, bp->tensor.getType(), bc->tensor, bp->tensor, bq->tensor));
   }
   if (name == "maximum" || name == "minimum" || name == "pow") {
     auto a = bind({"x", "y"}, 2);
@@ -80,7 +156,8 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
       return mlir::failure();
     return binaryOp("@", *a->get(0), *a->get(1), l);
   }
-  if (name == "sum" || name == "mean" || name == "max") {
+  if (name == "sum" || name == "mean" || name == "max" || name == "min" ||
+      name == "prod") {
     auto a = bind({"x", "axis", "keepdims"}, 1);
     if (failed(a))
       return mlir::failure();
@@ -104,10 +181,11 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
         return fail(a->locs[2], "keepdims must be a compile-time bool");
       keepdims = k->b;
     }
-    if (name == "max")
+    if (name == "max" || name == "min")
       for (int64_t axis : *axes)
         if (t.getDimSize(axis) == 0)
-          return fail(l, "'max' over an axis of size 0 has no identity");
+          return fail(l,
+                      "'" + name + "' over an axis of size 0 has no identity");
     auto type = RankedTensorType::get(
         reducedShape(t.getShape(), *axes, keepdims), t.getElementType());
     mlir::Value r;
@@ -115,9 +193,13 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
       r = SumOp::create(b, ml, type, x->tensor, *axes, keepdims);
     else if (name == "mean")
       r = MeanOp::create(b, ml, type, x->tensor, *axes, keepdims);
+    else if (name == "prod")
+      r = ProdOp::create(b, ml, type, x->tensor, *axes, keepdims);
+    else if (name == "min")
+      r = MinOp::create(b, ml, type, x->tensor, *axes, keepdims);
     else
       r = MaxOp::create(b, ml, type, x->tensor, *axes, keepdims);
-    if (et.isInteger(1) && name == "max")
+    if (et.isInteger(1) && (name == "max" || name == "min"))
       return castTo(EValue::ofTensor(r), et, l);
     return EValue::ofTensor(r);
   }
@@ -304,7 +386,356 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
     }
     return constantTensor(RankedTensorType::get(*shape, et), value, l);
   }
+  if (name == "arange" || name == "linspace" || name == "eye")
+    return constructPrimitive(name, args, argLocs, keywords, kwValues, l);
+  if (name == "concatenate" || name == "flip" || name == "pad" ||
+      name == "split")
+    return shapePrimitive(name, args, argLocs, keywords, kwValues, l);
   return fail(l, "'" + name + "' is not supported yet");
+}
+
+FailureOr<EValue>
+FunctionEmitter::constructPrimitive(StringRef name, std::vector<EValue> &args,
+                                    std::vector<SMLoc> &argLocs,
+                                    const std::vector<Keyword> &keywords,
+                                    std::vector<EValue> &kwValues, SMLoc l) {
+  // Constants built at compile time from compile-time arguments.
+  auto number = [&](const EValue *v, SMLoc at,
+                    const char *what) -> FailureOr<double> {
+    if (!v || !v->isScalarConst())
+      return fail(at, std::string(what) + " of '" + name.str() +
+                          "' must be a compile-time number");
+    return v->asDouble();
+  };
+  auto dtypeOr = [&](const EValue *v, SMLoc at, Type dflt) -> FailureOr<Type> {
+    if (!v || v->kind == EValue::None)
+      return dflt;
+    if (v->kind != EValue::DType)
+      return fail(at, "dtype must be a dtype such as f32");
+    return v->dtype;
+  };
+  auto constant = [&](llvm::ArrayRef<int64_t> shape, Type et,
+                      llvm::ArrayRef<double> values) {
+    auto type = RankedTensorType::get(shape, et);
+    llvm::SmallVector<mlir::Attribute> attrs;
+    for (double v : values)
+      attrs.push_back(mlir::isa<mlir::FloatType>(et)
+                          ? (mlir::Attribute)b.getFloatAttr(et, v)
+                          : (mlir::Attribute)b.getIntegerAttr(et, (int64_t)v));
+    return EValue::ofTensor(ConstantOp::create(
+        b, loc(l), mlir::DenseElementsAttr::get(type, attrs)));
+  };
+  if (name == "arange") {
+    auto a = bindArgs(name, {"start", "stop", "step", "dtype"}, 1, args,
+                      argLocs, keywords, kwValues, l);
+    if (failed(a))
+      return mlir::failure();
+    const EValue *first = a->get(0), *second = a->get(1);
+    bool isFloat = false;
+    for (size_t i = 0; i < 3; ++i)
+      if (const EValue *v = a->get(i))
+        isFloat |= v->kind == EValue::Float;
+    double start = 0, stop, step = 1;
+    auto s0 = number(first, a->locs[0], "start");
+    if (failed(s0))
+      return mlir::failure();
+    if (second && second->kind != EValue::None) {
+      auto s1 = number(second, a->locs[1], "stop");
+      if (failed(s1))
+        return mlir::failure();
+      start = *s0;
+      stop = *s1;
+    } else {
+      stop = *s0;
+    }
+    if (const EValue *v = a->get(2)) {
+      auto s2 = number(v, a->locs[2], "step");
+      if (failed(s2))
+        return mlir::failure();
+      step = *s2;
+    }
+    if (step == 0)
+      return fail(l, "arange step must not be zero");
+    int64_t n = std::max<int64_t>(0, (int64_t)std::ceil((stop - start) / step));
+    if (n > (int64_t(1) << 26))
+      return fail(l, "arange of " + std::to_string(n) +
+                         " elements is too large for a constant");
+    auto et = dtypeOr(a->get(3), a->locs[3],
+                      isFloat ? (Type)b.getF32Type() : (Type)b.getI64Type());
+    if (failed(et))
+      return mlir::failure();
+    llvm::SmallVector<double> values;
+    for (int64_t i = 0; i < n; ++i)
+      values.push_back(start + i * step);
+    return constant({n}, *et, values);
+  }
+  if (name == "linspace") {
+    auto a = bindArgs(name, {"start", "stop", "num", "endpoint", "dtype"}, 2,
+                      args, argLocs, keywords, kwValues, l);
+    if (failed(a))
+      return mlir::failure();
+    auto start = number(a->get(0), a->locs[0], "start");
+    auto stop = number(a->get(1), a->locs[1], "stop");
+    if (failed(start) || failed(stop))
+      return mlir::failure();
+    int64_t num = 50;
+    if (const EValue *v = a->get(2)) {
+      if (v->kind != EValue::Int || v->i < 0)
+        return fail(a->locs[2], "num must be a compile-time int >= 0");
+      num = v->i;
+    }
+    bool endpoint = true;
+    if (const EValue *v = a->get(3))
+      endpoint = v->asDouble() != 0;
+    auto et = dtypeOr(a->get(4), a->locs[4], b.getF32Type());
+    if (failed(et))
+      return mlir::failure();
+    double div = endpoint ? num - 1 : num;
+    llvm::SmallVector<double> values;
+    for (int64_t i = 0; i < num; ++i)
+      values.push_back(div > 0 ? *start + (*stop - *start) * i / div : *start);
+    return constant({num}, *et, values);
+  }
+  // eye(n, m=None, k=0, dtype=f32)
+  auto a = bindArgs(name, {"n", "m", "k", "dtype"}, 1, args, argLocs, keywords,
+                    kwValues, l);
+  if (failed(a))
+    return mlir::failure();
+  auto dim = [&](size_t i, int64_t dflt) -> FailureOr<int64_t> {
+    const EValue *v = a->get(i);
+    if (!v || v->kind == EValue::None)
+      return dflt;
+    if (v->kind != EValue::Int)
+      return fail(a->locs[i], "eye needs compile-time ints");
+    return v->i;
+  };
+  auto n = dim(0, 0);
+  if (failed(n))
+    return mlir::failure();
+  auto mm = dim(1, *n), k = dim(2, 0);
+  if (failed(mm) || failed(k))
+    return mlir::failure();
+  if (*n < 0 || *mm < 0)
+    return fail(l, "eye needs non-negative sizes");
+  auto et = dtypeOr(a->get(3), a->locs[3], b.getF32Type());
+  if (failed(et))
+    return mlir::failure();
+  llvm::SmallVector<double> values;
+  for (int64_t i = 0; i < *n; ++i)
+    for (int64_t j = 0; j < *mm; ++j)
+      values.push_back(j - i == *k ? 1.0 : 0.0);
+  return constant({*n, *mm}, *et, values);
+}
+
+FailureOr<EValue>
+FunctionEmitter::shapePrimitive(StringRef name, std::vector<EValue> &args,
+                                std::vector<SMLoc> &argLocs,
+                                const std::vector<Keyword> &keywords,
+                                std::vector<EValue> &kwValues, SMLoc l) {
+  mlir::Location ml = loc(l);
+  auto axisOf = [&](const EValue *v, SMLoc at, int64_t rank,
+                    int64_t dflt) -> FailureOr<int64_t> {
+    if (!v)
+      return dflt;
+    if (v->kind != EValue::Int)
+      return fail(at, "axis must be a compile-time int");
+    int64_t axis = v->i < 0 ? v->i + rank : v->i;
+    if (axis < 0 || axis >= rank)
+      return fail(at, "axis " + std::to_string(v->i) +
+                          " is out of bounds for a tensor of rank " +
+                          std::to_string(rank));
+    return axis;
+  };
+  if (name == "concatenate") {
+    auto a =
+        bindArgs(name, {"xs", "axis"}, 1, args, argLocs, keywords, kwValues, l);
+    if (failed(a))
+      return mlir::failure();
+    const EValue *xs = a->get(0);
+    if (xs->kind != EValue::Tuple || xs->elts.empty())
+      return fail(a->locs[0], "concatenate needs a non-empty tuple or list "
+                              "of tensors");
+    // One dtype for all (as with arithmetic), then equal shapes off axis.
+    std::vector<EValue> parts;
+    for (const EValue &x : xs->elts) {
+      auto t = toTensor(x, a->locs[0]);
+      if (failed(t))
+        return mlir::failure();
+      parts.push_back(*t);
+    }
+    for (size_t i = 1; i < parts.size(); ++i) {
+      auto u = unify("concatenate", parts[0], parts[i], l);
+      if (failed(u))
+        return mlir::failure();
+      parts[0] = u->first;
+      parts[i] = u->second;
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      auto c = castTo(parts[i], parts[0].tensorType().getElementType(), l);
+      if (failed(c))
+        return mlir::failure();
+      parts[i] = *c;
+    }
+    RankedTensorType first = parts[0].tensorType();
+    if (first.getRank() == 0)
+      return fail(a->locs[0], "concatenate needs tensors of rank >= 1");
+    auto axis = axisOf(a->get(1), a->locs[1], first.getRank(), 0);
+    if (failed(axis))
+      return mlir::failure();
+    llvm::SmallVector<int64_t> shape(first.getShape());
+    shape[*axis] = 0;
+    llvm::SmallVector<mlir::Value> values;
+    for (auto &p : parts) {
+      ArrayRef<int64_t> s = p.tensorType().getShape();
+      bool same = (int64_t)s.size() == first.getRank();
+      for (size_t d = 0; same && d < s.size(); ++d)
+        same = (int64_t)d == *axis || s[d] == first.getDimSize(d);
+      if (!same)
+        return fail(l, "concatenate along axis " + std::to_string(*axis) +
+                           " needs equal shapes off the axis, got " +
+                           formatShape(first.getShape()) + " and " +
+                           formatShape(s));
+      shape[*axis] += s[*axis];
+      // Empty parts add nothing (and upstream's concat mishandles them).
+      if (s[*axis] != 0)
+        values.push_back(p.tensor);
+    }
+    if (values.empty())
+      values.push_back(parts[0].tensor);
+    auto type = RankedTensorType::get(shape, first.getElementType());
+    return EValue::ofTensor(
+        ConcatenateOp::create(b, ml, type, values, b.getI64IntegerAttr(*axis)));
+  }
+  auto a = name == "flip" ? bindArgs(name, {"x", "axis"}, 1, args, argLocs,
+                                     keywords, kwValues, l)
+           : name == "pad"
+               ? bindArgs(name, {"x", "pad_width", "constant_values"}, 2, args,
+                          argLocs, keywords, kwValues, l)
+               : bindArgs(name, {"x", "indices_or_sections", "axis"}, 2, args,
+                          argLocs, keywords, kwValues, l);
+  if (failed(a))
+    return mlir::failure();
+  auto xv = toTensor(*a->get(0), a->locs[0]);
+  if (failed(xv))
+    return mlir::failure();
+  RankedTensorType t = xv->tensorType();
+  ArrayRef<int64_t> shape = t.getShape();
+  int64_t rank = t.getRank();
+  if (name == "flip") {
+    auto axes = axesOf(a->get(1), rank, a->locs[1]);
+    if (failed(axes))
+      return mlir::failure();
+    llvm::SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
+    for (int64_t axis : *axes)
+      if (shape[axis] > 1) {
+        starts[axis] = shape[axis] - 1;
+        steps[axis] = -1;
+      }
+    if (llvm::all_of(steps, [](int64_t s) { return s == 1; }) ||
+        t.getNumElements() == 0)
+      return *xv;
+    return EValue::ofTensor(SliceOp::create(b, ml, t, xv->tensor,
+                                            b.getDenseI64ArrayAttr(starts),
+                                            b.getDenseI64ArrayAttr(steps)));
+  }
+  if (name == "pad") {
+    // pad_width: an int, a pair, or one pair per dimension.
+    const EValue *pw = a->get(1);
+    llvm::SmallVector<std::pair<int64_t, int64_t>> pads;
+    auto asInt = [](const EValue &v, int64_t &out) {
+      if (v.kind != EValue::Int || v.i < 0)
+        return false;
+      out = v.i;
+      return true;
+    };
+    auto asPair = [&](const EValue &v, std::pair<int64_t, int64_t> &out) {
+      if (v.kind == EValue::Tuple && v.elts.size() == 2)
+        return asInt(v.elts[0], out.first) && asInt(v.elts[1], out.second);
+      int64_t both;
+      if (!asInt(v, both))
+        return false;
+      out = {both, both};
+      return true;
+    };
+    std::pair<int64_t, int64_t> one;
+    if (asPair(*pw, one)) {
+      pads.assign(rank, one);
+    } else if (pw->kind == EValue::Tuple && (int64_t)pw->elts.size() == rank) {
+      for (const EValue &p : pw->elts) {
+        if (!asPair(p, one))
+          return fail(a->locs[1], "pad_width needs compile-time ints >= 0");
+        pads.push_back(one);
+      }
+    } else {
+      return fail(a->locs[1], "pad_width must be an int, a pair, or one pair "
+                              "per dimension (" +
+                                  std::to_string(rank) + ")");
+    }
+    double value = 0;
+    if (const EValue *c = a->get(2)) {
+      if (!c->isScalarConst())
+        return fail(a->locs[2], "constant_values must be a compile-time "
+                                "number");
+      value = c->asDouble();
+    }
+    llvm::SmallVector<int64_t> padded, starts, steps(rank, 1);
+    for (int64_t d = 0; d < rank; ++d) {
+      padded.push_back(shape[d] + pads[d].first + pads[d].second);
+      starts.push_back(pads[d].first);
+    }
+    auto type = RankedTensorType::get(padded, t.getElementType());
+    EValue fill = constantTensor(type, value, l);
+    if (t.getNumElements() == 0)
+      return fill;
+    return EValue::ofTensor(UpdateSliceOp::create(
+        b, ml, type, fill.tensor, xv->tensor, b.getDenseI64ArrayAttr(starts),
+        b.getDenseI64ArrayAttr(steps)));
+  }
+  // split(x, sections or indices, axis=0): a tuple of slices.
+  if (rank == 0)
+    return fail(a->locs[0], "split needs a tensor of rank >= 1");
+  auto axis = axisOf(a->get(2), a->locs[2], rank, 0);
+  if (failed(axis))
+    return mlir::failure();
+  int64_t n = shape[*axis];
+  llvm::SmallVector<int64_t> bounds{0};
+  const EValue *how = a->get(1);
+  if (how->kind == EValue::Int) {
+    if (how->i <= 0 || n % how->i != 0)
+      return fail(a->locs[1], "split into " + std::to_string(how->i) +
+                                  " sections needs them to divide the axis "
+                                  "size " +
+                                  std::to_string(n));
+    for (int64_t i = 1; i <= how->i; ++i)
+      bounds.push_back(n / how->i * i);
+  } else if (how->kind == EValue::Tuple) {
+    for (const EValue &v : how->elts) {
+      if (v.kind != EValue::Int)
+        return fail(a->locs[1], "split indices must be compile-time ints");
+      bounds.push_back(std::min(
+          std::max<int64_t>(v.i < 0 ? v.i + n : v.i, bounds.back()), n));
+    }
+    bounds.push_back(n);
+  } else {
+    return fail(a->locs[1], "split needs a number of sections or a tuple of "
+                            "indices");
+  }
+  std::vector<EValue> parts;
+  for (size_t i = 0; i + 1 < bounds.size(); ++i) {
+    llvm::SmallVector<int64_t> starts(rank, 0), steps(rank, 1),
+        sizes(shape.begin(), shape.end());
+    starts[*axis] = bounds[i];
+    sizes[*axis] = bounds[i + 1] - bounds[i];
+    auto type = RankedTensorType::get(sizes, t.getElementType());
+    if (sizes[*axis] == 0) {
+      parts.push_back(constantTensor(type, 0, l));
+      continue;
+    }
+    parts.push_back(EValue::ofTensor(
+        SliceOp::create(b, ml, type, xv->tensor, b.getDenseI64ArrayAttr(starts),
+                        b.getDenseI64ArrayAttr(steps))));
+  }
+  return EValue::ofTuple(std::move(parts));
 }
 
 } // namespace spore::frontend::detail

@@ -63,42 +63,34 @@ std::string describe(const EValue &v) {
 /// implemented yet: calling one is a located "not supported yet" error.
 const llvm::StringSet<> &plannedPrimitives() {
   static const llvm::StringSet<> names = {
-      "abs",         "expm1",         "log1p",      "sqrt",
-      "rsqrt",       "sin",           "cos",        "tan",
-      "sinh",        "cosh",          "asin",       "acos",
-      "atan",        "atan2",         "gelu",       "silu",
-      "softplus",    "erf",           "where",      "clip",
-      "sign",        "floor",         "ceil",       "round",
-      "isnan",       "prod",          "min",        "logsumexp",
-      "var",         "std",           "argmax",     "argmin",
-      "any",         "all",           "cumsum",     "dot",
-      "einsum",      "outer",         "tril",       "triu",
-      "diag",        "expand_dims",   "squeeze",    "concatenate",
-      "stack",       "split",         "slice",      "pad",
-      "flip",        "tile",          "repeat",     "gather",
-      "scatter_add", "one_hot",       "zeros_like", "ones_like",
-      "arange",      "linspace",      "eye",        "cross_entropy",
-      "mse",         "layer_norm",    "rms_norm",   "dropout",
-      "conv2d",      "max_pool2d",    "avg_pool2d", "attention",
-      "rng",         "split",         "normal",     "uniform",
-      "bernoulli",   "randint",       "grad",       "value_and_grad",
-      "vjp",         "jvp",           "jacfwd",     "jacrev",
-      "hessian",     "stop_gradient", "custom_vjp", "checkpoint",
-      "print",       "dim",           "Cell",       "Parameter",
-      "Dense",       "Conv2d",        "LayerNorm",  "Embedding",
-      "Dropout",     "Sequential",    "SGD",        "Momentum",
-      "Adam",        "AdamW",         "range"};
+      "cumsum",         "einsum",      "diag",          "slice",
+      "gather",         "scatter_add", "dropout",       "conv2d",
+      "max_pool2d",     "avg_pool2d",  "rng",           "normal",
+      "uniform",        "bernoulli",   "randint",       "grad",
+      "value_and_grad", "vjp",         "jvp",           "jacfwd",
+      "jacrev",         "hessian",     "stop_gradient", "custom_vjp",
+      "checkpoint",     "print",       "dim",           "Cell",
+      "Parameter",      "Dense",       "Conv2d",        "LayerNorm",
+      "Embedding",      "Dropout",     "Sequential",    "SGD",
+      "Momentum",       "Adam",        "AdamW"};
   return names;
 }
 
-/// Primitives implemented by this emitter.
+/// Primitives implemented by this emitter (the prelude, prelude.py, adds
+/// those that are compositions).
 const llvm::StringSet<> &primitives() {
   static const llvm::StringSet<> names = {
-      "relu",    "exp",         "log",     "tanh",      "sigmoid",
-      "neg",     "maximum",     "minimum", "matmul",    "sum",
-      "mean",    "max",         "reshape", "transpose", "broadcast_to",
-      "softmax", "log_softmax", "astype",  "pow",       "zeros",
-      "ones",    "full",        "len"};
+      "relu",      "exp",          "log",     "tanh",        "sigmoid",
+      "neg",       "abs",          "sqrt",    "rsqrt",       "expm1",
+      "log1p",     "sin",          "cos",     "tan",         "sinh",
+      "cosh",      "asin",         "acos",    "atan",        "atan2",
+      "erf",       "floor",        "ceil",    "round",       "where",
+      "maximum",   "minimum",      "pow",     "matmul",      "sum",
+      "mean",      "max",          "min",     "prod",        "reshape",
+      "transpose", "broadcast_to", "softmax", "log_softmax", "astype",
+      "zeros",     "ones",         "full",    "len",         "concatenate",
+      "split",     "pad",          "flip",    "arange",      "linspace",
+      "eye"};
   return names;
 }
 
@@ -342,6 +334,22 @@ FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
     elts.insert(elts.end(), rhs.elts.begin(), rhs.elts.end());
     return EValue::ofTuple(std::move(elts));
   }
+  // (1,) * n repeats a tuple, as in Python.
+  if (op == "*" && (lhs.kind == EValue::Tuple || rhs.kind == EValue::Tuple)) {
+    const EValue &t = lhs.kind == EValue::Tuple ? lhs : rhs;
+    const EValue &n = lhs.kind == EValue::Tuple ? rhs : lhs;
+    if (n.kind != EValue::Int)
+      return fail(l, "a tuple can only be repeated by a compile-time int, "
+                     "not " +
+                         describe(n));
+    if (n.i > 4096)
+      return fail(l, "repeating a tuple " + std::to_string(n.i) +
+                         " times is too many");
+    std::vector<EValue> elts;
+    for (int64_t i = 0; i < n.i; ++i)
+      elts.insert(elts.end(), t.elts.begin(), t.elts.end());
+    return EValue::ofTuple(std::move(elts));
+  }
   for (const EValue *v : {&lhs, &rhs})
     if (v->kind != EValue::Tensor && !v->isScalarConst())
       return fail(l, "unsupported operand for '" + op + "': " + describe(*v));
@@ -370,7 +378,7 @@ FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
   bool isBitwise = op == "&" || op == "|" || op == "^";
   if (op != "+" && op != "-" && op != "*" && op != "/" && op != "**" &&
       op != "//" && op != "%" && op != "maximum" && op != "minimum" &&
-      !isCompare && !isBitwise)
+      op != "atan2" && !isCompare && !isBitwise)
     return fail(l, "operator '" + op + "' on tensors is not supported yet");
   auto u = unify(op, lhs, rhs, l);
   if (failed(u))
@@ -413,7 +421,8 @@ FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
       {"%", buildBinary<ModOp>},           {"+", buildBinary<AddOp>},
       {"-", buildBinary<SubOp>},           {"*", buildBinary<MulOp>},
       {"/", buildBinary<DivOp>},           {"**", buildBinary<PowOp>},
-      {"maximum", buildBinary<MaximumOp>}, {"minimum", buildBinary<MinimumOp>}};
+      {"maximum", buildBinary<MaximumOp>}, {"minimum", buildBinary<MinimumOp>},
+      {"atan2", buildBinary<Atan2Op>}};
   if (isCompare)
     r = CompareOp::create(b, ml, comparisons.lookup(op), p, q);
   else

@@ -132,7 +132,7 @@ struct EValue {
     if (kind == Tuple)
       return llvm::all_of(elts,
                           [](const EValue &e) { return e.isCompileTime(); });
-    return isScalarConst() || kind == None || kind == String;
+    return isScalarConst() || kind == None || kind == String || kind == DType;
   }
   RankedTensorType tensorType() const {
     return mlir::cast<RankedTensorType>(tensor.getType());
@@ -271,6 +271,15 @@ private:
                                   std::vector<SMLoc> argLocs,
                                   const std::vector<Keyword> &keywords,
                                   std::vector<EValue> kwValues, SMLoc l);
+  FailureOr<EValue> constructPrimitive(StringRef name,
+                                       std::vector<EValue> &args,
+                                       std::vector<SMLoc> &argLocs,
+                                       const std::vector<Keyword> &keywords,
+                                       std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> shapePrimitive(StringRef name, std::vector<EValue> &args,
+                                   std::vector<SMLoc> &argLocs,
+                                   const std::vector<Keyword> &keywords,
+                                   std::vector<EValue> &kwValues, SMLoc l);
   FailureOr<BoundArgs> bindArgs(StringRef name, ArrayRef<StringRef> params,
                                 size_t required, std::vector<EValue> &args,
                                 std::vector<SMLoc> &argLocs,
@@ -298,21 +307,37 @@ public:
     auto &sm = diags.getSourceMgr();
     if (!l.isValid())
       return mlir::UnknownLoc::get(&ctx);
-    auto [line, col] = sm.getLineAndColumn(l, bufferId);
+    unsigned id = sm.FindBufferContainingLoc(l);
+    if (id == 0)
+      return mlir::UnknownLoc::get(&ctx);
+    auto [line, col] = sm.getLineAndColumn(l, id);
     return mlir::FileLineColLoc::get(
-        &ctx, sm.getMemoryBuffer(bufferId)->getBufferIdentifier(), line, col);
+        &ctx, sm.getMemoryBuffer(id)->getBufferIdentifier(), line, col);
   }
 
   /// The line of `l` in the source, for messages.
   unsigned lineOf(SMLoc l) {
-    return diags.getSourceMgr().getLineAndColumn(l, bufferId).first;
+    return diags.getSourceMgr().getLineAndColumn(l).first;
   }
 
-  /// Reports an error; the result converts to any FailureOr.
+  /// Reports an error; the result converts to any FailureOr. An error
+  /// inside the prelude also points at the model's call that led there.
   mlir::LogicalResult fail(SMLoc l, const llvm::Twine &msg) {
     diags.error(l, msg);
+    auto &sm = diags.getSourceMgr();
+    if (preludeBuffer && l.isValid() &&
+        sm.FindBufferContainingLoc(l) == preludeBuffer)
+      for (auto it = callStack.rbegin(); it != callStack.rend(); ++it)
+        if (sm.FindBufferContainingLoc(*it) != preludeBuffer) {
+          diags.note(*it, "in this call of a primitive of the prelude");
+          break;
+        }
     return mlir::failure();
   }
+
+  /// Functions of the prelude (prelude.py), found after the module's own
+  /// names.
+  llvm::StringMap<EValue> preludeFns;
 
   /// Calls the function value `fn` with `args`: finds or emits its
   /// specialisation.
@@ -331,6 +356,11 @@ public:
 
 private:
   unsigned bufferId;
+  unsigned preludeBuffer = 0;
+  std::optional<ast::Module> prelude;
+  /// Call sites of the specialisations being emitted, innermost last.
+  std::vector<SMLoc> callStack;
+  mlir::LogicalResult loadPrelude();
   mlir::OpBuilder builder;
   mlir::ModuleOp module;
   llvm::StringSet<> reservedNames;

@@ -337,6 +337,37 @@ Value SigmoidOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
                                arith::AddFOp::create(b, loc, one, e));
 }
 
+Value AbsOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  Value x = operands[0];
+  if (isa<FloatType>(x.getType()))
+    return math::AbsFOp::create(b, loc, x);
+  if (x.getType().isInteger(1))
+    return x;
+  return math::AbsIOp::create(b, loc, x);
+}
+
+#define SPORE_MATH_UNARY(Op, MathOp)                                           \
+  Value Op::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {     \
+    return MathOp::create(b, loc, operands[0]);                                \
+  }
+SPORE_MATH_UNARY(SqrtOp, math::SqrtOp)
+SPORE_MATH_UNARY(RsqrtOp, math::RsqrtOp)
+SPORE_MATH_UNARY(Expm1Op, math::ExpM1Op)
+SPORE_MATH_UNARY(Log1pOp, math::Log1pOp)
+SPORE_MATH_UNARY(SinOp, math::SinOp)
+SPORE_MATH_UNARY(CosOp, math::CosOp)
+SPORE_MATH_UNARY(TanOp, math::TanOp)
+SPORE_MATH_UNARY(SinhOp, math::SinhOp)
+SPORE_MATH_UNARY(CoshOp, math::CoshOp)
+SPORE_MATH_UNARY(AsinOp, math::AsinOp)
+SPORE_MATH_UNARY(AcosOp, math::AcosOp)
+SPORE_MATH_UNARY(AtanOp, math::AtanOp)
+SPORE_MATH_UNARY(ErfOp, math::ErfOp)
+SPORE_MATH_UNARY(FloorOp, math::FloorOp)
+SPORE_MATH_UNARY(CeilOp, math::CeilOp)
+SPORE_MATH_UNARY(RoundOp, math::RoundEvenOp)
+#undef SPORE_MATH_UNARY
+
 Value ReluOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0];
   Value zero = buildScalarConstant(b, loc, x.getType(), 0);
@@ -384,6 +415,11 @@ SPORE_BINARY_OP(MinimumOp, arith::MinimumFOp, arith::MinSIOp)
 LogicalResult DivOp::verify() { return verifyBinary(*this); }
 Value DivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   return arith::DivFOp::create(b, loc, operands[0], operands[1]);
+}
+
+LogicalResult Atan2Op::verify() { return verifyBinary(*this); }
+Value Atan2Op::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
+  return math::Atan2Op::create(b, loc, operands[0], operands[1]);
 }
 
 LogicalResult PowOp::verify() { return verifyBinary(*this); }
@@ -686,6 +722,48 @@ LogicalResult MeanOp::verify() {
            << getInput().getType();
   return verifyReduction(*this, getAxes(), getKeepdims());
 }
+LogicalResult ConcatenateOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  ArrayRef<int64_t> out = shapeOf(getResult());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= (int64_t)out.size())
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << out.size();
+  int64_t total = 0;
+  for (auto [i, in] : llvm::enumerate(getInputs())) {
+    if (elementTypeOf(in) != elementTypeOf(getResult()))
+      return emitOpError("input #") << i << " has another element type";
+    ArrayRef<int64_t> s = shapeOf(in);
+    if (s.size() != out.size())
+      return emitOpError("input #")
+             << i << " has rank " << s.size() << ", the result " << out.size();
+    for (size_t d = 0; d < s.size(); ++d)
+      if ((int64_t)d != axis && s[d] != out[d])
+        return emitOpError("input #")
+               << i << " has shape " << formatShape(s)
+               << ", which differs from the result's off the axis";
+    total += s[axis];
+  }
+  if (total != out[axis])
+    return emitOpError("inputs add up to ") << total << " along axis " << axis
+                                            << ", the result has " << out[axis];
+  return success();
+}
+
+LogicalResult MinOp::verify() {
+  for (int64_t axis : getAxes())
+    if (axis >= 0 && axis < (int64_t)shapeOf(getInput()).size() &&
+        shapeOf(getInput())[axis] == 0)
+      return emitOpError("min over axis ")
+             << axis << " of size 0 has no identity";
+  return verifyReduction(*this, getAxes(), getKeepdims());
+}
+
+LogicalResult ProdOp::verify() {
+  return verifyReduction(*this, getAxes(), getKeepdims());
+}
+
 LogicalResult MaxOp::verify() {
   for (int64_t axis : getAxes())
     if (axis >= 0 && axis < (int64_t)shapeOf(getInput()).size() &&

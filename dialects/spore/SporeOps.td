@@ -164,6 +164,38 @@ def Spore_SigmoidOp : Spore_UnaryOp<"sigmoid", Spore_FloatTensor,
                                     "elementwise 1 / (1 + e^-x)">;
 def Spore_ReluOp : Spore_UnaryOp<"relu", Spore_Tensor,
                                  "elementwise max(x, 0)">;
+def Spore_AbsOp : Spore_UnaryOp<"abs", Spore_Tensor, "elementwise |x|">;
+def Spore_SqrtOp : Spore_UnaryOp<"sqrt", Spore_FloatTensor,
+                                 "elementwise square root">;
+def Spore_RsqrtOp : Spore_UnaryOp<"rsqrt", Spore_FloatTensor,
+                                  "elementwise 1 / sqrt(x)">;
+def Spore_Expm1Op : Spore_UnaryOp<"expm1", Spore_FloatTensor,
+                                  "elementwise e^x - 1, exact near 0">;
+def Spore_Log1pOp : Spore_UnaryOp<"log1p", Spore_FloatTensor,
+                                  "elementwise log(1 + x), exact near 0">;
+def Spore_SinOp : Spore_UnaryOp<"sin", Spore_FloatTensor, "elementwise sine">;
+def Spore_CosOp : Spore_UnaryOp<"cos", Spore_FloatTensor,
+                                "elementwise cosine">;
+def Spore_TanOp : Spore_UnaryOp<"tan", Spore_FloatTensor,
+                                "elementwise tangent">;
+def Spore_SinhOp : Spore_UnaryOp<"sinh", Spore_FloatTensor,
+                                 "elementwise hyperbolic sine">;
+def Spore_CoshOp : Spore_UnaryOp<"cosh", Spore_FloatTensor,
+                                 "elementwise hyperbolic cosine">;
+def Spore_AsinOp : Spore_UnaryOp<"asin", Spore_FloatTensor,
+                                 "elementwise arcsine">;
+def Spore_AcosOp : Spore_UnaryOp<"acos", Spore_FloatTensor,
+                                 "elementwise arccosine">;
+def Spore_AtanOp : Spore_UnaryOp<"atan", Spore_FloatTensor,
+                                 "elementwise arctangent">;
+def Spore_ErfOp : Spore_UnaryOp<"erf", Spore_FloatTensor,
+                                "elementwise error function">;
+def Spore_FloorOp : Spore_UnaryOp<"floor", Spore_FloatTensor,
+                                  "elementwise floor (not differentiable)">;
+def Spore_CeilOp : Spore_UnaryOp<"ceil", Spore_FloatTensor,
+                                 "elementwise ceiling (not differentiable)">;
+def Spore_RoundOp : Spore_UnaryOp<"round", Spore_FloatTensor,
+    "elementwise rounding, halves to even as in NumPy (not differentiable)">;
 
 class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText>
     : Spore_Op<mnemonic, [Pure,
@@ -194,6 +226,8 @@ def Spore_MinimumOp : Spore_BinaryOp<"minimum", Spore_Tensor,
                                      "elementwise minimum">;
 def Spore_PowOp : Spore_BinaryOp<"pow", Spore_FloatTensor,
                                  "elementwise x ** y">;
+def Spore_Atan2Op : Spore_BinaryOp<"atan2", Spore_FloatTensor,
+                                   "elementwise arctangent of y / x (lhs y)">;
 
 def Spore_FloorDivOp : Spore_BinaryOp<"floordiv", Spore_Tensor,
     "elementwise floor division, x // y (an integer divisor of 0 gives 0, "
@@ -303,6 +337,8 @@ class Spore_ReductionOp<string mnemonic, string summaryText>
 def Spore_SumOp : Spore_ReductionOp<"sum", "sum over axes">;
 def Spore_MeanOp : Spore_ReductionOp<"mean", "arithmetic mean over axes">;
 def Spore_MaxOp : Spore_ReductionOp<"max", "maximum over axes">;
+def Spore_MinOp : Spore_ReductionOp<"min", "minimum over axes">;
+def Spore_ProdOp : Spore_ReductionOp<"prod", "product over axes">;
 
 //===----------------------------------------------------------------------===//
 // Shape manipulation
@@ -340,6 +376,20 @@ def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure]> {
+  let summary = "joins tensors of one dtype along an axis";
+  let description = [{
+    The inputs have equal shapes except along `axis`, whose sizes add up to
+    the result's.
+  }];
+  let arguments = (ins Variadic<Spore_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs `axis` `=` $axis attr-dict `:` type($inputs) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

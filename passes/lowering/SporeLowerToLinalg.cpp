@@ -53,30 +53,45 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input,
 }
 
 /// The identity value of a reduction that combines with `combine`.
-enum class ReductionKind { Sum, Max };
+enum class ReductionKind { Sum, Max, Min, Prod };
 
 Value reductionIdentity(OpBuilder &b, Location loc, Type type,
                         ReductionKind kind) {
   if (kind == ReductionKind::Sum)
     return buildScalarConstant(b, loc, type, 0);
+  if (kind == ReductionKind::Prod)
+    return buildScalarConstant(b, loc, type, 1);
+  bool negative = kind == ReductionKind::Max;
   if (auto ft = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
         b, loc,
-        b.getFloatAttr(type, APFloat::getInf(ft.getFloatSemantics(),
-                                             /*Negative=*/true)));
+        b.getFloatAttr(type,
+                       APFloat::getInf(ft.getFloatSemantics(), negative)));
   unsigned width = type.getIntOrFloatBitWidth();
   return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)));
+      b, loc,
+      b.getIntegerAttr(type, negative ? APInt::getSignedMinValue(width)
+                                      : APInt::getSignedMaxValue(width)));
 }
 
 Value combine(OpBuilder &b, Location loc, ReductionKind kind, Value x,
               Value acc) {
   bool isFloat = isa<FloatType>(x.getType());
-  if (kind == ReductionKind::Sum)
+  switch (kind) {
+  case ReductionKind::Sum:
     return isFloat ? arith::AddFOp::create(b, loc, x, acc).getResult()
                    : arith::AddIOp::create(b, loc, x, acc).getResult();
-  return isFloat ? arith::MaximumFOp::create(b, loc, x, acc).getResult()
-                 : arith::MaxSIOp::create(b, loc, x, acc).getResult();
+  case ReductionKind::Prod:
+    return isFloat ? arith::MulFOp::create(b, loc, x, acc).getResult()
+                   : arith::MulIOp::create(b, loc, x, acc).getResult();
+  case ReductionKind::Max:
+    return isFloat ? arith::MaximumFOp::create(b, loc, x, acc).getResult()
+                   : arith::MaxSIOp::create(b, loc, x, acc).getResult();
+  case ReductionKind::Min:
+    return isFloat ? arith::MinimumFOp::create(b, loc, x, acc).getResult()
+                   : arith::MinSIOp::create(b, loc, x, acc).getResult();
+  }
+  llvm_unreachable("unknown reduction");
 }
 
 /// Reduces `input` over the sorted `axes` (the reduced dims are dropped).
@@ -276,9 +291,12 @@ template <typename Op> struct ReductionLowering : OpConversionPattern<Op> {
   matchAndRewrite(Op op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    constexpr bool isMax = std::is_same_v<Op, MaxOp>;
-    Value result = reduce(rewriter, loc, adaptor.getInput(), op.getAxes(),
-                          isMax ? ReductionKind::Max : ReductionKind::Sum);
+    ReductionKind kind = std::is_same_v<Op, MaxOp>    ? ReductionKind::Max
+                         : std::is_same_v<Op, MinOp>  ? ReductionKind::Min
+                         : std::is_same_v<Op, ProdOp> ? ReductionKind::Prod
+                                                      : ReductionKind::Sum;
+    Value result =
+        reduce(rewriter, loc, adaptor.getInput(), op.getAxes(), kind);
     if constexpr (std::is_same_v<Op, MeanOp>) {
       RankedTensorType in = tensorTypeOf(op.getInput());
       int64_t count = 1;
@@ -420,6 +438,21 @@ template <typename Op> struct SoftmaxLikeLowering : OpConversionPattern<Op> {
           });
     }
     rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConcatenateLowering : OpConversionPattern<ConcatenateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatenateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (adaptor.getInputs().size() == 1) {
+      rewriter.replaceOp(op, adaptor.getInputs()[0]);
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<tensor::ConcatOp>(
+        op, op.getType(), op.getAxis(), adaptor.getInputs());
     return success();
   }
 };
@@ -603,7 +636,8 @@ struct SporeLowerToLinalgPass
         .add<FuncLowering, ReturnLowering, CallLowering, ConstantLowering,
              BroadcastToLowering, TransposeLowering, ReshapeLowering,
              ReductionLowering<SumOp>, ReductionLowering<MeanOp>,
-             ReductionLowering<MaxOp>, MatmulLowering,
+             ReductionLowering<MaxOp>, ReductionLowering<MinOp>,
+             ReductionLowering<ProdOp>, ConcatenateLowering, MatmulLowering,
              SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
              SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
              DynamicUpdateSliceLowering, GatherLowering>(ctx);

@@ -1,0 +1,212 @@
+# The prelude: primitives of language.md §5 that are compositions of other
+# primitives, written in the model language itself. sporec compiles them
+# with every module (a name the module defines shadows them); they are
+# specialised and inlined like any function, and differentiable through the
+# primitives they use.
+
+
+def silu(x):
+    return x * sigmoid(x)
+
+
+def gelu(x, approximate=False):
+    if approximate:
+        return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1.0 + erf(x * 0.7071067811865476))
+
+
+def softplus(x):
+    # log(1 + e^x) without overflow for large x.
+    return log1p(exp(-abs(x))) + maximum(x, 0.0)
+
+
+def clip(x, lo, hi):
+    return minimum(maximum(x, lo), hi)
+
+
+def sign(x):
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+def isnan(x):
+    return x != x
+
+
+def var(x, axis=None, keepdims=False):
+    d = x - mean(x, axis=axis, keepdims=True)
+    return mean(d * d, axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    m = max(x, axis=axis, keepdims=True)
+    return log(sum(exp(x - m), axis=axis, keepdims=keepdims)) + max(x, axis=axis, keepdims=keepdims)
+
+
+def mse(a, b):
+    d = a - b
+    return mean(d * d)
+
+
+def layer_norm(x, weight, bias, eps=1e-5):
+    d = x - mean(x, axis=-1, keepdims=True)
+    return d * rsqrt(mean(d * d, axis=-1, keepdims=True) + eps) * weight + bias
+
+
+def rms_norm(x, weight, eps=1e-6):
+    return x * rsqrt(mean(x * x, axis=-1, keepdims=True) + eps) * weight
+
+
+def expand_dims(x, axis):
+    if axis < 0:
+        axis = axis + x.ndim + 1
+    return x.reshape(x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(x, axis=None):
+    if axis != None and axis < 0:
+        axis = axis + x.ndim
+    shape = ()
+    k = 0
+    for d in x.shape:
+        if d != 1 or (axis != None and k != axis):
+            shape = shape + (d,)
+        k = k + 1
+    return x.reshape(shape)
+
+
+def zeros_like(x):
+    return zeros(x.shape, x.dtype)
+
+
+def ones_like(x):
+    return ones(x.shape, x.dtype)
+
+
+def outer(a, b):
+    return a.reshape(-1)[:, None] * b.reshape(-1)[None, :]
+
+
+def dot(a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return sum(a * b)
+    return matmul(a, b)
+
+
+def stack(xs, axis=0):
+    parts = ()
+    for x in xs:
+        parts = parts + (expand_dims(x, axis),)
+    return concatenate(parts, axis=axis)
+
+
+def repeat(x, repeats, axis):
+    if axis < 0:
+        axis = axis + x.ndim
+    wide = expand_dims(x, axis + 1)
+    shape = x.shape[:axis + 1] + (repeats,) + x.shape[axis + 1:]
+    merged = x.shape[:axis] + (x.shape[axis] * repeats,) + x.shape[axis + 1:]
+    return broadcast_to(wide, shape).reshape(merged)
+
+
+def tile(x, reps):
+    if x.ndim == 0:
+        return broadcast_to(x, reps)
+    shape = ()
+    merged = ()
+    k = 0
+    for d in x.shape:
+        shape = shape + (reps[k], d)
+        merged = merged + (reps[k] * d,)
+        k = k + 1
+    wide = x.reshape(_interleave_ones(x.shape))
+    return broadcast_to(wide, shape).reshape(merged)
+
+
+def _interleave_ones(shape):
+    out = ()
+    for d in shape:
+        out = out + (1, d)
+    return out
+
+
+def tril(x, k=0):
+    n = x.shape[-2]
+    m = x.shape[-1]
+    keep = arange(n)[:, None] >= arange(m)[None, :] - k
+    return where(keep, x, 0)
+
+
+def triu(x, k=0):
+    n = x.shape[-2]
+    m = x.shape[-1]
+    keep = arange(n)[:, None] <= arange(m)[None, :] - k
+    return where(keep, x, 0)
+
+
+def one_hot(indices, n, dtype=f32):
+    return (indices[..., None] == arange(n)).astype(dtype)
+
+
+def cross_entropy(logits, labels):
+    # Integer labels: the batch mean of -log p[label]; probability labels:
+    # the batch mean of -sum(labels * log p).
+    logp = log_softmax(logits, axis=-1)
+    if labels.ndim == logits.ndim:
+        return -mean(sum(labels * logp, axis=-1))
+    return -mean(sum(one_hot(labels, logits.shape[-1], logits.dtype) * logp, axis=-1))
+
+
+def argmax(x, axis=None):
+    return _arg_extreme(x, axis, True)
+
+
+def argmin(x, axis=None):
+    return _arg_extreme(x, axis, False)
+
+
+def _arg_extreme(x, axis, largest):
+    # The first index where x reaches its maximum (minimum) along the axis.
+    if axis == None:
+        return _arg_extreme(x.reshape(-1), 0, largest)
+    if axis < 0:
+        axis = axis + x.ndim
+    n = x.shape[axis]
+    index = arange(n).reshape((n,) + (1,) * (x.ndim - axis - 1))
+    if largest:
+        best = max(x, axis=axis, keepdims=True)
+    else:
+        best = min(x, axis=axis, keepdims=True)
+    return min(where(x == best, index, n), axis=axis)
+
+
+def any(x, axis=None, keepdims=False):
+    return max((x != 0).astype(i8), axis=axis, keepdims=keepdims) > 0
+
+
+def all(x, axis=None, keepdims=False):
+    return min((x != 0).astype(i8), axis=axis, keepdims=keepdims) > 0
+
+
+def attention(q, k, v, causal=False):
+    # softmax(q k^T / sqrt(d)) v over the last two axes; a causal mask hides
+    # later keys.
+    scores = q @ _swap_last(k) * (1.0 / q.shape[-1] ** 0.5)
+    if causal:
+        n = scores.shape[-2]
+        m = scores.shape[-1]
+        hidden = arange(n)[:, None] < arange(m)[None, :]
+        scores = where(hidden, -1e30, scores)
+    return softmax(scores, axis=-1) @ v
+
+
+def _swap_last(x):
+    perm = ()
+    k = 0
+    for d in x.shape:
+        perm = perm + (k,)
+        k = k + 1
+    return transpose(x, perm[:-2] + (x.ndim - 1, x.ndim - 2))
