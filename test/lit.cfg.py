@@ -8,7 +8,7 @@ config.suffixes = [".mlir", ".py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.spore_obj_root, "test")
 # Python files under these folders are helpers or ctest-driven, not lit tests.
-config.excludes = ["e2e", "unit", "package", "lit.cfg.py", "Inputs"]
+config.excludes = ["e2e", "unit", "package", "fuzz", "lit.cfg.py", "Inputs"]
 
 config.environment["PATH"] = os.pathsep.join(
     [config.spore_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])

@@ -774,17 +774,19 @@ mlir::OwningOpRef<mlir::ModuleOp>
 spore::frontend::emitModule(const ast::Module &module, unsigned bufferId,
                             Diagnostics &diags, mlir::MLIRContext &context) {
   context.loadDialect<SporeDialect>();
-  mlir::SourceMgrDiagnosticHandler handler(diags.getSourceMgr(), &context);
+  mlir::SourceMgrDiagnosticHandler handler(diags.getSourceMgr(), &context,
+                                           diags.stream());
   return ModuleEmitter(bufferId, diags, context).run(module);
 }
 
 mlir::OwningOpRef<mlir::ModuleOp>
 spore::frontend::compileSource(StringRef source, StringRef name,
-                               mlir::MLIRContext &context) {
+                               mlir::MLIRContext &context,
+                               llvm::raw_ostream &diagnostics) {
   llvm::SourceMgr sourceMgr;
   unsigned id = sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(source, name), llvm::SMLoc());
-  Diagnostics diags(sourceMgr);
+  Diagnostics diags(sourceMgr, diagnostics);
   auto ast = parseModule(id, diags);
   if (!ast)
     return nullptr;

@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace spore::frontend {
 
@@ -30,10 +31,12 @@ mlir::OwningOpRef<mlir::ModuleOp> emitModule(const ast::Module &module,
 mlir::OwningOpRef<mlir::ModuleOp> compileFile(llvm::StringRef path,
                                               mlir::MLIRContext &context);
 
-/// The same for source text held in memory, named `name` in diagnostics.
-mlir::OwningOpRef<mlir::ModuleOp> compileSource(llvm::StringRef source,
-                                                llvm::StringRef name,
-                                                mlir::MLIRContext &context);
+/// The same for source text held in memory, named `name` in diagnostics,
+/// which go to `diagnostics`.
+mlir::OwningOpRef<mlir::ModuleOp>
+compileSource(llvm::StringRef source, llvm::StringRef name,
+              mlir::MLIRContext &context,
+              llvm::raw_ostream &diagnostics = llvm::errs());
 
 } // namespace spore::frontend
 
