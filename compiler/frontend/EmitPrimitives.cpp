@@ -391,6 +391,8 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
   if (name == "concatenate" || name == "flip" || name == "pad" ||
       name == "split")
     return shapePrimitive(name, args, argLocs, keywords, kwValues, l);
+  if (name == "conv2d" || name == "max_pool2d" || name == "avg_pool2d")
+    return windowPrimitive(name, args, argLocs, keywords, kwValues, l);
   return fail(l, "'" + name + "' is not supported yet");
 }
 
@@ -736,6 +738,169 @@ FunctionEmitter::shapePrimitive(StringRef name, std::vector<EValue> &args,
                         b.getDenseI64ArrayAttr(steps))));
   }
   return EValue::ofTuple(std::move(parts));
+}
+
+FailureOr<EValue>
+FunctionEmitter::windowPrimitive(StringRef name, std::vector<EValue> &args,
+                                 std::vector<SMLoc> &argLocs,
+                                 const std::vector<Keyword> &keywords,
+                                 std::vector<EValue> &kwValues, SMLoc l) {
+  bool conv = name == "conv2d";
+  auto a = conv
+               ? bindArgs(name,
+                          {"x", "w", "stride", "padding", "dilation", "groups"},
+                          2, args, argLocs, keywords, kwValues, l)
+               : bindArgs(name, {"x", "window", "stride", "padding"}, 2, args,
+                          argLocs, keywords, kwValues, l);
+  if (failed(a))
+    return mlir::failure();
+  auto x = toTensor(*a->get(0), a->locs[0]);
+  if (failed(x))
+    return mlir::failure();
+  if (!mlir::isa<mlir::FloatType>(x->tensorType().getElementType())) {
+    x = castTo(*x, b.getF32Type(), l);
+    if (failed(x))
+      return mlir::failure();
+  }
+  RankedTensorType xt = x->tensorType();
+  if (xt.getRank() != 4)
+    return fail(a->locs[0], "'" + name +
+                                "' needs NHWC activations of rank 4, got " +
+                                typeName(xt));
+  // An int, or a pair of ints, for the two spatial dimensions.
+  auto pair = [&](size_t i, int64_t dflt,
+                  const char *what) -> FailureOr<std::array<int64_t, 2>> {
+    const EValue *v = a->get(i);
+    if (!v || v->kind == EValue::None)
+      return std::array<int64_t, 2>{dflt, dflt};
+    if (v->kind == EValue::Int)
+      return std::array<int64_t, 2>{v->i, v->i};
+    if (v->kind == EValue::Tuple && v->elts.size() == 2 &&
+        v->elts[0].kind == EValue::Int && v->elts[1].kind == EValue::Int)
+      return std::array<int64_t, 2>{v->elts[0].i, v->elts[1].i};
+    return fail(a->locs[i], std::string(what) + " of '" + name.str() +
+                                "' must be a compile-time int or pair of "
+                                "ints");
+  };
+  EValue w;
+  std::array<int64_t, 2> window;
+  if (conv) {
+    auto wv = toTensor(*a->get(1), a->locs[1]);
+    if (failed(wv))
+      return mlir::failure();
+    w = *wv;
+    if (w.tensorType().getRank() != 4)
+      return fail(a->locs[1], "conv2d needs an HWIO filter of rank 4, got " +
+                                  typeName(w.tensorType()));
+    if (w.tensorType().getElementType() != xt.getElementType()) {
+      auto c = castTo(w, xt.getElementType(), a->locs[1]);
+      if (failed(c))
+        return mlir::failure();
+      w = *c;
+    }
+    window = {w.tensorType().getDimSize(0), w.tensorType().getDimSize(1)};
+  } else {
+    auto wv = pair(1, 1, "window");
+    if (failed(wv))
+      return mlir::failure();
+    window = *wv;
+  }
+  auto stride = pair(2, conv ? 1 : -1, "stride");
+  if (failed(stride))
+    return mlir::failure();
+  if ((*stride)[0] == -1)
+    *stride = window; // pooling: the window's size by default
+  std::array<int64_t, 2> dilation{1, 1};
+  int64_t groups = 1;
+  if (conv) {
+    auto d = pair(4, 1, "dilation");
+    if (failed(d))
+      return mlir::failure();
+    dilation = *d;
+    if (const EValue *g = a->get(5)) {
+      if (g->kind != EValue::Int)
+        return fail(a->locs[5], "groups must be a compile-time int");
+      groups = g->i;
+    }
+  }
+  for (int64_t v : {(*stride)[0], (*stride)[1], dilation[0], dilation[1],
+                    window[0], window[1], groups})
+    if (v <= 0)
+      return fail(l, "'" + name +
+                         "' needs positive window sizes, strides, "
+                         "dilations and groups");
+  // padding: an int, a pair (per dimension), a pair of pairs, or "valid" /
+  // "same" (the output has ceil(size / stride) elements).
+  std::array<int64_t, 4> padding{0, 0, 0, 0};
+  if (const EValue *p = a->get(3)) {
+    if (p->kind == EValue::String && (p->str == "valid" || p->str == "same")) {
+      if (p->str == "same")
+        for (int d = 0; d < 2; ++d) {
+          int64_t size = xt.getDimSize(1 + d);
+          int64_t outSize = (size + (*stride)[d] - 1) / (*stride)[d];
+          int64_t total =
+              std::max<int64_t>((outSize - 1) * (*stride)[d] +
+                                    (window[d] - 1) * dilation[d] + 1 - size,
+                                0);
+          padding[2 * d] = total / 2;
+          padding[2 * d + 1] = total - total / 2;
+        }
+    } else if (p->kind == EValue::Tuple && p->elts.size() == 2 &&
+               p->elts[0].kind == EValue::Tuple) {
+      for (int d = 0; d < 2; ++d) {
+        const EValue &q = p->elts[d];
+        if (q.kind != EValue::Tuple || q.elts.size() != 2 ||
+            q.elts[0].kind != EValue::Int || q.elts[1].kind != EValue::Int)
+          return fail(a->locs[3], "padding pairs must hold compile-time ints");
+        padding[2 * d] = q.elts[0].i;
+        padding[2 * d + 1] = q.elts[1].i;
+      }
+    } else {
+      auto pv = pair(3, 0, "padding");
+      if (failed(pv))
+        return mlir::failure();
+      padding = {(*pv)[0], (*pv)[0], (*pv)[1], (*pv)[1]};
+    }
+  }
+  for (int64_t v : padding)
+    if (v < 0)
+      return fail(a->locs[3], "padding must not be negative");
+  int64_t oh = windowOutputSize(xt.getDimSize(1), window[0], (*stride)[0],
+                                dilation[0], padding[0] + padding[1]);
+  int64_t ow = windowOutputSize(xt.getDimSize(2), window[1], (*stride)[1],
+                                dilation[1], padding[2] + padding[3]);
+  if (oh < 0 || ow < 0)
+    return fail(l, "the " + std::string(conv ? "filter" : "window") + " (" +
+                       std::to_string(window[0]) + "x" +
+                       std::to_string(window[1]) +
+                       ") does not fit in the padded input " + typeName(xt));
+  mlir::Location ml = loc(l);
+  if (conv) {
+    int64_t c = xt.getDimSize(3), wc = w.tensorType().getDimSize(2),
+            f = w.tensorType().getDimSize(3);
+    if (c % groups != 0 || f % groups != 0)
+      return fail(l, "conv2d groups (" + std::to_string(groups) +
+                         ") must divide the input channels (" +
+                         std::to_string(c) + ") and the filters (" +
+                         std::to_string(f) + ")");
+    if (wc * groups != c)
+      return fail(a->locs[1], "conv2d filter " + typeName(w.tensorType()) +
+                                  " expects " + std::to_string(wc * groups) +
+                                  " input channels, the input has " +
+                                  std::to_string(c));
+    auto type = RankedTensorType::get({xt.getDimSize(0), oh, ow, f},
+                                      xt.getElementType());
+    return EValue::ofTensor(Conv2DOp::create(
+        b, ml, type, x->tensor, w.tensor, b.getDenseI64ArrayAttr(*stride),
+        b.getDenseI64ArrayAttr(dilation), b.getDenseI64ArrayAttr(padding),
+        b.getI64IntegerAttr(groups)));
+  }
+  auto type = RankedTensorType::get(
+      {xt.getDimSize(0), oh, ow, xt.getDimSize(3)}, xt.getElementType());
+  return EValue::ofTensor(Pool2DOp::create(
+      b, ml, type, name == "max_pool2d" ? PoolKind::max : PoolKind::avg,
+      x->tensor, b.getDenseI64ArrayAttr(window),
+      b.getDenseI64ArrayAttr(*stride), b.getDenseI64ArrayAttr(padding)));
 }
 
 } // namespace spore::frontend::detail

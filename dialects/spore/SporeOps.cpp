@@ -664,6 +664,89 @@ LogicalResult GatherOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+int64_t spore::windowOutputSize(int64_t size, int64_t k, int64_t stride,
+                                int64_t dilation, int64_t pad) {
+  int64_t span = dilation * (k - 1) + 1;
+  if (size + pad < span)
+    return -1;
+  return (size + pad - span) / stride + 1;
+}
+
+/// Checks strides, dilations and padding of a 2-D window op and that the
+/// result is [N, OH, OW, channels].
+static LogicalResult verifyWindow(Operation *op, ArrayRef<int64_t> in,
+                                  ArrayRef<int64_t> window,
+                                  ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> dilations,
+                                  ArrayRef<int64_t> padding, int64_t channels,
+                                  ArrayRef<int64_t> out) {
+  if (in.size() != 4)
+    return op->emitOpError("input must be NHWC (rank 4), got rank ")
+           << in.size();
+  if (strides.size() != 2 || dilations.size() != 2 || padding.size() != 4)
+    return op->emitOpError("needs 2 strides, 2 dilations and 4 paddings");
+  for (int64_t v : strides)
+    if (v <= 0)
+      return op->emitOpError("strides must be positive");
+  for (int64_t v : dilations)
+    if (v <= 0)
+      return op->emitOpError("dilations must be positive");
+  for (int64_t v : padding)
+    if (v < 0)
+      return op->emitOpError("padding must not be negative");
+  int64_t oh = windowOutputSize(in[1], window[0], strides[0], dilations[0],
+                                padding[0] + padding[1]);
+  int64_t ow = windowOutputSize(in[2], window[1], strides[1], dilations[1],
+                                padding[2] + padding[3]);
+  if (oh < 0 || ow < 0)
+    return op->emitOpError("the window does not fit in the padded input");
+  SmallVector<int64_t> want{in[0], oh, ow, channels};
+  if (ArrayRef<int64_t>(want) != out)
+    return op->emitOpError("result shape ")
+           << formatShape(out) << " should be " << formatShape(want);
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), f = shapeOf(getFilter());
+  if (f.size() != 4)
+    return emitOpError("filter must be HWIO (rank 4), got rank ") << f.size();
+  if (elementTypeOf(getInput()) != elementTypeOf(getFilter()) ||
+      elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("input, filter and result dtypes differ");
+  int64_t groups = getGroups();
+  if (groups <= 0 || (in.size() == 4 && in[3] % groups != 0) ||
+      f[3] % groups != 0)
+    return emitOpError("groups (") << groups
+                                   << ") must divide the input and output "
+                                      "channels";
+  if (in.size() == 4 && f[2] * groups != in[3])
+    return emitOpError("filter has ")
+           << f[2] << " input channels per group, the input " << in[3]
+           << " channels in " << groups << " groups";
+  return verifyWindow(*this, in, f.take_front(2), getStrides(),
+                      getDilations(), getPadding(), f[3],
+                      shapeOf(getResult()));
+}
+
+LogicalResult Pool2DOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (getWindow().size() != 2)
+    return emitOpError("window must have 2 sizes");
+  for (int64_t v : getWindow())
+    if (v <= 0)
+      return emitOpError("window sizes must be positive");
+  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("result dtype differs from the input's");
+  int64_t channels = in.size() == 4 ? in[3] : 0;
+  return verifyWindow(*this, in, getWindow(), getStrides(), {1, 1},
+                      getPadding(), channels, shapeOf(getResult()));
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 

@@ -40,6 +40,12 @@ llvm::SmallVector<int64_t> reducedShape(llvm::ArrayRef<int64_t> shape,
                                         llvm::ArrayRef<int64_t> axes,
                                         bool keepdims);
 
+/// The output size of a window of `k` taps, dilated by `dilation`, sliding
+/// with `stride` over `size` elements padded by `pad` in total; negative
+/// when the window does not fit.
+int64_t windowOutputSize(int64_t size, int64_t k, int64_t stride,
+                         int64_t dilation, int64_t pad);
+
 /// An arith.constant scalar of `type` (floating or integer) with `value`.
 mlir::Value buildScalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Type type, double value);

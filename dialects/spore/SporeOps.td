@@ -506,4 +506,48 @@ def Spore_SoftmaxOp : Spore_SoftmaxLikeOp<"softmax",
 def Spore_LogSoftmaxOp : Spore_SoftmaxLikeOp<"log_softmax",
     "x - max - log(sum(exp(x - max))) along axis">;
 
+def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure]> {
+  let summary = "2-D convolution, NHWC activations and HWIO filters";
+  let description = [{
+    `input` is `[N, H, W, C]`, `filter` `[KH, KW, C / groups, F]`; the
+    result is `[N, OH, OW, F]` with `OH = (H + pad_top + pad_bottom -
+    dilation_h * (KH - 1) - 1) / stride_h + 1` (likewise OW). `padding` is
+    `[top, bottom, left, right]`, with zeros. With `groups` > 1, channel
+    group g of the input meets filter columns of group g.
+  }];
+  let arguments = (ins Spore_FloatTensor:$input, Spore_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding, I64Attr:$groups);
+  let results = (outs Spore_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter `strides` `=` $strides `dilations` `=` $dilations
+    `padding` `=` $padding `groups` `=` $groups attr-dict `:` type($input)
+    `,` type($filter) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Spore_PoolKind : I64EnumAttr<"PoolKind", "how spore.pool2d combines", [
+    I64EnumAttrCase<"max", 0>, I64EnumAttrCase<"avg", 1>]> {
+  let cppNamespace = "::spore";
+}
+
+def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure]> {
+  let summary = "2-D max or average pooling over NHWC windows";
+  let description = [{
+    Windows of `window` with `strides` and `padding` (`[top, bottom, left,
+    right]`; padding never wins a max, and counts as zeros in an average, as
+    with PyTorch's default `count_include_pad`).
+  }];
+  let arguments = (ins Spore_PoolKind:$kind, Spore_FloatTensor:$input,
+                       DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Spore_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `window` `=` $window `strides` `=` $strides `padding` `=`
+    $padding attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // SPORE_OPS_TD

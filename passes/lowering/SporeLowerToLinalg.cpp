@@ -622,6 +622,130 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
   }
 };
 
+/// `x` (NHWC) padded in H and W by `padding` = [top, bottom, left, right]
+/// with the scalar `value`.
+Value padNHWC(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> padding,
+              Value value) {
+  if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))
+    return x;
+  RankedTensorType t = tensorTypeOf(x);
+  SmallVector<int64_t> shape(t.getShape());
+  shape[1] += padding[0] + padding[1];
+  shape[2] += padding[2] + padding[3];
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> low{0, padding[0], padding[2], 0};
+  SmallVector<int64_t> high{0, padding[1], padding[3], 0};
+  return tensor::PadOp::create(b, loc,
+                               RankedTensorType::get(shape, t.getElementType()),
+                               x, getAsIndexOpFoldResult(ctx, low),
+                               getAsIndexOpFoldResult(ctx, high), value);
+}
+
+/// linalg.conv_2d_nhwc_hwcf on the padded input; with groups, one per
+/// group on slices of the input channels and filter columns, concatenated.
+struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType out = op.getType();
+    Type et = out.getElementType();
+    Value zero = buildScalarConstant(rewriter, loc, et, 0);
+    Value x = padNHWC(rewriter, loc, adaptor.getInput(), op.getPadding(), zero);
+    Value w = adaptor.getFilter();
+    auto attr = [&](ArrayRef<int64_t> v) {
+      return DenseIntElementsAttr::get(
+          RankedTensorType::get({2}, rewriter.getI64Type()), v);
+    };
+    int64_t groups = op.getGroups();
+    RankedTensorType xt = tensorTypeOf(x), wt = tensorTypeOf(w);
+    int64_t cg = xt.getDimSize(3) / groups, fg = wt.getDimSize(3) / groups;
+    MLIRContext *ctx = getContext();
+    SmallVector<Value> parts;
+    for (int64_t g = 0; g < groups; ++g) {
+      Value xs = x, ws = w;
+      if (groups > 1) {
+        SmallVector<int64_t> xShape(xt.getShape()), wShape(wt.getShape());
+        xShape[3] = cg;
+        wShape[3] = fg;
+        SmallVector<int64_t> ones(4, 1);
+        xs = tensor::ExtractSliceOp::create(
+            rewriter, loc, RankedTensorType::get(xShape, et), x,
+            getAsIndexOpFoldResult(ctx, {0, 0, 0, g * cg}),
+            getAsIndexOpFoldResult(ctx, xShape),
+            getAsIndexOpFoldResult(ctx, ones));
+        ws = tensor::ExtractSliceOp::create(
+            rewriter, loc, RankedTensorType::get(wShape, et), w,
+            getAsIndexOpFoldResult(ctx, {0, 0, 0, g * fg}),
+            getAsIndexOpFoldResult(ctx, wShape),
+            getAsIndexOpFoldResult(ctx, ones));
+      }
+      SmallVector<int64_t> shape(out.getShape());
+      shape[3] = fg;
+      auto partType = RankedTensorType::get(shape, et);
+      Value init = filledTensor(rewriter, loc, partType, zero);
+      parts.push_back(linalg::Conv2DNhwcHwcfOp::create(
+                          rewriter, loc, TypeRange{partType},
+                          ValueRange{xs, ws}, ValueRange{init},
+                          attr(op.getStrides()), attr(op.getDilations()))
+                          .getResult(0));
+    }
+    if (parts.size() == 1)
+      rewriter.replaceOp(op, parts[0]);
+    else
+      rewriter.replaceOpWithNewOp<tensor::ConcatOp>(op, out, 3, parts);
+    return success();
+  }
+};
+
+/// linalg.pooling_nhwc_max (padding with -inf) or pooling_nhwc_sum scaled
+/// by the window size (padding with zeros).
+struct Pool2DLowering : OpConversionPattern<Pool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Pool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType out = op.getType();
+    Type et = out.getElementType();
+    bool isMax = op.getKind() == PoolKind::max;
+    Value identity =
+        isMax ? reductionIdentity(rewriter, loc, et, ReductionKind::Max)
+              : buildScalarConstant(rewriter, loc, et, 0);
+    Value x =
+        padNHWC(rewriter, loc, adaptor.getInput(), op.getPadding(), identity);
+    Value window = tensor::EmptyOp::create(rewriter, loc, op.getWindow(), et);
+    Value init = filledTensor(rewriter, loc, out, identity);
+    auto attr = [&](ArrayRef<int64_t> v) {
+      return DenseIntElementsAttr::get(
+          RankedTensorType::get({2}, rewriter.getI64Type()), v);
+    };
+    Value r;
+    if (isMax)
+      r = linalg::PoolingNhwcMaxOp::create(
+              rewriter, loc, TypeRange{out}, ValueRange{x, window},
+              ValueRange{init}, attr(op.getStrides()), attr({1, 1}))
+              .getResult(0);
+    else
+      r = linalg::PoolingNhwcSumOp::create(
+              rewriter, loc, TypeRange{out}, ValueRange{x, window},
+              ValueRange{init}, attr(op.getStrides()), attr({1, 1}))
+              .getResult(0);
+    if (!isMax) {
+      double scale = 1.0 / (double)(op.getWindow()[0] * op.getWindow()[1]);
+      r = elementwiseGeneric(
+          rewriter, loc, out, r, rewriter.getMultiDimIdentityMap(4),
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return arith::MulFOp::create(b, l, a[0],
+                                         buildScalarConstant(b, l, et, scale));
+          });
+    }
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 struct SporeLowerToLinalgPass
     : spore::impl::SporeLowerToLinalgBase<SporeLowerToLinalgPass> {
   void runOnOperation() override {
@@ -640,7 +764,8 @@ struct SporeLowerToLinalgPass
              ReductionLowering<ProdOp>, ConcatenateLowering, MatmulLowering,
              SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
              SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
-             DynamicUpdateSliceLowering, GatherLowering>(ctx);
+             DynamicUpdateSliceLowering, GatherLowering, Conv2DLowering,
+             Pool2DLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

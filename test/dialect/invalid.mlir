@@ -277,3 +277,27 @@ spore.func @f(%x: tensor<8x2xf32>, %idx: tensor<3xi32>) {
   %0 = spore.gather %x[%idx] axis = 0 : tensor<8x2xf32>, tensor<3xi32> -> tensor<3x3xf32>
   spore.return
 }
+
+// -----
+
+spore.func @f(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) {
+  // expected-error @+1 {{'spore.conv2d' op result shape [2, 8, 8, 4] should be [2, 6, 6, 4]}}
+  %0 = spore.conv2d %x, %w strides = [1, 1] dilations = [1, 1] padding = [0, 0, 0, 0] groups = 1 : tensor<2x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x8x8x4xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%x: tensor<2x8x8x4xf32>, %w: tensor<3x3x3x4xf32>) {
+  // expected-error @+1 {{'spore.conv2d' op filter has 3 input channels per group, the input 4 channels in 1 groups}}
+  %0 = spore.conv2d %x, %w strides = [1, 1] dilations = [1, 1] padding = [0, 0, 0, 0] groups = 1 : tensor<2x8x8x4xf32>, tensor<3x3x3x4xf32> -> tensor<2x6x6x4xf32>
+  spore.return
+}
+
+// -----
+
+spore.func @f(%x: tensor<2x2x2x3xf32>) {
+  // expected-error @+1 {{'spore.pool2d' op the window does not fit in the padded input}}
+  %0 = spore.pool2d max %x window = [3, 3] strides = [1, 1] padding = [0, 0, 0, 0] : tensor<2x2x2x3xf32> -> tensor<2x1x1x3xf32>
+  spore.return
+}

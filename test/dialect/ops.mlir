@@ -106,3 +106,13 @@ spore.func @indexing(%x: tensor<8x5xf32>, %i: tensor<i64>, %idx: tensor<3xi32>, 
   %4 = spore.dynamic_update_slice %u into %x[%i, %i] : tensor<2x5xf32> into tensor<8x5xf32>
   spore.return %0, %1, %2, %3, %4 : tensor<3x5xf32>, tensor<1x5xf32>, tensor<3x5xf32>, tensor<8x5xf32>, tensor<8x5xf32>
 }
+
+// Convolution and pooling.
+// CHECK-LABEL: spore.func @windows
+spore.func @windows(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) -> (tensor<2x4x4x4xf32>, tensor<2x4x4x3xf32>) {
+  // CHECK: spore.conv2d %{{.*}}, %{{.*}} strides = [2, 2] dilations = [1, 1] padding = [1, 1, 1, 1] groups = 1
+  %0 = spore.conv2d %x, %w strides = [2, 2] dilations = [1, 1] padding = [1, 1, 1, 1] groups = 1 : tensor<2x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x4x4x4xf32>
+  // CHECK: spore.pool2d avg %{{.*}} window = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0]
+  %1 = spore.pool2d avg %x window = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x8x8x3xf32> -> tensor<2x4x4x3xf32>
+  spore.return %0, %1 : tensor<2x4x4x4xf32>, tensor<2x4x4x3xf32>
+}

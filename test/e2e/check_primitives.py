@@ -52,6 +52,41 @@ def attention(q, k, v, causal):
     return softmax(s) @ v
 
 
+def conv2d(x, w, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
+           groups=1):
+    x = np.pad(x, ((0, 0), padding[0], padding[1], (0, 0)))
+    n, h, wd, _ = x.shape
+    kh, kw, cg, f = w.shape
+    oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = np.zeros((n, oh, ow, f))
+    fg = f // groups
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                r, c = i * dilation[0], j * dilation[1]
+                patch = x[:, r:r + stride[0] * (oh - 1) + 1:stride[0],
+                          c:c + stride[1] * (ow - 1) + 1:stride[1],
+                          g * cg:(g + 1) * cg]
+                out[..., g * fg:(g + 1) * fg] += np.einsum(
+                    "nhwc,cf->nhwf", patch, w[i, j, :, g * fg:(g + 1) * fg])
+    return out
+
+
+def pool2d(x, k, stride, pad, kind):
+    fill = -np.inf if kind == "max" else 0.0
+    x = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)), constant_values=fill)
+    n, h, w, c = x.shape
+    oh, ow = (h - k[0]) // stride[0] + 1, (w - k[1]) // stride[1] + 1
+    out = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            win = x[:, i * stride[0]:i * stride[0] + k[0],
+                    j * stride[1]:j * stride[1] + k[1]]
+            out[:, i, j] = win.max((1, 2)) if kind == "max" else win.mean((1, 2))
+    return out
+
+
 # (name, expression, [(param, type, kind, shape)], reference, tolerance)
 F = "f32"
 CASES = [
@@ -137,6 +172,22 @@ CASES = [
     ("attention", "attention(q, k, v) + attention(q, k, v, causal=True)",
      [("q", F, "n", (2, 4, 8)), ("k", F, "n", (2, 4, 8)), ("v", F, "n", (2, 4, 3))],
      lambda q, k, v: attention(q, k, v, False) + attention(q, k, v, True)),
+    ("conv2d", "conv2d(x, w)", [("x", F, "n", (2, 6, 5, 3)), ("w", F, "n", (3, 2, 3, 4))],
+     lambda x, w: conv2d(x, w)),
+    ("conv2d_strided", "conv2d(x, w, stride=2, padding=1, dilation=(1, 2))",
+     [("x", F, "n", (1, 7, 8, 2)), ("w", F, "n", (3, 3, 2, 5))],
+     lambda x, w: conv2d(x, w, (2, 2), ((1, 1), (1, 1)), (1, 2))),
+    ("conv2d_same_groups", "conv2d(x, w, padding='same', groups=2)",
+     [("x", F, "n", (2, 5, 5, 4)), ("w", F, "n", (3, 3, 2, 6))],
+     lambda x, w: conv2d(x, w, padding=((1, 1), (1, 1)), groups=2)),
+    ("pools", "max_pool2d(x, 2) + avg_pool2d(x, (2, 2), stride=2)",
+     [("x", F, "n", (2, 6, 4, 3))],
+     lambda x: pool2d(x, (2, 2), (2, 2), ((0, 0), (0, 0)), "max")
+     + pool2d(x, (2, 2), (2, 2), ((0, 0), (0, 0)), "avg")),
+    ("pools_padded", "max_pool2d(x, 3, stride=1, padding=1) - avg_pool2d(x, 3, stride=2, padding=1)[:, :1, :1]",
+     [("x", F, "n", (1, 4, 4, 2))],
+     lambda x: pool2d(x, (3, 3), (1, 1), ((1, 1), (1, 1)), "max")
+     - pool2d(x, (3, 3), (2, 2), ((1, 1), (1, 1)), "avg")[:, :1, :1]),
     ("size_zero", "sqrt(abs(a)).sum(axis=0) + min(b, axis=1)",
      [("a", F, "n", (0, 3)), ("b", F, "n", (3, 2))], lambda a, b: np.sqrt(np.abs(a)).sum(0) + b.min(1)),
 ]
