@@ -391,6 +391,39 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
   if (name == "concatenate" || name == "flip" || name == "pad" ||
       name == "split")
     return shapePrimitive(name, args, argLocs, keywords, kwValues, l);
+  if (name == "einsum")
+    return emitEinsum(args, argLocs, keywords, l);
+  if (name == "cumsum") {
+    auto a = bind({"x", "axis"}, 1);
+    if (failed(a))
+      return mlir::failure();
+    auto x = tensorArg(*a, 0);
+    if (failed(x))
+      return mlir::failure();
+    EValue v = *x;
+    if (v.tensorType().getElementType().isInteger(1)) {
+      auto c = castTo(v, b.getI64Type(), l);
+      if (failed(c))
+        return mlir::failure();
+      v = *c;
+    }
+    const EValue *axis = a->get(1);
+    if (!axis || axis->kind == EValue::None) {
+      // NumPy: the running sum of the flattened tensor.
+      auto flat = RankedTensorType::get({v.tensorType().getNumElements()},
+                                        v.tensorType().getElementType());
+      v = EValue::ofTensor(ReshapeOp::create(b, ml, flat, v.tensor));
+      return EValue::ofTensor(
+          CumsumOp::create(b, ml, v.tensor, b.getI64IntegerAttr(0)));
+    }
+    auto axes = axesOf(axis, v.tensorType().getRank(), a->locs[1]);
+    if (failed(axes))
+      return mlir::failure();
+    if (axes->size() != 1)
+      return fail(a->locs[1], "cumsum takes one axis");
+    return EValue::ofTensor(
+        CumsumOp::create(b, ml, v.tensor, b.getI64IntegerAttr((*axes)[0])));
+  }
   if (name == "conv2d" || name == "max_pool2d" || name == "avg_pool2d")
     return windowPrimitive(name, args, argLocs, keywords, kwValues, l);
   return fail(l, "'" + name + "' is not supported yet");
@@ -901,6 +934,188 @@ FunctionEmitter::windowPrimitive(StringRef name, std::vector<EValue> &args,
       b, ml, type, name == "max_pool2d" ? PoolKind::max : PoolKind::avg,
       x->tensor, b.getDenseI64ArrayAttr(window),
       b.getDenseI64ArrayAttr(*stride), b.getDenseI64ArrayAttr(padding)));
+}
+
+FailureOr<EValue> FunctionEmitter::emitEinsum(std::vector<EValue> &args,
+                                              std::vector<SMLoc> &argLocs,
+                                              const std::vector<Keyword> &kws,
+                                              SMLoc l) {
+  if (!kws.empty())
+    return fail(kws[0].loc, "einsum takes no keyword arguments");
+  if (args.size() < 2 || args[0].kind != EValue::String)
+    return fail(l, "einsum needs a subscripts string and operands, as in "
+                   "einsum('ij,jk->ik', a, b)");
+  std::string spec;
+  for (char c : args[0].str)
+    if (!std::isspace((unsigned char)c))
+      spec += c;
+  if (spec.find("...") != std::string::npos)
+    return fail(argLocs[0], "einsum with '...' is not supported yet");
+  std::string inputs = spec, output;
+  bool explicitOutput = false;
+  if (auto arrow = spec.find("->"); arrow != std::string::npos) {
+    inputs = spec.substr(0, arrow);
+    output = spec.substr(arrow + 2);
+    explicitOutput = true;
+  }
+  struct Term {
+    std::string labels;
+    EValue value;
+  };
+  std::vector<Term> terms;
+  llvm::SmallVector<StringRef> parts;
+  StringRef(inputs).split(parts, ',');
+  if (parts.size() != args.size() - 1)
+    return fail(argLocs[0],
+                "einsum subscripts name " + std::to_string(parts.size()) +
+                    " operands, but " + std::to_string(args.size() - 1) +
+                    " were given");
+  std::map<char, int64_t> sizes;
+  std::map<char, int> count;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto t = toTensor(args[i + 1], argLocs[i + 1]);
+    if (failed(t))
+      return mlir::failure();
+    std::string labels = parts[i].str();
+    RankedTensorType type = t->tensorType();
+    if ((int64_t)labels.size() != type.getRank())
+      return fail(argLocs[i + 1], "einsum operand " + std::to_string(i) +
+                                      " has rank " +
+                                      std::to_string(type.getRank()) +
+                                      " but subscripts '" + labels + "'");
+    for (size_t k = 0; k < labels.size(); ++k) {
+      char c = labels[k];
+      if (!std::isalpha((unsigned char)c))
+        return fail(argLocs[0], std::string("einsum subscripts must be "
+                                            "letters, got '") +
+                                    c + "'");
+      if (labels.find(c) != k)
+        return fail(argLocs[0], std::string("einsum subscript '") + c +
+                                    "' repeats within an operand (diagonals "
+                                    "are not supported yet)");
+      auto [it, fresh] = sizes.emplace(c, type.getDimSize(k));
+      if (!fresh && it->second != type.getDimSize(k))
+        return fail(argLocs[i + 1], std::string("einsum subscript '") + c +
+                                        "' has sizes " +
+                                        std::to_string(it->second) + " and " +
+                                        std::to_string(type.getDimSize(k)));
+      ++count[c];
+    }
+    terms.push_back({labels, *t});
+  }
+  if (!explicitOutput)
+    for (auto [c, n] : count) // NumPy: labels used once, sorted
+      if (n == 1)
+        output += c;
+  for (size_t k = 0; k < output.size(); ++k) {
+    if (!sizes.count(output[k]))
+      return fail(argLocs[0], std::string("einsum output subscript '") +
+                                  output[k] + "' is not in any operand");
+    if (output.find(output[k]) != k)
+      return fail(argLocs[0], std::string("einsum output subscript '") +
+                                  output[k] + "' repeats");
+  }
+  mlir::Location ml = loc(l);
+  auto permute = [&](Term &t, const std::string &order) {
+    if (t.labels == order)
+      return;
+    llvm::SmallVector<int64_t> perm, shape;
+    for (char c : order) {
+      perm.push_back(t.labels.find(c));
+      shape.push_back(sizes[c]);
+    }
+    auto type =
+        RankedTensorType::get(shape, t.value.tensorType().getElementType());
+    t.value = EValue::ofTensor(TransposeOp::create(
+        b, ml, type, t.value.tensor, b.getDenseI64ArrayAttr(perm)));
+    t.labels = order;
+  };
+  auto reshape = [&](Term &t, llvm::ArrayRef<int64_t> shape) {
+    auto type =
+        RankedTensorType::get(shape, t.value.tensorType().getElementType());
+    if (t.value.tensor.getType() != type)
+      t.value =
+          EValue::ofTensor(ReshapeOp::create(b, ml, type, t.value.tensor));
+  };
+  // Sums out the labels of `t` that `keep` does not hold.
+  auto sumOut = [&](Term &t, const std::string &keep) -> mlir::LogicalResult {
+    llvm::SmallVector<int64_t> axes;
+    std::string rest;
+    for (size_t k = 0; k < t.labels.size(); ++k)
+      if (keep.find(t.labels[k]) == std::string::npos)
+        axes.push_back(k);
+      else
+        rest += t.labels[k];
+    if (axes.empty())
+      return mlir::success();
+    RankedTensorType type = t.value.tensorType();
+    auto rt = RankedTensorType::get(reducedShape(type.getShape(), axes, false),
+                                    type.getElementType());
+    t.value =
+        EValue::ofTensor(SumOp::create(b, ml, rt, t.value.tensor, axes, false));
+    t.labels = rest;
+    return mlir::success();
+  };
+  auto needed = [&](size_t from) {
+    std::string keep = output;
+    for (size_t j = from; j < terms.size(); ++j)
+      keep += terms[j].labels;
+    return keep;
+  };
+  Term acc = terms[0];
+  for (size_t i = 1; i <= terms.size(); ++i) {
+    std::string keep = needed(i);
+    if (failed(sumOut(acc, keep + (i < terms.size() ? terms[i].labels : ""))))
+      return mlir::failure();
+    if (i == terms.size())
+      break;
+    Term rhs = terms[i];
+    if (failed(sumOut(rhs, needed(i + 1) + acc.labels)))
+      return mlir::failure();
+    auto u = unify("einsum", acc.value, rhs.value, l);
+    if (failed(u))
+      return mlir::failure();
+    acc.value = u->first;
+    rhs.value = u->second;
+    // Batch labels stay, contracted ones go: [batch, left, contracted] @
+    // [batch, contracted, right] as one batched matmul.
+    std::string later = needed(i + 1), batch, contracted, left, right;
+    for (char c : acc.labels) {
+      bool inRhs = rhs.labels.find(c) != std::string::npos;
+      if (!inRhs)
+        left += c;
+      else if (later.find(c) != std::string::npos)
+        batch += c;
+      else
+        contracted += c;
+    }
+    for (char c : rhs.labels)
+      if (acc.labels.find(c) == std::string::npos)
+        right += c;
+    auto product = [&](const std::string &ls) {
+      int64_t p = 1;
+      for (char c : ls)
+        p *= sizes[c];
+      return p;
+    };
+    permute(acc, batch + left + contracted);
+    permute(rhs, batch + contracted + right);
+    reshape(acc, {product(batch), product(left), product(contracted)});
+    reshape(rhs, {product(batch), product(contracted), product(right)});
+    auto r = binaryOp("@", acc.value, rhs.value, l);
+    if (failed(r))
+      return mlir::failure();
+    acc.value = *r;
+    acc.labels = batch + left + right;
+    llvm::SmallVector<int64_t> shape;
+    for (char c : acc.labels)
+      shape.push_back(sizes[c]);
+    reshape(acc, shape);
+  }
+  if (failed(sumOut(acc, output)))
+    return mlir::failure();
+  permute(acc, output);
+  return acc.value;
 }
 
 } // namespace spore::frontend::detail

@@ -210,3 +210,27 @@ def _swap_last(x):
         perm = perm + (k,)
         k = k + 1
     return transpose(x, perm[:-2] + (x.ndim - 1, x.ndim - 2))
+
+
+def diag(x, k=0):
+    # A 1-D x gives the square matrix with x on diagonal k; a 2-D x gives
+    # its diagonal k.
+    if x.ndim == 1:
+        size = x.shape[0] + (k if k > 0 else -k)
+        padded = pad(x, (0, size - x.shape[0]))
+        if k >= 0:
+            return eye(size, size, k, x.dtype) * padded[:, None]
+        return eye(size, size, k, x.dtype) * padded[None, :]
+    n = x.shape[0]
+    m = x.shape[1]
+    if k >= 0:
+        count = _min_int(n, m - k)
+        return sum(x * eye(n, m, k, x.dtype), axis=1)[:count]
+    count = _min_int(n + k, m)
+    return sum(x * eye(n, m, k, x.dtype), axis=0)[:count]
+
+
+def _min_int(a, b):
+    if a < b:
+        return a
+    return b

@@ -727,9 +727,8 @@ LogicalResult Conv2DOp::verify() {
     return emitOpError("filter has ")
            << f[2] << " input channels per group, the input " << in[3]
            << " channels in " << groups << " groups";
-  return verifyWindow(*this, in, f.take_front(2), getStrides(),
-                      getDilations(), getPadding(), f[3],
-                      shapeOf(getResult()));
+  return verifyWindow(*this, in, f.take_front(2), getStrides(), getDilations(),
+                      getPadding(), f[3], shapeOf(getResult()));
 }
 
 LogicalResult Pool2DOp::verify() {
@@ -805,6 +804,14 @@ LogicalResult MeanOp::verify() {
            << getInput().getType();
   return verifyReduction(*this, getAxes(), getKeepdims());
 }
+LogicalResult CumsumOp::verify() {
+  int64_t rank = shapeOf(getInput()).size();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << rank;
+  return success();
+}
+
 LogicalResult ConcatenateOp::verify() {
   if (getInputs().empty())
     return emitOpError("needs at least one input");

@@ -378,6 +378,14 @@ def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure]> {
   let hasFolder = 1;
 }
 
+def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "inclusive running sum along an axis";
+  let arguments = (ins Spore_Tensor:$input, I64Attr:$axis);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure]> {
   let summary = "joins tensors of one dtype along an axis";
   let description = [{

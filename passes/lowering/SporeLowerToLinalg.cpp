@@ -457,6 +457,53 @@ struct ConcatenateLowering : OpConversionPattern<ConcatenateOp> {
   }
 };
 
+/// An scf.for along the axis carrying the running sum of one slice and the
+/// result, into which each step inserts it. (linalg has no scan.)
+struct CumsumLowering : OpConversionPattern<CumsumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CumsumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getAxis(), rank = type.getRank();
+    Type et = type.getElementType();
+    SmallVector<int64_t> sliceShape(type.getShape());
+    sliceShape[axis] = 1;
+    auto sliceType = RankedTensorType::get(sliceShape, et);
+    Value acc = filledTensor(rewriter, loc, sliceType,
+                             buildScalarConstant(rewriter, loc, et, 0));
+    Value out = tensor::EmptyOp::create(rewriter, loc, type.getShape(), et);
+    Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value ub =
+        arith::ConstantIndexOp::create(rewriter, loc, type.getDimSize(axis));
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value input = adaptor.getInput();
+    auto loop = scf::ForOp::create(
+        rewriter, loc, lb, ub, one, ValueRange{acc, out},
+        [&](OpBuilder &b, Location l, Value i, ValueRange iter) {
+          SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+          offsets[axis] = i;
+          SmallVector<OpFoldResult> sizes =
+              getAsIndexOpFoldResult(b.getContext(), sliceShape);
+          SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+          Value slice = tensor::ExtractSliceOp::create(b, l, sliceType, input,
+                                                       offsets, sizes, strides);
+          Value sum = elementwiseGeneric(
+              b, l, sliceType, ValueRange{iter[0], slice},
+              {b.getMultiDimIdentityMap(rank), b.getMultiDimIdentityMap(rank)},
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return combine(nb, nl, ReductionKind::Sum, a[0], a[1]);
+              });
+          Value next = tensor::InsertSliceOp::create(b, l, sum, iter[1],
+                                                     offsets, sizes, strides);
+          scf::YieldOp::create(b, l, ValueRange{sum, next});
+        });
+    rewriter.replaceOp(op, loop.getResult(1));
+    return success();
+  }
+};
+
 /// A strided block: tensor.extract_slice with positive strides; dimensions
 /// taken with a negative step are extracted forwards and then reversed by a
 /// generic reading `size - 1 - d`. (A generic reading `start + step * d`
@@ -765,7 +812,7 @@ struct SporeLowerToLinalgPass
              SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
              SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
              DynamicUpdateSliceLowering, GatherLowering, Conv2DLowering,
-             Pool2DLowering>(ctx);
+             Pool2DLowering, CumsumLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

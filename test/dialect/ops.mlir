@@ -116,3 +116,10 @@ spore.func @windows(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) -> (tensor
   %1 = spore.pool2d avg %x window = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x8x8x3xf32> -> tensor<2x4x4x3xf32>
   spore.return %0, %1 : tensor<2x4x4x4xf32>, tensor<2x4x4x3xf32>
 }
+
+// CHECK-LABEL: spore.func @scan
+spore.func @scan(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  // CHECK: spore.cumsum %{{.*}} axis = 1 : tensor<2x5xf32>
+  %0 = spore.cumsum %x axis = 1 : tensor<2x5xf32>
+  spore.return %0 : tensor<2x5xf32>
+}

@@ -1,5 +1,0 @@
-# RUN: not sporec %s --emit=spore 2>&1 | FileCheck %s
-# CHECK: {{.*}}sema-cumsum-unsupported.py:5:12: error: 'cumsum' is not supported yet
-@export
-def f(x: f32[3]) -> f32[3]:
-    return cumsum(x)
