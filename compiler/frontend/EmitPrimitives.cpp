@@ -388,6 +388,9 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
   }
   if (name == "arange" || name == "linspace" || name == "eye")
     return constructPrimitive(name, args, argLocs, keywords, kwValues, l);
+  if (name == "rng" || name == "random_bits" || name == "random_uniform" ||
+      (name == "split" && args.size() + kwValues.size() == 1))
+    return randomPrimitive(name, args, argLocs, keywords, kwValues, l);
   if (name == "concatenate" || name == "flip" || name == "pad" ||
       name == "split")
     return shapePrimitive(name, args, argLocs, keywords, kwValues, l);
@@ -1116,6 +1119,105 @@ FailureOr<EValue> FunctionEmitter::emitEinsum(std::vector<EValue> &args,
     return mlir::failure();
   permute(acc, output);
   return acc.value;
+}
+
+FailureOr<EValue>
+FunctionEmitter::randomPrimitive(StringRef name, std::vector<EValue> &args,
+                                 std::vector<SMLoc> &argLocs,
+                                 const std::vector<Keyword> &keywords,
+                                 std::vector<EValue> &kwValues, SMLoc l) {
+  mlir::Location ml = loc(l);
+  auto keyType = RankedTensorType::get({2}, b.getI32Type());
+  if (name == "rng") {
+    // A key from a seed: its low and high 32-bit words.
+    auto a = bindArgs(name, {"seed"}, 1, args, argLocs, keywords, kwValues, l);
+    if (failed(a))
+      return mlir::failure();
+    const EValue *seed = a->get(0);
+    if (seed->kind == EValue::Int) {
+      uint64_t v = (uint64_t)seed->i;
+      auto attr = mlir::DenseElementsAttr::get(
+          keyType, llvm::ArrayRef<int32_t>{(int32_t)(uint32_t)v,
+                                           (int32_t)(uint32_t)(v >> 32)});
+      return EValue::ofTensor(ConstantOp::create(b, ml, attr));
+    }
+    auto s = toTensor(*seed, a->locs[0]);
+    if (failed(s))
+      return mlir::failure();
+    RankedTensorType st = s->tensorType();
+    if (st.getRank() != 0 || !mlir::isa<mlir::IntegerType>(st.getElementType()))
+      return fail(a->locs[0], "rng needs an integer seed, got " + typeName(st));
+    auto i64 = RankedTensorType::get({}, b.getI64Type());
+    auto i32 = RankedTensorType::get({}, b.getI32Type());
+    mlir::Value v = s->tensor;
+    if (v.getType() != i64)
+      v = CastOp::create(b, ml, i64, v);
+    auto shift = ConstantOp::create(
+        b, ml,
+        mlir::DenseElementsAttr::get(i64, b.getI64IntegerAttr(1ll << 32)));
+    mlir::Value high = FloorDivOp::create(b, ml, i64, v, shift);
+    mlir::Value words[2] = {CastOp::create(b, ml, i32, v),
+                            CastOp::create(b, ml, i32, high)};
+    auto one = RankedTensorType::get({1}, b.getI32Type());
+    llvm::SmallVector<mlir::Value> parts;
+    for (mlir::Value w : words)
+      parts.push_back(ReshapeOp::create(b, ml, one, w));
+    return EValue::ofTensor(
+        ConcatenateOp::create(b, ml, keyType, parts, b.getI64IntegerAttr(0)));
+  }
+  auto key = [&](const BoundArgs &a) -> FailureOr<mlir::Value> {
+    auto k = toTensor(*a.get(0), a.locs[0]);
+    if (failed(k))
+      return mlir::failure();
+    if (k->tensor.getType() != keyType)
+      return fail(a.locs[0], "a random key must be an i32[2] from rng() or "
+                             "split(), got " +
+                                 typeName(k->tensor.getType()));
+    return k->tensor;
+  };
+  if (name == "split") {
+    // Two fresh keys: four words of the key's own stream.
+    auto a = bindArgs(name, {"key"}, 1, args, argLocs, keywords, kwValues, l);
+    if (failed(a))
+      return mlir::failure();
+    auto k = key(*a);
+    if (failed(k))
+      return mlir::failure();
+    auto four = RankedTensorType::get({4}, b.getI32Type());
+    mlir::Value bits = RandomOp::create(b, ml, four, *k);
+    std::vector<EValue> keys;
+    for (int64_t i = 0; i < 2; ++i)
+      keys.push_back(EValue::ofTensor(
+          SliceOp::create(b, ml, keyType, bits, b.getDenseI64ArrayAttr({2 * i}),
+                          b.getDenseI64ArrayAttr({1}))));
+    return EValue::ofTuple(std::move(keys));
+  }
+  // random_bits(key, shape) and random_uniform(key, shape, dtype=f32).
+  bool uniform = name == "random_uniform";
+  auto a = uniform ? bindArgs(name, {"key", "shape", "dtype"}, 2, args, argLocs,
+                              keywords, kwValues, l)
+                   : bindArgs(name, {"key", "shape"}, 2, args, argLocs,
+                              keywords, kwValues, l);
+  if (failed(a))
+    return mlir::failure();
+  auto k = key(*a);
+  if (failed(k))
+    return mlir::failure();
+  auto shape = shapeOf(*a->get(1), a->locs[1]);
+  if (failed(shape))
+    return mlir::failure();
+  for (int64_t d : *shape)
+    if (d < 0)
+      return fail(a->locs[1], "negative dimension in a shape");
+  Type et = uniform ? (Type)b.getF32Type() : (Type)b.getI32Type();
+  if (uniform)
+    if (const EValue *dt = a->get(2)) {
+      if (dt->kind != EValue::DType || !mlir::isa<mlir::FloatType>(dt->dtype))
+        return fail(a->locs[2], "dtype must be a floating dtype");
+      et = dt->dtype;
+    }
+  return EValue::ofTensor(
+      RandomOp::create(b, ml, RankedTensorType::get(*shape, et), *k));
 }
 
 } // namespace spore::frontend::detail

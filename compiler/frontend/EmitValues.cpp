@@ -63,15 +63,14 @@ std::string describe(const EValue &v) {
 /// implemented yet: calling one is a located "not supported yet" error.
 const llvm::StringSet<> &plannedPrimitives() {
   static const llvm::StringSet<> names = {
-      "slice",         "gather",     "scatter_add",    "dropout",
-      "rng",           "normal",     "uniform",        "bernoulli",
-      "randint",       "grad",       "value_and_grad", "vjp",
-      "jvp",           "jacfwd",     "jacrev",         "hessian",
-      "stop_gradient", "custom_vjp", "checkpoint",     "print",
-      "dim",           "Cell",       "Parameter",      "Dense",
-      "Conv2d",        "LayerNorm",  "Embedding",      "Dropout",
-      "Sequential",    "SGD",        "Momentum",       "Adam",
-      "AdamW"};
+      "slice",      "gather",         "scatter_add",
+
+      "grad",       "value_and_grad", "vjp",         "jvp",
+      "jacfwd",     "jacrev",         "hessian",     "stop_gradient",
+      "custom_vjp", "checkpoint",     "print",       "dim",
+      "Cell",       "Parameter",      "Dense",       "Conv2d",
+      "LayerNorm",  "Embedding",      "Dropout",     "Sequential",
+      "SGD",        "Momentum",       "Adam",        "AdamW"};
   return names;
 }
 
@@ -79,18 +78,26 @@ const llvm::StringSet<> &plannedPrimitives() {
 /// those that are compositions).
 const llvm::StringSet<> &primitives() {
   static const llvm::StringSet<> names = {
-      "relu",      "exp",          "log",     "tanh",        "sigmoid",
-      "neg",       "abs",          "sqrt",    "rsqrt",       "expm1",
-      "log1p",     "sin",          "cos",     "tan",         "sinh",
-      "cosh",      "asin",         "acos",    "atan",        "atan2",
-      "erf",       "floor",        "ceil",    "round",       "where",
-      "maximum",   "minimum",      "pow",     "matmul",      "sum",
-      "mean",      "max",          "min",     "prod",        "reshape",
-      "transpose", "broadcast_to", "softmax", "log_softmax", "astype",
-      "zeros",     "ones",         "full",    "len",         "concatenate",
-      "split",     "pad",          "flip",    "arange",      "linspace",
-      "eye",       "cumsum",       "einsum",  "conv2d",      "max_pool2d",
-      "avg_pool2d"};
+      "relu",         "exp",         "log",
+      "tanh",         "sigmoid",     "neg",
+      "abs",          "sqrt",        "rsqrt",
+      "expm1",        "log1p",       "sin",
+      "cos",          "tan",         "sinh",
+      "cosh",         "asin",        "acos",
+      "atan",         "atan2",       "erf",
+      "floor",        "ceil",        "round",
+      "where",        "maximum",     "minimum",
+      "pow",          "matmul",      "sum",
+      "mean",         "max",         "min",
+      "prod",         "reshape",     "transpose",
+      "broadcast_to", "softmax",     "log_softmax",
+      "astype",       "zeros",       "ones",
+      "full",         "len",         "concatenate",
+      "split",        "pad",         "flip",
+      "arange",       "linspace",    "eye",
+      "rng",          "random_bits", "random_uniform",
+      "cumsum",       "einsum",      "conv2d",
+      "max_pool2d",   "avg_pool2d"};
   return names;
 }
 

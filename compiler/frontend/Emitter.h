@@ -287,6 +287,10 @@ private:
   FailureOr<EValue> emitEinsum(std::vector<EValue> &args,
                                std::vector<SMLoc> &argLocs,
                                const std::vector<Keyword> &keywords, SMLoc l);
+  FailureOr<EValue> randomPrimitive(StringRef name, std::vector<EValue> &args,
+                                    std::vector<SMLoc> &argLocs,
+                                    const std::vector<Keyword> &keywords,
+                                    std::vector<EValue> &kwValues, SMLoc l);
   FailureOr<BoundArgs> bindArgs(StringRef name, ArrayRef<StringRef> params,
                                 size_t required, std::vector<EValue> &args,
                                 std::vector<SMLoc> &argLocs,

@@ -234,3 +234,35 @@ def _min_int(a, b):
     if a < b:
         return a
     return b
+
+
+# Random numbers: counter-based (Philox-4x32-10 in spore.random), so every
+# target draws the same values for the same key.
+
+def uniform(key, shape, dtype=f32, minval=0.0, maxval=1.0):
+    return (minval + (maxval - minval) * random_uniform(key, shape)).astype(dtype)
+
+
+def normal(key, shape, dtype=f32):
+    # Box-Muller on two independent uniform draws; 1 - u is in (0, 1].
+    k1, k2 = split(key)
+    u1 = 1.0 - random_uniform(k1, shape)
+    u2 = random_uniform(k2, shape)
+    return (sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2)).astype(dtype)
+
+
+def bernoulli(key, p, shape):
+    return random_uniform(key, shape) < p
+
+
+def randint(key, shape, minval, maxval, dtype=i32):
+    return (floor(random_uniform(key, shape) * (maxval - minval)) + minval).astype(dtype)
+
+
+def dropout(key, x, rate):
+    # Zeroes elements with probability `rate` and scales the others by
+    # 1 / (1 - rate), so the expectation is unchanged.
+    if rate == 0.0:
+        return x
+    keep = bernoulli(key, 1.0 - rate, x.shape)
+    return where(keep, x / (1.0 - rate), 0.0)

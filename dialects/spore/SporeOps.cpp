@@ -745,6 +745,12 @@ LogicalResult Pool2DOp::verify() {
                       getPadding(), channels, shapeOf(getResult()));
 }
 
+LogicalResult RandomOp::verify() {
+  if (shapeOf(getKey()) != ArrayRef<int64_t>{2})
+    return emitOpError("key must be i32[2], got ") << getKey().getType();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//

@@ -558,4 +558,24 @@ def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Random numbers
+//===----------------------------------------------------------------------===//
+
+def Spore_RandomOp : Spore_Op<"random", [Pure]> {
+  let summary = "counter-based random numbers (Philox-4x32-10)";
+  let description = [{
+    Element `i` (in row-major order) is the first word of Philox-4x32-10
+    with counter `(i mod 2^32, i div 2^32, 0, 0)` and the two 32-bit words
+    of `key` (an `i32[2]` read as unsigned). An `i32` result holds those
+    bits; a floating result is uniform in [0, 1): the word's top 24 bits
+    times 2^-24. Integer arithmetic only, so every target gives the same
+    stream.
+  }];
+  let arguments = (ins 1DTensorOf<[I32]>:$key);
+  let results = (outs RankedTensorOf<[I32, F16, BF16, F32, F64]>:$result);
+  let assemblyFormat = "$key attr-dict `:` type($key) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // SPORE_OPS_TD

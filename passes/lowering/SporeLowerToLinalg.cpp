@@ -504,6 +504,93 @@ struct CumsumLowering : OpConversionPattern<CumsumOp> {
   }
 };
 
+/// Philox-4x32-10 on i32 values read as unsigned: the first output word
+/// for `counter` (four words) and `key` (two words).
+Value philoxWord(OpBuilder &b, Location loc, std::array<Value, 4> c,
+                 std::array<Value, 2> k) {
+  Type i32 = b.getI32Type();
+  auto constant = [&](uint32_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i32, (int32_t)v));
+  };
+  Value m0 = constant(0xD2511F53), m1 = constant(0xCD9E8D57);
+  Value w0 = constant(0x9E3779B9), w1 = constant(0xBB67AE85);
+  for (int round = 0; round < 10; ++round) {
+    auto p0 = arith::MulUIExtendedOp::create(b, loc, m0, c[0]);
+    auto p1 = arith::MulUIExtendedOp::create(b, loc, m1, c[2]);
+    Value n0 = arith::XOrIOp::create(
+        b, loc, arith::XOrIOp::create(b, loc, p1.getHigh(), c[1]), k[0]);
+    Value n2 = arith::XOrIOp::create(
+        b, loc, arith::XOrIOp::create(b, loc, p0.getHigh(), c[3]), k[1]);
+    c = {n0, p1.getLow(), n2, p0.getLow()};
+    k = {arith::AddIOp::create(b, loc, k[0], w0),
+         arith::AddIOp::create(b, loc, k[1], w1)};
+  }
+  return c[0];
+}
+
+/// A generic over the result whose body runs Philox on the element's
+/// row-major index; floating results take the top 24 bits as [0, 1).
+struct RandomLowering : OpConversionPattern<RandomOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RandomOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
+    std::array<Value, 2> key;
+    for (int w = 0; w < 2; ++w) {
+      Value idx = arith::ConstantIndexOp::create(rewriter, loc, w);
+      key[w] = tensor::ExtractOp::create(rewriter, loc, adaptor.getKey(),
+                                         ValueRange{idx});
+    }
+    Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                          type.getElementType());
+    int64_t rank = type.getRank();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{empty},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)},
+        parallelIterators(rank), [&](OpBuilder &b, Location l, ValueRange) {
+          // The row-major index of the element.
+          Value flat = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(0));
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = arith::IndexCastOp::create(
+                b, l, i64, linalg::IndexOp::create(b, l, d));
+            Value size = arith::ConstantOp::create(
+                b, l, b.getI64IntegerAttr(type.getDimSize(d)));
+            flat = arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, flat, size), i);
+          }
+          Value lo = arith::TruncIOp::create(b, l, i32, flat);
+          Value hi = arith::TruncIOp::create(
+              b, l, i32,
+              arith::ShRUIOp::create(
+                  b, l, flat,
+                  arith::ConstantOp::create(b, l, b.getI64IntegerAttr(32))));
+          Value zero = arith::ConstantOp::create(b, l, b.getI32IntegerAttr(0));
+          Value word = philoxWord(b, l, {lo, hi, zero, zero}, key);
+          Value r = word;
+          if (auto ft = dyn_cast<FloatType>(type.getElementType())) {
+            Value top = arith::ShRUIOp::create(
+                b, l, word,
+                arith::ConstantOp::create(b, l, b.getI32IntegerAttr(8)));
+            Value f = arith::UIToFPOp::create(b, l, b.getF32Type(), top);
+            r = arith::MulFOp::create(
+                b, l, f,
+                arith::ConstantOp::create(
+                    b, l, b.getF32FloatAttr(1.0f / 16777216.0f)));
+            if (ft.getWidth() > 32)
+              r = arith::ExtFOp::create(b, l, ft, r);
+            else if (ft.getWidth() < 32)
+              r = arith::TruncFOp::create(b, l, ft, r);
+          }
+          linalg::YieldOp::create(b, l, r);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// A strided block: tensor.extract_slice with positive strides; dimensions
 /// taken with a negative step are extracted forwards and then reversed by a
 /// generic reading `size - 1 - d`. (A generic reading `start + step * d`
@@ -812,7 +899,7 @@ struct SporeLowerToLinalgPass
              SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
              SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
              DynamicUpdateSliceLowering, GatherLowering, Conv2DLowering,
-             Pool2DLowering, CumsumLowering>(ctx);
+             Pool2DLowering, CumsumLowering, RandomLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -301,3 +301,11 @@ spore.func @f(%x: tensor<2x2x2x3xf32>) {
   %0 = spore.pool2d max %x window = [3, 3] strides = [1, 1] padding = [0, 0, 0, 0] : tensor<2x2x2x3xf32> -> tensor<2x1x1x3xf32>
   spore.return
 }
+
+// -----
+
+spore.func @f(%key: tensor<3xi32>) {
+  // expected-error @+1 {{'spore.random' op key must be i32[2], got 'tensor<3xi32>'}}
+  %0 = spore.random %key : tensor<3xi32> -> tensor<4xf32>
+  spore.return
+}

@@ -123,3 +123,12 @@ spore.func @scan(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
   %0 = spore.cumsum %x axis = 1 : tensor<2x5xf32>
   spore.return %0 : tensor<2x5xf32>
 }
+
+// CHECK-LABEL: spore.func @random
+spore.func @random(%key: tensor<2xi32>) -> (tensor<3x4xf32>, tensor<5xi32>) {
+  // CHECK: spore.random %{{.*}} : tensor<2xi32> -> tensor<3x4xf32>
+  %0 = spore.random %key : tensor<2xi32> -> tensor<3x4xf32>
+  // CHECK: spore.random %{{.*}} : tensor<2xi32> -> tensor<5xi32>
+  %1 = spore.random %key : tensor<2xi32> -> tensor<5xi32>
+  spore.return %0, %1 : tensor<3x4xf32>, tensor<5xi32>
+}
