@@ -107,7 +107,8 @@ static FailureOr<IndexPlan> planIndex(FunctionEmitter &fe, ModuleEmitter &m,
     if (v->kind != EValue::Int)
       return m.fail(e->loc, std::string("a slice ") + what +
                                 " must be a compile-time int (the shape of "
-                                "a slice is static), got " +
+                                "a slice is static; slice(x, starts, sizes) "
+                                "takes run-time starts), got " +
                                 describe(*v));
     return std::optional<int64_t>(v->i);
   };

@@ -396,6 +396,94 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
     return shapePrimitive(name, args, argLocs, keywords, kwValues, l);
   if (name == "einsum")
     return emitEinsum(args, argLocs, keywords, l);
+  if (name == "gather" || name == "scatter_add") {
+    bool scatter = name == "scatter_add";
+    auto a = scatter ? bind({"x", "indices", "updates", "axis"}, 3)
+                     : bind({"x", "indices", "axis"}, 2);
+    if (failed(a))
+      return mlir::failure();
+    auto x = tensorArg(*a, 0), idx = tensorArg(*a, 1);
+    if (failed(x) || failed(idx))
+      return mlir::failure();
+    Type it = idx->tensorType().getElementType();
+    if (!mlir::isa<mlir::IntegerType>(it) || it.isInteger(1))
+      return fail(a->locs[1], "indices must be an integer tensor, got " +
+                                  typeName(idx->tensor.getType()));
+    RankedTensorType xt = x->tensorType();
+    if (xt.getRank() == 0)
+      return fail(a->locs[0], "'" + name + "' needs a tensor of rank >= 1");
+    auto axis =
+        axesOf(a->get(scatter ? 3 : 2), xt.getRank(), a->locs[scatter ? 3 : 2]);
+    if (failed(axis))
+      return mlir::failure();
+    if (!a->get(scatter ? 3 : 2))
+      axis->assign(1, 0); // default axis 0
+    if (axis->size() != 1)
+      return fail(l, "'" + name + "' takes one axis");
+    int64_t ax = (*axis)[0];
+    llvm::SmallVector<int64_t> shape(xt.getShape().begin(),
+                                     xt.getShape().begin() + ax);
+    for (int64_t d : idx->tensorType().getShape())
+      shape.push_back(d);
+    shape.append(xt.getShape().begin() + ax + 1, xt.getShape().end());
+    auto type = RankedTensorType::get(shape, xt.getElementType());
+    if (!scatter)
+      return EValue::ofTensor(GatherOp::create(
+          b, ml, type, x->tensor, idx->tensor, b.getI64IntegerAttr(ax)));
+    auto u = tensorArg(*a, 2);
+    if (failed(u))
+      return mlir::failure();
+    auto uc = castTo(*u, xt.getElementType(), a->locs[2]);
+    if (failed(uc))
+      return mlir::failure();
+    auto ub = broadcastTo(*uc, shape, a->locs[2]);
+    if (failed(broadcastShapes(uc->tensorType().getShape(), shape)) ||
+        failed(ub))
+      return fail(a->locs[2], "updates of shape " +
+                                  formatShape(uc->tensorType().getShape()) +
+                                  " do not broadcast to " + formatShape(shape));
+    return EValue::ofTensor(ScatterAddOp::create(b, ml, xt, x->tensor,
+                                                 idx->tensor, ub->tensor,
+                                                 b.getI64IntegerAttr(ax)));
+  }
+  if (name == "slice") {
+    // slice(x, starts, sizes): a block at compile-time or run-time starts.
+    auto a = bind({"x", "starts", "sizes"}, 3);
+    if (failed(a))
+      return mlir::failure();
+    auto x = tensorArg(*a, 0);
+    if (failed(x))
+      return mlir::failure();
+    RankedTensorType xt = x->tensorType();
+    auto sizes = shapeOf(*a->get(2), a->locs[2]);
+    if (failed(sizes))
+      return mlir::failure();
+    const EValue *st = a->get(1);
+    std::vector<EValue> starts =
+        st->kind == EValue::Tuple ? st->elts : std::vector<EValue>{*st};
+    if ((int64_t)starts.size() != xt.getRank() ||
+        (int64_t)sizes->size() != xt.getRank())
+      return fail(l, "slice needs one start and one size per dimension (" +
+                         std::to_string(xt.getRank()) + ")");
+    auto i64 = RankedTensorType::get({}, b.getI64Type());
+    llvm::SmallVector<mlir::Value> values;
+    for (size_t d = 0; d < starts.size(); ++d) {
+      if ((*sizes)[d] < 0 || (*sizes)[d] > xt.getDimSize(d))
+        return fail(a->locs[2], "slice size " + std::to_string((*sizes)[d]) +
+                                    " does not fit dimension " +
+                                    std::to_string(d) + " of size " +
+                                    std::to_string(xt.getDimSize(d)));
+      auto t = materialize(starts[d], b.getI64Type(), a->locs[1]);
+      if (failed(t))
+        return mlir::failure();
+      if (t->tensor.getType() != i64)
+        return fail(a->locs[1], "slice starts must be integer scalars");
+      values.push_back(t->tensor);
+    }
+    auto type = RankedTensorType::get(*sizes, xt.getElementType());
+    return EValue::ofTensor(
+        DynamicSliceOp::create(b, ml, type, x->tensor, values));
+  }
   if (name == "cumsum") {
     auto a = bind({"x", "axis"}, 1);
     if (failed(a))

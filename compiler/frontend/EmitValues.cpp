@@ -63,14 +63,13 @@ std::string describe(const EValue &v) {
 /// implemented yet: calling one is a located "not supported yet" error.
 const llvm::StringSet<> &plannedPrimitives() {
   static const llvm::StringSet<> names = {
-      "slice",      "gather",         "scatter_add",
 
-      "grad",       "value_and_grad", "vjp",         "jvp",
-      "jacfwd",     "jacrev",         "hessian",     "stop_gradient",
-      "custom_vjp", "checkpoint",     "print",       "dim",
-      "Cell",       "Parameter",      "Dense",       "Conv2d",
-      "LayerNorm",  "Embedding",      "Dropout",     "Sequential",
-      "SGD",        "Momentum",       "Adam",        "AdamW"};
+      "grad",       "value_and_grad", "vjp",     "jvp",
+      "jacfwd",     "jacrev",         "hessian", "stop_gradient",
+      "custom_vjp", "checkpoint",     "print",   "dim",
+      "Cell",       "Parameter",      "Dense",   "Conv2d",
+      "LayerNorm",  "Embedding",      "Dropout", "Sequential",
+      "SGD",        "Momentum",       "Adam",    "AdamW"};
   return names;
 }
 
@@ -95,6 +94,7 @@ const llvm::StringSet<> &primitives() {
       "full",         "len",         "concatenate",
       "split",        "pad",         "flip",
       "arange",       "linspace",    "eye",
+      "slice",        "gather",      "scatter_add",
       "rng",          "random_bits", "random_uniform",
       "cumsum",       "einsum",      "conv2d",
       "max_pool2d",   "avg_pool2d"};

@@ -646,6 +646,23 @@ LogicalResult DynamicUpdateSliceOp::verify() {
                             getStarts().size());
 }
 
+LogicalResult ScatterAddOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), idx = shapeOf(getIndices());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= (int64_t)in.size())
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << in.size();
+  SmallVector<int64_t> want(in.begin(), in.begin() + axis);
+  want.append(idx.begin(), idx.end());
+  want.append(in.begin() + axis + 1, in.end());
+  if (ArrayRef<int64_t>(want) != shapeOf(getUpdates()))
+    return emitOpError("updates shape ") << formatShape(shapeOf(getUpdates()))
+                                         << " should be " << formatShape(want);
+  if (elementTypeOf(getInput()) != elementTypeOf(getUpdates()))
+    return emitOpError("updates element type differs from the input's");
+  return success();
+}
+
 LogicalResult GatherOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput()), idx = shapeOf(getIndices());
   int64_t axis = getAxis();

@@ -496,6 +496,25 @@ def Spore_GatherOp : Spore_Op<"gather", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "adds slices of `updates` at integer indices along an axis";
+  let description = [{
+    The transpose of `gather`: `updates` has the shape `input.shape[:axis] +
+    indices.shape + input.shape[axis + 1:]`, and each of its slices is added
+    to the input's slice at the corresponding index; repeated indices
+    accumulate. Indices are normalised and clamped as in `gather`.
+  }];
+  let arguments = (ins Spore_Tensor:$input, Spore_IntTensor:$indices,
+                       Spore_Tensor:$updates, I64Attr:$axis);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = [{
+    $updates `into` $input `[` $indices `]` `axis` `=` $axis attr-dict `:`
+    type($updates) `into` type($input) `,` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Neural-network primitives
 //===----------------------------------------------------------------------===//

@@ -591,6 +591,81 @@ struct RandomLowering : OpConversionPattern<RandomOp> {
   }
 };
 
+/// An scf.for over the (flattened) indices: each step adds one slab of the
+/// updates to the input's slab at the index, so repeated indices add up.
+struct ScatterAddLowering : OpConversionPattern<ScatterAddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScatterAddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getAxis(), rank = type.getRank();
+    int64_t n = type.getDimSize(axis);
+    RankedTensorType idxType = tensorTypeOf(op.getIndices());
+    int64_t count = idxType.getNumElements();
+    Type et = type.getElementType();
+    MLIRContext *ctx = getContext();
+    // Updates as [before..., count, after...]; indices flat.
+    SmallVector<int64_t> upShape(type.getShape());
+    upShape[axis] = count;
+    Value updates = reshapeTo(rewriter, loc, adaptor.getUpdates(),
+                              RankedTensorType::get(upShape, et));
+    Value indices =
+        reshapeTo(rewriter, loc, adaptor.getIndices(),
+                  RankedTensorType::get({count}, idxType.getElementType()));
+    SmallVector<int64_t> slabShape(type.getShape());
+    slabShape[axis] = 1;
+    auto slabType = RankedTensorType::get(slabShape, et);
+    Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value ub = arith::ConstantIndexOp::create(rewriter, loc, count);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, lb, ub, one, ValueRange{adaptor.getInput()},
+        [&](OpBuilder &b, Location l, Value j, ValueRange iter) {
+          Value i = tensor::ExtractOp::create(b, l, indices, ValueRange{j});
+          Type i64 = b.getI64Type();
+          if (i.getType() != i64)
+            i = i.getType().isInteger(1)
+                    ? (Value)arith::ExtUIOp::create(b, l, i64, i)
+                    : (Value)arith::ExtSIOp::create(b, l, i64, i);
+          Value zero = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(0));
+          Value size = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(n));
+          Value last =
+              arith::ConstantOp::create(b, l, b.getI64IntegerAttr(n - 1));
+          Value negative =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+          i = arith::SelectOp::create(b, l, negative,
+                                      arith::AddIOp::create(b, l, i, size), i);
+          i = arith::MaxSIOp::create(
+              b, l, arith::MinSIOp::create(b, l, i, last), zero);
+          Value at = arith::IndexCastOp::create(b, l, b.getIndexType(), i);
+          SmallVector<OpFoldResult> src(rank, b.getIndexAttr(0)),
+              dst(rank, b.getIndexAttr(0));
+          src[axis] = j;
+          dst[axis] = at;
+          SmallVector<OpFoldResult> sizes =
+              getAsIndexOpFoldResult(ctx, slabShape);
+          SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+          Value u = tensor::ExtractSliceOp::create(b, l, slabType, updates, src,
+                                                   sizes, strides);
+          Value x = tensor::ExtractSliceOp::create(b, l, slabType, iter[0], dst,
+                                                   sizes, strides);
+          Value sum = elementwiseGeneric(
+              b, l, slabType, ValueRange{x, u},
+              {b.getMultiDimIdentityMap(rank), b.getMultiDimIdentityMap(rank)},
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return combine(nb, nl, ReductionKind::Sum, a[0], a[1]);
+              });
+          Value next = tensor::InsertSliceOp::create(b, l, sum, iter[0], dst,
+                                                     sizes, strides);
+          scf::YieldOp::create(b, l, next);
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+};
+
 /// A strided block: tensor.extract_slice with positive strides; dimensions
 /// taken with a negative step are extracted forwards and then reversed by a
 /// generic reading `size - 1 - d`. (A generic reading `start + step * d`
@@ -899,7 +974,8 @@ struct SporeLowerToLinalgPass
              SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
              SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
              DynamicUpdateSliceLowering, GatherLowering, Conv2DLowering,
-             Pool2DLowering, CumsumLowering, RandomLowering>(ctx);
+             Pool2DLowering, CumsumLowering, RandomLowering,
+             ScatterAddLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

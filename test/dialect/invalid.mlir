@@ -309,3 +309,11 @@ spore.func @f(%key: tensor<3xi32>) {
   %0 = spore.random %key : tensor<3xi32> -> tensor<4xf32>
   spore.return
 }
+
+// -----
+
+spore.func @f(%x: tensor<5x3xf32>, %idx: tensor<4xi32>, %u: tensor<3x3xf32>) {
+  // expected-error @+1 {{'spore.scatter_add' op updates shape [3, 3] should be [4, 3]}}
+  %0 = spore.scatter_add %u into %x[%idx] axis = 0 : tensor<3x3xf32> into tensor<5x3xf32>, tensor<4xi32>
+  spore.return
+}

@@ -132,3 +132,10 @@ spore.func @random(%key: tensor<2xi32>) -> (tensor<3x4xf32>, tensor<5xi32>) {
   %1 = spore.random %key : tensor<2xi32> -> tensor<5xi32>
   spore.return %0, %1 : tensor<3x4xf32>, tensor<5xi32>
 }
+
+// CHECK-LABEL: spore.func @scatter
+spore.func @scatter(%x: tensor<5x3xf32>, %idx: tensor<4xi32>, %u: tensor<4x3xf32>) -> tensor<5x3xf32> {
+  // CHECK: spore.scatter_add %{{.*}} into %{{.*}}[%{{.*}}] axis = 0 : tensor<4x3xf32> into tensor<5x3xf32>, tensor<4xi32>
+  %0 = spore.scatter_add %u into %x[%idx] axis = 0 : tensor<4x3xf32> into tensor<5x3xf32>, tensor<4xi32>
+  spore.return %0 : tensor<5x3xf32>
+}

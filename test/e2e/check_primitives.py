@@ -87,6 +87,12 @@ def pool2d(x, k, stride, pad, kind):
     return out
 
 
+def _scatter(a, l, u):
+    out = a.copy()
+    np.add.at(out, l, u)
+    return out
+
+
 # (name, expression, [(param, type, kind, shape)], reference, tolerance)
 F = "f32"
 CASES = [
@@ -204,6 +210,14 @@ CASES = [
     ("einsum_three", "einsum('ab,bc,cd->ad', a, b, c) + einsum('i,j->ij', a[0], c[0])[:2, :3]",
      [("a", F, "n", (2, 3)), ("b", F, "n", (3, 4)), ("c", F, "n", (4, 3))],
      lambda a, b, c: np.einsum("ab,bc,cd->ad", a, b, c) + np.outer(a[0], c[0])[:2, :3]),
+    ("gather_fn", "gather(a, l, axis=1) + take_first(a)",
+     [("a", F, "n", (3, 5)), ("l", "i32", "l", (2, 2))],
+     lambda a, l: a[:, l] + a[0:1, 0:1].reshape(1, 1, 1)),
+    ("scatter_add", "scatter_add(a, l, u, axis=0)",
+     [("a", F, "n", (5, 3)), ("l", "i32", "l", (4,)), ("u", F, "n", (4, 3))],
+     lambda a, l, u: _scatter(a, l, u)),
+    ("slice_fn", "slice(a, (1, 2), (2, 3)) + slice(a, (9, -5), (2, 3))",
+     [("a", F, "n", (4, 6))], lambda a: a[1:3, 2:5] + a[2:4, 0:3]),
     ("size_zero", "sqrt(abs(a)).sum(axis=0) + min(b, axis=1)",
      [("a", F, "n", (0, 3)), ("b", F, "n", (3, 2))], lambda a, b: np.sqrt(np.abs(a)).sum(0) + b.min(1)),
 ]
@@ -216,7 +230,7 @@ DTNAME = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
 # Result types come from the references (run in float32 where the inputs
 # are float32), then the exports are written with them.
 inputs = {}
-source = "from spore import *\n\n"
+source = "from spore import *\n\n\ndef take_first(a):\n    return a[0:1, 0:1].reshape(1, 1, 1)\n\n\n"
 for name, expr, params, reference in CASES:
     args = [make(kind, shape) for _, _, kind, shape in params]
     inputs[name] = args
