@@ -11,11 +11,13 @@
 
 #include "compiler/driver/Driver.h"
 #include "compiler/frontend/IRGen.h"
+#include "compiler/interpreter/Interpreter.h"
 #include "dialects/spore/SporeOps.h"
 #include "spore/runtime.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
@@ -78,7 +80,7 @@ cl::opt<std::string> saveState("save-state",
                                cl::value_desc("PATH"), cl::cat(category));
 cl::opt<bool> eager("eager",
                     cl::desc("run op by op in the reference interpreter "
-                             "(not supported yet)"),
+                             "instead of compiling"),
                     cl::cat(category));
 
 int fail(const Twine &message) {
@@ -250,6 +252,113 @@ std::string buildCached(mlir::ModuleOp module, StringRef moduleName,
   return library.str().str();
 }
 
+/// Writes the results as OUT/ENTRY.<i>.npy.
+int writeResults(const std::vector<std::unique_ptr<Tensor>> &results) {
+  if (auto ec = sys::fs::create_directories(outDir))
+    return fail("cannot create '" + outDir + "': " + ec.message());
+  for (auto [i, t] : llvm::enumerate(results)) {
+    SmallString<256> path(outDir);
+    sys::path::append(path, entryName + "." + std::to_string(i) + ".npy");
+    if (spore_npy_write(path.c_str(), &t->t) != SPORE_OK)
+      return fail(spore_last_error());
+  }
+  return 0;
+}
+
+/// The semantics of an element type for 16-bit floats.
+const llvm::fltSemantics &halfSemantics(spore_dtype d) {
+  return d == SPORE_BF16 ? llvm::APFloat::BFloat() : llvm::APFloat::IEEEhalf();
+}
+
+/// Runs `entry` in the reference interpreter: .npy arrays in, arrays out.
+mlir::LogicalResult runEager(mlir::ModuleOp module,
+                             const driver::ExportSignature &entry,
+                             const std::vector<std::unique_ptr<Tensor>> &args,
+                             std::vector<std::unique_ptr<Tensor>> &results) {
+  auto fn = module.lookupSymbol<spore::FuncOp>(entry.name);
+  std::vector<spore::interp::Tensor> inputs;
+  for (auto [k, arg] : llvm::enumerate(args)) {
+    const spore_tensor &t = arg->t;
+    spore::interp::Tensor v;
+    v.elementType = mlir::cast<mlir::RankedTensorType>(fn.getArgumentTypes()[k])
+                        .getElementType();
+    v.shape.assign(t.shape, t.shape + t.rank);
+    int64_t n = spore_tensor_numel(&t);
+    for (int64_t e = 0; e < n; ++e) {
+      switch (t.dtype) {
+      case SPORE_F32:
+        v.f.push_back(((const float *)t.data)[e]);
+        break;
+      case SPORE_F64:
+        v.f.push_back(((const double *)t.data)[e]);
+        break;
+      case SPORE_F16:
+      case SPORE_BF16:
+        v.f.push_back(
+            llvm::APFloat(halfSemantics(t.dtype),
+                          llvm::APInt(16, ((const uint16_t *)t.data)[e]))
+                .convertToDouble());
+        break;
+      case SPORE_BOOL:
+        v.i.push_back(((const uint8_t *)t.data)[e] != 0);
+        break;
+      case SPORE_I8:
+        v.i.push_back(((const int8_t *)t.data)[e]);
+        break;
+      case SPORE_I32:
+        v.i.push_back(((const int32_t *)t.data)[e]);
+        break;
+      case SPORE_I64:
+        v.i.push_back(((const int64_t *)t.data)[e]);
+        break;
+      }
+    }
+    inputs.push_back(std::move(v));
+  }
+  std::vector<spore::interp::Tensor> outputs;
+  std::string error;
+  if (!spore::interp::run(module, entry.name, inputs, outputs, error)) {
+    fail("the interpreter stopped: " + error);
+    return mlir::failure();
+  }
+  for (auto [k, out] : llvm::enumerate(outputs)) {
+    spore_tensor &t = results[k]->t;
+    int64_t n = spore_tensor_numel(&t);
+    for (int64_t e = 0; e < n; ++e) {
+      switch (t.dtype) {
+      case SPORE_F32:
+        ((float *)t.data)[e] = (float)out.f[e];
+        break;
+      case SPORE_F64:
+        ((double *)t.data)[e] = out.f[e];
+        break;
+      case SPORE_F16:
+      case SPORE_BF16: {
+        llvm::APFloat h(out.f[e]);
+        bool lost;
+        h.convert(halfSemantics(t.dtype), llvm::APFloat::rmNearestTiesToEven,
+                  &lost);
+        ((uint16_t *)t.data)[e] = (uint16_t)h.bitcastToAPInt().getZExtValue();
+        break;
+      }
+      case SPORE_BOOL:
+        ((uint8_t *)t.data)[e] = out.i[e] != 0;
+        break;
+      case SPORE_I8:
+        ((int8_t *)t.data)[e] = (int8_t)out.i[e];
+        break;
+      case SPORE_I32:
+        ((int32_t *)t.data)[e] = (int32_t)out.i[e];
+        break;
+      case SPORE_I64:
+        ((int64_t *)t.data)[e] = out.i[e];
+        break;
+      }
+    }
+  }
+  return mlir::success();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -264,8 +373,6 @@ int main(int argc, char **argv) {
       "Results are written as DIR/ENTRY.0.npy, DIR/ENTRY.1.npy, ... The\n"
       "compiled model is cached, keyed by its IR and this executable.\n");
 
-  if (eager)
-    return fail("--eager (the reference interpreter) is not supported yet");
   for (auto *flag : {&statePath, &initState, &saveState})
     if (flag->getNumOccurrences())
       return fail("--" + flag->ArgStr +
@@ -313,6 +420,12 @@ int main(int argc, char **argv) {
     results.push_back(std::move(tensor));
   }
 
+  if (eager) {
+    if (failed(runEager(*module, *entry, args, results)))
+      return 1;
+    return writeResults(results);
+  }
+
   std::string library = buildCached(*module, moduleName, argv[0]);
   if (library.empty())
     return 1;
@@ -334,13 +447,5 @@ int main(int argc, char **argv) {
     return fail("'" + entry->name + "' failed (" + std::to_string(rc) +
                 "): " + spore_last_error());
 
-  if (auto ec = sys::fs::create_directories(outDir))
-    return fail("cannot create '" + outDir + "': " + ec.message());
-  for (auto [i, t] : llvm::enumerate(results)) {
-    SmallString<256> path(outDir);
-    sys::path::append(path, entryName + "." + std::to_string(i) + ".npy");
-    if (spore_npy_write(path.c_str(), &t->t) != SPORE_OK)
-      return fail(spore_last_error());
-  }
-  return 0;
+  return writeResults(results);
 }

@@ -20,8 +20,8 @@
 # NO-PARAMS: spore-run: error: 'h' has no parameter named 'a' (parameters: none)
 #
 # Features of later issues are refused, not ignored.
-# RUN: not spore-run %s f --eager 2>&1 | FileCheck %s --check-prefix=EAGER
-# EAGER: spore-run: error: --eager (the reference interpreter) is not supported yet
+# RUN: not spore-run %s f --eager --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=EAGER
+# EAGER: spore-run: error: missing input 'x'
 # RUN: not spore-run %s f --state %t/ckpt.npz 2>&1 | FileCheck %s --check-prefix=STATE
 # STATE: spore-run: error: --state is not supported yet
 # RUN: not spore-run %s f --init-state 7 2>&1 | FileCheck %s --check-prefix=INIT
