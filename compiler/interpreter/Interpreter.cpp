@@ -138,6 +138,25 @@ int64_t floorMod(int64_t a, int64_t b) {
   return r;
 }
 
+/// Whether `a p b` holds.
+template <typename T> bool holds(spore::ComparePredicate p, T a, T b) {
+  switch (p) {
+  case spore::ComparePredicate::eq:
+    return a == b;
+  case spore::ComparePredicate::ne:
+    return a != b;
+  case spore::ComparePredicate::lt:
+    return a < b;
+  case spore::ComparePredicate::le:
+    return a <= b;
+  case spore::ComparePredicate::gt:
+    return a > b;
+  case spore::ComparePredicate::ge:
+    return a >= b;
+  }
+  return false;
+}
+
 /// Philox-4x32-10, the first output word.
 uint32_t philox(uint32_t c0, uint32_t c1, uint32_t k0, uint32_t k1) {
   uint32_t c[4] = {c0, c1, 0, 0};
@@ -324,34 +343,9 @@ Tensor Machine::elementwise(Operation &op, const std::vector<Tensor> &in) {
   int64_t n = out.numel();
   if (auto cmp = dyn_cast<spore::CompareOp>(op)) {
     for (int64_t k = 0; k < n; ++k) {
-      double a = getF(in[0], k), b = getF(in[1], k);
-      bool r = false;
-      if (!in[0].isFloat()) { // exact integer comparison: sign(x - y) vs 0
-        int64_t x = in[0].i[k], y = in[1].i[k];
-        a = (double)((x > y) - (x < y));
-        b = 0;
-      }
-      switch (cmp.getPredicate()) {
-      case spore::ComparePredicate::eq:
-        r = a == b;
-        break;
-      case spore::ComparePredicate::ne:
-        r = a != b;
-        break;
-      case spore::ComparePredicate::lt:
-        r = a < b;
-        break;
-      case spore::ComparePredicate::le:
-        r = a <= b;
-        break;
-      case spore::ComparePredicate::gt:
-        r = a > b;
-        break;
-      case spore::ComparePredicate::ge:
-        r = a >= b;
-        break;
-      }
-      out.i[k] = r;
+      out.i[k] = in[0].isFloat()
+                     ? holds(cmp.getPredicate(), in[0].f[k], in[1].f[k])
+                     : holds(cmp.getPredicate(), in[0].i[k], in[1].i[k]);
     }
     return out;
   }
@@ -844,29 +838,30 @@ std::vector<Tensor> Machine::execute(Operation &op,
   }
   if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
     int64_t a = in[0].i[0], b = in[1].i[0];
-    bool r = false;
+    spore::ComparePredicate p;
     switch (cmp.getPredicate()) {
     case arith::CmpIPredicate::eq:
-      r = a == b;
+      p = spore::ComparePredicate::eq;
       break;
     case arith::CmpIPredicate::ne:
-      r = a != b;
+      p = spore::ComparePredicate::ne;
       break;
     case arith::CmpIPredicate::slt:
-      r = a < b;
+      p = spore::ComparePredicate::lt;
       break;
     case arith::CmpIPredicate::sle:
-      r = a <= b;
+      p = spore::ComparePredicate::le;
       break;
     case arith::CmpIPredicate::sgt:
-      r = a > b;
+      p = spore::ComparePredicate::gt;
       break;
     case arith::CmpIPredicate::sge:
-      r = a >= b;
+      p = spore::ComparePredicate::ge;
       break;
     default:
       unsupported("an unsigned arith.cmpi");
     }
+    bool r = holds(p, a, b);
     Tensor t = make(op.getResult(0).getType(), {});
     t.i[0] = r;
     return {t};
