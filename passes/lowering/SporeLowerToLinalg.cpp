@@ -8,6 +8,8 @@
 #include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -166,6 +168,12 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
       func->setAttr(FuncOp::getExportAttrName(), op.getSymNameAttr());
     else
       func.setPrivate();
+    // Arguments are values: bufferisation must never update them in place
+    // (an export's inputs are const buffers of the caller; a callee's
+    // arguments may be its caller's live values).
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+                      rewriter.getBoolAttr(false));
     rewriter.inlineRegionBefore(op.getBody(), func.getBody(), func.end());
     rewriter.eraseOp(op);
     return success();
