@@ -155,9 +155,13 @@ for name, source, export, specs, reference in CASES:
     args = [x.ctypes.data_as(ctypes.c_void_p) for x in inputs]
     args += [o.ctypes.data_as(ctypes.c_void_p) for o in out_arrays]
     fn.restype = ctypes.c_int
+    before = [x.copy() for x in inputs]
     rc = fn(*args)
     ok = rc == 0
     msg = "returned %d" % rc
+    # The ABI's inputs are const: a call must never write into them.
+    if not all(np.array_equal(x, y) for x, y in zip(inputs, before)):
+        ok, msg = False, "the call wrote into its inputs"
     if ok:
         for i, (got, w) in enumerate(zip(out_arrays, want)):
             good, why = close(got, w)
