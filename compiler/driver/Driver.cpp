@@ -362,6 +362,23 @@ LogicalResult spore::driver::linkShared(llvm::StringRef object,
   }
   llvm::SmallVector<llvm::StringRef> args = {program, "-shared", "-o",
                                              output,  object,    "-lm"};
+  // Compiled code may call libspore_runtime (print, errors): link it from
+  // the lib/ beside this tool's bin/ (the build tree and an install alike),
+  // with an rpath so that the library loads without LD_LIBRARY_PATH.
+  std::string self =
+      llvm::sys::fs::getMainExecutable(nullptr, (void *)&linkShared);
+  llvm::SmallString<256> libDir(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(libDir, "lib");
+  std::string searchFlag = ("-L" + libDir).str();
+  std::string rpathFlag = ("-Wl,-rpath," + libDir).str();
+  llvm::SmallString<256> runtimeLib(libDir);
+  llvm::sys::path::append(runtimeLib, "libspore_runtime.so");
+  if (llvm::sys::fs::exists(runtimeLib)) {
+    args.push_back(searchFlag);
+    args.push_back(rpathFlag);
+    args.push_back("-lspore_runtime");
+  }
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(program, args, std::nullopt, {}, 0, 0,
                                      &message);

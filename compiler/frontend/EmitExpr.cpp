@@ -11,6 +11,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 using namespace spore;
@@ -319,7 +321,88 @@ FunctionEmitter::bindArgs(StringRef name, ArrayRef<StringRef> params,
   return bound;
 }
 
+/// Python's str() of a compile-time value, for print.
+static std::string pythonStr(const EValue &v) {
+  switch (v.kind) {
+  case EValue::Int:
+    return std::to_string(v.i);
+  case EValue::Bool:
+    return v.b ? "True" : "False";
+  case EValue::None:
+    return "None";
+  case EValue::String:
+    return v.str;
+  case EValue::Float: {
+    // Python's repr: the shortest form that reads back exactly.
+    char buf[40];
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(buf, sizeof buf, "%.*g", precision, v.f);
+      if (std::strtod(buf, nullptr) == v.f)
+        break;
+    }
+    std::string s = buf;
+    if (s.find_first_of(".eEn") == std::string::npos)
+      s += ".0";
+    return s;
+  }
+  default:
+    return describe(v);
+  }
+}
+
+FailureOr<EValue> FunctionEmitter::emitPrint(const Expr &e) {
+  // print(a, b, sep=" ", end="") as one spore.print: compile-time values
+  // become text, tensors are printed at run time.
+  std::string sep = " ", end = "\n";
+  for (auto &kw : e.keywords) {
+    auto v = emitExpr(*kw.value);
+    if (failed(v))
+      return mlir::failure();
+    if ((kw.name != "sep" && kw.name != "end") || v->kind != EValue::String)
+      return fail(kw.loc, "print takes only sep= and end= with string values");
+    (kw.name == "sep" ? sep : end) = v->str;
+  }
+  llvm::SmallVector<std::string> text{""};
+  llvm::SmallVector<mlir::Value> values;
+  std::function<void(const EValue &)> add = [&](const EValue &v) {
+    if (v.kind == EValue::Tensor) {
+      values.push_back(v.tensor);
+      text.push_back("");
+    } else if (v.kind == EValue::Tuple) {
+      text.back() += "(";
+      for (size_t i = 0; i < v.elts.size(); ++i) {
+        if (i)
+          text.back() += ", ";
+        if (v.elts[i].kind == EValue::String) // repr inside a tuple
+          text.back() += "'" + v.elts[i].str + "'";
+        else
+          add(v.elts[i]);
+      }
+      text.back() += v.elts.size() == 1 ? ",)" : ")";
+    } else {
+      text.back() += pythonStr(v);
+    }
+  };
+  for (size_t i = 0; i < e.elts.size(); ++i) {
+    if (e.elts[i]->kind == ExprKind::Starred)
+      return fail(e.elts[i]->loc, "print(*args) is not supported");
+    auto v = emitExpr(*e.elts[i]);
+    if (failed(v))
+      return mlir::failure();
+    if (i)
+      text.back() += sep;
+    add(*v);
+  }
+  text.back() += end;
+  llvm::SmallVector<llvm::StringRef> refs(text.begin(), text.end());
+  PrintOp::create(b, loc(e.loc), b.getStrArrayAttr(refs), values);
+  return EValue();
+}
+
 FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
+  if (e.lhs->kind == ExprKind::Name && e.lhs->name == "print" &&
+      !scope.count("print") && !m.globals.count("print"))
+    return emitPrint(e);
   std::vector<EValue> args;
   std::vector<SMLoc> argLocs;
   EValue callee;

@@ -64,12 +64,12 @@ std::string describe(const EValue &v) {
 const llvm::StringSet<> &plannedPrimitives() {
   static const llvm::StringSet<> names = {
 
-      "grad",       "value_and_grad", "vjp",     "jvp",
-      "jacfwd",     "jacrev",         "hessian", "stop_gradient",
-      "custom_vjp", "checkpoint",     "print",   "dim",
-      "Cell",       "Parameter",      "Dense",   "Conv2d",
-      "LayerNorm",  "Embedding",      "Dropout", "Sequential",
-      "SGD",        "Momentum",       "Adam",    "AdamW"};
+      "grad",       "value_and_grad", "vjp",        "jvp",
+      "jacfwd",     "jacrev",         "hessian",    "stop_gradient",
+      "custom_vjp", "checkpoint",     "dim",        "Cell",
+      "Parameter",  "Dense",          "Conv2d",     "LayerNorm",
+      "Embedding",  "Dropout",        "Sequential", "SGD",
+      "Momentum",   "Adam",           "AdamW"};
   return names;
 }
 

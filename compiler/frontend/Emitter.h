@@ -262,6 +262,7 @@ private:
                                const EValue &rhs, SMLoc l);
   FailureOr<EValue> emitCompare(const Expr &e);
   FailureOr<EValue> emitCall(const Expr &e);
+  FailureOr<EValue> emitPrint(const Expr &e);
   FailureOr<EValue> emitAttribute(const Expr &e);
   FailureOr<EValue> emitSubscript(const Expr &e);
   FailureOr<EValue> indexTuple(const EValue &t, const Expr &key);

@@ -10,6 +10,7 @@
 
 #include "compiler/interpreter/Interpreter.h"
 #include "dialects/spore/SporeOps.h"
+#include "spore/runtime.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -753,6 +754,31 @@ std::vector<Tensor> Machine::execute(Operation &op,
         out.i[k] = (int32_t)word;
     }
     return {out};
+  }
+
+  if (auto p = dyn_cast<spore::PrintOp>(op)) {
+    // The runtime's printer, so that both modes print alike.
+    auto text = [](StringRef s) {
+      for (char c : s)
+        spore_print_text(c);
+    };
+    for (auto [k, t] : llvm::enumerate(in)) {
+      text(cast<StringAttr>(p.getText()[k]).getValue());
+      for (int64_t d : t.shape)
+        spore_print_shape(d);
+      for (int64_t e = 0; e < t.numel(); ++e) {
+        if (t.isFloat())
+          spore_print_f64(t.f[e]);
+        else if (t.elementType.isInteger(1))
+          spore_print_bool((int32_t)t.i[e]);
+        else
+          spore_print_i64(t.i[e]);
+      }
+      spore_print_end_tensor();
+    }
+    text(cast<StringAttr>(p.getText().getValue().back()).getValue());
+    spore_print_end();
+    return {};
   }
 
   // Structured control flow.

@@ -762,6 +762,14 @@ LogicalResult Pool2DOp::verify() {
                       getPadding(), channels, shapeOf(getResult()));
 }
 
+LogicalResult PrintOp::verify() {
+  if (getText().size() != getValues().size() + 1)
+    return emitOpError("needs one more text (")
+           << getText().size() << ") than values (" << getValues().size()
+           << ")";
+  return success();
+}
+
 LogicalResult RandomOp::verify() {
   if (shapeOf(getKey()) != ArrayRef<int64_t>{2})
     return emitOpError("key must be i32[2], got ") << getKey().getType();

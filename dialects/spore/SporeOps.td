@@ -578,6 +578,28 @@ def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Printing
+//===----------------------------------------------------------------------===//
+
+def Spore_PrintOp : Spore_Op<"print", [MemoryEffects<[MemWrite]>]> {
+  let summary = "prints text and tensors at run time (print in a model)";
+  let description = [{
+    Writes `text[0] value[0] text[1] value[1] ... text[n]` and a newline to
+    standard output through libspore_runtime, tensors formatted as NumPy
+    prints them. Not differentiated.
+
+    ```mlir
+    spore.print ["loss = ", ""] %loss : tensor<f32>
+    ```
+  }];
+  let arguments = (ins StrArrayAttr:$text, Variadic<Spore_Tensor>:$values);
+  let assemblyFormat = [{
+    $text ($values^ `:` type($values))? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Random numbers
 //===----------------------------------------------------------------------===//
 

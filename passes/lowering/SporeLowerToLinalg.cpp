@@ -963,10 +963,94 @@ struct Pool2DLowering : OpConversionPattern<Pool2DOp> {
   }
 };
 
+/// The runtime functions that print calls (runtime/src/print.cpp).
+void declarePrintFunctions(ModuleOp module) {
+  OpBuilder b(module.getBodyRegion());
+  Type i32 = b.getI32Type(), i64 = b.getI64Type(), f64 = b.getF64Type();
+  std::pair<StringRef, SmallVector<Type>> decls[] = {
+      {"spore_print_text", {i32}}, {"spore_print_shape", {i64}},
+      {"spore_print_f64", {f64}},  {"spore_print_i64", {i64}},
+      {"spore_print_bool", {i32}}, {"spore_print_end_tensor", {}},
+      {"spore_print_end", {}}};
+  for (auto &[name, inputs] : decls) {
+    if (module.lookupSymbol(name))
+      continue;
+    auto fn = func::FuncOp::create(b, module.getLoc(), name,
+                                   b.getFunctionType(inputs, {}));
+    fn.setPrivate();
+  }
+}
+
+/// A print becomes calls of the runtime: the text one character at a time,
+/// each tensor as its dimensions and then its elements in an scf.for over
+/// the flattened tensor.
+struct PrintLowering : OpConversionPattern<PrintOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PrintOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto call = [&](OpBuilder &b, StringRef name, ValueRange args) {
+      func::CallOp::create(b, loc, name, TypeRange{}, args);
+    };
+    auto text = [&](StringRef s) {
+      for (char c : s)
+        call(rewriter, "spore_print_text",
+             arith::ConstantOp::create(rewriter, loc,
+                                       rewriter.getI32IntegerAttr(c))
+                 .getResult());
+    };
+    for (auto [k, value] : llvm::enumerate(adaptor.getValues())) {
+      text(cast<StringAttr>(op.getText()[k]).getValue());
+      RankedTensorType type = tensorTypeOf(value);
+      for (int64_t d : type.getShape())
+        call(rewriter, "spore_print_shape",
+             arith::ConstantOp::create(rewriter, loc,
+                                       rewriter.getI64IntegerAttr(d))
+                 .getResult());
+      Value flat = reshapeTo(rewriter, loc, value,
+                             RankedTensorType::get({type.getNumElements()},
+                                                   type.getElementType()));
+      Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      Value ub =
+          arith::ConstantIndexOp::create(rewriter, loc, type.getNumElements());
+      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      scf::ForOp::create(
+          rewriter, loc, lb, ub, one, ValueRange{},
+          [&](OpBuilder &b, Location l, Value i, ValueRange) {
+            Value v = tensor::ExtractOp::create(b, l, flat, ValueRange{i});
+            Type et = v.getType();
+            if (isa<FloatType>(et)) {
+              if (!et.isF64())
+                v = arith::ExtFOp::create(b, l, b.getF64Type(), v);
+              call(b, "spore_print_f64", v);
+            } else if (et.isInteger(1)) {
+              call(b, "spore_print_bool",
+                   arith::ExtUIOp::create(b, l, b.getI32Type(), v).getResult());
+            } else {
+              if (!et.isInteger(64))
+                v = arith::ExtSIOp::create(b, l, b.getI64Type(), v);
+              call(b, "spore_print_i64", v);
+            }
+            scf::YieldOp::create(b, l);
+          });
+      call(rewriter, "spore_print_end_tensor", {});
+    }
+    text(cast<StringAttr>(op.getText().getValue().back()).getValue());
+    call(rewriter, "spore_print_end", {});
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct SporeLowerToLinalgPass
     : spore::impl::SporeLowerToLinalgBase<SporeLowerToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    bool prints = false;
+    getOperation().walk([&](PrintOp) { prints = true; });
+    if (prints)
+      declarePrintFunctions(getOperation());
     ConversionTarget target(*ctx);
     target.addIllegalDialect<SporeDialect>();
     target.addLegalDialect<func::FuncDialect, linalg::LinalgDialect,
@@ -982,8 +1066,8 @@ struct SporeLowerToLinalgPass
              SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
              SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
              DynamicUpdateSliceLowering, GatherLowering, Conv2DLowering,
-             Pool2DLowering, CumsumLowering, RandomLowering,
-             ScatterAddLowering>(ctx);
+             Pool2DLowering, CumsumLowering, RandomLowering, ScatterAddLowering,
+             PrintLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

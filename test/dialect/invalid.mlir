@@ -317,3 +317,11 @@ spore.func @f(%x: tensor<5x3xf32>, %idx: tensor<4xi32>, %u: tensor<3x3xf32>) {
   %0 = spore.scatter_add %u into %x[%idx] axis = 0 : tensor<3x3xf32> into tensor<5x3xf32>, tensor<4xi32>
   spore.return
 }
+
+// -----
+
+spore.func @f(%x: tensor<3xf32>) {
+  // expected-error @+1 {{'spore.print' op needs one more text (1) than values (1)}}
+  spore.print ["x = "] %x : tensor<3xf32>
+  spore.return
+}

@@ -139,3 +139,12 @@ spore.func @scatter(%x: tensor<5x3xf32>, %idx: tensor<4xi32>, %u: tensor<4x3xf32
   %0 = spore.scatter_add %u into %x[%idx] axis = 0 : tensor<4x3xf32> into tensor<5x3xf32>, tensor<4xi32>
   spore.return %0 : tensor<5x3xf32>
 }
+
+// CHECK-LABEL: spore.func @printing
+spore.func @printing(%x: tensor<3xf32>) {
+  // CHECK: spore.print ["x = ", "\0A"] %{{.*}} : tensor<3xf32>
+  spore.print ["x = ", "\n"] %x : tensor<3xf32>
+  // CHECK: spore.print ["hello\0A"]
+  spore.print ["hello\n"]
+  spore.return
+}

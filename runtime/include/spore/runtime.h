@@ -79,6 +79,19 @@ int spore_npy_write(const char *path, const spore_tensor *t);
 /* Frees the data of a tensor read by spore_npy_read. */
 void spore_tensor_free(spore_tensor *t);
 
+/* print(...) in compiled models: one statement is a sequence of these
+ * calls (text one character at a time; a tensor as its dimensions, its
+ * elements in row-major order, then spore_print_end_tensor), ended by
+ * spore_print_end, which writes it to stdout (the statement's `end`, a
+ * newline by default, is part of the text). */
+void spore_print_text(int32_t c);
+void spore_print_shape(int64_t dim);
+void spore_print_f64(double value);
+void spore_print_i64(int64_t value);
+void spore_print_bool(int32_t value);
+void spore_print_end_tensor(void);
+void spore_print_end(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -123,3 +123,21 @@ spore.func @dynamic(%x: tensor<8x5xf32>, %i: tensor<i64>, %idx: tensor<3xi32>) -
   %1 = spore.gather %x[%idx] axis = 0 : tensor<8x5xf32>, tensor<3xi32> -> tensor<3x5xf32>
   spore.return %0, %1 : tensor<1x5xf32>, tensor<3x5xf32>
 }
+
+// -----
+
+// A print becomes runtime calls: text by character, a tensor's dimensions,
+// its elements in a loop (widened to f64), the end of the statement.
+// CHECK: func.func private @spore_print_text(i32)
+// CHECK-LABEL: func.func @__spore_printing
+// CHECK: call @spore_print_text
+// CHECK: call @spore_print_shape
+// CHECK: scf.for
+// CHECK:   arith.extf
+// CHECK:   call @spore_print_f64
+// CHECK: call @spore_print_end_tensor
+// CHECK: call @spore_print_end
+spore.func @printing(%x: tensor<2xf32>) attributes {spore.export} {
+  spore.print ["x", "\n"] %x : tensor<2xf32>
+  spore.return
+}
