@@ -7,6 +7,8 @@
 
 #include "compiler/frontend/Emitter.h"
 
+#include "llvm/Support/Path.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -132,18 +134,34 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
     auto c = emitExpr(*s->value);
     if (failed(c))
       return mlir::failure();
-    if (!c->isScalarConst())
-      return m.fail(s->value->loc,
-                    "assert on a run-time value is not supported yet");
-    if (c->asDouble() == 0) {
-      std::string msg = "assertion failed";
-      if (s->message) {
-        auto text = emitExpr(*s->message);
-        if (succeeded(text) && text->kind == EValue::String)
-          msg += ": " + text->str;
-      }
-      return m.fail(s->loc, msg);
+    std::string msg = "assertion failed";
+    if (s->message) {
+      auto text = emitExpr(*s->message);
+      if (failed(text))
+        return mlir::failure();
+      if (text->kind != EValue::String)
+        return m.fail(s->message->loc, "an assert's message must be a string");
+      msg += ": " + text->str;
     }
+    auto holds = truth(*c, s->value->loc, "an assert's condition");
+    if (failed(holds))
+      return mlir::failure();
+    if (holds->kind == EValue::Bool) { // checked now
+      if (!holds->b)
+        return m.fail(s->loc, msg);
+      break;
+    }
+    // Checked at run time: the entry point fails with the message, which
+    // names the assert's line.
+    auto [file, line] = std::pair{
+        m.diags.getSourceMgr()
+            .getMemoryBuffer(
+                m.diags.getSourceMgr().FindBufferContainingLoc(s->loc))
+            ->getBufferIdentifier(),
+        m.lineOf(s->loc)};
+    AssertOp::create(b, loc(s->loc), holds->tensor,
+                     b.getStringAttr(llvm::sys::path::filename(file) + ":" +
+                                     std::to_string(line) + ": " + msg));
     break;
   }
   case StmtKind::If:

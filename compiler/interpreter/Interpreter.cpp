@@ -756,6 +756,11 @@ std::vector<Tensor> Machine::execute(Operation &op,
     return {out};
   }
 
+  if (auto a = dyn_cast<spore::AssertOp>(op)) {
+    if (!in[0].i[0])
+      unsupported(a.getMessage());
+    return {};
+  }
   if (auto p = dyn_cast<spore::PrintOp>(op)) {
     // The runtime's printer, so that both modes print alike.
     auto text = [](StringRef s) {

@@ -599,6 +599,17 @@ def Spore_PrintOp : Spore_Op<"print", [MemoryEffects<[MemWrite]>]> {
   let hasVerifier = 1;
 }
 
+def Spore_AssertOp : Spore_Op<"assert", [MemoryEffects<[MemWrite]>]> {
+  let summary = "a run-time check: the entry point fails when it is false";
+  let description = [{
+    When `condition` (a 0-d bool) is false, the call of the exported
+    function that runs it returns `SPORE_ERROR_ASSERT` with `message` in
+    `spore_last_error()` (its results are then unspecified).
+  }];
+  let arguments = (ins 0DTensorOf<[I1]>:$condition, StrAttr:$message);
+  let assemblyFormat = "$condition `,` $message attr-dict `:` type($condition)";
+}
+
 //===----------------------------------------------------------------------===//
 // Random numbers
 //===----------------------------------------------------------------------===//

@@ -82,7 +82,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     size_t numParams = implType.getNumParams();
 
-    // int <prefix>_<name>(ptr...): call and return 0.
+    // int <prefix>_<name>(ptr...): call and return 0, or the status of a
+    // failure (an assert) raised during the call when the module can.
     auto entry = LLVM::LLVMFuncOp::create(
         b, loc, name, LLVM::LLVMFunctionType::get(i32, implType.getParams()));
     for (unsigned i = 0; i < numParams; ++i)
@@ -93,8 +94,21 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       Block *body = entry.addEntryBlock(b);
       b.setInsertionPointToStart(body);
       LLVM::CallOp::create(b, loc, impl, body->getArguments());
-      Value zero = LLVM::ConstantOp::create(b, loc, i32, 0);
-      LLVM::ReturnOp::create(b, loc, zero);
+      Value status;
+      if (symbols.lookup("spore_fail")) {
+        auto take = symbols.lookup<LLVM::LLVMFuncOp>("spore_take_status");
+        if (!take) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(getOperation().getBody());
+          take = LLVM::LLVMFuncOp::create(b, loc, "spore_take_status",
+                                          LLVM::LLVMFunctionType::get(i32, {}));
+          symbols.insert(take);
+        }
+        status = LLVM::CallOp::create(b, loc, take, ValueRange{}).getResult();
+      } else {
+        status = LLVM::ConstantOp::create(b, loc, i32, 0);
+      }
+      LLVM::ReturnOp::create(b, loc, status);
     }
 
     // int __spore_packed_<prefix>_<name>(void** args).

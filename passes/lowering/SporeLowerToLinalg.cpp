@@ -963,15 +963,16 @@ struct Pool2DLowering : OpConversionPattern<Pool2DOp> {
   }
 };
 
-/// The runtime functions that print calls (runtime/src/print.cpp).
-void declarePrintFunctions(ModuleOp module) {
+/// The runtime functions that print and assert call (runtime/src).
+void declareRuntimeFunctions(ModuleOp module) {
   OpBuilder b(module.getBodyRegion());
   Type i32 = b.getI32Type(), i64 = b.getI64Type(), f64 = b.getF64Type();
   std::pair<StringRef, SmallVector<Type>> decls[] = {
       {"spore_print_text", {i32}}, {"spore_print_shape", {i64}},
       {"spore_print_f64", {f64}},  {"spore_print_i64", {i64}},
       {"spore_print_bool", {i32}}, {"spore_print_end_tensor", {}},
-      {"spore_print_end", {}}};
+      {"spore_print_end", {}},     {"spore_fail_text", {i32}},
+      {"spore_fail", {}}};
   for (auto &[name, inputs] : decls) {
     if (module.lookupSymbol(name))
       continue;
@@ -1043,14 +1044,41 @@ struct PrintLowering : OpConversionPattern<PrintOp> {
   }
 };
 
+/// A failed assert records its message with the runtime; the C entry point
+/// reports it when the call returns (spore-emit-c-abi).
+struct AssertLowering : OpConversionPattern<AssertOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AssertOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value holds = tensor::ExtractOp::create(
+        rewriter, loc, adaptor.getCondition(), ValueRange{});
+    Value fails = arith::XOrIOp::create(
+        rewriter, loc, holds,
+        arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(true)));
+    scf::IfOp::create(rewriter, loc, fails, [&](OpBuilder &b, Location l) {
+      for (char c : op.getMessage())
+        func::CallOp::create(b, l, "spore_fail_text", TypeRange{},
+                             ValueRange{arith::ConstantOp::create(
+                                 b, l, b.getI32IntegerAttr(c))});
+      func::CallOp::create(b, l, "spore_fail", TypeRange{}, ValueRange{});
+      scf::YieldOp::create(b, l);
+    });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct SporeLowerToLinalgPass
     : spore::impl::SporeLowerToLinalgBase<SporeLowerToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    bool prints = false;
-    getOperation().walk([&](PrintOp) { prints = true; });
-    if (prints)
-      declarePrintFunctions(getOperation());
+    bool callsRuntime = false;
+    getOperation().walk(
+        [&](Operation *op) { callsRuntime |= isa<PrintOp, AssertOp>(op); });
+    if (callsRuntime)
+      declareRuntimeFunctions(getOperation());
     ConversionTarget target(*ctx);
     target.addIllegalDialect<SporeDialect>();
     target.addLegalDialect<func::FuncDialect, linalg::LinalgDialect,
@@ -1067,7 +1095,7 @@ struct SporeLowerToLinalgPass
              SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
              DynamicUpdateSliceLowering, GatherLowering, Conv2DLowering,
              Pool2DLowering, CumsumLowering, RandomLowering, ScatterAddLowering,
-             PrintLowering>(ctx);
+             PrintLowering, AssertLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

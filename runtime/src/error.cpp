@@ -8,11 +8,16 @@
 #include "spore/runtime.h"
 
 #include <cstdarg>
+#include <string>
 #include <cstdio>
 #include <cstdlib>
 
 namespace {
 thread_local char lastError[1024] = "";
+/// A failure raised by compiled code during the current call (an assert),
+/// and the text of its message so far.
+thread_local int pendingStatus = SPORE_OK;
+thread_local std::string failureText;
 } // namespace
 
 extern "C" const char *spore_last_error(void) { return lastError; }
@@ -42,3 +47,19 @@ extern "C" void *spore_aligned_alloc(size_t alignment, size_t size) {
 }
 
 extern "C" void spore_free(void *ptr) { std::free(ptr); }
+
+extern "C" void spore_fail_text(int32_t c) { failureText += (char)c; }
+
+extern "C" void spore_fail(void) {
+  // The first failure of a call is the one reported.
+  if (pendingStatus == SPORE_OK)
+    spore_set_error(SPORE_ERROR_ASSERT, "%s", failureText.c_str());
+  pendingStatus = SPORE_ERROR_ASSERT;
+  failureText.clear();
+}
+
+extern "C" int spore_take_status(void) {
+  int status = pendingStatus;
+  pendingStatus = SPORE_OK;
+  return status;
+}

@@ -148,3 +148,10 @@ spore.func @printing(%x: tensor<3xf32>) {
   spore.print ["hello\n"]
   spore.return
 }
+
+// CHECK-LABEL: spore.func @checking
+spore.func @checking(%c: tensor<i1>) {
+  // CHECK: spore.assert %{{.*}}, "m.py:3: assertion failed" : tensor<i1>
+  spore.assert %c, "m.py:3: assertion failed" : tensor<i1>
+  spore.return
+}

@@ -20,6 +20,7 @@ typedef enum spore_status {
   SPORE_ERROR_IO = 2,       /* a file could not be read or written */
   SPORE_ERROR_FORMAT = 3,   /* a file is malformed */
   SPORE_ERROR_MEMORY = 4,   /* an allocation failed */
+  SPORE_ERROR_ASSERT = 5,   /* an assert of the model failed at run time */
 } spore_status;
 
 /* Options for creating state objects and running on devices (reserved). */
@@ -78,6 +79,13 @@ int spore_npy_write(const char *path, const spore_tensor *t);
 
 /* Frees the data of a tensor read by spore_npy_read. */
 void spore_tensor_free(spore_tensor *t);
+
+/* Run-time failures of compiled models (a failing assert): the message
+ * one character at a time, then spore_fail; the entry point then returns
+ * spore_take_status(), the failure's status (or 0), and clears it. */
+void spore_fail_text(int32_t c);
+void spore_fail(void);
+int spore_take_status(void);
 
 /* print(...) in compiled models: one statement is a sequence of these
  * calls (text one character at a time; a tensor as its dimensions, its
