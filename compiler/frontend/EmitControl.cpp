@@ -309,6 +309,19 @@ struct MergeState {
 mlir::LogicalResult FunctionEmitter::emitBranches(mlir::Value cond,
                                                   EmitFn emitThen,
                                                   EmitFn emitElse, SMLoc l) {
+  // Every run-time if, and every statement after a run-time return, break
+  // or continue, nests one level: bound it rather than the stack.
+  if (m.branchNesting >= kMaxBranchDepth)
+    return m.fail(l, "control flow nests more than " +
+                         std::to_string(kMaxBranchDepth) +
+                         " levels deep (counting the statements that follow "
+                         "a conditional return, break or continue); split "
+                         "this function");
+  struct Nest {
+    unsigned &d;
+    Nest(unsigned &d) : d(d) { ++d; }
+    ~Nest() { --d; }
+  } nest(m.branchNesting);
   mlir::Location location = loc(l);
   mlir::Value c =
       mlir::tensor::ExtractOp::create(b, location, cond, mlir::ValueRange{});

@@ -221,6 +221,9 @@ private:
 
   /// Loops enclosing the statement being emitted (for break/continue).
   unsigned loopDepth = 0;
+  /// The bound on run-time branches nested in one another, across the
+  /// functions being specialised (ModuleEmitter::branchNesting).
+  static constexpr unsigned kMaxBranchDepth = 500;
 
   mlir::LogicalResult fail(SMLoc l, const llvm::Twine &msg);
   mlir::LogicalResult bind(const Expr &target, const EValue &value);
@@ -346,6 +349,10 @@ public:
         }
     return mlir::failure();
   }
+
+  /// Run-time branches being emitted, nested in one another, in all the
+  /// functions being specialised.
+  unsigned branchNesting = 0;
 
   /// Functions of the prelude (prelude.py), found after the module's own
   /// names.
