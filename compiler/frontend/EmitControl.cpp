@@ -114,6 +114,7 @@ bool sameValue(const EValue &a, const EValue &b) {
   case EValue::DType:
     return a.dtype == b.dtype;
   case EValue::Function:
+  case EValue::Choice:
   case EValue::Tuple:
     if (a.kind == EValue::Function && a.fn != b.fn)
       return false;
@@ -301,6 +302,7 @@ mlir::LogicalResult FunctionEmitter::emitBlock(ArrayRef<StmtPtr> body) {
 
 /// The yields of the two branches of an scf.if under construction.
 struct MergeState {
+  mlir::Value cond; // the if's condition (0-d bool), defined before it
   mlir::Block *thenBlock, *elseBlock;
   llvm::SmallVector<mlir::Value> thenYields, elseYields;
   std::string onlyOneBranch; // why a name set on one branch is undefined
@@ -346,7 +348,8 @@ mlir::LogicalResult FunctionEmitter::emitBranches(mlir::Value cond,
     return mlir::failure();
   llvm::StringMap<EValue> elseScope = std::move(scope);
 
-  MergeState st{&draft.getThenRegion().front(),
+  MergeState st{cond,
+                &draft.getThenRegion().front(),
                 &draft.getElseRegion().front(),
                 {},
                 {},
@@ -475,11 +478,31 @@ FailureOr<EValue> FunctionEmitter::mergeValues(StringRef name, const EValue &t,
     return EValue::ofTuple(std::move(elts));
   }
 
-  if (t.kind == EValue::Function && e.kind == EValue::Function)
-    return m.fail(l, subject(name) + " is " + describe(t) +
-                         " on one branch and " + describe(e) +
-                         " on the other: choosing a function at run time is "
-                         "not supported yet");
+  // Two functions: a choice made at run time, resolved at each call by a
+  // run-time if over the alternatives (defunctionalisation). Values they
+  // captured must exist before the if.
+  auto isFn = [](const EValue &v) {
+    return v.kind == EValue::Function || v.kind == EValue::Choice;
+  };
+  if (isFn(t) && isFn(e)) {
+    std::function<bool(const EValue &)> outside = [&](const EValue &v) -> bool {
+      if (v.kind == EValue::Tensor) {
+        mlir::Region *r = mlir::Value(v.tensor).getParentRegion();
+        return !st.thenBlock->getParent()->isAncestor(r) &&
+               !st.elseBlock->getParent()->isAncestor(r);
+      }
+      return llvm::all_of(v.elts, outside);
+    };
+    if (!outside(t) || !outside(e))
+      return m.fail(l, subject(name) +
+                           " is a closure over values computed inside a "
+                           "branch of this 'if'; choosing such a closure at "
+                           "run time is not supported yet");
+    EValue choice;
+    choice.kind = EValue::Choice;
+    choice.elts = {EValue::ofTensor(st.cond), t, e};
+    return choice;
+  }
   auto mismatch = [&]() -> mlir::LogicalResult {
     auto text = [](const EValue &v) {
       return v.kind == EValue::Tensor ? typeName(v.tensor.getType())

@@ -454,9 +454,8 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
     return callPrimitive(callee.str, std::move(args), std::move(argLocs),
                          e.keywords, std::move(kwValues), e.loc);
   }
-  if (callee.kind == EValue::Function)
-    return m.call(callee, std::move(args), std::move(argLocs), e.keywords,
-                  std::move(kwValues), e.loc, b);
+  if (callee.kind == EValue::Function || callee.kind == EValue::Choice)
+    return callValue(callee, args, argLocs, e.keywords, kwValues, e.loc);
   if (callee.kind == EValue::DType) {
     if (args.size() != 1 || !e.keywords.empty())
       return fail(e.loc, "a dtype conversion takes one argument");
@@ -497,6 +496,33 @@ FailureOr<EValue> FunctionEmitter::emitAttribute(const Expr &e) {
     return fail(e.loc, "tensor has no attribute '" + e.name + "'");
   }
   return fail(e.loc, describe(*v) + " has no attribute '" + e.name + "'");
+}
+
+FailureOr<EValue>
+FunctionEmitter::callValue(const EValue &callee, std::vector<EValue> &args,
+                           std::vector<SMLoc> &argLocs,
+                           const std::vector<Keyword> &keywords,
+                           std::vector<EValue> &kwValues, SMLoc l) {
+  if (callee.kind == EValue::Function)
+    return m.call(callee, args, argLocs, keywords, kwValues, l, b);
+  // A function chosen at run time: call each alternative under a run-time
+  // if on the choice's condition; the results merge as an if's do.
+  static constexpr const char *kValue = "%call";
+  auto branch = [&](const EValue &fn) {
+    return [&, fn]() -> mlir::LogicalResult {
+      auto r = callValue(fn, args, argLocs, keywords, kwValues, l);
+      if (failed(r))
+        return mlir::failure();
+      scope[kValue] = *r;
+      return mlir::success();
+    };
+  };
+  if (failed(emitBranches(callee.elts[0].tensor, branch(callee.elts[1]),
+                          branch(callee.elts[2]), l)))
+    return mlir::failure();
+  EValue v = scope[kValue];
+  scope.erase(kValue);
+  return v;
 }
 
 } // namespace spore::frontend::detail

@@ -164,6 +164,9 @@ std::string ModuleEmitter::key(const EValue &v) {
     return "module:" + v.str;
   case EValue::Undefined:
     return "undefined";
+  case EValue::Choice:
+    return "choice(" + key(v.elts[0]) + "," + key(v.elts[1]) + "," +
+           key(v.elts[2]) + ")";
   }
   return "?";
 }
@@ -172,7 +175,8 @@ void ModuleEmitter::collectLeaves(const EValue &v,
                                   std::vector<mlir::Value> &leaves) {
   if (v.kind == EValue::Tensor)
     leaves.push_back(v.tensor);
-  else if (v.kind == EValue::Tuple || v.kind == EValue::Function)
+  else if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
+           v.kind == EValue::Choice)
     for (auto &e : v.elts)
       collectLeaves(e, leaves);
 }
@@ -184,7 +188,8 @@ EValue ModuleEmitter::rebuild(const EValue &tmpl, mlir::ValueRange results,
     v.weak = tmpl.weak;
     return v;
   }
-  if (tmpl.kind == EValue::Tuple || tmpl.kind == EValue::Function) {
+  if (tmpl.kind == EValue::Tuple || tmpl.kind == EValue::Function ||
+      tmpl.kind == EValue::Choice) {
     std::vector<EValue> elts;
     for (auto &e : tmpl.elts)
       elts.push_back(rebuild(e, results, next));
@@ -199,7 +204,8 @@ static EValue parameterize(const EValue &v, mlir::Block &block,
                            mlir::Location loc) {
   if (v.kind == EValue::Tensor)
     return EValue::ofTensor(block.addArgument(v.tensor.getType(), loc));
-  if (v.kind == EValue::Tuple || v.kind == EValue::Function) {
+  if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
+      v.kind == EValue::Choice) {
     std::vector<EValue> elts;
     for (auto &e : v.elts)
       elts.push_back(parameterize(e, block, loc));
@@ -228,7 +234,8 @@ EValue resultShape(const EValue &v, mlir::MLIRContext *ctx) {
     }
     return t;
   }
-  if (v.kind == EValue::Tuple || v.kind == EValue::Function) {
+  if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
+      v.kind == EValue::Choice) {
     std::vector<EValue> elts;
     for (auto &e : v.elts)
       elts.push_back(resultShape(e, ctx));
@@ -242,7 +249,8 @@ EValue resultShape(const EValue &v, mlir::MLIRContext *ctx) {
 static void shapeTypes(const EValue &v, llvm::SmallVectorImpl<Type> &types) {
   if (v.kind == EValue::Tensor)
     types.push_back(v.dtype);
-  else if (v.kind == EValue::Tuple || v.kind == EValue::Function)
+  else if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
+           v.kind == EValue::Choice)
     for (auto &e : v.elts)
       shapeTypes(e, types);
 }

@@ -55,6 +55,8 @@ std::string describe(const EValue &v) {
     return "the module '" + v.str + "'";
   case EValue::Undefined:
     return "an undefined value";
+  case EValue::Choice:
+    return "a function chosen at run time";
   }
   return "a value";
 }

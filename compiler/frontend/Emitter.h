@@ -56,6 +56,8 @@ struct EValue {
     DType,
     Module,
     Undefined, // a name without a value on some path; `str` says why
+    Choice,    // a function chosen at run time: elts = {condition (a 0-d
+               // bool tensor), function if true, function if false}
   };
   Kind kind = None;
   mlir::Value tensor;
@@ -266,6 +268,11 @@ private:
   FailureOr<EValue> emitCompare(const Expr &e);
   FailureOr<EValue> emitCall(const Expr &e);
   FailureOr<EValue> emitPrint(const Expr &e);
+  /// Calls a function value (a Function, or a Choice made at run time).
+  FailureOr<EValue> callValue(const EValue &callee, std::vector<EValue> &args,
+                              std::vector<SMLoc> &argLocs,
+                              const std::vector<Keyword> &keywords,
+                              std::vector<EValue> &kwValues, SMLoc l);
   FailureOr<EValue> emitAttribute(const Expr &e);
   FailureOr<EValue> emitSubscript(const Expr &e);
   FailureOr<EValue> indexTuple(const EValue &t, const Expr &key);

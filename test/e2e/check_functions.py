@@ -86,6 +86,24 @@ SOURCE = textwrap.dedent('''
         return f(x) + k
 
 
+    def h1(a):
+        return a + 1.0
+
+
+    def h2(a):
+        return a * 2.0
+
+
+    @export
+    def chosen_at_run_time(x: f32[3], w: f32[3], c: f32) -> tuple[f32[3], f32[3]]:
+        if c > 0.0:
+            g = h1
+        else:
+            g = lambda v: v * w
+        k = h2 if c > 1.0 else g
+        return g(x), compose(k, g)(x)
+
+
     @export
     def higher_order(x: f32[3], w: f32[3]) -> f32[3]:
         return scan(lambda c, s: c + s * w, x, x)
@@ -105,6 +123,10 @@ CASES = {
     "closures": (lambda: [rng.standard_normal(3).astype(np.float32),
                           rng.standard_normal(3).astype(np.float32)],
                  [((3,), np.float32)] * 3),
+    "chosen_at_run_time": (lambda: [rng.standard_normal(3).astype(np.float32),
+                                    rng.standard_normal(3).astype(np.float32),
+                                    np.array(rng.uniform(-1, 2), np.float32)],
+                           [((3,), np.float32)] * 2),
     "higher_order": (lambda: [rng.standard_normal(3).astype(np.float32),
                               rng.standard_normal(3).astype(np.float32)],
                      [((3,), np.float32)]),
