@@ -96,38 +96,33 @@ extern "C" void spore_tensor_free(spore_tensor *t) {
   t->rank = 0;
 }
 
-extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
-  if (!path || !out)
-    return spore_set_error(SPORE_ERROR_ARGUMENT,
-                           "spore_npy_read: NULL argument");
+namespace {
+
+/// Parses a whole .npy file held in memory; `path` names it in messages.
+int parseNpy(const unsigned char *data, size_t size, const char *path,
+             spore_tensor *out) {
   std::memset(out, 0, sizeof(*out));
-  File file(std::fopen(path, "rb"));
-  if (!file.f)
-    return spore_set_error(SPORE_ERROR_IO, "%s: cannot open: %s", path,
-                           std::strerror(errno));
-  unsigned char magic[8];
-  if (std::fread(magic, 1, 8, file.f) != 8 ||
-      std::memcmp(magic, "\x93NUMPY", 6) != 0)
+  if (size < 8 || std::memcmp(data, "\x93NUMPY", 6) != 0)
     return spore_set_error(SPORE_ERROR_FORMAT,
                            "%s: not a .npy file (bad magic)", path);
-  unsigned major = magic[6];
+  unsigned major = data[6];
   if (major < 1 || major > 3)
     return spore_set_error(SPORE_ERROR_FORMAT,
                            "%s: unsupported .npy version %u.%u", path, major,
-                           (unsigned)magic[7]);
-  unsigned char lenBytes[4] = {0, 0, 0, 0};
+                           (unsigned)data[7]);
   size_t lenSize = major == 1 ? 2 : 4;
-  if (std::fread(lenBytes, 1, lenSize, file.f) != lenSize)
+  if (size < 8 + lenSize)
     return spore_set_error(SPORE_ERROR_FORMAT, "%s: truncated header", path);
-  uint32_t headerLen = lenBytes[0] | (lenBytes[1] << 8) |
-                       ((uint32_t)lenBytes[2] << 16) |
-                       ((uint32_t)lenBytes[3] << 24);
+  const unsigned char *l = data + 8;
+  uint32_t headerLen =
+      l[0] | (l[1] << 8) |
+      (lenSize == 4 ? ((uint32_t)l[2] << 16) | ((uint32_t)l[3] << 24) : 0u);
   if (headerLen > (1u << 20))
     return spore_set_error(SPORE_ERROR_FORMAT, "%s: header too large", path);
-  std::string header(headerLen, '\0');
-  if (std::fread(&header[0], 1, headerLen, file.f) != headerLen)
+  size_t dataStart = 8 + lenSize + headerLen;
+  if (size < dataStart)
     return spore_set_error(SPORE_ERROR_FORMAT, "%s: truncated header", path);
-
+  std::string header((const char *)data + 8 + lenSize, headerLen);
   size_t p = findKey(header, "descr");
   if (p == std::string::npos || (header[p] != '\'' && header[p] != '"'))
     return spore_set_error(SPORE_ERROR_FORMAT, "%s: header has no 'descr'",
@@ -206,34 +201,40 @@ extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
     numel *= t.shape[i];
   }
   size_t bytes = (size_t)numel * info->size;
-  long dataStart = std::ftell(file.f);
-  std::fseek(file.f, 0, SEEK_END);
-  long fileSize = std::ftell(file.f);
-  if (dataStart < 0 || fileSize < 0 || (size_t)(fileSize - dataStart) != bytes)
+  if (size - dataStart != bytes)
     return spore_set_error(SPORE_ERROR_FORMAT,
-                           "%s: data is %ld bytes but the shape and dtype "
+                           "%s: data is %zu bytes but the shape and dtype "
                            "need %zu",
-                           path, fileSize - dataStart, bytes);
-  std::fseek(file.f, dataStart, SEEK_SET);
+                           path, size - dataStart, bytes);
   t.data = spore_aligned_alloc(64, bytes);
   if (!t.data)
     return SPORE_ERROR_MEMORY;
-  if (bytes && std::fread(t.data, 1, bytes, file.f) != bytes) {
-    spore_free(t.data);
-    return spore_set_error(SPORE_ERROR_IO, "%s: read failed", path);
-  }
+  if (bytes)
+    std::memcpy(t.data, data + dataStart, bytes);
   *out = t;
   return SPORE_OK;
 }
 
-extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
-  if (!path || !t)
-    return spore_set_error(SPORE_ERROR_ARGUMENT,
-                           "spore_npy_write: NULL argument");
+/// The whole file at `path`, or an error.
+int readFile(const char *path, std::vector<unsigned char> &bytes) {
+  File file(std::fopen(path, "rb"));
+  if (!file.f)
+    return spore_set_error(SPORE_ERROR_IO, "%s: cannot open: %s", path,
+                           std::strerror(errno));
+  unsigned char chunk[65536];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, file.f)) > 0)
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  if (std::ferror(file.f))
+    return spore_set_error(SPORE_ERROR_IO, "%s: read failed", path);
+  return SPORE_OK;
+}
+
+/// The .npy encoding of `t` (format 1.0).
+int encodeNpy(const spore_tensor *t, std::string &out) {
   const DtypeInfo *info = infoOf(t->dtype);
   if (!info || t->rank < 0 || t->rank > SPORE_MAX_RANK)
-    return spore_set_error(SPORE_ERROR_ARGUMENT,
-                           "spore_npy_write: invalid tensor");
+    return spore_set_error(SPORE_ERROR_ARGUMENT, "invalid tensor");
   std::string shape = "(";
   for (int32_t i = 0; i < t->rank; ++i)
     shape += std::to_string(t->shape[i]) + (t->rank == 1      ? ","
@@ -246,24 +247,43 @@ extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
+  out = "\x93NUMPY";
+  out += (char)1;
+  out += (char)0;
+  out += (char)(header.size() & 0xff);
+  out += (char)(header.size() >> 8);
+  out += header;
+  size_t bytes = (size_t)spore_tensor_numel(t) * info->size;
+  out.append((const char *)t->data, bytes);
+  return SPORE_OK;
+}
+
+} // namespace
+
+extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
+  if (!path || !out)
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "spore_npy_read: NULL argument");
+  std::memset(out, 0, sizeof(*out));
+  std::vector<unsigned char> bytes;
+  if (int rc = readFile(path, bytes))
+    return rc;
+  return parseNpy(bytes.data(), bytes.size(), path, out);
+}
+
+extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
+  if (!path || !t)
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "spore_npy_write: NULL argument");
+  std::string bytes;
+  if (encodeNpy(t, bytes) != SPORE_OK)
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "spore_npy_write: invalid tensor");
   File file(std::fopen(path, "wb"));
   if (!file.f)
     return spore_set_error(SPORE_ERROR_IO, "%s: cannot create: %s", path,
                            std::strerror(errno));
-  unsigned char prefix[10] = {0x93,
-                              'N',
-                              'U',
-                              'M',
-                              'P',
-                              'Y',
-                              1,
-                              0,
-                              (unsigned char)(header.size() & 0xff),
-                              (unsigned char)(header.size() >> 8)};
-  size_t bytes = (size_t)spore_tensor_numel(t) * info->size;
-  if (std::fwrite(prefix, 1, 10, file.f) != 10 ||
-      std::fwrite(header.data(), 1, header.size(), file.f) != header.size() ||
-      (bytes && std::fwrite(t->data, 1, bytes, file.f) != bytes))
+  if (std::fwrite(bytes.data(), 1, bytes.size(), file.f) != bytes.size())
     return spore_set_error(SPORE_ERROR_IO, "%s: write failed", path);
   return SPORE_OK;
 }
