@@ -8,9 +8,9 @@
 #include "spore/runtime.h"
 
 #include <cstdarg>
-#include <string>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace {
 thread_local char lastError[1024] = "";

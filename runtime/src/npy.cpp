@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Npy.h"
 #include "spore/runtime.h"
 
 #include <cctype>
@@ -96,11 +97,8 @@ extern "C" void spore_tensor_free(spore_tensor *t) {
   t->rank = 0;
 }
 
-namespace {
-
-/// Parses a whole .npy file held in memory; `path` names it in messages.
-int parseNpy(const unsigned char *data, size_t size, const char *path,
-             spore_tensor *out) {
+int spore::runtime::parseNpy(const unsigned char *data, size_t size,
+                             const char *path, spore_tensor *out) {
   std::memset(out, 0, sizeof(*out));
   if (size < 8 || std::memcmp(data, "\x93NUMPY", 6) != 0)
     return spore_set_error(SPORE_ERROR_FORMAT,
@@ -215,6 +213,8 @@ int parseNpy(const unsigned char *data, size_t size, const char *path,
   return SPORE_OK;
 }
 
+namespace {
+
 /// The whole file at `path`, or an error.
 int readFile(const char *path, std::vector<unsigned char> &bytes) {
   File file(std::fopen(path, "rb"));
@@ -230,8 +230,9 @@ int readFile(const char *path, std::vector<unsigned char> &bytes) {
   return SPORE_OK;
 }
 
-/// The .npy encoding of `t` (format 1.0).
-int encodeNpy(const spore_tensor *t, std::string &out) {
+} // namespace
+
+int spore::runtime::encodeNpy(const spore_tensor *t, std::string &out) {
   const DtypeInfo *info = infoOf(t->dtype);
   if (!info || t->rank < 0 || t->rank > SPORE_MAX_RANK)
     return spore_set_error(SPORE_ERROR_ARGUMENT, "invalid tensor");
@@ -258,8 +259,6 @@ int encodeNpy(const spore_tensor *t, std::string &out) {
   return SPORE_OK;
 }
 
-} // namespace
-
 extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
   if (!path || !out)
     return spore_set_error(SPORE_ERROR_ARGUMENT,
@@ -268,7 +267,7 @@ extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
   std::vector<unsigned char> bytes;
   if (int rc = readFile(path, bytes))
     return rc;
-  return parseNpy(bytes.data(), bytes.size(), path, out);
+  return spore::runtime::parseNpy(bytes.data(), bytes.size(), path, out);
 }
 
 extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
@@ -276,7 +275,7 @@ extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
     return spore_set_error(SPORE_ERROR_ARGUMENT,
                            "spore_npy_write: NULL argument");
   std::string bytes;
-  if (encodeNpy(t, bytes) != SPORE_OK)
+  if (spore::runtime::encodeNpy(t, bytes) != SPORE_OK)
     return spore_set_error(SPORE_ERROR_ARGUMENT,
                            "spore_npy_write: invalid tensor");
   File file(std::fopen(path, "wb"));

@@ -101,3 +101,46 @@ TEST_CASE("aligned allocation honours the alignment") {
   CHECK(std::string(spore_last_error()).find("power of two") !=
         std::string::npos);
 }
+
+TEST_CASE(".npz archives round-trip and refuse damage", "[runtime][npz]") {
+  std::string path = tempPath("state.npz");
+  float w[6] = {1, 2, 3, 4, 5, 6};
+  int64_t step = 42;
+  spore_tensor tensors[2] = {};
+  tensors[0].dtype = SPORE_F32;
+  tensors[0].rank = 2;
+  tensors[0].shape[0] = 2;
+  tensors[0].shape[1] = 3;
+  tensors[0].data = w;
+  tensors[1].dtype = SPORE_I64;
+  tensors[1].rank = 0;
+  tensors[1].data = &step;
+  const char *names[2] = {"net.fc1.weight", "step"};
+  REQUIRE(spore_npz_write(path.c_str(), 2, names, tensors) == SPORE_OK);
+
+  int32_t count = 0;
+  char **readNames = nullptr;
+  spore_tensor *read = nullptr;
+  REQUIRE(spore_npz_read(path.c_str(), &count, &readNames, &read) == SPORE_OK);
+  REQUIRE(count == 2);
+  CHECK(std::string(readNames[0]) == "net.fc1.weight");
+  CHECK(read[0].rank == 2);
+  CHECK(static_cast<float *>(read[0].data)[5] == 6.0f);
+  CHECK(std::string(readNames[1]) == "step");
+  CHECK(*static_cast<int64_t *>(read[1].data) == 42);
+  spore_npz_free(count, readNames, read);
+
+  // One flipped byte in the data fails the CRC; nothing is returned.
+  FILE *f = std::fopen(path.c_str(), "r+b");
+  REQUIRE(f);
+  std::fseek(f, 150, SEEK_SET);
+  int c = std::fgetc(f);
+  std::fseek(f, 150, SEEK_SET);
+  std::fputc(c ^ 0xFF, f);
+  std::fclose(f);
+  CHECK(spore_npz_read(path.c_str(), &count, &readNames, &read) ==
+        SPORE_ERROR_FORMAT);
+  CHECK(count == 0);
+  CHECK(read == nullptr);
+  CHECK(std::string(spore_last_error()).find("CRC") != std::string::npos);
+}

@@ -80,6 +80,18 @@ int spore_npy_write(const char *path, const spore_tensor *t);
 /* Frees the data of a tensor read by spore_npy_read. */
 void spore_tensor_free(spore_tensor *t);
 
+/* An .npz archive as numpy.savez writes it: members NAME.npy, stored
+ * uncompressed. spore_npz_write writes `count` named tensors;
+ * spore_npz_read reads every member into arrays of *count names and
+ * tensors that the runtime allocates (free them with spore_npz_free).
+ * Reading checks offsets, sizes and CRCs and refuses compressed archives;
+ * on failure nothing is returned and the message names the problem. */
+int spore_npz_write(const char *path, int32_t count, const char *const *names,
+                    const spore_tensor *tensors);
+int spore_npz_read(const char *path, int32_t *count, char ***names,
+                   spore_tensor **tensors);
+void spore_npz_free(int32_t count, char **names, spore_tensor *tensors);
+
 /* Run-time failures of compiled models (a failing assert): the message
  * one character at a time, then spore_fail; the entry point then returns
  * spore_take_status(), the failure's status (or 0), and clears it. */
