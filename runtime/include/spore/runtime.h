@@ -92,6 +92,35 @@ int spore_npz_read(const char *path, int32_t *count, char ***names,
                    spore_tensor **tensors);
 void spore_npz_free(int32_t count, char **names, spore_tensor *tensors);
 
+/* The state object of a model with Parameters (language.md §6, §8). The
+ * generated <model>_state_* functions forward here with the model's
+ * descriptor; these are also what spore-run and tests use directly.
+ *
+ * create: allocates every Parameter, zero-filled, from a descriptor (one
+ *   line per Parameter: "NAME DTYPE [D0,D1] KIND A B", KIND being const A,
+ *   uniform on [A, B) or normal with deviation A). `options` may be NULL.
+ * init: fills each Parameter from its initialiser; counter-based, so the
+ *   values depend only on the seed, the Parameter's name and its shape.
+ * save: writes one .npz archive, a member per Parameter named by its path
+ *   (`net.fc1.weight`), which numpy.load reads.
+ * load: reads such an archive; a missing, extra or mismatched member
+ *   (dtype, shape) or a corrupt file is refused with a message, and the
+ *   state is then left unchanged.
+ * buffers: the Parameters' data in descriptor order, or NULL (with a
+ *   message) when `s` is NULL or was created from another descriptor.
+ * tensor: a view of Parameter i (its data stays owned by the state). */
+typedef struct spore_state spore_state;
+int spore_state_create(spore_state **out, const char *descriptor,
+                       const spore_options *options);
+int spore_state_init(spore_state *s, uint64_t seed);
+int spore_state_save(const spore_state *s, const char *path);
+int spore_state_load(spore_state *s, const char *path);
+void spore_state_destroy(spore_state *s);
+void **spore_state_buffers(spore_state *s, const char *descriptor);
+int32_t spore_state_count(const spore_state *s);
+int spore_state_tensor(const spore_state *s, int32_t i, const char **name,
+                       spore_tensor *view);
+
 /* Run-time failures of compiled models (a failing assert): the message
  * one character at a time, then spore_fail; the entry point then returns
  * spore_take_status(), the failure's status (or 0), and clears it. */
