@@ -70,6 +70,24 @@ static std::string cTypeOf(Type t) {
   return "int64_t";
 }
 
+static ExportSignature::Buffer buffer(Type type, std::string name) {
+  auto t = cast<RankedTensorType>(type);
+  ExportSignature::Buffer b;
+  b.name = std::move(name);
+  b.cType = cTypeOf(t.getElementType());
+  b.dtype = spore::dtypeName(t.getElementType());
+  b.shape.assign(t.getShape().begin(), t.getShape().end());
+  return b;
+}
+
+std::vector<ExportSignature::Buffer>
+spore::driver::collectState(ModuleOp module) {
+  std::vector<ExportSignature::Buffer> state;
+  for (auto p : module.getOps<spore::ParameterOp>())
+    state.push_back(buffer(p.getType(), p.getName().str()));
+  return state;
+}
+
 std::vector<ExportSignature>
 spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
   std::vector<ExportSignature> exports;
@@ -79,16 +97,12 @@ spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
     ExportSignature sig;
     sig.name = fn.getSymName().str();
     sig.symbol = (moduleName + "_" + sig.name).str();
-    auto buffer = [](Type type, std::string name) {
-      auto t = cast<RankedTensorType>(type);
-      ExportSignature::Buffer b;
-      b.name = std::move(name);
-      b.cType = cTypeOf(t.getElementType());
-      b.dtype = spore::dtypeName(t.getElementType());
-      b.shape.assign(t.getShape().begin(), t.getShape().end());
-      return b;
-    };
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      if (auto state = fn.getArgAttrOfType<StringAttr>(
+              i, spore::ParameterOp::getStateAttrName())) {
+        sig.state.push_back(buffer(fn.getArgumentTypes()[i], state.str()));
+        continue;
+      }
       auto name = fn.getArgAttrOfType<StringAttr>(
           i, spore::FuncOp::getArgNameAttrName());
       sig.inputs.push_back(
@@ -215,8 +229,10 @@ static int64_t numel(const ExportSignature::Buffer &b) {
 
 static std::string upper(llvm::StringRef s) { return s.upper(); }
 
-std::string spore::driver::cHeader(const std::vector<ExportSignature> &exports,
-                                   llvm::StringRef moduleName) {
+std::string spore::driver::cHeader(
+    const std::vector<ExportSignature> &exports,
+    const std::vector<ExportSignature::Buffer> &stateBuffers,
+    llvm::StringRef moduleName) {
   std::string guard = "SPORE_MODEL_" + upper(moduleName) + "_H";
   std::string h;
   llvm::raw_string_ostream os(h);
@@ -232,6 +248,27 @@ std::string spore::driver::cHeader(const std::vector<ExportSignature> &exports,
      << "#include <stdbool.h>\n#include <stdint.h>\n\n"
      << "#include \"spore/runtime.h\"\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
+  bool stateful = !stateBuffers.empty();
+  std::string state = moduleName.str() + "_state";
+  if (stateful) {
+    os << "\n/* The state: the model's Parameters, created, then initialised\n"
+       << " * from a seed or loaded from a file, and passed to every entry\n"
+       << " * point. Saved as an .npz archive with these members:\n";
+    for (const auto &p : stateBuffers)
+      os << " *   " << p.name << ": " << shapeComment(p) << "\n";
+    os << " */\n"
+       << "typedef struct " << state << " " << state << ";\n"
+       << "/* NULL options: CPU defaults. The Parameters start as zeros. */\n"
+       << "int " << state << "_create(" << state
+       << "** s, const spore_options* options);\n"
+       << "int " << state << "_init(" << state << "* s, uint64_t seed);\n"
+       << "int " << state << "_save(const " << state
+       << "* s, const char* path);\n"
+       << "/* Refuses a file whose members differ from the Parameters (name,\n"
+       << " * dtype, shape) or that is corrupt, leaving the state unchanged. */\n"
+       << "int " << state << "_load(" << state << "* s, const char* path);\n"
+       << "void " << state << "_destroy(" << state << "* s);\n";
+  }
   for (const ExportSignature &sig : exports) {
     std::string prefix = upper(sig.symbol);
     os << "\n/* " << sig.name << "(";
@@ -259,6 +296,10 @@ std::string spore::driver::cHeader(const std::vector<ExportSignature> &exports,
       constants(b);
     os << "int " << sig.symbol << "(";
     bool first = true;
+    if (stateful) {
+      os << state << "* s";
+      first = false;
+    }
     for (auto &b : sig.inputs) {
       os << (first ? "" : ", ") << "const " << b.cType << "* " << b.name
          << " /* " << shapeComment(b) << " */";
@@ -280,6 +321,7 @@ std::string spore::driver::cHeader(const std::vector<ExportSignature> &exports,
 
 std::string
 spore::driver::cppHeader(const std::vector<ExportSignature> &exports,
+                         const std::vector<ExportSignature::Buffer> &state,
                          llvm::StringRef moduleName) {
   std::string guard = "SPORE_MODEL_" + upper(moduleName) + "_HPP";
   std::string h;
@@ -308,6 +350,11 @@ spore::driver::cppHeader(const std::vector<ExportSignature> &exports,
     os << "};\n\ninline int " << sig.name << "(";
     bool first = true;
     std::string args;
+    if (!state.empty()) {
+      os << moduleName << "_state *s";
+      args = "s";
+      first = false;
+    }
     for (auto &b : sig.inputs) {
       os << (first ? "" : ", ") << "const " << b.cType << " *" << b.name;
       args += (first ? "" : ", ") + b.name;
@@ -338,12 +385,13 @@ static LogicalResult writeFile(llvm::StringRef path, llvm::StringRef text) {
 
 LogicalResult
 spore::driver::writeHeaders(const std::vector<ExportSignature> &exports,
+                            const std::vector<ExportSignature::Buffer> &state,
                             llvm::StringRef moduleName, llvm::StringRef dir) {
   llvm::SmallString<256> h(dir), hpp(dir);
   llvm::sys::path::append(h, moduleName + ".h");
   llvm::sys::path::append(hpp, moduleName + ".hpp");
-  if (failed(writeFile(h, cHeader(exports, moduleName))) ||
-      failed(writeFile(hpp, cppHeader(exports, moduleName))))
+  if (failed(writeFile(h, cHeader(exports, state, moduleName))) ||
+      failed(writeFile(hpp, cppHeader(exports, state, moduleName))))
     return failure();
   return success();
 }

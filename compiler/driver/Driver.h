@@ -34,11 +34,18 @@ struct ExportSignature {
   std::string name;   // source name
   std::string symbol; // C symbol: <module>_<name>
   std::vector<Buffer> inputs, outputs;
+  /// The module's Parameters (spore.parameter), which the entry point takes
+  /// from the state object it is passed first; empty without state.
+  std::vector<Buffer> state;
 };
 
 /// The exports of a spore module in source order.
 std::vector<ExportSignature> collectExports(mlir::ModuleOp module,
                                             llvm::StringRef moduleName);
+
+/// The module's Parameters (spore.parameter), in state order; empty for a
+/// module without state.
+std::vector<ExportSignature::Buffer> collectState(mlir::ModuleOp module);
 
 /// A C identifier derived from a file name (`mlp.py` → `mlp`).
 std::string moduleNameFromPath(llvm::StringRef path);
@@ -59,13 +66,16 @@ mlir::LogicalResult emitNative(mlir::ModuleOp module, unsigned optLevel,
 
 /// Writes `<dir>/<module>.h` and `<dir>/<module>.hpp`.
 mlir::LogicalResult writeHeaders(const std::vector<ExportSignature> &exports,
+                                 const std::vector<ExportSignature::Buffer> &state,
                                  llvm::StringRef moduleName,
                                  llvm::StringRef dir);
 
 /// The text of the C header and of the C++ wrapper.
 std::string cHeader(const std::vector<ExportSignature> &exports,
+                    const std::vector<ExportSignature::Buffer> &state,
                     llvm::StringRef moduleName);
 std::string cppHeader(const std::vector<ExportSignature> &exports,
+                      const std::vector<ExportSignature::Buffer> &state,
                       llvm::StringRef moduleName);
 
 /// Links `object` into the shared library `output` with the system linker

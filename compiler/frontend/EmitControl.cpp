@@ -113,9 +113,17 @@ bool sameValue(const EValue &a, const EValue &b) {
     return a.str == b.str;
   case EValue::DType:
     return a.dtype == b.dtype;
+  case EValue::Object:
+  case EValue::Parameter:
+    return a.i == b.i;
+  case EValue::Class:
+    return a.fn == b.fn && a.str == b.str;
+  case EValue::Init:
   case EValue::Function:
   case EValue::Choice:
   case EValue::Tuple:
+    if (a.kind == EValue::Init && a.str != b.str)
+      return false;
     if (a.kind == EValue::Function && a.fn != b.fn)
       return false;
     if (a.elts.size() != b.elts.size())

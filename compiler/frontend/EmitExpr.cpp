@@ -98,7 +98,7 @@ FailureOr<EValue> FunctionEmitter::lookup(const Expr &e) {
   }
   auto git = m.globals.find(e.name);
   if (git != m.globals.end())
-    return git->second;
+    return stateValue(git->second, e.loc);
   if (auto dt = dtypeByName(&m.ctx, e.name)) {
     EValue v;
     v.kind = EValue::DType;
@@ -110,6 +110,12 @@ FailureOr<EValue> FunctionEmitter::lookup(const Expr &e) {
   auto pit = m.preludeFns.find(e.name);
   if (pit != m.preludeFns.end())
     return pit->second;
+  if (e.name == "Parameter" || e.name == "Sequential" || e.name == "Cell") {
+    EValue cls = EValue::named(EValue::Class, e.name);
+    return cls;
+  }
+  if (e.name == "xavier_uniform" || e.name == "kaiming_normal")
+    return EValue::named(EValue::Init, e.name);
   if (plannedPrimitives().contains(e.name))
     return fail(e.loc, "'" + e.name + "' is not supported yet");
   if (e.name == "int" || e.name == "float")
@@ -406,12 +412,18 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
   std::vector<EValue> args;
   std::vector<SMLoc> argLocs;
   EValue callee;
+  std::optional<EValue> cellSelf; // a method call on a Cell
   // Method calls on tensors: x.sum(axis=1) is sum(x, axis=1).
   if (e.lhs->kind == ExprKind::Attribute) {
     auto self = emitExpr(*e.lhs->lhs);
     if (failed(self))
       return mlir::failure();
-    if (self->kind == EValue::Tensor) {
+    if (self->kind == EValue::Object &&
+        !llvm::is_contained(*self->captureNames, e.lhs->name) &&
+        e.lhs->name != "parameters") {
+      cellSelf = *self;
+      callee = EValue::named(EValue::String, e.lhs->name);
+    } else if (self->kind == EValue::Tensor) {
       StringRef method = e.lhs->name;
       auto pit = m.preludeFns.find(method);
       if (pit != m.preludeFns.end())
@@ -447,6 +459,43 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
       return mlir::failure();
     kwValues.push_back(*v);
   }
+  if (cellSelf)
+    return callCell(*cellSelf, callee.str, args, argLocs, e.keywords, kwValues,
+                    e.loc);
+  if (callee.kind == EValue::Object)
+    return callCell(callee, "__call__", args, argLocs, e.keywords, kwValues,
+                    e.loc);
+  if (callee.kind == EValue::Class) {
+    if (!callee.fn && callee.str == "Parameter")
+      return makeParameter(args, argLocs, e.keywords, kwValues, e.loc);
+    if (!constructing)
+      return fail(e.lhs->loc, "Cells can be created only at module level or "
+                              "in another Cell's __init__ (their Parameters "
+                              "are the module's state)");
+    return m.construct(callee, std::move(args), std::move(argLocs),
+                       e.keywords, std::move(kwValues), e.loc);
+  }
+  // normal(std) and uniform(a, b) with numbers only are initialisers of
+  // Parameters; with a key and a shape, they draw random numbers.
+  if (callee.kind == EValue::Function && e.keywords.empty() &&
+      llvm::all_of(args, [](const EValue &a) { return a.isScalarConst(); })) {
+    auto isPrelude = [&](StringRef name) {
+      auto it = m.preludeFns.find(name);
+      return it != m.preludeFns.end() && it->second.fn == callee.fn;
+    };
+    if (isPrelude("normal") && args.size() <= 1) {
+      EValue init = EValue::named(EValue::Init, "normal");
+      init.elts.push_back(
+          EValue::ofFloat(args.empty() ? 1.0 : args[0].asDouble()));
+      return init;
+    }
+    if (isPrelude("uniform") && (args.empty() || args.size() == 2)) {
+      EValue init = EValue::named(EValue::Init, "uniform");
+      init.elts.push_back(EValue::ofFloat(args.empty() ? 0 : args[0].asDouble()));
+      init.elts.push_back(EValue::ofFloat(args.empty() ? 1 : args[1].asDouble()));
+      return init;
+    }
+  }
   if (callee.kind == EValue::Primitive) {
     if (plannedPrimitives().contains(callee.str) &&
         !primitives().contains(callee.str))
@@ -473,6 +522,8 @@ FailureOr<EValue> FunctionEmitter::emitAttribute(const Expr &e) {
     name.name = e.name;
     return lookup(name);
   }
+  if (v->kind == EValue::Object)
+    return cellAttribute(*v, e);
   if (v->kind == EValue::Tensor) {
     RankedTensorType t = v->tensorType();
     if (e.name == "shape") {
@@ -504,7 +555,7 @@ FunctionEmitter::callValue(const EValue &callee, std::vector<EValue> &args,
                            const std::vector<Keyword> &keywords,
                            std::vector<EValue> &kwValues, SMLoc l) {
   if (callee.kind == EValue::Function)
-    return m.call(callee, args, argLocs, keywords, kwValues, l, b);
+    return m.call(callee, args, argLocs, keywords, kwValues, l, b, stateArgs);
   // A function chosen at run time: call each alternative under a run-time
   // if on the choice's condition; the results merge as an if's do.
   static constexpr const char *kValue = "%call";

@@ -116,6 +116,28 @@ FailureOr<EValue> ModuleEmitter::evalConstant(const Expr &e) {
   return v;
 }
 
+FailureOr<EValue> ModuleEmitter::evalModuleValue(const Expr &e) {
+  // Like a constant, but Cells and Parameters may be created here: they
+  // become the module's state.
+  mlir::OpBuilder scratch(&ctx);
+  FunctionEmitter fe(*this, scratch);
+  fe.constructing = true;
+  auto block = std::make_unique<mlir::Block>();
+  scratch.setInsertionPointToStart(block.get());
+  auto v = fe.emitExpr(e);
+  bool ops = !block->empty();
+  block->clear();
+  if (failed(v))
+    return mlir::failure();
+  if (v->holdsState() && !v->holdsTensor())
+    return v;
+  if (!v->isCompileTime() || ops)
+    return fail(e.loc, "a module constant must be a compile-time value (an "
+                       "int, float, bool, string or a tuple of them) or a "
+                       "Cell instance");
+  return v;
+}
+
 std::string ModuleEmitter::uniqueName(StringRef base) {
   std::string name = base.str();
   for (unsigned i = 1; reservedNames.contains(name); ++i)
@@ -167,6 +189,19 @@ std::string ModuleEmitter::key(const EValue &v) {
   case EValue::Choice:
     return "choice(" + key(v.elts[0]) + "," + key(v.elts[1]) + "," +
            key(v.elts[2]) + ")";
+  case EValue::Class:
+    return "class:" + v.str + "@" +
+           std::to_string(reinterpret_cast<uintptr_t>(v.fn));
+  case EValue::Object:
+    return "cell:" + std::to_string(v.i);
+  case EValue::Parameter:
+    return "param:" + std::to_string(v.i);
+  case EValue::Init: {
+    std::string s = "init:" + v.str;
+    for (auto &e : v.elts)
+      s += "," + key(e);
+    return s;
+  }
   }
   return "?";
 }
@@ -306,6 +341,9 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
   mlir::OpBuilder bodyBuilder(&ctx);
   bodyBuilder.setInsertionPointToStart(entry);
   FunctionEmitter fe(*this, bodyBuilder);
+  // The module's Parameters come first (spore.parameter).
+  for (const StateSlot &slot : stateSlots)
+    fe.stateArgs.push_back(entry->addArgument(slot.type, fnLoc));
   // Captured values first, then the function itself (for recursion), then
   // the parameters, which shadow both.
   EValue self = parameterize(callee, *entry, fnLoc);
@@ -489,13 +527,12 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
   return &spec;
 }
 
-FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
-                                      std::vector<EValue> args,
-                                      std::vector<SMLoc> argLocs,
-                                      const std::vector<Keyword> &keywords,
-                                      std::vector<EValue> kwValues, SMLoc l,
-                                      mlir::OpBuilder &callerBuilder) {
-  const Stmt &fn = *callee.fn;
+FailureOr<std::vector<EValue>>
+ModuleEmitter::bindParams(const Stmt &fn, std::vector<EValue> args,
+                          std::vector<SMLoc> argLocs,
+                          const std::vector<Keyword> &keywords,
+                          std::vector<EValue> kwValues, SMLoc l,
+                          mlir::OpBuilder &callerBuilder) {
   size_t n = fn.params.size();
   if (args.size() > n)
     return fail(l, "'" + fn.name + "' takes " + std::to_string(n) +
@@ -536,15 +573,20 @@ FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
       bound[i] = *d;
     }
     EValue v = *bound[i];
-    // `int` and `float` annotate compile-time parameters (language.md §2).
+    // `int`, `float` and `bool` annotate compile-time parameters
+    // (language.md §2) of functions that are not exported.
     if (p.annotation && p.annotation->kind == ExprKind::Name &&
-        (p.annotation->name == "int" || p.annotation->name == "float")) {
-      bool isInt = p.annotation->name == "int";
-      if (v.kind == EValue::Bool)
+        (p.annotation->name == "int" || p.annotation->name == "float" ||
+         p.annotation->name == "bool")) {
+      StringRef want = p.annotation->name;
+      if (want != "bool" && v.kind == EValue::Bool)
         v = EValue::ofInt(v.b);
-      if (!isInt && v.kind == EValue::Int)
+      if (want == "float" && v.kind == EValue::Int)
         v = EValue::ofFloat((double)v.i);
-      if (v.kind != (isInt ? EValue::Int : EValue::Float))
+      EValue::Kind kind = want == "int"     ? EValue::Int
+                          : want == "float" ? EValue::Float
+                                            : EValue::Bool;
+      if (v.kind != kind)
         return fail(locs[i],
                     "argument '" + p.name + "' of '" + fn.name +
                         "' must be a compile-time " + p.annotation->name +
@@ -577,12 +619,28 @@ FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
     }
     values.push_back(v);
   }
+  return values;
+}
+
+FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
+                                      std::vector<EValue> args,
+                                      std::vector<SMLoc> argLocs,
+                                      const std::vector<Keyword> &keywords,
+                                      std::vector<EValue> kwValues, SMLoc l,
+                                      mlir::OpBuilder &callerBuilder,
+                                      ArrayRef<mlir::Value> state) {
+  const Stmt &fn = *callee.fn;
+  auto bound = bindParams(fn, std::move(args), std::move(argLocs), keywords,
+                          std::move(kwValues), l, callerBuilder);
+  if (failed(bound))
+    return mlir::failure();
+  std::vector<EValue> &values = *bound;
   callStack.push_back(l);
   auto spec = specialize(callee, values, l, std::nullopt);
   callStack.pop_back();
   if (failed(spec))
     return mlir::failure();
-  std::vector<mlir::Value> operands;
+  std::vector<mlir::Value> operands(state.begin(), state.end());
   collectLeaves(callee, operands);
   for (auto &v : values)
     collectLeaves(v, operands);
@@ -637,8 +695,12 @@ mlir::LogicalResult ModuleEmitter::emitExport(const Stmt &fn) {
     return mlir::failure();
   FuncOp func = (*spec)->func;
   func->setAttr(FuncOp::getExportAttrName(), builder.getUnitAttr());
+  size_t numState = stateSlots.size();
+  for (size_t i = 0; i < numState; ++i)
+    func.setArgAttr(i, ParameterOp::getStateAttrName(),
+                    builder.getStringAttr(stateSlots[i].name));
   for (size_t i = 0; i < argNames.size(); ++i)
-    func.setArgAttr(i, FuncOp::getArgNameAttrName(),
+    func.setArgAttr(numState + i, FuncOp::getArgNameAttrName(),
                     builder.getStringAttr(argNames[i]));
   return mlir::success();
 }
@@ -652,9 +714,17 @@ mlir::LogicalResult ModuleEmitter::loadPrelude() {
   prelude = parseModule(preludeBuffer, diags);
   if (!prelude)
     return mlir::failure();
-  for (auto &s : prelude->body)
+  for (auto &s : prelude->body) {
     if (s->kind == StmtKind::FunctionDef)
       preludeFns[s->name] = EValue::ofFunction(s.get());
+    if (s->kind == StmtKind::ClassDef) {
+      EValue cls;
+      cls.kind = EValue::Class;
+      cls.fn = s.get();
+      cls.str = s->name;
+      preludeFns[s->name] = cls;
+    }
+  }
   return mlir::success();
 }
 
@@ -711,10 +781,27 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
         exports.push_back(s.get());
       break;
     }
-    case StmtKind::ClassDef:
-      ok = false;
-      diags.error(s->loc, "classes (Cells) are not supported yet");
+    case StmtKind::ClassDef: {
+      if (globals.count(s->name)) {
+        ok = false;
+        diags.error(s->loc, "'" + s->name + "' is defined twice at top level");
+        break;
+      }
+      if (!s->decorators.empty()) {
+        ok = false;
+        diags.error(s->decorators[0]->loc,
+                    "a class cannot have decorators");
+        break;
+      }
+      EValue cls;
+      cls.kind = EValue::Class;
+      cls.fn = s.get();
+      cls.str = s->name;
+      globals[s->name] = cls;
+      if (failed(basesOf(*s)))
+        ok = false;
       break;
+    }
     case StmtKind::Assign:
     case StmtKind::AnnAssign: {
       const Expr &value = *s->value;
@@ -730,7 +817,7 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
                     "symbolic dimensions (dim) are not supported yet");
         break;
       }
-      auto v = evalConstant(value);
+      auto v = evalModuleValue(value);
       if (failed(v)) {
         ok = false;
         break;
@@ -742,7 +829,14 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
                       "a module constant must be assigned to a name");
           continue;
         }
+        if (v->holdsState() && globals.count(target->name)) {
+          ok = false;
+          diags.error(target->loc, "'" + target->name +
+                                       "' is defined twice at top level");
+          continue;
+        }
         globals[target->name] = *v;
+        registerState(*v, target->name);
       }
       break;
     }
@@ -760,6 +854,15 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
   }
   if (!ok)
     return nullptr;
+
+  // The state: a spore.parameter per Parameter, in order.
+  builder.setInsertionPointToEnd(module.getBody());
+  for (const StateSlot &slot : stateSlots)
+    ParameterOp::create(builder, loc(SMLoc()), slot.name, slot.type,
+                        slot.parameter.str,
+                        llvm::to_vector(llvm::map_range(
+                            slot.parameter.elts,
+                            [](const EValue &a) { return a.f; })));
 
   for (const Stmt *fn : exports)
     reservedNames.insert(fn->name);

@@ -42,7 +42,9 @@ mlir::LogicalResult FunctionEmitter::bind(const Expr &target,
     return assignIndexed(target, value);
   if (target.kind == ExprKind::Starred)
     return m.fail(target.loc, "starred assignment is not supported yet");
-  return m.fail(target.loc, "assignment to an attribute is not supported yet");
+  if (target.kind == ExprKind::Attribute)
+    return assignAttribute(target, value);
+  return m.fail(target.loc, "cannot assign to this expression");
 }
 
 mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {

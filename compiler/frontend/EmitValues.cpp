@@ -57,6 +57,14 @@ std::string describe(const EValue &v) {
     return "an undefined value";
   case EValue::Choice:
     return "a function chosen at run time";
+  case EValue::Class:
+    return "the Cell class '" + v.str + "'";
+  case EValue::Object:
+    return "a '" + v.str + "' Cell";
+  case EValue::Parameter:
+    return "a Parameter " + typeName(v.dtype);
+  case EValue::Init:
+    return "the initialiser '" + v.str + "'";
   }
   return "a value";
 }
@@ -68,9 +76,7 @@ const llvm::StringSet<> &plannedPrimitives() {
 
       "grad",       "value_and_grad", "vjp",        "jvp",
       "jacfwd",     "jacrev",         "hessian",    "stop_gradient",
-      "custom_vjp", "checkpoint",     "dim",        "Cell",
-      "Parameter",  "Dense",          "Conv2d",     "LayerNorm",
-      "Embedding",  "Dropout",        "Sequential", "SGD",
+      "custom_vjp", "checkpoint",     "dim",        "SGD",
       "Momentum",   "Adam",           "AdamW"};
   return names;
 }

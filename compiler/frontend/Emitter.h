@@ -58,6 +58,16 @@ struct EValue {
     Undefined, // a name without a value on some path; `str` says why
     Choice,    // a function chosen at run time: elts = {condition (a 0-d
                // bool tensor), function if true, function if false}
+    // Cells (language.md §6), all compile-time values:
+    Class,     // a Cell class: `fn` its `class` statement, or null for a
+               // built-in one named by `str` (Parameter, Sequential, Cell)
+    Object,    // a Cell instance: `fn` its class (null for a Sequential),
+               // `i` its identity, its attributes named by `captureNames`
+               // with the values in `elts`
+    Parameter, // a Parameter: `i` its identity, `dtype` its tensor type,
+               // `str` its initialiser (const, uniform, normal) with the
+               // Float arguments in `elts`
+    Init,      // an initialiser: `str` its kind, Float arguments in `elts`
   };
   Kind kind = None;
   mlir::Value tensor;
@@ -136,6 +146,23 @@ struct EValue {
                           [](const EValue &e) { return e.isCompileTime(); });
     return isScalarConst() || kind == None || kind == String || kind == DType;
   }
+  /// Whether `v` holds a run-time tensor (in a tuple or a capture).
+  bool holdsTensor() const {
+    if (kind == Tensor)
+      return true;
+    if (kind == Tuple || kind == Function || kind == Choice)
+      return llvm::any_of(elts,
+                          [](const EValue &e) { return e.holdsTensor(); });
+    return false;
+  }
+  /// Whether `v` holds Cells or Parameters (values of the module's state).
+  bool holdsState() const {
+    if (kind == Object || kind == Parameter)
+      return true;
+    if (kind == Tuple)
+      return llvm::any_of(elts, [](const EValue &e) { return e.holdsState(); });
+    return false;
+  }
   RankedTensorType tensorType() const {
     return mlir::cast<RankedTensorType>(tensor.getType());
   }
@@ -209,6 +236,17 @@ public:
   /// its free names have here.
   EValue closure(const Stmt &fn);
 
+  /// The module's Parameters as this function sees them: its leading
+  /// arguments, in state order (ModuleEmitter::stateSlots).
+  std::vector<mlir::Value> stateArgs;
+  /// Whether this emitter runs a Cell's __init__ or a module-level
+  /// statement: the places where Cells and Parameters may be created and
+  /// attributes set.
+  bool constructing = false;
+  /// `v` with its Parameters replaced by the tensors of `stateArgs` (while
+  /// constructing they stay Parameters).
+  FailureOr<EValue> stateValue(const EValue &v, SMLoc l);
+
   FailureOr<EValue> emitExpr(const Expr &e);
 
   // Helpers also used by the module emitter.
@@ -274,6 +312,19 @@ private:
                               const std::vector<Keyword> &keywords,
                               std::vector<EValue> &kwValues, SMLoc l);
   FailureOr<EValue> emitAttribute(const Expr &e);
+  /// Cells (EmitCell.cpp): attributes of a Cell instance, `Parameter(...)`,
+  /// initialisers, and calls of Cells and their methods.
+  FailureOr<EValue> cellAttribute(const EValue &obj, const Expr &e);
+  mlir::LogicalResult assignAttribute(const Expr &target, const EValue &value);
+  FailureOr<EValue> makeParameter(std::vector<EValue> &args,
+                                  std::vector<SMLoc> &argLocs,
+                                  const std::vector<Keyword> &keywords,
+                                  std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> callCell(const EValue &obj, StringRef method,
+                             std::vector<EValue> &args,
+                             std::vector<SMLoc> &argLocs,
+                             const std::vector<Keyword> &keywords,
+                             std::vector<EValue> &kwValues, SMLoc l);
   FailureOr<EValue> emitSubscript(const Expr &e);
   FailureOr<EValue> indexTuple(const EValue &t, const Expr &key);
   /// `x[key] = value`: rebinds `x` to the updated tensor (EmitIndex.cpp).
@@ -371,7 +422,42 @@ public:
                          std::vector<SMLoc> argLocs,
                          const std::vector<Keyword> &keywords,
                          std::vector<EValue> kwValues, SMLoc l,
-                         mlir::OpBuilder &callerBuilder);
+                         mlir::OpBuilder &callerBuilder,
+                         ArrayRef<mlir::Value> state);
+
+  /// Binds the arguments of a call of `fn` to its parameters (keywords,
+  /// defaults, compile-time `int`/`float` parameters, annotations).
+  FailureOr<std::vector<EValue>>
+  bindParams(const Stmt &fn, std::vector<EValue> args,
+             std::vector<SMLoc> argLocs, const std::vector<Keyword> &keywords,
+             std::vector<EValue> kwValues, SMLoc l,
+             mlir::OpBuilder &callerBuilder);
+
+  /// Cells (EmitCell.cpp). Creates an instance of the Cell class `cls`,
+  /// running its __init__ at compile time.
+  FailureOr<EValue> construct(const EValue &cls, std::vector<EValue> args,
+                              std::vector<SMLoc> argLocs,
+                              const std::vector<Keyword> &keywords,
+                              std::vector<EValue> kwValues, SMLoc l);
+  /// The method `name` of the Cell class `cls` (searching its bases).
+  const Stmt *findMethod(const Stmt *cls, StringRef name);
+  /// The class statements of the bases of `cls`, checked.
+  FailureOr<std::vector<const Stmt *>> basesOf(const Stmt &cls);
+  /// The Parameters of the state, in order: their identities map to their
+  /// argument index in every function.
+  struct StateSlot {
+    std::string name;
+    RankedTensorType type;
+    EValue parameter;
+  };
+  std::vector<StateSlot> stateSlots;
+  llvm::DenseMap<int64_t, unsigned> slotOfParameter;
+  /// Identities of Cell instances and Parameters.
+  int64_t nextIdentity = 1;
+  unsigned activeConstructions = 0;
+  /// Gives the Parameters in the module-level value `v`, named by `path`,
+  /// their state slots (a Parameter reached twice keeps its first name).
+  void registerState(const EValue &v, const std::string &path);
 
   /// Resolves a type annotation: a tensor type, or a tuple of them.
   FailureOr<EValue> annotationType(const Expr &e);
@@ -408,6 +494,7 @@ private:
 
   mlir::LogicalResult emitExport(const Stmt &fn);
   FailureOr<EValue> evalConstant(const Expr &e);
+  FailureOr<EValue> evalModuleValue(const Expr &e);
   std::string uniqueName(StringRef base);
   void collectLeaves(const EValue &v, std::vector<mlir::Value> &leaves);
   EValue rebuild(const EValue &tmpl, mlir::ValueRange results, size_t &next);

@@ -266,3 +266,64 @@ def dropout(key, x, rate):
         return x
     keep = bernoulli(key, 1.0 - rate, x.shape)
     return where(keep, x / (1.0 - rate), 0.0)
+
+
+# Built-in Cells (language.md §6). Their Parameters are saved under these
+# attribute names: `net.fc1.weight`, `net.fc1.bias`.
+
+class Dense(Cell):
+    def __init__(self, din: int, dout: int, bias: bool = True):
+        self.weight = Parameter(zeros((din, dout)), init=xavier_uniform)
+        if bias:
+            self.bias = Parameter(zeros((dout,)), init=zeros)
+        self.has_bias = bias
+
+    def __call__(self, x):
+        y = x @ self.weight
+        if self.has_bias:
+            y = y + self.bias
+        return y
+
+
+class Conv2d(Cell):
+    # NHWC activations, HWIO weights.
+    def __init__(self, cin: int, cout: int, k: int, stride: int = 1,
+                 padding: int = 0):
+        self.weight = Parameter(zeros((k, k, cin, cout)), init=xavier_uniform)
+        self.bias = Parameter(zeros((cout,)), init=zeros)
+        self.stride = stride
+        self.padding = padding
+
+    def __call__(self, x):
+        return conv2d(x, self.weight, stride=self.stride,
+                      padding=self.padding) + self.bias
+
+
+class LayerNorm(Cell):
+    def __init__(self, d: int, eps: float = 1e-5):
+        self.weight = Parameter(ones((d,)), init=ones)
+        self.bias = Parameter(zeros((d,)), init=zeros)
+        self.eps = eps
+
+    def __call__(self, x):
+        return layer_norm(x, self.weight, self.bias, self.eps)
+
+
+class Embedding(Cell):
+    def __init__(self, n: int, d: int):
+        self.weight = Parameter(zeros((n, d)), init=normal(1.0))
+
+    def __call__(self, ids):
+        return self.weight[ids]
+
+
+class Dropout(Cell):
+    # Without a key (inference) the identity; with a key, dropout(key, x,
+    # rate).
+    def __init__(self, rate: float):
+        self.rate = rate
+
+    def __call__(self, x, key=None):
+        if key is None:
+            return x
+        return dropout(key, x, self.rate)

@@ -14,6 +14,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -206,6 +208,43 @@ LogicalResult FuncOp::verify() {
                << t;
   }
   return success();
+}
+
+LogicalResult ParameterOp::verify() {
+  StringRef name = getName();
+  if (name.empty() ||
+      llvm::any_of(name, [](char c) { return c <= ' ' || c > '~'; }))
+    return emitOpError("name must be non-empty printable ASCII without "
+                       "spaces, got '")
+           << name << "'";
+  size_t want = llvm::StringSwitch<size_t>(getInit())
+                    .Case("const", 1)
+                    .Case("uniform", 2)
+                    .Case("normal", 1)
+                    .Default(0);
+  if (want == 0)
+    return emitOpError("initialiser must be const, uniform or normal, got '")
+           << getInit() << "'";
+  if (getArgs().size() != want)
+    return emitOpError("initialiser '")
+           << getInit() << "' takes " << want << " arguments, got "
+           << getArgs().size();
+  return success();
+}
+
+std::string spore::stateDescriptor(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (auto p : module.getOps<ParameterOp>()) {
+    auto type = cast<RankedTensorType>(p.getType());
+    os << p.getName() << " " << dtypeName(type.getElementType()) << " [";
+    llvm::interleave(type.getShape(), os, ",");
+    os << "] " << p.getInit();
+    for (double a : p.getArgs())
+      os << " " << llvm::format("%.17g", a);
+    os << "\n";
+  }
+  return text;
 }
 
 LogicalResult ReturnOp::verify() {

@@ -53,6 +53,11 @@ mlir::Value buildScalarConstant(mlir::OpBuilder &b, mlir::Location loc,
 /// The language's name of an element type: f16 bf16 f32 f64 bool i8 i32 i64.
 std::string dtypeName(mlir::Type type);
 
+/// The state descriptor of `module` that spore_state_create (runtime.h)
+/// takes: a line `NAME DTYPE [D0,D1] KIND A B` per spore.parameter, in
+/// order; empty for a module without state.
+std::string stateDescriptor(mlir::ModuleOp module);
+
 /// Formats a shape as `[2, 3]` for diagnostics.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 

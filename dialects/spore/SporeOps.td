@@ -109,6 +109,37 @@ def Spore_CallOp : Spore_Op<"call", [
 }
 
 //===----------------------------------------------------------------------===//
+// State
+//===----------------------------------------------------------------------===//
+
+def Spore_ParameterOp : Spore_Op<"parameter", [HasParent<"::mlir::ModuleOp">]> {
+  let summary = "a Parameter of the module's state";
+  let description = [{
+    Declares one Parameter of the state object (language.md §6): its saved
+    name (its path from a module-level Cell instance), its type and its
+    initialiser, one of `const` (every element `args[0]`), `uniform` (on
+    `[args[0], args[1])`) or `normal` (deviation `args[0]`). The frontend
+    resolves `xavier_uniform` and `kaiming_normal` to these from the shape.
+
+    In a module with N Parameters, every spore.func takes them as its first
+    N arguments, in declaration order; an export's carry `spore.state`
+    with the Parameter's name. The C ABI fetches them from the state
+    object that the caller passes (spore-emit-c-abi).
+
+    ```mlir
+    spore.parameter "net.fc1.weight" : tensor<784x256xf32> uniform [-0.076, 0.076]
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, TypeAttrOf<Spore_Tensor>:$type,
+                       StrAttr:$init, DenseF64ArrayAttr:$args);
+  let assemblyFormat = "$name `:` $type $init $args attr-dict";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static ::llvm::StringRef getStateAttrName() { return "spore.state"; }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Constants and conversions
 //===----------------------------------------------------------------------===//
 

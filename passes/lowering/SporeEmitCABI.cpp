@@ -37,9 +37,95 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       if (!fn.isExternal())
         fn.setLinkage(LLVM::Linkage::Internal);
     SymbolTable symbols(module);
+    // The state (spore.parameter): every export takes the Parameters first;
+    // the C entry points fetch them from the caller's state object.
+    numState = llvm::range_size(module.getOps<ParameterOp>());
+    if (numState > 0 && failed(emitStateFunctions(symbols)))
+      return signalPassFailure();
+    for (ParameterOp p : llvm::make_early_inc_range(module.getOps<ParameterOp>()))
+      p.erase();
     for (LLVM::LLVMFuncOp fn : exports)
       if (failed(wrap(fn, symbols)))
         return signalPassFailure();
+  }
+
+  size_t numState = 0;
+  LLVM::GlobalOp descriptor;
+
+  /// The external runtime function `name`, declared once.
+  LLVM::LLVMFuncOp runtimeFunction(SymbolTable &symbols, StringRef name,
+                                   Type result, ArrayRef<Type> params) {
+    if (auto fn = symbols.lookup<LLVM::LLVMFuncOp>(name))
+      return fn;
+    OpBuilder b(getOperation().getBodyRegion());
+    auto fn = LLVM::LLVMFuncOp::create(
+        b, getOperation().getLoc(), name,
+        LLVM::LLVMFunctionType::get(result, params));
+    symbols.insert(fn);
+    return fn;
+  }
+
+  /// `<prefix>_state_create/init/save/load/destroy`, each forwarding to
+  /// spore_state_* (runtime.h); create passes the module's descriptor.
+  LogicalResult emitStateFunctions(SymbolTable &symbols) {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    Location loc = module.getLoc();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    auto i32 = IntegerType::get(ctx, 32);
+    auto i64 = IntegerType::get(ctx, 64);
+    auto voidType = LLVM::LLVMVoidType::get(ctx);
+    std::string text = spore::stateDescriptor(module);
+    text.push_back('\0');
+    OpBuilder b(module.getBodyRegion());
+    auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
+                                              text.size());
+    descriptor = LLVM::GlobalOp::create(
+        b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
+        "__spore_state_descriptor", b.getStringAttr(text));
+    symbols.insert(descriptor);
+
+    struct Forward {
+      StringRef suffix;
+      Type result;
+      SmallVector<Type> params;
+      bool withDescriptor;
+    };
+    Forward forwards[] = {
+        {"create", i32, {ptr, ptr}, true},
+        {"init", i32, {ptr, i64}, false},
+        {"save", i32, {ptr, ptr}, false},
+        {"load", i32, {ptr, ptr}, false},
+        {"destroy", voidType, {ptr}, false},
+    };
+    b.setInsertionPointToEnd(module.getBody());
+    for (const Forward &f : forwards) {
+      std::string name = prefix + "_state_" + f.suffix.str();
+      if (symbols.lookup(name))
+        return module.emitError("the C function '")
+               << name << "' clashes with another symbol of the module";
+      SmallVector<Type> runtimeParams = f.params;
+      if (f.withDescriptor)
+        runtimeParams.insert(runtimeParams.begin() + 1, ptr);
+      LLVM::LLVMFuncOp target = runtimeFunction(
+          symbols, ("spore_state_" + f.suffix).str(), f.result, runtimeParams);
+      auto fn = LLVM::LLVMFuncOp::create(
+          b, loc, name, LLVM::LLVMFunctionType::get(f.result, f.params));
+      OpBuilder::InsertionGuard guard(b);
+      Block *body = fn.addEntryBlock(b);
+      b.setInsertionPointToStart(body);
+      SmallVector<Value> args(body->getArguments());
+      if (f.withDescriptor)
+        args.insert(args.begin() + 1,
+                    LLVM::AddressOfOp::create(b, loc, descriptor));
+      auto call = LLVM::CallOp::create(b, loc, target, args);
+      if (isa<LLVM::LLVMVoidType>(f.result))
+        LLVM::ReturnOp::create(b, loc, ValueRange{});
+      else
+        LLVM::ReturnOp::create(b, loc, call.getResult());
+      symbols.insert(fn);
+    }
+    return success();
   }
 
   LogicalResult wrap(LLVM::LLVMFuncOp impl, SymbolTable &symbols) {
@@ -82,18 +168,60 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     size_t numParams = implType.getNumParams();
 
+    if (numParams < numState)
+      return impl.emitOpError("exported function takes fewer arguments than "
+                              "the module has Parameters");
+    // The C parameters: the state object (when the module has one), then
+    // the buffers after the Parameters.
+    SmallVector<Type> cParams;
+    if (numState > 0)
+      cParams.push_back(ptr);
+    llvm::append_range(cParams, implType.getParams().drop_front(numState));
+    size_t numCParams = cParams.size();
+
     // int <prefix>_<name>(ptr...): call and return 0, or the status of a
     // failure (an assert) raised during the call when the module can.
     auto entry = LLVM::LLVMFuncOp::create(
-        b, loc, name, LLVM::LLVMFunctionType::get(i32, implType.getParams()));
-    for (unsigned i = 0; i < numParams; ++i)
+        b, loc, name, LLVM::LLVMFunctionType::get(i32, cParams));
+    for (unsigned i = numState > 0 ? 1 : 0; i < numCParams; ++i)
       entry.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
                        UnitAttr::get(ctx));
     {
       OpBuilder::InsertionGuard guard(b);
       Block *body = entry.addEntryBlock(b);
       b.setInsertionPointToStart(body);
-      LLVM::CallOp::create(b, loc, impl, body->getArguments());
+      SmallVector<Value> implArgs;
+      if (numState > 0) {
+        // The Parameters' buffers; a NULL state, or one made for another
+        // model, fails the call with the runtime's message.
+        LLVM::LLVMFuncOp buffers = runtimeFunction(
+            symbols, "spore_state_buffers", ptr, {ptr, ptr});
+        Value table = LLVM::CallOp::create(
+                          b, loc, buffers,
+                          ValueRange{body->getArgument(0),
+                                     LLVM::AddressOfOp::create(b, loc,
+                                                               descriptor)})
+                          .getResult();
+        Value null = LLVM::ZeroOp::create(b, loc, ptr);
+        Value missing = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                             table, null);
+        Block *fail = entry.addBlock();
+        Block *ok = entry.addBlock();
+        LLVM::CondBrOp::create(b, loc, missing, fail, ok);
+        b.setInsertionPointToStart(fail);
+        LLVM::ReturnOp::create(
+            b, loc, LLVM::ConstantOp::create(b, loc, i32, 1).getResult());
+        b.setInsertionPointToStart(ok);
+        for (size_t i = 0; i < numState; ++i) {
+          Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, table,
+                                           ArrayRef<LLVM::GEPArg>{(int32_t)i});
+          implArgs.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+        }
+        llvm::append_range(implArgs, body->getArguments().drop_front());
+      } else {
+        llvm::append_range(implArgs, body->getArguments());
+      }
+      LLVM::CallOp::create(b, loc, impl, implArgs);
       Value status;
       if (symbols.lookup("spore_fail")) {
         auto take = symbols.lookup<LLVM::LLVMFuncOp>("spore_take_status");
@@ -119,7 +247,7 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     Block *body = packed.addEntryBlock(b);
     b.setInsertionPointToStart(body);
     SmallVector<Value> args;
-    for (size_t i = 0; i < numParams; ++i) {
+    for (size_t i = 0; i < numCParams; ++i) {
       Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
                                        ArrayRef<LLVM::GEPArg>{(int32_t)i});
       args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));

@@ -1081,6 +1081,9 @@ struct SporeLowerToLinalgPass
       declareRuntimeFunctions(getOperation());
     ConversionTarget target(*ctx);
     target.addIllegalDialect<SporeDialect>();
+    // The state declarations stay for spore-emit-c-abi, which turns them
+    // into the descriptor of the C state functions.
+    target.addLegalOp<ParameterOp>();
     target.addLegalDialect<func::FuncDialect, linalg::LinalgDialect,
                            tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, scf::SCFDialect>();

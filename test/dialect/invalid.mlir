@@ -325,3 +325,18 @@ spore.func @f(%x: tensor<3xf32>) {
   spore.print ["x = "] %x : tensor<3xf32>
   spore.return
 }
+
+// -----
+
+// expected-error @+1 {{'spore.parameter' op initialiser must be const, uniform or normal, got 'xavier'}}
+spore.parameter "net.w" : tensor<3xf32> "xavier" [1.0]
+
+// -----
+
+// expected-error @+1 {{'spore.parameter' op initialiser 'uniform' takes 2 arguments, got 1}}
+spore.parameter "net.w" : tensor<3xf32> "uniform" [1.0]
+
+// -----
+
+// expected-error @+1 {{'spore.parameter' op name must be non-empty printable ASCII without spaces, got 'net w'}}
+spore.parameter "net w" : tensor<3xf32> "const" [0.0]

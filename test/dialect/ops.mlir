@@ -155,3 +155,10 @@ spore.func @checking(%c: tensor<i1>) {
   spore.assert %c, "m.py:3: assertion failed" : tensor<i1>
   spore.return
 }
+
+// CHECK: spore.parameter "net.fc.weight" : tensor<4x8xf32> "uniform" [-5.000000e-01, 5.000000e-01]
+// CHECK: spore.parameter "net.fc.bias" : tensor<8xf32> "const" [0.000000e+00]
+// CHECK: spore.parameter "net.emb" : tensor<8xbf16> "normal" [2.000000e-02]
+spore.parameter "net.fc.weight" : tensor<4x8xf32> "uniform" [-0.5, 0.5]
+spore.parameter "net.fc.bias" : tensor<8xf32> "const" [0.0]
+spore.parameter "net.emb" : tensor<8xbf16> "normal" [0.02]

@@ -111,6 +111,7 @@ int main(int argc, char **argv) {
     return 1;
   std::string moduleName = driver::moduleNameFromPath(input);
   auto exports = driver::collectExports(*module, moduleName);
+  auto state = driver::collectState(*module);
 
   if (emit == Emit::Spore)
     return printIR(*module);
@@ -147,7 +148,7 @@ int main(int argc, char **argv) {
     if (dir.empty())
       dir = ".";
   }
-  if (failed(driver::writeHeaders(exports, moduleName, dir)))
+  if (failed(driver::writeHeaders(exports, state, moduleName, dir)))
     return 1;
   return 0;
 }
