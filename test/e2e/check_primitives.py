@@ -19,12 +19,12 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import compile_shared, log_softmax, sigmoid, softmax  # noqa: E402
+from reference import (attention, compile_shared, conv2d, erf,  # noqa: E402
+                       layer_norm, log_softmax, pool2d, sigmoid, softmax)
 
 SPOREC, WORKDIR = sys.argv[1], sys.argv[2]
 os.makedirs(WORKDIR, exist_ok=True)
 rng = np.random.default_rng(21)
-erf = np.vectorize(math.erf)
 
 # Input kinds: "n" normal, "u" uniform in (0.05, 0.95), "p" positive,
 # "i" small integers, "l" labels in [0, 5).
@@ -40,55 +40,6 @@ def make(kind, shape):
     if kind == "l":
         return rng.integers(0, 5, shape).astype(np.int32)
     return rng.integers(-4, 5, shape).astype(np.int64)
-
-
-def layer_norm(x, w, b, eps=1e-5):
-    m = x.mean(-1, keepdims=True)
-    v = ((x - m) ** 2).mean(-1, keepdims=True)
-    return (x - m) / np.sqrt(v + eps) * w + b
-
-
-def attention(q, k, v, causal):
-    s = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
-    if causal:
-        n, m = s.shape[-2:]
-        s = np.where(np.arange(n)[:, None] < np.arange(m)[None, :], -1e30, s)
-    return softmax(s) @ v
-
-
-def conv2d(x, w, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
-           groups=1):
-    x = np.pad(x, ((0, 0), padding[0], padding[1], (0, 0)))
-    n, h, wd, _ = x.shape
-    kh, kw, cg, f = w.shape
-    oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    ow = (wd - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    out = np.zeros((n, oh, ow, f))
-    fg = f // groups
-    for g in range(groups):
-        for i in range(kh):
-            for j in range(kw):
-                r, c = i * dilation[0], j * dilation[1]
-                patch = x[:, r:r + stride[0] * (oh - 1) + 1:stride[0],
-                          c:c + stride[1] * (ow - 1) + 1:stride[1],
-                          g * cg:(g + 1) * cg]
-                out[..., g * fg:(g + 1) * fg] += np.einsum(
-                    "nhwc,cf->nhwf", patch, w[i, j, :, g * fg:(g + 1) * fg])
-    return out
-
-
-def pool2d(x, k, stride, pad, kind):
-    fill = -np.inf if kind == "max" else 0.0
-    x = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)), constant_values=fill)
-    n, h, w, c = x.shape
-    oh, ow = (h - k[0]) // stride[0] + 1, (w - k[1]) // stride[1] + 1
-    out = np.zeros((n, oh, ow, c))
-    for i in range(oh):
-        for j in range(ow):
-            win = x[:, i * stride[0]:i * stride[0] + k[0],
-                    j * stride[1]:j * stride[1] + k[1]]
-            out[:, i, j] = win.max((1, 2)) if kind == "max" else win.mean((1, 2))
-    return out
 
 
 def _scatter(a, l, u):

@@ -4,6 +4,8 @@ References run in float64; `close` accepts a relative error (against
 max(|want|, 1)) of 1e-5 for f32 results and 1e-12 for f64 ones, and exact
 equality for integers.
 """
+import math
+
 import numpy as np
 
 
@@ -19,6 +21,58 @@ def log_softmax(x, axis=-1):
 
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+erf = np.vectorize(math.erf)
+
+
+def layer_norm(x, w, b, eps=1e-5):
+    m = x.mean(-1, keepdims=True)
+    v = ((x - m) ** 2).mean(-1, keepdims=True)
+    return (x - m) / np.sqrt(v + eps) * w + b
+
+
+def attention(q, k, v, causal):
+    s = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
+    if causal:
+        n, m = s.shape[-2:]
+        s = np.where(np.arange(n)[:, None] < np.arange(m)[None, :], -1e30, s)
+    return softmax(s) @ v
+
+
+def conv2d(x, w, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
+           groups=1):
+    x = np.pad(x, ((0, 0), padding[0], padding[1], (0, 0)))
+    n, h, wd, _ = x.shape
+    kh, kw, cg, f = w.shape
+    oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = np.zeros((n, oh, ow, f))
+    fg = f // groups
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                r, c = i * dilation[0], j * dilation[1]
+                patch = x[:, r:r + stride[0] * (oh - 1) + 1:stride[0],
+                          c:c + stride[1] * (ow - 1) + 1:stride[1],
+                          g * cg:(g + 1) * cg]
+                out[..., g * fg:(g + 1) * fg] += np.einsum(
+                    "nhwc,cf->nhwf", patch, w[i, j, :, g * fg:(g + 1) * fg])
+    return out
+
+
+def pool2d(x, k, stride, pad, kind):
+    fill = -np.inf if kind == "max" else 0.0
+    x = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)), constant_values=fill)
+    n, h, w, c = x.shape
+    oh, ow = (h - k[0]) // stride[0] + 1, (w - k[1]) // stride[1] + 1
+    out = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            win = x[:, i * stride[0]:i * stride[0] + k[0],
+                    j * stride[1]:j * stride[1] + k[1]]
+            out[:, i, j] = win.max((1, 2)) if kind == "max" else win.mean((1, 2))
+    return out
 
 
 def mlp(w1, b1, w2, b2, x):

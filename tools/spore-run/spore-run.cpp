@@ -64,20 +64,21 @@ cl::opt<OptLevel> optLevel(cl::desc("optimisation level:"), cl::init(O2),
                                       clEnumVal(O2, "default"),
                                       clEnumVal(O3, "aggressive")),
                            cl::cat(category));
-// Modules with state and the reference interpreter come with later issues;
-// the flags exist so that the command line is the documented one.
-cl::opt<std::string> statePath("state",
-                               cl::desc("load the module state (not "
-                                        "supported yet)"),
-                               cl::value_desc("ckpt.npz"), cl::cat(category));
-cl::opt<std::string> initState("init-state",
-                               cl::desc("initialise a fresh state (not "
-                                        "supported yet)"),
-                               cl::value_desc("SEED"), cl::cat(category));
-cl::opt<std::string> saveState("save-state",
-                               cl::desc("write the state after the run (not "
-                                        "supported yet)"),
-                               cl::value_desc("PATH"), cl::cat(category));
+cl::opt<std::string>
+    statePath("state",
+              cl::desc("load the state of a model with Parameters from an "
+                       ".npz file (as <model>_state_save writes it)"),
+              cl::value_desc("ckpt.npz"), cl::cat(category));
+cl::opt<std::string>
+    initState("init-state",
+              cl::desc("initialise a fresh state of a model with Parameters "
+                       "from SEED (an unsigned 64-bit integer)"),
+              cl::value_desc("SEED"), cl::cat(category));
+cl::opt<std::string>
+    saveState("save-state",
+              cl::desc("write the state as it is after the run to PATH "
+                       "(.npz)"),
+              cl::value_desc("PATH"), cl::cat(category));
 cl::opt<bool> eager("eager",
                     cl::desc("run op by op in the reference interpreter "
                              "instead of compiling"),
@@ -107,6 +108,15 @@ struct Tensor {
   ~Tensor() { spore_tensor_free(&t); }
 };
 
+/// The state object of a model with Parameters; destroyed at exit.
+struct State {
+  spore_state *s = nullptr;
+  State() = default;
+  State(const State &) = delete;
+  State &operator=(const State &) = delete;
+  ~State() { spore_state_destroy(s); }
+};
+
 bool dtypeFromName(StringRef name, spore_dtype &out) {
   for (spore_dtype d : {SPORE_F16, SPORE_BF16, SPORE_F32, SPORE_F64, SPORE_BOOL,
                         SPORE_I8, SPORE_I32, SPORE_I64})
@@ -130,7 +140,8 @@ bool bindInputs(const driver::ExportSignature &entry,
     return list.empty() ? std::string("none") : list;
   };
   for (const std::string &binding : inputs) {
-    auto [name, path] = StringRef(binding).split('=');
+    auto [nameRef, path] = StringRef(binding).split('=');
+    StringRef name = nameRef; // a plain variable: lambdas capture it
     if (name.empty() || path.empty() || !StringRef(binding).contains('=')) {
       fail("--input '" + binding + "' is not of the form NAME=file.npy");
       ok = false;
@@ -271,14 +282,16 @@ const llvm::fltSemantics &halfSemantics(spore_dtype d) {
 }
 
 /// Runs `entry` in the reference interpreter: .npy arrays in, arrays out.
+/// `args` are the function's arguments: the state's Parameters, then the
+/// inputs.
 mlir::LogicalResult runEager(mlir::ModuleOp module,
                              const driver::ExportSignature &entry,
-                             const std::vector<std::unique_ptr<Tensor>> &args,
+                             const std::vector<const spore_tensor *> &args,
                              std::vector<std::unique_ptr<Tensor>> &results) {
   auto fn = module.lookupSymbol<spore::FuncOp>(entry.name);
   std::vector<spore::interp::Tensor> inputs;
   for (auto [k, arg] : llvm::enumerate(args)) {
-    const spore_tensor &t = arg->t;
+    const spore_tensor &t = *arg;
     spore::interp::Tensor v;
     v.elementType = mlir::cast<mlir::RankedTensorType>(fn.getArgumentTypes()[k])
                         .getElementType();
@@ -373,12 +386,6 @@ int main(int argc, char **argv) {
       "Results are written as DIR/ENTRY.0.npy, DIR/ENTRY.1.npy, ... The\n"
       "compiled model is cached, keyed by its IR and this executable.\n");
 
-  for (auto *flag : {&statePath, &initState, &saveState})
-    if (flag->getNumOccurrences())
-      return fail("--" + flag->ArgStr +
-                  " is not supported yet: modules with state (Cells and "
-                  "Parameters) are not compiled yet");
-
   mlir::DialectRegistry registry;
   driver::registerDialects(registry);
   mlir::MLIRContext context(registry);
@@ -400,9 +407,46 @@ int main(int argc, char **argv) {
                 (names.empty() ? "none; mark one with @export" : names) + ")");
   }
 
+  // The state of a model with Parameters: loaded or initialised here, in
+  // the runtime's state object that the compiled entry point and the
+  // interpreter both read.
+  auto stateBuffers = driver::collectState(*module);
+  State state;
+  if (stateBuffers.empty()) {
+    for (auto *flag : {&statePath, &initState, &saveState})
+      if (flag->getNumOccurrences())
+        return fail("--" + flag->ArgStr + ": '" + modelPath +
+                    "' has no state (no module-level Cell with Parameters)");
+  } else {
+    if (statePath.getNumOccurrences() == initState.getNumOccurrences())
+      return fail("'" + modelPath + "' has state (" +
+                  std::to_string(stateBuffers.size()) +
+                  " Parameters): give exactly one of --state ckpt.npz and "
+                  "--init-state SEED");
+    std::string descriptor = spore::stateDescriptor(*module);
+    if (spore_state_create(&state.s, descriptor.c_str(), nullptr))
+      return fail(spore_last_error());
+    if (initState.getNumOccurrences()) {
+      uint64_t seed;
+      if (StringRef(initState).getAsInteger(0, seed))
+        return fail("--init-state '" + initState +
+                    "' is not an unsigned 64-bit integer");
+      if (spore_state_init(state.s, seed))
+        return fail(spore_last_error());
+    } else if (spore_state_load(state.s, statePath.c_str())) {
+      return fail(spore_last_error());
+    }
+  }
   std::vector<std::unique_ptr<Tensor>> args;
   if (!bindInputs(*entry, args))
     return 1;
+
+  auto saveAfterRun = [&]() -> int {
+    if (saveState.getNumOccurrences() &&
+        spore_state_save(state.s, saveState.c_str()))
+      return fail(spore_last_error());
+    return 0;
+  };
 
   // Outputs: allocated here, written as .npy after the call.
   std::vector<std::unique_ptr<Tensor>> results;
@@ -421,8 +465,18 @@ int main(int argc, char **argv) {
   }
 
   if (eager) {
-    if (failed(runEager(*module, *entry, args, results)))
+    std::vector<spore_tensor> views(spore_state_count(state.s));
+    std::vector<const spore_tensor *> all;
+    for (auto [i, view] : llvm::enumerate(views)) {
+      spore_state_tensor(state.s, i, nullptr, &view);
+      all.push_back(&view);
+    }
+    for (auto &t : args)
+      all.push_back(&t->t);
+    if (failed(runEager(*module, *entry, all, results)))
       return 1;
+    if (int rc = saveAfterRun())
+      return rc;
     return writeResults(results);
   }
 
@@ -439,6 +493,8 @@ int main(int argc, char **argv) {
     return fail("'" + library + "' has no symbol '" + symbol + "'");
 
   std::vector<void *> packed;
+  if (state.s)
+    packed.push_back(state.s);
   for (auto &t : args)
     packed.push_back(t->t.data);
   for (auto &t : results)
@@ -446,6 +502,7 @@ int main(int argc, char **argv) {
   if (int rc = fn(packed.data()))
     return fail("'" + entry->name + "' failed (" + std::to_string(rc) +
                 "): " + spore_last_error());
-
+  if (int rc = saveAfterRun())
+    return rc;
   return writeResults(results);
 }

@@ -19,15 +19,15 @@
 # RUN: not spore-run %s h --cache-dir %t/cache --input a=%t/x.npy 2>&1 | FileCheck %s --check-prefix=NO-PARAMS
 # NO-PARAMS: spore-run: error: 'h' has no parameter named 'a' (parameters: none)
 #
-# Features of later issues are refused, not ignored.
+# --eager needs its inputs too; state flags need a model with state.
 # RUN: not spore-run %s f --eager --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=EAGER
 # EAGER: spore-run: error: missing input 'x'
 # RUN: not spore-run %s f --state %t/ckpt.npz 2>&1 | FileCheck %s --check-prefix=STATE
-# STATE: spore-run: error: --state is not supported yet
+# STATE: spore-run: error: --state: {{.*}} has no state (no module-level Cell with Parameters)
 # RUN: not spore-run %s f --init-state 7 2>&1 | FileCheck %s --check-prefix=INIT
-# INIT: spore-run: error: --init-state is not supported yet
+# INIT: spore-run: error: --init-state: {{.*}} has no state
 # RUN: not spore-run %s f --save-state %t/ckpt.npz 2>&1 | FileCheck %s --check-prefix=SAVE
-# SAVE: spore-run: error: --save-state is not supported yet
+# SAVE: spore-run: error: --save-state: {{.*}} has no state
 #
 # A model with errors gets the compiler's diagnostics.
 # RUN: printf '@export\ndef f(x: f32[2]) -> f32[2]:\n    return y\n' > %t/broken.py
