@@ -96,6 +96,22 @@ def SporeLowerVectors : Pass<"spore-lower-vectors", "::mlir::func::FuncOp"> {
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
 
+def SporeMathToLibm : Pass<"spore-math-to-libm", "::mlir::ModuleOp"> {
+  let summary = "calls libm for math that LLVM has no intrinsic for";
+  let description = [{
+    Rewrites `math.erf`, `erfc`, `tan`, `atan`, `atan2`, `asin`, `acos`,
+    `sinh`, `cosh`, `tanh`, their inverse hyperbolic relatives and `cbrt`
+    on f32 and f64 (vectors unrolled) into calls of the C library's
+    functions, and leaves every other math op to convert-math-to-llvm.
+    Upstream's convert-math-to-libm marks the whole math dialect illegal
+    and so fails on ops it has no call for (`math.isfinite`); this pass
+    applies the same upstream patterns to these ops only.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::vector::VectorDialect",
+    "::mlir::arith::ArithDialect"];
+}
+
 def SporeApproximateMath : Pass<"spore-approximate-math"> {
   let summary = "replaces f32 transcendental functions with polynomial "
                 "approximations";

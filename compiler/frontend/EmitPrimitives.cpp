@@ -95,7 +95,15 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
     auto a = bind({"y", "x"}, 2);
     if (failed(a))
       return mlir::failure();
-    auto y = floatArg(*a, 0), x = floatArg(*a, 1);
+    // A literal stays weak (it takes the other operand's dtype), unless
+    // both are literals.
+    bool weakY = a->get(0)->isScalarConst(), weakX = a->get(1)->isScalarConst();
+    auto arg = [&](size_t i, bool weak) -> FailureOr<EValue> {
+      if (weak)
+        return EValue::ofFloat(a->get(i)->asDouble());
+      return floatArg(*a, i);
+    };
+    auto y = arg(0, weakY && !weakX), x = arg(1, weakX);
     if (failed(y) || failed(x))
       return mlir::failure();
     return binaryOp("atan2", *y, *x, l);

@@ -130,6 +130,10 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
 
+  // Math without an LLVM intrinsic (erf, tan, atan, cosh, expm1, ... in
+  // f64, and in f32 where no approximation replaced it) calls libm.
+  pm.addPass(createSporeMathToLibm());
+
   // Exports take plain pointers (language.md §8): static shapes make the
   // descriptor redundant, so the bare-pointer convention is exact.
   ConvertFuncToLLVMPassOptions funcToLLVM;
