@@ -410,8 +410,11 @@ FailureOr<EValue> FunctionEmitter::callCell(const EValue &obj,
   std::vector<SMLoc> locs = argLocs;
   all.insert(all.begin(), obj);
   locs.insert(locs.begin(), l);
-  return m.call(EValue::ofFunction(fn), std::move(all), std::move(locs),
-                keywords, kwValues, l, b, stateArgs);
+  // The specialisation is named after the class: `MLP.__call__`.
+  EValue callee = EValue::ofFunction(fn);
+  callee.str = obj.str + "." + method.str();
+  return m.call(callee, std::move(all), std::move(locs), keywords, kwValues,
+                l, b, stateArgs);
 }
 
 } // namespace spore::frontend::detail

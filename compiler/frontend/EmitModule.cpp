@@ -330,7 +330,9 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
   builder.setInsertionPointToEnd(module.getBody());
   std::string name =
       exportName ? *exportName
-                 : uniqueName(fn.name == "<lambda>" ? "lambda" : fn.name);
+                 : uniqueName(!callee.str.empty()     ? StringRef(callee.str)
+                              : fn.name == "<lambda>" ? StringRef("lambda")
+                                                      : StringRef(fn.name));
   mlir::Location fnLoc = loc(fn.loc);
   auto func =
       FuncOp::create(builder, fnLoc, name, builder.getFunctionType({}, {}));

@@ -74,7 +74,9 @@ struct EValue {
   int64_t i = 0;
   double f = 0;
   bool b = false;
-  std::string str; // String contents, Primitive and Module names
+  std::string str; // String contents, Primitive and Module names; for a
+                   // Function, the name of its specialisations if not its
+                   // own (a method: `MLP.__call__`)
   std::vector<EValue> elts;
   const Stmt *fn = nullptr; // Function (a `def`, or a lambda's desugaring)
   /// Function: the names of the values it captured where it was defined
