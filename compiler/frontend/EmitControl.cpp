@@ -486,11 +486,13 @@ FailureOr<EValue> FunctionEmitter::mergeValues(StringRef name, const EValue &t,
     return EValue::ofTuple(std::move(elts));
   }
 
-  // Two functions: a choice made at run time, resolved at each call by a
-  // run-time if over the alternatives (defunctionalisation). Values they
-  // captured must exist before the if.
+  // Two functions (or Cells or primitives, called like functions): a choice
+  // made at run time, resolved at each call by a run-time if over the
+  // alternatives (defunctionalisation). Values they captured must exist
+  // before the if.
   auto isFn = [](const EValue &v) {
-    return v.kind == EValue::Function || v.kind == EValue::Choice;
+    return v.kind == EValue::Function || v.kind == EValue::Choice ||
+           v.kind == EValue::Object || v.kind == EValue::Primitive;
   };
   if (isFn(t) && isFn(e)) {
     std::function<bool(const EValue &)> outside = [&](const EValue &v) -> bool {
@@ -1157,6 +1159,20 @@ mlir::LogicalResult FunctionEmitter::emitFor(const Stmt &s) {
     }
     if (step.kind == EValue::Int && step.i == 0)
       return m.fail(it.elts[2]->loc, "range() step must not be zero");
+    // While building Cells everything is known at compile time: the loop
+    // runs there, like Python's (so that it can set attributes).
+    if (constructing && start.kind == EValue::Int &&
+        stop.kind == EValue::Int && step.kind == EValue::Int) {
+      std::vector<EValue> items;
+      for (int64_t i = start.i; step.i > 0 ? i < stop.i : i > stop.i;
+           i += step.i) {
+        if (items.size() == 100000)
+          return m.fail(it.loc, "a compile-time loop in a Cell's __init__ "
+                                "may run at most 100000 times");
+        items.push_back(EValue::ofInt(i));
+      }
+      return emitUnrolled(s, items);
+    }
     return emitRangeLoop(s, start, stop, step);
   }
   auto v = emitExpr(it);

@@ -556,6 +556,10 @@ FunctionEmitter::callValue(const EValue &callee, std::vector<EValue> &args,
                            std::vector<EValue> &kwValues, SMLoc l) {
   if (callee.kind == EValue::Function)
     return m.call(callee, args, argLocs, keywords, kwValues, l, b, stateArgs);
+  if (callee.kind == EValue::Object)
+    return callCell(callee, "__call__", args, argLocs, keywords, kwValues, l);
+  if (callee.kind == EValue::Primitive)
+    return callPrimitive(callee.str, args, argLocs, keywords, kwValues, l);
   // A function chosen at run time: call each alternative under a run-time
   // if on the choice's condition; the results merge as an if's do.
   static constexpr const char *kValue = "%call";

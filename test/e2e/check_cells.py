@@ -156,6 +156,26 @@ logp = log_softmax(gpt(params(path("transformer_12345.npz")), ids))
 ok, why = close(got, -logp[np.arange(8), targets].mean())
 check("transformer loss vs NumPy", rc == 0 and ok, why)
 
+# --- A loop in __init__, two instances, a Cell chosen at run time ---------
+choice = Model("choice")
+choice.init(4)
+choice.save(path("choice.npz"))
+c = params(path("choice.npz"))
+xc = rng.standard_normal((2, 4)).astype(np.float32)
+deep = xc.astype(np.float64)
+for i in range(3):
+    deep = np.tanh(dense(c, "deep.layers.%d" % i, deep))
+for flag, want in ((True, deep), (False, dense(c, "shallow", xc))):
+    outs = [np.zeros((2, 4), np.float32)]
+    rc = choice.fn("f")(choice.state, ptr(xc), ptr(np.array(flag)),
+                        ptr(outs[0]))
+    ok, why = close(outs[0], want)
+    check("choice of a Cell at run time (%s)" % flag, rc == 0 and ok, why)
+check("choice: six + two Parameters", sorted(c) == sorted(
+    ["deep.layers.%d.%s" % (i, k) for i in range(3)
+     for k in ("weight", "bias")] + ["shallow.weight", "shallow.bias"]),
+    str(sorted(c)))
+
 # --- Names, layouts and initialisers (language.md §6) ---------------------
 p = params(path("cnn_0.npz"))
 want = {"net.conv1.weight": (3, 3, 1, 4), "net.conv1.bias": (4,),
@@ -200,14 +220,18 @@ cache = path("cache")
 def spore_run(model, entry, inputs, out, *flags):
     args = [SPORE_RUN, os.path.join(CELLS, model + ".py"), entry, "--out",
             out, "--cache-dir", cache] + list(flags)
-    for name in inputs:
-        args += ["--input", "%s=%s" % (name, path(name + ".npy"))]
+    for name in inputs:  # a parameter, or (parameter, file name)
+        param, file = name if isinstance(name, tuple) else (name, name)
+        args += ["--input", "%s=%s" % (param, path(file + ".npy"))]
     proc = subprocess.run(args, capture_output=True, text=True)
     return proc.returncode, proc.stderr
 
 
+np.save(path("xc.npy"), xc)
+np.save(path("use_deep.npy"), np.array(True))
 for model, entry, inputs in (("transformer", "logits", ["ids"]),
-                             ("cnn", "predict", ["x"])):
+                             ("cnn", "predict", ["x"]),
+                             ("choice", "f", [("x", "xc"), "use_deep"])):
     ckpt = path(model + "_run.npz")
     a, b, c = path(model + "_a"), path(model + "_b"), path(model + "_c")
     rc1, err1 = spore_run(model, entry, inputs, a, "--init-state", "77",

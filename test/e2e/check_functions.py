@@ -95,13 +95,14 @@ SOURCE = textwrap.dedent('''
 
 
     @export
-    def chosen_at_run_time(x: f32[3], w: f32[3], c: f32) -> tuple[f32[3], f32[3]]:
+    def chosen_at_run_time(x: f32[3], w: f32[3], c: f32) -> tuple[f32[3], f32[3], f32[3]]:
         if c > 0.0:
             g = h1
         else:
             g = lambda v: v * w
         k = h2 if c > 1.0 else g
-        return g(x), compose(k, g)(x)
+        p = tanh if c > 0.5 else relu     # primitives are chosen like functions
+        return g(x), compose(k, g)(x), p(x)
 
 
     @export
@@ -126,7 +127,7 @@ CASES = {
     "chosen_at_run_time": (lambda: [rng.standard_normal(3).astype(np.float32),
                                     rng.standard_normal(3).astype(np.float32),
                                     np.array(rng.uniform(-1, 2), np.float32)],
-                           [((3,), np.float32)] * 2),
+                           [((3,), np.float32)] * 3),
     "higher_order": (lambda: [rng.standard_normal(3).astype(np.float32),
                               rng.standard_normal(3).astype(np.float32)],
                      [((3,), np.float32)]),
