@@ -10,6 +10,24 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
+  let summary = "expands spore.grad into generated adjoint functions";
+  let description = [{
+    Source-to-source reverse mode (docs/differentiation.md). Each
+    `spore.grad @f(...) wrt = [...]` becomes a call of a generated function
+    `@f.grad` that computes f's results and the gradients: a copy of `f`
+    with every call inlined, followed by its adjoint, built from the rules
+    of the primitives (DifferentiableOp) in reverse order, accumulating
+    cotangents and skipping values that do not depend on a differentiated
+    argument. Transforms nest: a `spore.grad` whose callee reaches another
+    is expanded after it (innermost first), so `grad(grad(f))` works. The
+    adjoint is ordinary spore IR.
+
+    Located errors: a primitive without a rule on an active path, control
+    flow on an active path (not supported yet), recursion.
+  }];
+}
+
 def SporeLowerToLinalg : Pass<"spore-lower-to-linalg", "::mlir::ModuleOp"> {
   let summary = "lowers the spore dialect to func, linalg, tensor, arith and math";
   let description = [{

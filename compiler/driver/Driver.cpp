@@ -14,6 +14,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -114,6 +115,16 @@ spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
     exports.push_back(std::move(sig));
   }
   return exports;
+}
+
+LogicalResult spore::driver::differentiate(ModuleOp module) {
+  PassManager pm(module->getContext());
+  pm.enableVerifier(true);
+  pm.addPass(spore::createSporeDifferentiate());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createSymbolDCEPass());
+  return pm.run(module);
 }
 
 LogicalResult spore::driver::lowerToLinalg(ModuleOp module) {

@@ -50,6 +50,11 @@ std::vector<ExportSignature::Buffer> collectState(mlir::ModuleOp module);
 /// A C identifier derived from a file name (`mlp.py` → `mlp`).
 std::string moduleNameFromPath(llvm::StringRef path);
 
+/// Expands the transforms of a spore module in place (spore-differentiate)
+/// and simplifies the result: what `--emit=spore-ad` prints and what the
+/// interpreter runs.
+mlir::LogicalResult differentiate(mlir::ModuleOp module);
+
 /// Lowers a spore module in place to linalg on tensors.
 mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
 

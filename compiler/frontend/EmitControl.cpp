@@ -119,10 +119,12 @@ bool sameValue(const EValue &a, const EValue &b) {
   case EValue::Class:
     return a.fn == b.fn && a.str == b.str;
   case EValue::Init:
+  case EValue::Transform:
   case EValue::Function:
   case EValue::Choice:
   case EValue::Tuple:
-    if (a.kind == EValue::Init && a.str != b.str)
+    if ((a.kind == EValue::Init || a.kind == EValue::Transform) &&
+        a.str != b.str)
       return false;
     if (a.kind == EValue::Function && a.fn != b.fn)
       return false;
@@ -492,7 +494,8 @@ FailureOr<EValue> FunctionEmitter::mergeValues(StringRef name, const EValue &t,
   // before the if.
   auto isFn = [](const EValue &v) {
     return v.kind == EValue::Function || v.kind == EValue::Choice ||
-           v.kind == EValue::Object || v.kind == EValue::Primitive;
+           v.kind == EValue::Object || v.kind == EValue::Primitive ||
+           v.kind == EValue::Transform;
   };
   if (isFn(t) && isFn(e)) {
     std::function<bool(const EValue &)> outside = [&](const EValue &v) -> bool {

@@ -496,6 +496,12 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
       return init;
     }
   }
+  if (callee.kind == EValue::Primitive &&
+      (callee.str == "grad" || callee.str == "value_and_grad"))
+    return makeTransform(callee.str, args, argLocs, e.keywords, kwValues,
+                         e.loc);
+  if (callee.kind == EValue::Transform)
+    return callTransform(callee, args, argLocs, e.keywords, kwValues, e.loc);
   if (callee.kind == EValue::Primitive) {
     if (plannedPrimitives().contains(callee.str) &&
         !primitives().contains(callee.str))
@@ -560,6 +566,8 @@ FunctionEmitter::callValue(const EValue &callee, std::vector<EValue> &args,
     return callCell(callee, "__call__", args, argLocs, keywords, kwValues, l);
   if (callee.kind == EValue::Primitive)
     return callPrimitive(callee.str, args, argLocs, keywords, kwValues, l);
+  if (callee.kind == EValue::Transform)
+    return callTransform(callee, args, argLocs, keywords, kwValues, l);
   // A function chosen at run time: call each alternative under a run-time
   // if on the choice's condition; the results merge as an if's do.
   static constexpr const char *kValue = "%call";

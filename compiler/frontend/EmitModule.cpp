@@ -196,6 +196,12 @@ std::string ModuleEmitter::key(const EValue &v) {
     return "cell:" + std::to_string(v.i);
   case EValue::Parameter:
     return "param:" + std::to_string(v.i);
+  case EValue::Transform: {
+    std::string s = "transform:" + v.str + "(";
+    for (auto &e : v.elts)
+      s += key(e) + ",";
+    return s + ")";
+  }
   case EValue::Init: {
     std::string s = "init:" + v.str;
     for (auto &e : v.elts)
@@ -210,8 +216,7 @@ void ModuleEmitter::collectLeaves(const EValue &v,
                                   std::vector<mlir::Value> &leaves) {
   if (v.kind == EValue::Tensor)
     leaves.push_back(v.tensor);
-  else if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
-           v.kind == EValue::Choice)
+  else if (v.carriesValues())
     for (auto &e : v.elts)
       collectLeaves(e, leaves);
 }
@@ -223,8 +228,7 @@ EValue ModuleEmitter::rebuild(const EValue &tmpl, mlir::ValueRange results,
     v.weak = tmpl.weak;
     return v;
   }
-  if (tmpl.kind == EValue::Tuple || tmpl.kind == EValue::Function ||
-      tmpl.kind == EValue::Choice) {
+  if (tmpl.carriesValues()) {
     std::vector<EValue> elts;
     for (auto &e : tmpl.elts)
       elts.push_back(rebuild(e, results, next));
@@ -234,13 +238,11 @@ EValue ModuleEmitter::rebuild(const EValue &tmpl, mlir::ValueRange results,
   return tmpl;
 }
 
-/// Replaces the tensor leaves of `v` by block arguments added to `block`.
-static EValue parameterize(const EValue &v, mlir::Block &block,
+EValue parameterize(const EValue &v, mlir::Block &block,
                            mlir::Location loc) {
   if (v.kind == EValue::Tensor)
     return EValue::ofTensor(block.addArgument(v.tensor.getType(), loc));
-  if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
-      v.kind == EValue::Choice) {
+  if (v.carriesValues()) {
     std::vector<EValue> elts;
     for (auto &e : v.elts)
       elts.push_back(parameterize(e, block, loc));
@@ -269,8 +271,7 @@ EValue resultShape(const EValue &v, mlir::MLIRContext *ctx) {
     }
     return t;
   }
-  if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
-      v.kind == EValue::Choice) {
+  if (v.carriesValues()) {
     std::vector<EValue> elts;
     for (auto &e : v.elts)
       elts.push_back(resultShape(e, ctx));
@@ -284,8 +285,7 @@ EValue resultShape(const EValue &v, mlir::MLIRContext *ctx) {
 static void shapeTypes(const EValue &v, llvm::SmallVectorImpl<Type> &types) {
   if (v.kind == EValue::Tensor)
     types.push_back(v.dtype);
-  else if (v.kind == EValue::Tuple || v.kind == EValue::Function ||
-           v.kind == EValue::Choice)
+  else if (v.carriesValues())
     for (auto &e : v.elts)
       shapeTypes(e, types);
 }

@@ -65,6 +65,8 @@ std::string describe(const EValue &v) {
     return "a Parameter " + typeName(v.dtype);
   case EValue::Init:
     return "the initialiser '" + v.str + "'";
+  case EValue::Transform:
+    return "the function " + v.str + "(...)";
   }
   return "a value";
 }
@@ -74,7 +76,7 @@ std::string describe(const EValue &v) {
 const llvm::StringSet<> &plannedPrimitives() {
   static const llvm::StringSet<> names = {
 
-      "grad",       "value_and_grad", "vjp",        "jvp",
+      "vjp",        "jvp",
       "jacfwd",     "jacrev",         "hessian",    "stop_gradient",
       "custom_vjp", "checkpoint",     "dim",        "SGD",
       "Momentum",   "Adam",           "AdamW"};
@@ -105,7 +107,8 @@ const llvm::StringSet<> &primitives() {
       "slice",        "gather",      "scatter_add",
       "rng",          "random_bits", "random_uniform",
       "cumsum",       "einsum",      "conv2d",
-      "max_pool2d",   "avg_pool2d"};
+      "max_pool2d",   "avg_pool2d",  "grad",
+      "value_and_grad"};
   return names;
 }
 

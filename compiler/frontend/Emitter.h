@@ -68,6 +68,11 @@ struct EValue {
                // `str` its initialiser (const, uniform, normal) with the
                // Float arguments in `elts`
     Init,      // an initialiser: `str` its kind, Float arguments in `elts`
+    Transform, // grad(f, ...) or value_and_grad(f, ...), named by `str`:
+               // elts = {f, argnums (an Int, a Tuple of them, or None
+               // when wrt is given), has_aux (a Bool), wrt (None, or the
+               // structure of the Parameters with their state slots as
+               // Ints)}
   };
   Kind kind = None;
   mlir::Value tensor;
@@ -148,11 +153,19 @@ struct EValue {
                           [](const EValue &e) { return e.isCompileTime(); });
     return isScalarConst() || kind == None || kind == String || kind == DType;
   }
+  /// Whether `elts` holds values that may be run-time ones: the elements
+  /// of a tuple, a function's captures, the alternatives of a choice, the
+  /// function a transform applies to. (A Cell's attributes are
+  /// compile-time values.)
+  bool carriesValues() const {
+    return kind == Tuple || kind == Function || kind == Choice ||
+           kind == Transform;
+  }
   /// Whether `v` holds a run-time tensor (in a tuple or a capture).
   bool holdsTensor() const {
     if (kind == Tensor)
       return true;
-    if (kind == Tuple || kind == Function || kind == Choice)
+    if (carriesValues())
       return llvm::any_of(elts,
                           [](const EValue &e) { return e.holdsTensor(); });
     return false;
@@ -191,6 +204,8 @@ void collectAssigned(const Body &body, llvm::StringSet<> &names);
 /// emitted: tensors become typed leaves (a null tensor, its type in
 /// `dtype`), literals the 0-d tensors they materialise as.
 EValue resultShape(const EValue &v, mlir::MLIRContext *ctx);
+/// `v` with its tensor leaves replaced by arguments added to `block`.
+EValue parameterize(const EValue &v, mlir::Block &block, mlir::Location loc);
 /// The names bound by the assignment target `t`.
 void collectTargetNames(const Expr &t, llvm::StringSet<> &names);
 
@@ -208,6 +223,8 @@ struct BoundArgs {
 };
 
 class FunctionEmitter {
+  friend class ModuleEmitter; // wrappers call values through callValue
+
 public:
   FunctionEmitter(ModuleEmitter &module, mlir::OpBuilder &builder)
       : m(module), b(builder) {}
@@ -319,6 +336,18 @@ private:
   FailureOr<EValue> cellAttribute(const EValue &obj, const Expr &e);
   mlir::LogicalResult assignAttribute(const Expr &target, const EValue &value);
   FailureOr<EValue> makeParameter(std::vector<EValue> &args,
+                                  std::vector<SMLoc> &argLocs,
+                                  const std::vector<Keyword> &keywords,
+                                  std::vector<EValue> &kwValues, SMLoc l);
+  /// Differentiation (EmitTransform.cpp): `grad(f, ...)` and
+  /// `value_and_grad(f, ...)` as function values, and their calls, which
+  /// emit spore.grad on a wrapper function of f.
+  FailureOr<EValue> makeTransform(StringRef name, std::vector<EValue> &args,
+                                  std::vector<SMLoc> &argLocs,
+                                  const std::vector<Keyword> &keywords,
+                                  std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> callTransform(const EValue &transform,
+                                  std::vector<EValue> &args,
                                   std::vector<SMLoc> &argLocs,
                                   const std::vector<Keyword> &keywords,
                                   std::vector<EValue> &kwValues, SMLoc l);
@@ -498,9 +527,28 @@ private:
   FailureOr<EValue> evalConstant(const Expr &e);
   FailureOr<EValue> evalModuleValue(const Expr &e);
   std::string uniqueName(StringRef base);
-  void collectLeaves(const EValue &v, std::vector<mlir::Value> &leaves);
-  EValue rebuild(const EValue &tmpl, mlir::ValueRange results, size_t &next);
   std::string key(const EValue &v);
+
+public:
+  /// The run-time leaves of `v` in order (what a call passes for it).
+  void collectLeaves(const EValue &v, std::vector<mlir::Value> &leaves);
+  /// `tmpl` with its tensor leaves taken from `results`, from `next` on.
+  EValue rebuild(const EValue &tmpl, mlir::ValueRange results, size_t &next);
+  /// A function of the run-time leaves of `callee` and of the arguments
+  /// that calls `callee` with them: what a transform (spore.grad)
+  /// applies to, whatever kind of callable `callee` is. Its arguments are
+  /// the state, the leaves of `callee`, of `args`, then of `kwValues`.
+  struct Wrapper {
+    FuncOp func;
+    EValue resultTemplate;
+  };
+  FailureOr<Wrapper> wrap(const EValue &callee, std::vector<EValue> args,
+                          std::vector<SMLoc> argLocs,
+                          const std::vector<Keyword> &keywords,
+                          std::vector<EValue> kwValues, SMLoc l);
+
+private:
+  std::map<std::string, Wrapper> wrappers;
 
 public:
   /// The names a function reads that are neither its parameters nor its

@@ -25,4 +25,27 @@ def Spore_ScalarElementwiseOpInterface : OpInterface<"ScalarElementwiseOp"> {
   ];
 }
 
+def Spore_DifferentiableOpInterface : OpInterface<"DifferentiableOp"> {
+  let cppNamespace = "::spore";
+  let description = [{
+    A primitive with a reverse-mode rule (docs/differentiation.md). The
+    rule reads the op's own operands and results as the primal values: the
+    adjoint is built after the op, in the same function, by the AD pass
+    (passes/ad).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds, with `builder`, the cotangent of each operand from the
+        cotangents of the results (`resultCotangents[i]` is null when result
+        i has none: a zero). Appends one value per operand to
+        `operandCotangents`, null for an operand that receives nothing
+        (an integer or boolean operand, or a zero derivative).
+      }],
+      "::mlir::LogicalResult", "buildVJP",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::mlir::ValueRange":$resultCotangents,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandCotangents)>,
+  ];
+}
+
 #endif // SPORE_INTERFACES_TD

@@ -210,6 +210,47 @@ LogicalResult FuncOp::verify() {
   return success();
 }
 
+LogicalResult GradOp::verify() {
+  ArrayRef<int64_t> wrt = getWrt();
+  for (size_t i = 0; i < wrt.size(); ++i) {
+    if (wrt[i] < 0 || wrt[i] >= (int64_t)getOperands().size())
+      return emitOpError("wrt index ") << wrt[i] << " is out of range";
+    if (i > 0 && wrt[i] <= wrt[i - 1])
+      return emitOpError("wrt indices must increase");
+    auto t = dyn_cast<RankedTensorType>(getOperands()[wrt[i]].getType());
+    if (!t || !isa<FloatType>(t.getElementType()))
+      return emitOpError("operand ")
+             << wrt[i] << " is differentiated but is not a float tensor";
+  }
+  return success();
+}
+
+LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'") << getCallee() << "' is not a spore.func";
+  FunctionType type = fn.getFunctionType();
+  if (TypeRange(type.getInputs()) != TypeRange(getOperands().getTypes()))
+    return emitOpError("operand types do not match '") << getCallee() << "'";
+  if (type.getNumResults() == 0)
+    return emitOpError("'") << getCallee() << "' returns nothing to differentiate";
+  auto value = dyn_cast<RankedTensorType>(type.getResult(0));
+  if (!value || value.getRank() != 0 || !isa<FloatType>(value.getElementType()))
+    return emitOpError("'")
+           << getCallee() << "' must return a 0-d float tensor first, not "
+           << type.getResult(0);
+  SmallVector<Type> want;
+  if (getWithValue())
+    llvm::append_range(want, type.getResults());
+  for (int64_t i : getWrt())
+    want.push_back(getOperands()[i].getType());
+  if (TypeRange(want) != getResultTypes())
+    return emitOpError("result types must be ")
+           << (getWithValue() ? "the callee's results, then " : "")
+           << "the types of the differentiated operands";
+  return success();
+}
+
 LogicalResult ParameterOp::verify() {
   StringRef name = getName();
   if (name.empty() ||
@@ -876,9 +917,9 @@ LogicalResult MeanOp::verify() {
 }
 LogicalResult CumsumOp::verify() {
   int64_t rank = shapeOf(getInput()).size();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << rank;
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
   return success();
 }
 

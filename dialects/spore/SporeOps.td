@@ -109,6 +109,40 @@ def Spore_CallOp : Spore_Op<"call", [
 }
 
 //===----------------------------------------------------------------------===//
+// Transforms
+//===----------------------------------------------------------------------===//
+
+def Spore_GradOp : Spore_Op<"grad", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "the gradient of a function at its arguments (reverse mode)";
+  let description = [{
+    Calls `callee` with `operands` and differentiates its first result, a
+    0-d float tensor, with respect to the operands listed in `wrt`
+    (increasing; each a float tensor). The results are, with
+    `with_value`, every result of the call, then the gradients (each of
+    its operand's type); without, the gradients only. The callee's other
+    results are auxiliary values that are not differentiated.
+
+    The frontend produces this op for `grad` and `value_and_grad`
+    (language.md §7); `spore-differentiate` expands it, innermost first,
+    into a call of a generated adjoint function.
+
+    ```mlir
+    %v, %g = spore.grad @loss(%w, %x) wrt = [0] with_value
+        : (tensor<3xf32>, tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$operands,
+                       DenseI64ArrayAttr:$wrt, UnitAttr:$with_value);
+  let results = (outs Variadic<AnyType>);
+  let assemblyFormat = [{
+    $callee `(` $operands `)` `wrt` `=` $wrt (`with_value` $with_value^)?
+    attr-dict `:` functional-type($operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // State
 //===----------------------------------------------------------------------===//
 
@@ -158,7 +192,8 @@ def Spore_ConstantOp : Spore_Op<"constant", [ConstantLike, Pure,
 }
 
 def Spore_CastOp : Spore_Op<"cast", [Pure,
-    DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+    DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "converts the element type of a tensor (astype)";
   let description = [{
     Floating to floating rounds or extends, integer to floating converts the
@@ -178,7 +213,8 @@ def Spore_CastOp : Spore_Op<"cast", [Pure,
 
 class Spore_UnaryOp<string mnemonic, Type operandType, string summaryText>
     : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType,
-        DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+        DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let arguments = (ins operandType:$input);
   let results = (outs operandType:$result);
@@ -230,7 +266,8 @@ def Spore_RoundOp : Spore_UnaryOp<"round", Spore_FloatTensor,
 
 class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText>
     : Spore_Op<mnemonic, [Pure,
-        DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+        DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let description = [{
     Both operands have the result's type: the frontend makes NumPy
@@ -308,7 +345,8 @@ def Spore_CompareOp : Spore_Op<"compare", [Pure,
 }
 
 def Spore_SelectOp : Spore_Op<"select", [Pure,
-    DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>]> {
+    DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "elementwise choice: where(cond, a, b)";
   let description = [{
     `a` where `cond` is true and `b` elsewhere; all three operands have the
@@ -328,7 +366,8 @@ def Spore_SelectOp : Spore_Op<"select", [Pure,
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Spore_MatmulOp : Spore_Op<"matmul", [Pure]> {
+def Spore_MatmulOp : Spore_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "matrix product with NumPy's rules";
   let description = [{
     As `numpy.matmul`: 2-D operands multiply as matrices; a 1-D left operand
@@ -349,7 +388,8 @@ def Spore_MatmulOp : Spore_Op<"matmul", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 class Spore_ReductionOp<string mnemonic, string summaryText>
-    : Spore_Op<mnemonic, [Pure]> {
+    : Spore_Op<mnemonic, [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let description = [{
     Reduces `input` over `axes` (non-negative, strictly increasing). With
@@ -375,7 +415,8 @@ def Spore_ProdOp : Spore_ReductionOp<"prod", "product over axes">;
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def Spore_ReshapeOp : Spore_Op<"reshape", [Pure]> {
+def Spore_ReshapeOp : Spore_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "the same elements in row-major order with a new shape";
   let arguments = (ins Spore_Tensor:$input);
   let results = (outs Spore_Tensor:$result);
@@ -384,7 +425,8 @@ def Spore_ReshapeOp : Spore_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Spore_TransposeOp : Spore_Op<"transpose", [Pure]> {
+def Spore_TransposeOp : Spore_Op<"transpose", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "permutes dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Spore_Tensor:$input, DenseI64ArrayAttr:$permutation);
   let results = (outs Spore_Tensor:$result);
@@ -395,7 +437,8 @@ def Spore_TransposeOp : Spore_Op<"transpose", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure]> {
+def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "NumPy broadcasting to the result shape";
   let description = [{
     Aligns the operand's shape with the result's from the right; each operand
@@ -409,7 +452,8 @@ def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure]> {
   let hasFolder = 1;
 }
 
-def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "inclusive running sum along an axis";
   let arguments = (ins Spore_Tensor:$input, I64Attr:$axis);
   let results = (outs Spore_Tensor:$result);
@@ -417,7 +461,8 @@ def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure]> {
+def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "joins tensors of one dtype along an axis";
   let description = [{
     The inputs have equal shapes except along `axis`, whose sizes add up to
@@ -438,7 +483,8 @@ def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure]> {
 def Spore_I64Scalar : 0DTensorOf<[I64]>,
     BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getIntegerType(64))">;
 
-def Spore_SliceOp : Spore_Op<"slice", [Pure]> {
+def Spore_SliceOp : Spore_Op<"slice", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "basic slicing with compile-time starts and steps";
   let description = [{
     `result[i0, i1, ...] = input[starts[0] + i0 * steps[0], ...]`: the
@@ -460,7 +506,8 @@ def Spore_SliceOp : Spore_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Spore_DynamicSliceOp : Spore_Op<"dynamic_slice", [Pure]> {
+def Spore_DynamicSliceOp : Spore_Op<"dynamic_slice", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "a block at run-time starts (indexing by run-time ints)";
   let description = [{
     `result[i] = input[start + i]` per dimension, with one 0-d `i64` start
@@ -476,7 +523,8 @@ def Spore_DynamicSliceOp : Spore_Op<"dynamic_slice", [Pure]> {
 }
 
 def Spore_UpdateSliceOp : Spore_Op<"update_slice", [Pure,
-    AllTypesMatch<["input", "result"]>]> {
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "functional update of a strided block (x[a:b:s] = v)";
   let description = [{
     `input` with `input[starts + i * steps] = update[i]`; steps are positive
@@ -493,7 +541,8 @@ def Spore_UpdateSliceOp : Spore_Op<"update_slice", [Pure,
 }
 
 def Spore_DynamicUpdateSliceOp : Spore_Op<"dynamic_update_slice", [Pure,
-    AllTypesMatch<["input", "result"]>]> {
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "functional update of a block at run-time starts";
   let description = [{
     `input` with the block at `starts` (clamped as in `dynamic_slice`)
@@ -509,7 +558,8 @@ def Spore_DynamicUpdateSliceOp : Spore_Op<"dynamic_update_slice", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_GatherOp : Spore_Op<"gather", [Pure]> {
+def Spore_GatherOp : Spore_Op<"gather", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "integer-array indexing along one axis (x[idx], take)";
   let description = [{
     The result's shape is `input.shape[:axis] + indices.shape +
@@ -528,7 +578,8 @@ def Spore_GatherOp : Spore_Op<"gather", [Pure]> {
 }
 
 def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure,
-    AllTypesMatch<["input", "result"]>]> {
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "adds slices of `updates` at integer indices along an axis";
   let description = [{
     The transpose of `gather`: `updates` has the shape `input.shape[:axis] +
@@ -551,7 +602,8 @@ def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure,
 //===----------------------------------------------------------------------===//
 
 class Spore_SoftmaxLikeOp<string mnemonic, string summaryText>
-    : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let arguments = (ins Spore_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Spore_FloatTensor:$result);

@@ -21,6 +21,8 @@
 using namespace mlir;
 
 void spore::buildLowerToLinalgPipeline(OpPassManager &pm) {
+  // Transforms first: what they generate is ordinary spore IR.
+  pm.addPass(createSporeDifferentiate());
   pm.addPass(createSporeLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -15,6 +15,7 @@
 #include "dialects/spore/SporeOps.h"
 #include "spore/runtime.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "llvm/ADT/APFloat.h"
@@ -389,10 +390,14 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   driver::registerDialects(registry);
   mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false); // diagnostics quote the source
   context.loadDialect<spore::SporeDialect>();
   auto module = spore::frontend::compileFile(modelPath, context);
   if (!module)
     return 1;
+  // Errors of later stages (differentiation) quote the source too.
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   std::string moduleName = driver::moduleNameFromPath(modelPath);
   auto exports = driver::collectExports(*module, moduleName);
   auto entry = llvm::find_if(exports, [](const driver::ExportSignature &e) {
@@ -473,6 +478,9 @@ int main(int argc, char **argv) {
     }
     for (auto &t : args)
       all.push_back(&t->t);
+    // The interpreter runs the program with its transforms expanded.
+    if (failed(driver::differentiate(*module)))
+      return 1;
     if (failed(runEager(*module, *entry, all, results)))
       return 1;
     if (int rc = saveAfterRun())

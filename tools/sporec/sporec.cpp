@@ -10,6 +10,7 @@
 #include "dialects/spore/SporeOps.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "llvm/Support/CommandLine.h"
@@ -22,7 +23,7 @@ using namespace llvm;
 namespace driver = spore::driver;
 
 namespace {
-enum class Emit { Spore, Linalg, LLVM, Asm, Obj, PTX };
+enum class Emit { Spore, SporeAD, Linalg, LLVM, Asm, Obj, PTX };
 
 cl::OptionCategory category("sporec options");
 cl::opt<std::string> input(cl::Positional, cl::desc("<model.py>"), cl::Required,
@@ -35,6 +36,8 @@ cl::opt<std::string> output("o",
 cl::opt<Emit> emit(
     "emit", cl::desc("what to produce"), cl::init(Emit::Obj),
     cl::values(clEnumValN(Emit::Spore, "spore", "spore IR after the frontend"),
+               clEnumValN(Emit::SporeAD, "spore-ad",
+                          "spore IR after differentiation (grad expanded)"),
                clEnumValN(Emit::Linalg, "linalg", "linalg on tensors"),
                clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR"),
                clEnumValN(Emit::Asm, "asm", "native assembly"),
@@ -105,16 +108,26 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   driver::registerDialects(registry);
   mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false); // diagnostics quote the source
   context.loadDialect<spore::SporeDialect>();
   auto module = spore::frontend::compileFile(input, context);
   if (!module)
     return 1;
+  // Errors of later stages (differentiation) point into the source too,
+  // with its line and a caret.
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   std::string moduleName = driver::moduleNameFromPath(input);
   auto exports = driver::collectExports(*module, moduleName);
   auto state = driver::collectState(*module);
 
   if (emit == Emit::Spore)
     return printIR(*module);
+  if (emit == Emit::SporeAD) {
+    if (failed(driver::differentiate(*module)))
+      return 1;
+    return printIR(*module);
+  }
   if (emit == Emit::Linalg) {
     if (failed(driver::lowerToLinalg(*module)))
       return fail("lowering to linalg failed");

@@ -1,0 +1,620 @@
+//===- SporeDerivatives.cpp - reverse-mode rules of the primitives --------===//
+//
+// The DifferentiableOp interface of each differentiable primitive: its
+// vector-Jacobian product, built from other spore ops (so that the adjoint
+// is ordinary spore IR, differentiable again for higher orders). The
+// conventions at kinks are those of docs/differentiation.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/spore/SporeOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+#include <numeric>
+
+using namespace mlir;
+using namespace spore;
+
+namespace {
+
+bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+/// Builds the spore ops that the rules are written in.
+struct Rules {
+  OpBuilder &b;
+  Location loc;
+
+  static RankedTensorType type(Value v) {
+    return cast<RankedTensorType>(v.getType());
+  }
+  Value splat(RankedTensorType t, double c) {
+    Type et = t.getElementType();
+    Attribute a = isa<FloatType>(et) ? (Attribute)b.getFloatAttr(et, c)
+                                     : (Attribute)b.getIntegerAttr(et, c);
+    return ConstantOp::create(b, loc, DenseElementsAttr::get(t, a));
+  }
+  Value like(Value v, double c) { return splat(type(v), c); }
+  Value zerosLike(Value v) { return like(v, 0); }
+  Value add(Value x, Value y) { return AddOp::create(b, loc, x.getType(), x, y); }
+  Value sub(Value x, Value y) { return SubOp::create(b, loc, x.getType(), x, y); }
+  Value mul(Value x, Value y) { return MulOp::create(b, loc, x.getType(), x, y); }
+  Value div(Value x, Value y) { return DivOp::create(b, loc, x.getType(), x, y); }
+  Value neg(Value x) { return NegOp::create(b, loc, x.getType(), x); }
+  Value scale(Value x, double c) { return mul(x, like(x, c)); }
+  Value exp(Value x) { return ExpOp::create(b, loc, x.getType(), x); }
+  Value log(Value x) { return LogOp::create(b, loc, x.getType(), x); }
+  Value cmp(ComparePredicate p, Value x, Value y) {
+    auto t = RankedTensorType::get(type(x).getShape(), b.getI1Type());
+    return CompareOp::create(b, loc, t,
+                             ComparePredicateAttr::get(b.getContext(), p), x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return SelectOp::create(b, loc, x.getType(), c, x, y);
+  }
+  Value reshape(Value x, ArrayRef<int64_t> shape) {
+    auto t = RankedTensorType::get(shape, type(x).getElementType());
+    return t == x.getType() ? x : ReshapeOp::create(b, loc, t, x).getResult();
+  }
+  Value broadcast(Value x, RankedTensorType t) {
+    return t == x.getType() ? x
+                            : BroadcastToOp::create(b, loc, t, x).getResult();
+  }
+  Value sum(Value x, ArrayRef<int64_t> axes, bool keepdims) {
+    if (axes.empty())
+      return x;
+    SmallVector<int64_t> shape;
+    for (auto [d, n] : llvm::enumerate(type(x).getShape())) {
+      if (!llvm::is_contained(axes, (int64_t)d))
+        shape.push_back(n);
+      else if (keepdims)
+        shape.push_back(1);
+    }
+    auto t = RankedTensorType::get(shape, type(x).getElementType());
+    return SumOp::create(b, loc, t, x, axes, keepdims);
+  }
+  /// `g`, of a broadcast result's shape, summed back to `t`'s (NumPy
+  /// broadcasting in reverse).
+  Value unbroadcast(Value g, RankedTensorType t) {
+    ArrayRef<int64_t> gs = type(g).getShape(), ts = t.getShape();
+    int64_t lead = gs.size() - ts.size();
+    SmallVector<int64_t> axes;
+    for (int64_t d = 0; d < (int64_t)gs.size(); ++d)
+      if (d < lead || (ts[d - lead] == 1 && gs[d] != 1))
+        axes.push_back(d);
+    return reshape(sum(g, axes, /*keepdims=*/false), ts);
+  }
+  /// `x` with the last two dimensions swapped.
+  Value swapLast(Value x) {
+    int64_t r = type(x).getRank();
+    SmallVector<int64_t> perm(r), shape(type(x).getShape());
+    std::iota(perm.begin(), perm.end(), 0);
+    std::swap(perm[r - 1], perm[r - 2]);
+    std::swap(shape[r - 1], shape[r - 2]);
+    auto t = RankedTensorType::get(shape, type(x).getElementType());
+    return TransposeOp::create(b, loc, t, x, perm);
+  }
+  /// NumPy matmul of operands of rank >= 2.
+  Value matmul(Value x, Value y) {
+    ArrayRef<int64_t> xs = type(x).getShape(), ys = type(y).getShape();
+    SmallVector<int64_t> xb(xs.drop_back(2)), yb(ys.drop_back(2));
+    size_t rank = std::max(xb.size(), yb.size());
+    SmallVector<int64_t> shape;
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t dx = i + xb.size() >= rank ? xb[i + xb.size() - rank] : 1;
+      int64_t dy = i + yb.size() >= rank ? yb[i + yb.size() - rank] : 1;
+      shape.push_back(dx == 1 ? dy : dx);
+    }
+    shape.push_back(xs[xs.size() - 2]);
+    shape.push_back(ys.back());
+    auto t = RankedTensorType::get(shape, type(x).getElementType());
+    return MatmulOp::create(b, loc, t, x, y);
+  }
+  /// `x` reversed along `axis` (a slice with step -1).
+  Value flip(Value x, int64_t axis) {
+    int64_t n = type(x).getDimSize(axis);
+    if (n <= 1)
+      return x;
+    SmallVector<int64_t> starts(type(x).getRank(), 0),
+        steps(type(x).getRank(), 1);
+    starts[axis] = n - 1;
+    steps[axis] = -1;
+    return SliceOp::create(b, loc, x.getType(), x, starts, steps);
+  }
+};
+
+/// The rule of an elementwise unary op: `fn(rules, x, y, g)` is the
+/// cotangent of the input `x` given the result `y` and its cotangent `g`.
+template <typename Fn>
+LogicalResult unaryRule(Operation *op, OpBuilder &b, ValueRange cots,
+                        SmallVectorImpl<Value> &out, Fn fn) {
+  Value x = op->getOperand(0), y = op->getResult(0), g = cots[0];
+  if (!g || !isFloatTensor(x)) {
+    out.push_back(nullptr);
+    return success();
+  }
+  Rules r{b, op->getLoc()};
+  out.push_back(fn(r, x, y, g));
+  return success();
+}
+
+/// The rule of an elementwise binary op (operands of the result's type):
+/// `fn` returns the cotangents of both operands.
+template <typename Fn>
+LogicalResult binaryRule(Operation *op, OpBuilder &b, ValueRange cots,
+                         SmallVectorImpl<Value> &out, Fn fn) {
+  Value x = op->getOperand(0), z = op->getOperand(1), y = op->getResult(0),
+        g = cots[0];
+  if (!g || !isFloatTensor(y)) {
+    out.append({nullptr, nullptr});
+    return success();
+  }
+  Rules r{b, op->getLoc()};
+  auto [gx, gz] = fn(r, x, z, y, g);
+  out.append({gx, gz});
+  return success();
+}
+
+/// A piecewise-constant op: zero derivative everywhere it has one.
+LogicalResult zeroRule(Operation *op, SmallVectorImpl<Value> &out) {
+  out.append(op->getNumOperands(), nullptr);
+  return success();
+}
+
+/// The shape of a reduction's input with the reduced axes kept as 1.
+SmallVector<int64_t> keptShape(Value input, ArrayRef<int64_t> axes) {
+  SmallVector<int64_t> shape(Rules::type(input).getShape());
+  for (int64_t a : axes)
+    shape[a] = 1;
+  return shape;
+}
+
+} // namespace
+
+#define SPORE_UNARY_RULE(OP, ...)                                             \
+  LogicalResult OP::buildVJP(OpBuilder &b, ValueRange cots,                    \
+                             SmallVectorImpl<Value> &out) {                    \
+    return unaryRule(*this, b, cots, out,                                      \
+                     [&](Rules &r, Value x, Value y, Value g) -> Value {       \
+                       (void)x;                                                \
+                       (void)y;                                                \
+                       __VA_ARGS__                                             \
+                     });                                                       \
+  }
+
+SPORE_UNARY_RULE(NegOp, return r.neg(g);)
+SPORE_UNARY_RULE(ExpOp, return r.mul(g, y);)
+SPORE_UNARY_RULE(LogOp, return r.div(g, x);)
+SPORE_UNARY_RULE(TanhOp, return r.mul(g, r.sub(r.like(y, 1), r.mul(y, y)));)
+SPORE_UNARY_RULE(SigmoidOp,
+                 return r.mul(r.mul(g, y), r.sub(r.like(y, 1), y));)
+// relu'(0) = 0.
+SPORE_UNARY_RULE(ReluOp, return r.select(
+                             r.cmp(ComparePredicate::gt, x, r.zerosLike(x)), g,
+                             r.zerosLike(g));)
+// |x|'(0) = 0.
+SPORE_UNARY_RULE(AbsOp, {
+  Value zero = r.zerosLike(x);
+  return r.select(r.cmp(ComparePredicate::gt, x, zero), g,
+                  r.select(r.cmp(ComparePredicate::lt, x, zero), r.neg(g),
+                           r.zerosLike(g)));
+})
+SPORE_UNARY_RULE(SqrtOp, return r.div(g, r.scale(y, 2));)
+SPORE_UNARY_RULE(RsqrtOp, return r.mul(r.scale(g, -0.5), r.mul(y, r.mul(y, y)));)
+SPORE_UNARY_RULE(Expm1Op, return r.mul(g, r.add(y, r.like(y, 1)));)
+SPORE_UNARY_RULE(Log1pOp, return r.div(g, r.add(x, r.like(x, 1)));)
+SPORE_UNARY_RULE(SinOp,
+                 return r.mul(g, CosOp::create(r.b, r.loc, x.getType(), x));)
+SPORE_UNARY_RULE(CosOp, return r.neg(r.mul(
+                            g, SinOp::create(r.b, r.loc, x.getType(), x)));)
+SPORE_UNARY_RULE(TanOp, return r.mul(g, r.add(r.like(y, 1), r.mul(y, y)));)
+SPORE_UNARY_RULE(SinhOp,
+                 return r.mul(g, CoshOp::create(r.b, r.loc, x.getType(), x));)
+SPORE_UNARY_RULE(CoshOp,
+                 return r.mul(g, SinhOp::create(r.b, r.loc, x.getType(), x));)
+SPORE_UNARY_RULE(AsinOp, return r.mul(g, RsqrtOp::create(
+                                             r.b, r.loc, x.getType(),
+                                             r.sub(r.like(x, 1), r.mul(x, x))));)
+SPORE_UNARY_RULE(AcosOp, return r.neg(r.mul(
+                             g, RsqrtOp::create(r.b, r.loc, x.getType(),
+                                                r.sub(r.like(x, 1),
+                                                      r.mul(x, x)))));)
+SPORE_UNARY_RULE(AtanOp,
+                 return r.div(g, r.add(r.like(x, 1), r.mul(x, x)));)
+SPORE_UNARY_RULE(ErfOp, return r.mul(r.scale(g, 2 / std::sqrt(M_PI)),
+                                     r.exp(r.neg(r.mul(x, x))));)
+#undef SPORE_UNARY_RULE
+
+LogicalResult FloorOp::buildVJP(OpBuilder &, ValueRange,
+                                SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+LogicalResult CeilOp::buildVJP(OpBuilder &, ValueRange,
+                               SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+LogicalResult RoundOp::buildVJP(OpBuilder &, ValueRange,
+                                SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+LogicalResult NotOp::buildVJP(OpBuilder &, ValueRange,
+                              SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+LogicalResult AndOp::buildVJP(OpBuilder &, ValueRange,
+                              SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+LogicalResult OrOp::buildVJP(OpBuilder &, ValueRange,
+                             SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+LogicalResult XorOp::buildVJP(OpBuilder &, ValueRange,
+                              SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+LogicalResult FloorDivOp::buildVJP(OpBuilder &, ValueRange,
+                                   SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
+
+#define SPORE_BINARY_RULE(OP, ...)                                            \
+  LogicalResult OP::buildVJP(OpBuilder &b, ValueRange cots,                    \
+                             SmallVectorImpl<Value> &out) {                    \
+    return binaryRule(*this, b, cots, out,                                     \
+                      [&](Rules &r, Value x, Value z, Value y,                 \
+                          Value g) -> std::pair<Value, Value> {                \
+                        (void)x;                                               \
+                        (void)z;                                               \
+                        (void)y;                                               \
+                        __VA_ARGS__                                            \
+                      });                                                      \
+  }
+
+SPORE_BINARY_RULE(AddOp, return {g, g};)
+SPORE_BINARY_RULE(SubOp, return {g, r.neg(g)};)
+SPORE_BINARY_RULE(MulOp, return {r.mul(g, z), r.mul(g, x)};)
+SPORE_BINARY_RULE(DivOp, return {r.div(g, z), r.neg(r.div(r.mul(g, y), z))};)
+// Ties share the cotangent equally (as JAX does).
+SPORE_BINARY_RULE(MaximumOp, {
+  Value half = r.scale(g, 0.5), zero = r.zerosLike(g);
+  Value gx = r.select(r.cmp(ComparePredicate::gt, x, z), g,
+                      r.select(r.cmp(ComparePredicate::eq, x, z), half, zero));
+  return {gx, r.sub(g, gx)};
+})
+SPORE_BINARY_RULE(MinimumOp, {
+  Value half = r.scale(g, 0.5), zero = r.zerosLike(g);
+  Value gx = r.select(r.cmp(ComparePredicate::lt, x, z), g,
+                      r.select(r.cmp(ComparePredicate::eq, x, z), half, zero));
+  return {gx, r.sub(g, gx)};
+})
+// d/dz x^z = x^z log x, taken as 0 where x = 0 (the limit for z > 0).
+SPORE_BINARY_RULE(PowOp, {
+  Value zm1 = r.sub(z, r.like(z, 1));
+  Value gx = r.mul(r.mul(g, z), PowOp::create(r.b, r.loc, x.getType(), x, zm1));
+  Value xIsZero = r.cmp(ComparePredicate::eq, x, r.zerosLike(x));
+  Value safeX = r.select(xIsZero, r.like(x, 1), x);
+  Value gz = r.select(xIsZero, r.zerosLike(g), r.mul(r.mul(g, y), r.log(safeX)));
+  return {gx, gz};
+})
+SPORE_BINARY_RULE(Atan2Op, {
+  Value d = r.add(r.mul(x, x), r.mul(z, z));
+  return {r.div(r.mul(g, z), d), r.neg(r.div(r.mul(g, x), d))};
+})
+// x mod z = x - floor(x / z) z.
+SPORE_BINARY_RULE(ModOp, {
+  Value q = FloorOp::create(r.b, r.loc, x.getType(), r.div(x, z));
+  return {g, r.neg(r.mul(g, q))};
+})
+#undef SPORE_BINARY_RULE
+
+LogicalResult CastOp::buildVJP(OpBuilder &b, ValueRange cots,
+                               SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()) || !isFloatTensor(getResult())) {
+    out.push_back(nullptr);
+    return success();
+  }
+  out.push_back(CastOp::create(b, getLoc(), getInput().getType(), cots[0]));
+  return success();
+}
+
+LogicalResult SelectOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                 SmallVectorImpl<Value> &out) {
+  Value g = cots[0];
+  if (!g || !isFloatTensor(getResult())) {
+    out.append(3, nullptr);
+    return success();
+  }
+  Rules r{b, getLoc()};
+  Value zero = r.zerosLike(g);
+  out.append({nullptr, r.select(getCond(), g, zero),
+              r.select(getCond(), zero, g)});
+  return success();
+}
+
+LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                 SmallVectorImpl<Value> &out) {
+  Value g = cots[0], x = getLhs(), z = getRhs();
+  if (!g || !isFloatTensor(getResult())) {
+    out.append(2, nullptr);
+    return success();
+  }
+  Rules r{b, getLoc()};
+  // Vectors as matrices: a row on the left, a column on the right.
+  auto xt = Rules::type(x), zt = Rules::type(z);
+  SmallVector<int64_t> xs(xt.getShape()), zs(zt.getShape());
+  bool xVec = xs.size() == 1, zVec = zs.size() == 1;
+  if (xVec)
+    xs.insert(xs.begin(), 1);
+  if (zVec)
+    zs.push_back(1);
+  Value xm = r.reshape(x, xs), zm = r.reshape(z, zs);
+  SmallVector<int64_t> gs(Rules::type(g).getShape());
+  if (xVec)
+    gs.insert(gs.end() - (zVec ? 0 : 1), 1);
+  if (zVec)
+    gs.push_back(1);
+  Value gm = r.reshape(g, gs);
+  auto xmt = Rules::type(xm), zmt = Rules::type(zm);
+  Value gx = r.unbroadcast(r.matmul(gm, r.swapLast(zm)), xmt);
+  Value gz = r.unbroadcast(r.matmul(r.swapLast(xm), gm), zmt);
+  out.append({r.reshape(gx, xt.getShape()), r.reshape(gz, zt.getShape())});
+  return success();
+}
+
+/// The cotangent of a reduction's input broadcast back from `g`.
+static Value spreadBack(Rules &r, Operation *op, Value g,
+                        ArrayRef<int64_t> axes) {
+  Value input = op->getOperand(0);
+  return r.broadcast(r.reshape(g, keptShape(input, axes)),
+                     Rules::type(input));
+}
+
+LogicalResult SumOp::buildVJP(OpBuilder &b, ValueRange cots,
+                              SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  Rules r{b, getLoc()};
+  out.push_back(spreadBack(r, *this, cots[0], getAxes()));
+  return success();
+}
+
+LogicalResult MeanOp::buildVJP(OpBuilder &b, ValueRange cots,
+                               SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  Rules r{b, getLoc()};
+  double count = 1;
+  for (int64_t a : getAxes())
+    count *= Rules::type(getInput()).getDimSize(a);
+  Value spread = spreadBack(r, *this, cots[0], getAxes());
+  out.push_back(r.scale(spread, count > 0 ? 1 / count : 0));
+  return success();
+}
+
+/// max and min: the cotangent goes to the elements equal to the result,
+/// shared equally among ties.
+static LogicalResult extremeRule(Operation *op, ArrayRef<int64_t> axes,
+                                 OpBuilder &b, ValueRange cots,
+                                 SmallVectorImpl<Value> &out) {
+  Value x = op->getOperand(0);
+  if (!cots[0] || !isFloatTensor(x))
+    return out.push_back(nullptr), success();
+  Rules r{b, op->getLoc()};
+  Value y = spreadBack(r, op, op->getResult(0), axes);
+  Value hit = r.select(r.cmp(ComparePredicate::eq, x, y), r.like(x, 1),
+                       r.zerosLike(x));
+  Value ties = r.broadcast(r.sum(hit, axes, /*keepdims=*/true),
+                           Rules::type(x));
+  out.push_back(r.div(r.mul(spreadBack(r, op, cots[0], axes), hit), ties));
+  return success();
+}
+
+LogicalResult MaxOp::buildVJP(OpBuilder &b, ValueRange cots,
+                              SmallVectorImpl<Value> &out) {
+  return extremeRule(*this, getAxes(), b, cots, out);
+}
+
+LogicalResult MinOp::buildVJP(OpBuilder &b, ValueRange cots,
+                              SmallVectorImpl<Value> &out) {
+  return extremeRule(*this, getAxes(), b, cots, out);
+}
+
+LogicalResult ProdOp::buildVJP(OpBuilder &, ValueRange cots,
+                               SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  // y / x is wrong where x = 0; the exact rule (products of the others)
+  // is not written yet.
+  return emitOpError("is not differentiable yet");
+}
+
+LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                  SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  Rules r{b, getLoc()};
+  out.push_back(r.reshape(cots[0], Rules::type(getInput()).getShape()));
+  return success();
+}
+
+LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                    SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  ArrayRef<int64_t> perm = getPermutation();
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  out.push_back(TransposeOp::create(b, getLoc(), getInput().getType(),
+                                    cots[0], inverse));
+  return success();
+}
+
+LogicalResult BroadcastToOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                      SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  Rules r{b, getLoc()};
+  out.push_back(r.unbroadcast(cots[0], Rules::type(getInput())));
+  return success();
+}
+
+LogicalResult CumsumOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                 SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  // The running sum from the end: flip, cumsum, flip.
+  Rules r{b, getLoc()};
+  int64_t axis = getAxis();
+  Value flipped = r.flip(cots[0], axis);
+  Value summed = CumsumOp::create(b, getLoc(), flipped.getType(), flipped,
+                                  b.getI64IntegerAttr(axis));
+  out.push_back(r.flip(summed, axis));
+  return success();
+}
+
+LogicalResult ConcatenateOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                      SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getResult())) {
+    out.append(getNumOperands(), nullptr);
+    return success();
+  }
+  int64_t axis = getAxis(), offset = 0, rank = Rules::type(cots[0]).getRank();
+  for (Value input : getInputs()) {
+    SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
+    starts[axis] = offset;
+    offset += Rules::type(input).getDimSize(axis);
+    out.push_back(
+        SliceOp::create(b, getLoc(), input.getType(), cots[0], starts, steps));
+  }
+  return success();
+}
+
+LogicalResult SliceOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  Rules r{b, getLoc()};
+  Value zeros = r.zerosLike(getInput());
+  auto gt = Rules::type(cots[0]);
+  if (gt.getNumElements() == 0)
+    return out.push_back(zeros), success();
+  // Written back with positive steps: a negative step walks the same
+  // elements backwards from its last one.
+  Value g = cots[0];
+  SmallVector<int64_t> starts(getStarts()), steps(getSteps());
+  for (size_t d = 0; d < steps.size(); ++d)
+    if (steps[d] < 0) {
+      starts[d] += (gt.getDimSize(d) - 1) * steps[d];
+      steps[d] = -steps[d];
+      g = r.flip(g, d);
+    }
+  out.push_back(UpdateSliceOp::create(b, getLoc(), zeros.getType(), zeros, g,
+                                      b.getDenseI64ArrayAttr(starts),
+                                      b.getDenseI64ArrayAttr(steps)));
+  return success();
+}
+
+LogicalResult DynamicSliceOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                       SmallVectorImpl<Value> &out) {
+  out.append(getNumOperands(), nullptr);
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return success();
+  Rules r{b, getLoc()};
+  Value zeros = r.zerosLike(getInput());
+  out[out.size() - getNumOperands()] = DynamicUpdateSliceOp::create(
+      b, getLoc(), zeros.getType(), zeros, cots[0], getStarts());
+  return success();
+}
+
+LogicalResult UpdateSliceOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                      SmallVectorImpl<Value> &out) {
+  Value g = cots[0];
+  if (!g || !isFloatTensor(getResult())) {
+    out.append(2, nullptr);
+    return success();
+  }
+  Rules r{b, getLoc()};
+  Value gx = UpdateSliceOp::create(b, getLoc(), g.getType(), g,
+                                   r.zerosLike(getUpdate()), getStartsAttr(),
+                                   getStepsAttr());
+  Value gu = SliceOp::create(b, getLoc(), getUpdate().getType(), g,
+                             getStartsAttr(), getStepsAttr());
+  out.append({gx, gu});
+  return success();
+}
+
+LogicalResult DynamicUpdateSliceOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                             SmallVectorImpl<Value> &out) {
+  Value g = cots[0];
+  size_t first = out.size();
+  out.append(getNumOperands(), nullptr);
+  if (!g || !isFloatTensor(getResult()))
+    return success();
+  Rules r{b, getLoc()};
+  out[first] = DynamicUpdateSliceOp::create(b, getLoc(), g.getType(), g,
+                                            r.zerosLike(getUpdate()),
+                                            getStarts());
+  out[first + 1] = DynamicSliceOp::create(b, getLoc(), getUpdate().getType(),
+                                          g, getStarts());
+  return success();
+}
+
+LogicalResult GatherOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                 SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput())) {
+    out.append(2, nullptr);
+    return success();
+  }
+  Rules r{b, getLoc()};
+  Value zeros = r.zerosLike(getInput());
+  out.append({ScatterAddOp::create(b, getLoc(), zeros.getType(), zeros,
+                                   getIndices(), cots[0], getAxisAttr()),
+              nullptr});
+  return success();
+}
+
+LogicalResult ScatterAddOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                     SmallVectorImpl<Value> &out) {
+  Value g = cots[0];
+  if (!g || !isFloatTensor(getResult())) {
+    out.append(3, nullptr);
+    return success();
+  }
+  out.append({g, nullptr,
+              GatherOp::create(b, getLoc(), getUpdates().getType(), g,
+                               getIndices(), getAxisAttr())});
+  return success();
+}
+
+LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                  SmallVectorImpl<Value> &out) {
+  if (!cots[0])
+    return out.push_back(nullptr), success();
+  // y (g - sum(g y)) along the axis.
+  Rules r{b, getLoc()};
+  Value y = getResult(), g = cots[0];
+  int64_t axis = getAxis();
+  Value dot = r.broadcast(r.sum(r.mul(g, y), {axis}, true), Rules::type(y));
+  out.push_back(r.mul(y, r.sub(g, dot)));
+  return success();
+}
+
+LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                     SmallVectorImpl<Value> &out) {
+  if (!cots[0])
+    return out.push_back(nullptr), success();
+  // g - softmax(x) sum(g) along the axis.
+  Rules r{b, getLoc()};
+  Value y = getResult(), g = cots[0];
+  Value total =
+      r.broadcast(r.sum(g, {(int64_t)getAxis()}, true), Rules::type(y));
+  out.push_back(r.sub(g, r.mul(r.exp(y), total)));
+  return success();
+}

@@ -1,0 +1,260 @@
+//===- SporeDifferentiate.cpp - reverse mode by source transformation -----===//
+//
+// Defines `spore-differentiate`: expands each spore.grad into a call of a
+// generated adjoint function. The frontend has already made the program
+// first-order (closures and higher-order functions are specialised away,
+// language.md §4), so a function to differentiate is a spore.func whose
+// calls can be inlined; what remains is a straight-line body (structured
+// control flow comes next) that the primitives' rules reverse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/spore/SporeOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+#include <map>
+
+namespace spore {
+#define GEN_PASS_DEF_SPOREDIFFERENTIATE
+#include "passes/Passes.h.inc"
+} // namespace spore
+
+using namespace mlir;
+using namespace spore;
+
+namespace {
+
+bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+Value zerosOf(OpBuilder &b, Location loc, Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return ConstantOp::create(
+      b, loc, DenseElementsAttr::get(t, b.getZeroAttr(t.getElementType())));
+}
+
+struct SporeDifferentiatePass
+    : spore::impl::SporeDifferentiateBase<SporeDifferentiatePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    // Innermost first: a grad whose callee reaches another grad waits.
+    while (true) {
+      SmallVector<GradOp> grads;
+      module.walk([&](GradOp op) { grads.push_back(op); });
+      if (grads.empty())
+        return;
+      bool progress = false;
+      for (GradOp op : grads) {
+        auto callee = symbols.lookup<FuncOp>(op.getCallee());
+        llvm::SmallPtrSet<Operation *, 16> seen;
+        if (reachesGrad(callee, symbols, seen))
+          continue;
+        if (failed(expand(op, callee, symbols)))
+          return signalPassFailure();
+        progress = true;
+      }
+      if (!progress) {
+        grads.front().emitOpError(
+            "differentiates a function that, through its calls, "
+            "differentiates itself");
+        return signalPassFailure();
+      }
+    }
+  }
+
+  /// Whether `fn` or a function it calls contains a spore.grad.
+  bool reachesGrad(FuncOp fn, SymbolTable &symbols,
+                   llvm::SmallPtrSetImpl<Operation *> &seen) {
+    if (!fn || !seen.insert(fn).second)
+      return false;
+    bool found = false;
+    fn.walk([&](Operation *op) {
+      if (isa<GradOp>(op))
+        found = true;
+      else if (auto call = dyn_cast<CallOp>(op))
+        found |= reachesGrad(symbols.lookup<FuncOp>(call.getCallee()),
+                             symbols, seen);
+      return found ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    return found;
+  }
+
+  /// Adjoint functions made so far, by callee and differentiated operands.
+  std::map<std::pair<std::string, std::vector<int64_t>>, FuncOp> adjoints;
+
+  LogicalResult expand(GradOp op, FuncOp callee, SymbolTable &symbols) {
+    std::vector<int64_t> wrt(op.getWrt().begin(), op.getWrt().end());
+    auto key = std::make_pair(callee.getSymName().str(), wrt);
+    FuncOp adjoint = adjoints[key];
+    if (!adjoint) {
+      adjoint = callee.clone();
+      adjoint.setPrivate();
+      adjoint->removeAttr(FuncOp::getExportAttrName());
+      for (unsigned i = 0; i < adjoint.getNumArguments(); ++i)
+        adjoint.setArgAttrs(i, ArrayRef<NamedAttribute>{});
+      adjoint.setSymName((callee.getSymName() + ".grad").str());
+      symbols.insert(adjoint, std::next(Block::iterator(callee)));
+      if (failed(inlineCalls(adjoint, symbols)) ||
+          failed(reverse(adjoint, wrt))) {
+        adjoint.erase();
+        return failure();
+      }
+      adjoints[key] = adjoint;
+    }
+    OpBuilder b(op);
+    auto call = CallOp::create(b, op.getLoc(), adjoint, op.getOperands());
+    size_t numValues = callee.getNumResults();
+    ValueRange results = call.getResults();
+    op.replaceAllUsesWith(op.getWithValue() ? results
+                                            : results.drop_front(numValues));
+    op.erase();
+    return success();
+  }
+
+  /// Inlines every call in `fn`, transitively; a recursive call is an
+  /// error (its adjoint would need a stack of activations).
+  LogicalResult inlineCalls(FuncOp fn, SymbolTable &symbols) {
+    // A cycle among the functions reached first: inlining would not end.
+    llvm::SmallPtrSet<Operation *, 16> done, onPath;
+    std::function<LogicalResult(FuncOp)> acyclic =
+        [&](FuncOp f) -> LogicalResult {
+      if (done.count(f))
+        return success();
+      onPath.insert(f);
+      WalkResult r = f.walk([&](CallOp call) {
+        auto target = symbols.lookup<FuncOp>(call.getCallee());
+        if (onPath.count(target)) {
+          call.emitError("cannot differentiate through the recursive "
+                         "function '")
+              << call.getCallee()
+              << "' yet (write the recursion as a loop, or unroll it with a "
+                 "compile-time argument)";
+          return WalkResult::interrupt();
+        }
+        return failed(acyclic(target)) ? WalkResult::interrupt()
+                                       : WalkResult::advance();
+      });
+      onPath.erase(f);
+      done.insert(f);
+      return failure(r.wasInterrupted());
+    };
+    if (failed(acyclic(fn)))
+      return failure();
+    while (true) {
+      SmallVector<CallOp> calls;
+      fn.walk([&](CallOp call) { calls.push_back(call); });
+      if (calls.empty())
+        return success();
+      for (CallOp call : calls) {
+        auto target = symbols.lookup<FuncOp>(call.getCallee());
+        Block &body = target.getBody().front();
+        IRMapping map;
+        map.map(body.getArguments(), call.getOperands());
+        OpBuilder b(call);
+        for (Operation &inner : body.without_terminator())
+          b.clone(inner, map);
+        auto ret = cast<ReturnOp>(body.getTerminator());
+        for (auto [result, value] :
+             llvm::zip(call.getResults(), ret.getOperands()))
+          result.replaceAllUsesWith(map.lookupOrDefault(value));
+        call.erase();
+      }
+    }
+  }
+
+  /// Appends to `fn` (a straight-line body) the gradients of its first
+  /// result with respect to the arguments `wrt`, returned after its
+  /// results.
+  LogicalResult reverse(FuncOp fn, ArrayRef<int64_t> wrt) {
+    Block &body = fn.getBody().front();
+    auto ret = cast<ReturnOp>(body.getTerminator());
+
+    // Activity: values that depend on a differentiated argument.
+    llvm::DenseSet<Value> active;
+    for (int64_t i : wrt)
+      active.insert(body.getArgument(i));
+    for (Operation &op : body.without_terminator()) {
+      bool uses = llvm::any_of(op.getOperands(),
+                               [&](Value v) { return active.count(v); });
+      if (!uses && op.getNumRegions() > 0)
+        op.walk([&](Operation *inner) {
+          for (Value v : inner->getOperands())
+            uses |= active.count(v) > 0;
+        });
+      if (!uses)
+        continue;
+      if (op.getNumRegions() > 0)
+        return op.emitError("cannot differentiate through control flow ('")
+               << op.getName()
+               << "') yet: only straight-line code is differentiated so far";
+      for (Value r : op.getResults())
+        if (isFloatTensor(r))
+          active.insert(r);
+    }
+
+    OpBuilder b(ret);
+    Location loc = ret.getLoc();
+    llvm::DenseMap<Value, Value> cotangent;
+    Value out = ret.getOperand(0);
+    if (active.count(out))
+      cotangent[out] = ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              cast<RankedTensorType>(out.getType()),
+              b.getFloatAttr(
+                  cast<RankedTensorType>(out.getType()).getElementType(),
+                  1.0)));
+    for (Operation &op : llvm::reverse(body.without_terminator())) {
+      SmallVector<Value> resultCots;
+      bool any = false;
+      for (Value r : op.getResults()) {
+        resultCots.push_back(cotangent.lookup(r));
+        any |= resultCots.back() != nullptr;
+      }
+      if (!any)
+        continue;
+      auto rule = dyn_cast<DifferentiableOp>(op);
+      if (!rule)
+        return op.emitError("'")
+               << op.getName()
+               << "' has no derivative rule yet, and it is on the path "
+                  "being differentiated";
+      SmallVector<Value> operandCots;
+      b.setInsertionPoint(ret);
+      if (failed(rule.buildVJP(b, resultCots, operandCots)))
+        return failure();
+      for (auto [operand, cot] : llvm::zip(op.getOperands(), operandCots)) {
+        if (!cot || !active.count(operand))
+          continue;
+        Value &sum = cotangent[operand];
+        sum = sum ? AddOp::create(b, op.getLoc(), sum.getType(), sum, cot)
+                        .getResult()
+                  : cot;
+      }
+    }
+
+    SmallVector<Value> results(ret.getOperands());
+    for (int64_t i : wrt) {
+      Value arg = body.getArgument(i);
+      Value g = cotangent.lookup(arg);
+      results.push_back(g ? g : zerosOf(b, loc, arg.getType()));
+    }
+    b.setInsertionPoint(ret);
+    ReturnOp::create(b, loc, results);
+    ret.erase();
+    fn.setFunctionType(FunctionType::get(
+        fn.getContext(), body.getArgumentTypes(), ValueRange(results).getTypes()));
+    return success();
+  }
+};
+
+} // namespace
