@@ -144,6 +144,21 @@ def SporeApproximateMath : Pass<"spore-approximate-math"> {
     "::mlir::vector::VectorDialect"];
 }
 
+def SporeDistinctResults
+    : Pass<"spore-distinct-results", "::mlir::func::FuncOp"> {
+  let summary = "gives each returned tensor its own value";
+  let description = [{
+    Before bufferisation, a `func.return` that returns one tensor value more
+    than once (`return b, b`; an adjoint whose two gradients are equal)
+    returns a `linalg.copy` of it for each repetition. Upstream's
+    buffer-results-to-out-params with hoisted allocations crashes on a
+    repeated allocation (MLIR 22.1), and each result needs its own
+    out-parameter anyway.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def SporeLowerStridedCopies
     : Pass<"spore-lower-strided-copies", "::mlir::func::FuncOp"> {
   let summary = "turns copies of strided memrefs into linalg.copy";

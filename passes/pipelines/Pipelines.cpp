@@ -91,6 +91,7 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   // (memrefCopy), which a Spore library does not link.
   bufferize.unknownTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addNestedPass<func::FuncOp>(createSporeDistinctResults());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 
   bufferization::BufferResultsToOutParamsPassOptions outParams;

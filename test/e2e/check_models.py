@@ -113,6 +113,16 @@ CASES = [
             return x + y, x.sum(axis=0), x.sum(axis=1)
         """, "f", [((0, 3), "f32"), ((3,), "f32")],
      lambda x, y: (x + y, x.sum(axis=0), x.sum(axis=1))),
+    ("repeated_result", """
+        def twice(a):
+            b = a * 2.0
+            return b, b
+
+        @export
+        def f(a: f32[2, 3]) -> tuple[f32[2, 3], f32[2, 3], f32[2, 3]]:
+            b, c = twice(a)
+            return b, c, b
+        """, "f", [((2, 3), "f32")], lambda a: (2 * a, 2 * a, 2 * a)),
     ("libm", """
         @export
         def f(x: f64[6], y: f32[6]) -> tuple[f64[6], f32[6]]:

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""The gradient checker: for every differentiable primitive (and the
+prelude's compositions), reverse mode against central finite differences
+in f64 on the full gradient (small shapes) and in a random direction, and
+second order (reverse over reverse) against finite differences of the
+compiled first-order gradient. The compiled gradients are also compared
+with the reference interpreter's (spore-run --eager).
+
+Each case differentiates sum(sin(EXPR)), so that every element of EXPR
+gets a different cotangent.
+
+Usage: check_gradients.py SPOREC SPORE_RUN WORKDIR
+"""
+import ctypes
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference import compile_shared  # noqa: E402
+
+SPOREC, SPORE_RUN, WORKDIR = sys.argv[1:4]
+os.makedirs(WORKDIR, exist_ok=True)
+rng = np.random.default_rng(7)
+
+# Input kinds: n normal; p positive in (0.5, 2); u in (-0.9, 0.9);
+# s well separated (no ties, away from 0: kinks of relu, abs, max);
+# i small indices (int64), j indices into 4 rows (int64).
+def make(kind, shape):
+    n = int(np.prod(shape))
+    if kind == "n":
+        return rng.standard_normal(shape)
+    if kind == "p":
+        return rng.uniform(0.5, 2.0, shape)
+    if kind == "u":
+        return rng.uniform(-0.9, 0.9, shape)
+    if kind == "s":
+        values = (np.arange(n) - n / 2 + 0.5) * 0.7 + 0.1
+        return rng.permutation(values).reshape(shape)
+    if kind == "i":
+        return np.array(rng.integers(0, 3), np.int64).reshape(shape)
+    if kind == "j":
+        return rng.integers(-4, 4, shape).astype(np.int64)
+    raise ValueError(kind)
+
+
+# (name, expression, [(param, kind, shape)], differentiated params,
+#  second order?)
+CASES = [
+    ("neg", "-a", [("a", "n", (3, 2))], "a", True),
+    ("exp", "exp(a)", [("a", "n", (5,))], "a", True),
+    ("log", "log(a)", [("a", "p", (5,))], "a", True),
+    ("tanh", "tanh(a)", [("a", "n", (5,))], "a", True),
+    ("sigmoid", "sigmoid(a)", [("a", "n", (5,))], "a", True),
+    ("relu", "relu(a)", [("a", "s", (6,))], "a", True),
+    ("abs", "abs(a)", [("a", "s", (6,))], "a", True),
+    ("sqrt", "sqrt(a)", [("a", "p", (5,))], "a", True),
+    ("rsqrt", "rsqrt(a)", [("a", "p", (5,))], "a", True),
+    ("expm1", "expm1(a)", [("a", "n", (5,))], "a", True),
+    ("log1p", "log1p(a)", [("a", "p", (5,))], "a", True),
+    ("sin", "sin(a)", [("a", "n", (5,))], "a", True),
+    ("cos", "cos(a)", [("a", "n", (5,))], "a", True),
+    ("tan", "tan(a)", [("a", "u", (5,))], "a", True),
+    ("sinh", "sinh(a)", [("a", "n", (5,))], "a", True),
+    ("cosh", "cosh(a)", [("a", "n", (5,))], "a", True),
+    ("asin", "asin(a)", [("a", "u", (5,))], "a", True),
+    ("acos", "acos(a)", [("a", "u", (5,))], "a", True),
+    ("atan", "atan(a)", [("a", "n", (5,))], "a", True),
+    ("erf", "erf(a)", [("a", "n", (5,))], "a", True),
+    ("add", "a + b", [("a", "n", (2, 3)), ("b", "n", (2, 3))], "ab", True),
+    ("sub", "a - b", [("a", "n", (2, 3)), ("b", "n", (2, 3))], "ab", True),
+    ("mul", "a * b", [("a", "n", (2, 3)), ("b", "n", (2, 3))], "ab", True),
+    ("div", "a / b", [("a", "n", (2, 3)), ("b", "p", (2, 3))], "ab", True),
+    ("pow", "a ** b", [("a", "p", (4,)), ("b", "n", (4,))], "ab", True),
+    ("pow_const", "a ** 3.0", [("a", "n", (4,))], "a", True),
+    ("maximum", "maximum(a, b)", [("a", "s", (6,)), ("b", "n", (6,))], "ab",
+     False),
+    ("minimum", "minimum(a, b)", [("a", "s", (6,)), ("b", "n", (6,))], "ab",
+     False),
+    ("atan2", "atan2(a, b)", [("a", "n", (4,)), ("b", "p", (4,))], "ab", True),
+    ("mod", "a % b", [("a", "p", (4,)), ("b", "p", (4,))], "ab", False),
+    ("broadcast", "a * b + a", [("a", "n", (3, 1)), ("b", "n", (4,))], "ab",
+     True),
+    ("broadcast_scalar", "a * b", [("a", "n", ()), ("b", "n", (2, 3))], "ab",
+     True),
+    ("matmul", "a @ b", [("a", "n", (3, 4)), ("b", "n", (4, 2))], "ab", True),
+    ("matmul_vec_mat", "a @ b", [("a", "n", (4,)), ("b", "n", (4, 2))], "ab",
+     True),
+    ("matmul_mat_vec", "a @ b", [("a", "n", (3, 4)), ("b", "n", (4,))], "ab",
+     True),
+    ("matmul_vec_vec", "a @ b", [("a", "n", (4,)), ("b", "n", (4,))], "ab",
+     True),
+    ("matmul_batched", "a @ b", [("a", "n", (2, 3, 4)), ("b", "n", (2, 4, 2))],
+     "ab", False),
+    ("matmul_broadcast", "a @ b", [("a", "n", (2, 3, 4)), ("b", "n", (4, 2))],
+     "ab", False),
+    ("sum_axis", "sum(a, axis=1)", [("a", "n", (3, 4))], "a", True),
+    ("sum_all", "a.sum()", [("a", "n", (3, 4))], "a", True),
+    ("mean_keepdims", "mean(a, axis=0, keepdims=True) * a",
+     [("a", "n", (3, 4))], "a", True),
+    ("max_axis", "max(a, axis=-1)", [("a", "s", (3, 4))], "a", False),
+    ("min_all", "min(a)", [("a", "s", (3, 4))], "a", False),
+    ("reshape", "reshape(a, (4, 3))", [("a", "n", (3, 4))], "a", True),
+    ("transpose", "transpose(a, (2, 0, 1))", [("a", "n", (2, 3, 2))], "a",
+     True),
+    ("T", "a.T @ a", [("a", "n", (3, 2))], "a", True),
+    ("softmax", "softmax(a, axis=-1)", [("a", "n", (2, 4))], "a", True),
+    ("log_softmax", "log_softmax(a, axis=0)", [("a", "n", (3, 2))], "a", True),
+    ("cumsum", "cumsum(a, axis=1)", [("a", "n", (2, 4))], "a", True),
+    ("concatenate", "concatenate((a, b * 2.0), axis=0)",
+     [("a", "n", (2, 3)), ("b", "n", (1, 3))], "ab", True),
+    ("slice", "a[1:3, ::-1] + a[0:2, 0:3]", [("a", "n", (4, 3))], "a", True),
+    ("slice_steps", "a[::2, None, 1]", [("a", "n", (5, 2))], "a", True),
+    ("index_runtime", "a[i] * 2.0", [("a", "n", (4, 3)), ("i", "i", ())], "a",
+     True),
+    ("update", "update(a, b)", [("a", "n", (4, 3)), ("b", "n", (2, 3))], "ab",
+     True),
+    ("update_runtime", "update_at(a, b, i)",
+     [("a", "n", (4, 3)), ("b", "n", (3,)), ("i", "i", ())], "ab", True),
+    ("gather", "a[j]", [("a", "n", (4, 3)), ("j", "j", (5,))], "a", True),
+    ("scatter_add", "scatter_add(a, j, b)",
+     [("a", "n", (4, 3)), ("j", "j", (5,)), ("b", "n", (5, 3))], "ab", True),
+    ("where", "where(a > 0.0, a * b, b * 2.0)",
+     [("a", "s", (6,)), ("b", "n", (6,))], "ab", True),
+    ("layer_norm", "layer_norm(a, b, b * 0.5)",
+     [("a", "n", (2, 4)), ("b", "n", (4,))], "ab", True),
+    ("gelu", "gelu(a) + gelu(a, approximate=True)", [("a", "n", (5,))], "a",
+     True),
+    ("softplus", "softplus(a) + silu(a)", [("a", "n", (5,))], "a", True),
+    ("logsumexp", "logsumexp(a, axis=1)", [("a", "n", (2, 3))], "a", True),
+    ("var_std", "var(a) + std(a, axis=0)", [("a", "n", (3, 4))], "a", True),
+    ("cross_entropy", "cross_entropy(a, j)", [("a", "n", (5, 4)),
+                                              ("j", "j", (5,))], "a", True),
+    ("attention", "attention(a, b, a * b, causal=True)",
+     [("a", "n", (3, 4)), ("b", "n", (3, 4))], "ab", True),
+    ("mse", "mse(a, b)", [("a", "n", (4,)), ("b", "n", (4,))], "ab", True),
+]
+
+HELPERS = """
+def update(a, b):
+    c = a * 1.0
+    c[1:3] = b
+    return c
+
+
+def update_at(a, b, i):
+    c = a * 1.0
+    c[i] = b
+    return c
+"""
+
+
+def fix_indices(params, args):
+    """Indices of kind j address 4 rows (negative ones count from the
+    end); clamp any other (in-range) draws."""
+    return args
+
+
+def sig(params):
+    out = []
+    for p, kind, shape in params:
+        dtype = "i64" if kind in "ij" else "f64"
+        out.append("%s: %s%s" % (p, dtype, list(shape) if shape else ""))
+    return ", ".join(out)
+
+
+source = "from spore import *\n" + HELPERS
+for name, expr, params, wrt, second in CASES:
+    names = ", ".join(p for p, _, _ in params)
+    idx = [i for i, (p, _, _) in enumerate(params) if p in wrt]
+    shapes = [params[i][2] for i in idx]
+    gtypes = ", ".join("f64%s" % (list(s) if s else "") for s in shapes)
+    source += "\n\ndef f_%s(%s):\n    return sum(sin(%s))\n" % (name, names, expr)
+    source += "\n\n@export\ndef v_%s(%s) -> f64:\n    return f_%s(%s)\n" % (
+        name, sig(params), name, names)
+    source += ("\n\n@export\ndef g_%s(%s) -> tuple[%s]:\n"
+               "    return grad(f_%s, argnums=(%s,))(%s)\n") % (
+        name, sig(params), gtypes, name, ", ".join(map(str, idx)), names)
+    if second:
+        # d/da of sum(sin(df/da)): reverse over reverse.
+        source += ("\n\n@export\ndef h_%s(%s) -> %s:\n"
+                   "    inner = lambda %s: sum(sin(grad(f_%s, argnums=%d)(%s)))\n"
+                   "    return grad(inner, argnums=%d)(%s)\n") % (
+            name, sig(params), "f64%s" % (list(shapes[0]) if shapes[0] else ""),
+            names, name, idx[0], names, idx[0], names)
+
+library, src = compile_shared(SPOREC, source, WORKDIR, "gradients")
+P = ctypes.c_void_p
+
+
+def call(fn, args, outs):
+    outs = [np.zeros(s) for s in outs]
+    rc = fn(*[a.ctypes.data_as(P) for a in args + outs])
+    if rc != 0:
+        raise RuntimeError("returned %d" % rc)
+    return outs
+
+
+def fd_gradient(f, args, i, h=1e-5):
+    """Central differences of the scalar f with respect to args[i]."""
+    g = np.zeros(args[i].shape)
+    for k in np.ndindex(*args[i].shape):
+        plus = [a.copy() for a in args]
+        minus = [a.copy() for a in args]
+        plus[i][k] += h
+        minus[i][k] -= h
+        g[k] = (f(plus) - f(minus)) / (2 * h)
+    return g
+
+
+def rel(got, want):
+    return np.abs(got - want).max() / max(1.0, np.abs(want).max()) \
+        if want.size else 0.0
+
+
+failures = 0
+TOL = 1e-6
+for name, expr, params, wrt, second in CASES:
+    args = [np.asarray(make(kind, shape), np.int64 if kind in "ij"
+                       else np.float64) for _, kind, shape in params]
+    idx = [i for i, (p, _, _) in enumerate(params) if p in wrt]
+    shapes = [params[i][2] for i in idx]
+    v = getattr(library, "gradients_v_" + name)
+    g = getattr(library, "gradients_g_" + name)
+    value = lambda xs: call(v, xs, [()])[0][()]
+    problems = []
+    try:
+        grads = call(g, args, shapes)
+        for gi, i in zip(grads, idx):
+            err = rel(gi, fd_gradient(value, args, i))
+            if err > TOL:
+                problems.append("d/d%s: relative error %.2e" % (params[i][0], err))
+            # A random direction.
+            d = rng.standard_normal(args[i].shape)
+            plus = [a.copy() for a in args]
+            minus = [a.copy() for a in args]
+            plus[i] = plus[i] + 1e-5 * d
+            minus[i] = minus[i] - 1e-5 * d
+            fd = (value(plus) - value(minus)) / 2e-5
+            err = abs(fd - (gi * d).sum()) / max(1.0, abs(fd))
+            if err > TOL:
+                problems.append("direction d/d%s: relative error %.2e"
+                                % (params[i][0], err))
+        if second:
+            h = getattr(library, "gradients_h_" + name)
+            i = idx[0]
+            hess = call(h, args, [shapes[0]])[0]
+            inner = lambda xs: np.sin(call(g, xs, shapes)[0]).sum()
+            err = rel(hess, fd_gradient(inner, args, i))
+            if err > TOL:
+                problems.append("second order: relative error %.2e" % err)
+        # The interpreter on the same inputs.
+        out = os.path.join(WORKDIR, "eager_" + name)
+        cmd = [SPORE_RUN, "--eager", src, "g_" + name, "--out", out]
+        for (p, _, _), a in zip(params, args):
+            file = os.path.join(WORKDIR, "%s_%s.npy" % (name, p))
+            np.save(file, a)
+            cmd += ["--input", "%s=%s" % (p, file)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            problems.append("interpreter: " + proc.stderr.strip())
+        else:
+            for k, gi in enumerate(grads):
+                eager = np.load(os.path.join(out, "g_%s.%d.npy" % (name, k)))
+                if rel(gi, eager) > 1e-12:
+                    problems.append("interpreter differs by %.2e"
+                                    % rel(gi, eager))
+    except RuntimeError as e:
+        problems.append(str(e))
+    print(("PASS " if not problems else "FAIL ") + name +
+          ("" if not problems else ": " + "; ".join(problems)))
+    failures += bool(problems)
+print("%d of %d failed" % (failures, len(CASES)))
+sys.exit(1 if failures else 0)
