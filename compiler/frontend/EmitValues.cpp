@@ -30,8 +30,8 @@ std::string typeName(Type t) {
 
 std::string describe(const EValue &v) {
   switch (v.kind) {
-  case EValue::Tensor:
-    return "a tensor " + typeName(v.tensor.getType());
+  case EValue::Tensor: // a result's template holds its type in `dtype`
+    return "a tensor " + typeName(v.tensor ? v.tensor.getType() : v.dtype);
   case EValue::Int:
     return "the int " + std::to_string(v.i);
   case EValue::Float:

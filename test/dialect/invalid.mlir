@@ -340,3 +340,50 @@ spore.parameter "net.w" : tensor<3xf32> "uniform" [1.0]
 
 // expected-error @+1 {{'spore.parameter' op name must be non-empty printable ASCII without spaces, got 'net w'}}
 spore.parameter "net w" : tensor<3xf32> "const" [0.0]
+
+// -----
+
+spore.func private @loss(%x: tensor<3xf32>, %n: tensor<3xi32>) -> tensor<f32> {
+  %0 = spore.sum %x axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+spore.func @f(%x: tensor<3xf32>, %n: tensor<3xi32>) -> tensor<3xi32> {
+  // expected-error @+1 {{'spore.grad' op operand 1 is differentiated but is not a float tensor}}
+  %0 = spore.grad @loss(%x, %n) wrt = [1] : (tensor<3xf32>, tensor<3xi32>) -> tensor<3xi32>
+  spore.return %0 : tensor<3xi32>
+}
+
+// -----
+
+spore.func private @loss(%x: tensor<3xf32>) -> tensor<f32> {
+  %0 = spore.sum %x axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+spore.func @f(%x: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.grad' op wrt index 2 is out of range}}
+  %0 = spore.grad @loss(%x) wrt = [2] : (tensor<3xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func private @vector(%x: tensor<3xf32>) -> tensor<3xf32> {
+  spore.return %x : tensor<3xf32>
+}
+spore.func @f(%x: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.grad' op 'vector' must return a 0-d float tensor first, not 'tensor<3xf32>'}}
+  %0 = spore.grad @vector(%x) wrt = [0] : (tensor<3xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// -----
+
+spore.func private @loss(%x: tensor<3xf32>) -> tensor<f32> {
+  %0 = spore.sum %x axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+spore.func @f(%x: tensor<3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'spore.grad' op result types must be the types of the differentiated operands}}
+  %0:2 = spore.grad @loss(%x) wrt = [0] : (tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
+  spore.return %0#0 : tensor<f32>
+}

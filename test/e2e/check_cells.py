@@ -176,6 +176,28 @@ check("choice: six + two Parameters", sorted(c) == sorted(
      for k in ("weight", "bias")] + ["shallow.weight", "shallow.bias"]),
     str(sorted(c)))
 
+# --- Gradients with respect to Parameters (wrt=net.parameters) ----------
+train = Model("train")
+train.init(3)
+train.save(path("train.npz"))
+t = params(path("train.npz"))
+xt = rng.standard_normal((4, 2)).astype(np.float32)
+yt = rng.standard_normal((4, 1)).astype(np.float32)
+outs = [np.zeros(s, np.float32) for s in [(), (2, 3), (3,), (3, 1), (1,)]]
+rc = train.fn("grads")(train.state, ptr(xt), ptr(yt), *[ptr(o) for o in outs])
+# Backpropagation by hand, in f64.
+X, Y = xt.astype(np.float64), yt.astype(np.float64)
+h = np.tanh(X @ t["net.fc1.weight"] + t["net.fc1.bias"])
+out = h @ t["net.fc2.weight"] + t["net.fc2.bias"]
+d_out = 2 * (out - Y) / out.size
+d_h = d_out @ t["net.fc2.weight"].T * (1 - h ** 2)
+want = [((out - Y) ** 2).mean(), X.T @ d_h, d_h.sum(0), h.T @ d_out,
+        d_out.sum(0)]
+for name, got, w in zip(["loss", "fc1.weight", "fc1.bias", "fc2.weight",
+                         "fc2.bias"], outs, want):
+    ok, why = close(got, w)
+    check("value_and_grad wrt=net.parameters: %s" % name, rc == 0 and ok, why)
+
 # --- Names, layouts and initialisers (language.md §6) ---------------------
 p = params(path("cnn_0.npz"))
 want = {"net.conv1.weight": (3, 3, 1, 4), "net.conv1.bias": (4,),

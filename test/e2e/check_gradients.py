@@ -152,12 +152,6 @@ def update_at(a, b, i):
 """
 
 
-def fix_indices(params, args):
-    """Indices of kind j address 4 rows (negative ones count from the
-    end); clamp any other (in-range) draws."""
-    return args
-
-
 def sig(params):
     out = []
     for p, kind, shape in params:
@@ -192,7 +186,7 @@ P = ctypes.c_void_p
 
 def call(fn, args, outs):
     outs = [np.zeros(s) for s in outs]
-    rc = fn(*[a.ctypes.data_as(P) for a in args + outs])
+    rc = fn(*[np.ascontiguousarray(a).ctypes.data_as(P) for a in args + outs])
     if rc != 0:
         raise RuntimeError("returned %d" % rc)
     return outs
@@ -236,8 +230,8 @@ for name, expr, params, wrt, second in CASES:
             d = rng.standard_normal(args[i].shape)
             plus = [a.copy() for a in args]
             minus = [a.copy() for a in args]
-            plus[i] = plus[i] + 1e-5 * d
-            minus[i] = minus[i] - 1e-5 * d
+            plus[i] = np.asarray(plus[i] + 1e-5 * d)
+            minus[i] = np.asarray(minus[i] - 1e-5 * d)
             fd = (value(plus) - value(minus)) / 2e-5
             err = abs(fd - (gi * d).sum()) / max(1.0, abs(fd))
             if err > TOL:

@@ -1,0 +1,75 @@
+// RUN: spore-opt %s -verify-each --spore-differentiate | FileCheck %s
+// RUN: spore-opt %s -verify-each --spore-differentiate --canonicalize --cse --symbol-dce | FileCheck %s --check-prefix=SIMPLE
+
+// A grad becomes a call of a generated adjoint: the callee with its calls
+// inlined, then the rules in reverse order. Operands that are not
+// differentiated get no adjoint code of their own.
+// CHECK-LABEL: spore.func private @loss.grad(%arg0: tensor<3xf32>, %arg1: tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
+// CHECK-NOT: spore.call
+// CHECK: %[[M:.*]] = spore.mul %arg0, %arg1
+// CHECK: %[[T:.*]] = spore.tanh %[[M]]
+// CHECK: %[[S:.*]] = spore.sum %[[T]] axes = [0]
+// CHECK: %[[ONE:.*]] = spore.constant dense<1.000000e+00> : tensor<f32>
+// CHECK: %[[R:.*]] = spore.reshape %[[ONE]]
+// CHECK: %[[G:.*]] = spore.broadcast_to %[[R]]
+// CHECK: spore.mul %[[T]], %[[T]]
+// CHECK: %[[DT:.*]] = spore.mul %[[G]], %{{.*}}
+// CHECK: %[[DW:.*]] = spore.mul %[[DT]], %arg1
+// CHECK: spore.return %[[S]], %[[DW]] : tensor<f32>, tensor<3xf32>
+// CHECK-LABEL: spore.func @value_and_grad
+// CHECK: %[[C:.*]]:2 = spore.call @loss.grad(%arg0, %arg1)
+// CHECK: spore.return %[[C]]#0, %[[C]]#1
+// SIMPLE-LABEL: spore.func @value_and_grad
+// SIMPLE-NOT: spore.func private @inner
+spore.func private @inner(%a: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = spore.tanh %a : tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+spore.func private @loss(%w: tensor<3xf32>, %x: tensor<3xf32>) -> tensor<f32> {
+  %0 = spore.mul %w, %x : tensor<3xf32>
+  %1 = spore.call @inner(%0) : (tensor<3xf32>) -> tensor<3xf32>
+  %2 = spore.sum %1 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %2 : tensor<f32>
+}
+spore.func @value_and_grad(%w: tensor<3xf32>, %x: tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>) attributes {spore.export} {
+  %v, %g = spore.grad @loss(%w, %x) wrt = [0] with_value : (tensor<3xf32>, tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
+  spore.return %v, %g : tensor<f32>, tensor<3xf32>
+}
+
+// An argument the value does not depend on gets a zero gradient; one
+// adjoint serves every grad of the same callee and operands.
+// CHECK-LABEL: spore.func private @unused.grad
+// CHECK: %[[Z:.*]] = spore.constant dense<0.000000e+00> : tensor<2xf32>
+// CHECK: spore.return %{{.*}}, %{{.*}}, %[[Z]]
+// CHECK-LABEL: spore.func @twice
+// CHECK-COUNT-2: spore.call @unused.grad
+spore.func private @unused(%a: tensor<2xf32>, %b: tensor<2xf32>) -> tensor<f32> {
+  %0 = spore.sum %a axes = [0] : tensor<2xf32> -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+spore.func @twice(%a: tensor<2xf32>, %b: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) attributes {spore.export} {
+  %g:2 = spore.grad @unused(%a, %b) wrt = [0, 1] : (tensor<2xf32>, tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>)
+  %h:2 = spore.grad @unused(%b, %a) wrt = [0, 1] : (tensor<2xf32>, tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>)
+  spore.return %g#1, %h#0 : tensor<2xf32>, tensor<2xf32>
+}
+
+// Nested transforms expand innermost first: the outer grad differentiates
+// the adjoint of the inner one.
+// CHECK-LABEL: spore.func private @cube.grad
+// CHECK-LABEL: spore.func private @dcube.grad
+// CHECK-NOT: spore.grad
+// CHECK-LABEL: spore.func @second
+// CHECK: spore.call @dcube.grad
+spore.func private @cube(%x: tensor<f32>) -> tensor<f32> {
+  %0 = spore.mul %x, %x : tensor<f32>
+  %1 = spore.mul %0, %x : tensor<f32>
+  spore.return %1 : tensor<f32>
+}
+spore.func private @dcube(%x: tensor<f32>) -> tensor<f32> {
+  %0 = spore.grad @cube(%x) wrt = [0] : (tensor<f32>) -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+spore.func @second(%x: tensor<f32>) -> tensor<f32> attributes {spore.export} {
+  %0 = spore.grad @dcube(%x) wrt = [0] : (tensor<f32>) -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
