@@ -23,8 +23,11 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     is expanded after it (innermost first), so `grad(grad(f))` works. The
     adjoint is ordinary spore IR.
 
-    Located errors: a primitive without a rule on an active path, control
-    flow on an active path (not supported yet), recursion.
+    A run-time branch (scf.if) is reversed by an scf.if on the same
+    condition whose branches recompute the forward branch and reverse it.
+
+    Located errors: a primitive without a rule on an active path, a loop
+    (scf.while) on an active path (not supported yet), recursion.
   }];
 }
 

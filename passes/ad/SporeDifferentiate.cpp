@@ -4,18 +4,20 @@
 // generated adjoint function. The frontend has already made the program
 // first-order (closures and higher-order functions are specialised away,
 // language.md §4), so a function to differentiate is a spore.func whose
-// calls can be inlined; what remains is a straight-line body (structured
-// control flow comes next) that the primitives' rules reverse.
+// calls can be inlined; what remains is straight-line code and structured
+// branches (loops come next) that the primitives' rules reverse.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <map>
@@ -171,76 +173,33 @@ struct SporeDifferentiatePass
     }
   }
 
-  /// Appends to `fn` (a straight-line body) the gradients of its first
-  /// result with respect to the arguments `wrt`, returned after its
-  /// results.
+  /// Appends to `fn` the gradients of its first result with respect to
+  /// the arguments `wrt`, returned after its results.
   LogicalResult reverse(FuncOp fn, ArrayRef<int64_t> wrt) {
     Block &body = fn.getBody().front();
     auto ret = cast<ReturnOp>(body.getTerminator());
-
-    // Activity: values that depend on a differentiated argument.
-    llvm::DenseSet<Value> active;
+    Adjoint adjoint;
     for (int64_t i : wrt)
-      active.insert(body.getArgument(i));
-    for (Operation &op : body.without_terminator()) {
-      bool uses = llvm::any_of(op.getOperands(),
-                               [&](Value v) { return active.count(v); });
-      if (!uses && op.getNumRegions() > 0)
-        op.walk([&](Operation *inner) {
-          for (Value v : inner->getOperands())
-            uses |= active.count(v) > 0;
-        });
-      if (!uses)
-        continue;
-      if (op.getNumRegions() > 0)
-        return op.emitError("cannot differentiate through control flow ('")
-               << op.getName()
-               << "') yet: only straight-line code is differentiated so far";
-      for (Value r : op.getResults())
-        if (isFloatTensor(r))
-          active.insert(r);
-    }
+      adjoint.active.insert(body.getArgument(i));
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator())
+      ops.push_back(&op);
+    if (failed(adjoint.markActive(ops)))
+      return failure();
 
     OpBuilder b(ret);
     Location loc = ret.getLoc();
     llvm::DenseMap<Value, Value> cotangent;
     Value out = ret.getOperand(0);
-    if (active.count(out))
+    if (adjoint.active.count(out)) {
+      auto type = cast<RankedTensorType>(out.getType());
       cotangent[out] = ConstantOp::create(
           b, loc,
-          DenseElementsAttr::get(
-              cast<RankedTensorType>(out.getType()),
-              b.getFloatAttr(
-                  cast<RankedTensorType>(out.getType()).getElementType(),
-                  1.0)));
-    for (Operation &op : llvm::reverse(body.without_terminator())) {
-      SmallVector<Value> resultCots;
-      bool any = false;
-      for (Value r : op.getResults()) {
-        resultCots.push_back(cotangent.lookup(r));
-        any |= resultCots.back() != nullptr;
-      }
-      if (!any)
-        continue;
-      auto rule = dyn_cast<DifferentiableOp>(op);
-      if (!rule)
-        return op.emitError("'")
-               << op.getName()
-               << "' has no derivative rule yet, and it is on the path "
-                  "being differentiated";
-      SmallVector<Value> operandCots;
-      b.setInsertionPoint(ret);
-      if (failed(rule.buildVJP(b, resultCots, operandCots)))
-        return failure();
-      for (auto [operand, cot] : llvm::zip(op.getOperands(), operandCots)) {
-        if (!cot || !active.count(operand))
-          continue;
-        Value &sum = cotangent[operand];
-        sum = sum ? AddOp::create(b, op.getLoc(), sum.getType(), sum, cot)
-                        .getResult()
-                  : cot;
-      }
+          DenseElementsAttr::get(type,
+                                 b.getFloatAttr(type.getElementType(), 1.0)));
     }
+    if (failed(adjoint.reverseOps(ops, cotangent, b)))
+      return failure();
 
     SmallVector<Value> results(ret.getOperands());
     for (int64_t i : wrt) {
@@ -248,13 +207,152 @@ struct SporeDifferentiatePass
       Value g = cotangent.lookup(arg);
       results.push_back(g ? g : zerosOf(b, loc, arg.getType()));
     }
-    b.setInsertionPoint(ret);
     ReturnOp::create(b, loc, results);
     ret.erase();
-    fn.setFunctionType(FunctionType::get(
-        fn.getContext(), body.getArgumentTypes(), ValueRange(results).getTypes()));
+    fn.setFunctionType(FunctionType::get(fn.getContext(),
+                                         body.getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
     return success();
   }
+
+  /// The adjoint of a region of straight-line code and structured
+  /// branches. Branches are reversed by recomputing the branch taken
+  /// inside an `scf.if` on the same condition, then reversing the copy:
+  /// nothing of the forward branch needs to be kept.
+  struct Adjoint {
+    /// Values that depend on a differentiated argument.
+    llvm::DenseSet<Value> active;
+
+    /// Values from outside `op` that its regions use.
+    static SmallVector<Value> capturedValues(Operation *op) {
+      llvm::SetVector<Value> captured;
+      op->walk([&](Operation *inner) {
+        for (Value v : inner->getOperands())
+          if (!op->isAncestor(v.getParentRegion()->getParentOp()))
+            captured.insert(v);
+      });
+      return captured.takeVector();
+    }
+
+    bool isActiveOp(Operation *op) {
+      if (llvm::any_of(op->getOperands(),
+                       [&](Value v) { return active.count(v); }))
+        return true;
+      if (op->getNumRegions() == 0)
+        return false;
+      return llvm::any_of(capturedValues(op),
+                          [&](Value v) { return active.count(v); });
+    }
+
+    /// Forward activity over `ops` in order.
+    LogicalResult markActive(ArrayRef<Operation *> ops) {
+      for (Operation *op : ops) {
+        if (!isActiveOp(op))
+          continue;
+        if (op->getNumRegions() > 0 && !isa<scf::IfOp>(op))
+          return op->emitError("cannot differentiate through control flow ('")
+                 << op->getName()
+                 << "') yet: only straight-line code and 'if' are "
+                    "differentiated so far";
+        for (Value r : op->getResults())
+          if (isFloatTensor(r))
+            active.insert(r);
+      }
+      return success();
+    }
+
+    static void accumulate(OpBuilder &b, Location loc,
+                           llvm::DenseMap<Value, Value> &cot, Value v,
+                           Value c) {
+      Value &sum = cot[v];
+      sum = sum ? AddOp::create(b, loc, sum.getType(), sum, c).getResult() : c;
+    }
+
+    /// Appends at `b` the adjoint of `ops` (in forward order), reading and
+    /// accumulating cotangents in `cot`.
+    LogicalResult reverseOps(ArrayRef<Operation *> ops,
+                             llvm::DenseMap<Value, Value> &cot, OpBuilder &b) {
+      for (Operation *op : llvm::reverse(ops)) {
+        SmallVector<Value> resultCots;
+        bool any = false;
+        for (Value r : op->getResults()) {
+          resultCots.push_back(active.count(r) ? cot.lookup(r) : Value());
+          any |= resultCots.back() != nullptr;
+        }
+        if (!any)
+          continue;
+        if (auto branch = dyn_cast<scf::IfOp>(op)) {
+          if (failed(reverseIf(branch, resultCots, cot, b)))
+            return failure();
+          continue;
+        }
+        auto rule = dyn_cast<DifferentiableOp>(op);
+        if (!rule)
+          return op->emitError("'")
+                 << op->getName()
+                 << "' has no derivative rule yet, and it is on the path "
+                    "being differentiated";
+        SmallVector<Value> operandCots;
+        if (failed(rule.buildVJP(b, resultCots, operandCots)))
+          return failure();
+        for (auto [operand, c] : llvm::zip(op->getOperands(), operandCots))
+          if (c && active.count(operand))
+            accumulate(b, op->getLoc(), cot, operand, c);
+      }
+      return success();
+    }
+
+    /// The adjoint of an scf.if: an scf.if on the same condition whose
+    /// branches recompute the forward branch and reverse it, yielding the
+    /// cotangents of the active values the branches use from outside.
+    LogicalResult reverseIf(scf::IfOp op, ArrayRef<Value> resultCots,
+                            llvm::DenseMap<Value, Value> &cot, OpBuilder &b) {
+      SmallVector<Value> outer;
+      for (Value v : capturedValues(op))
+        if (active.count(v))
+          outer.push_back(v);
+      if (outer.empty())
+        return success();
+      Location loc = op.getLoc();
+      auto adj = scf::IfOp::create(b, loc, ValueRange(outer).getTypes(),
+                                   op.getCondition(), /*withElse=*/true);
+      for (auto [forward, backward] :
+           {std::make_pair(&op.getThenRegion(), &adj.getThenRegion()),
+            std::make_pair(&op.getElseRegion(), &adj.getElseRegion())}) {
+        Block &block = backward->front();
+        block.clear();
+        OpBuilder inner = OpBuilder::atBlockEnd(&block);
+        llvm::DenseMap<Value, Value> local;
+        if (!forward->empty()) {
+          // Recompute the branch, then seed its yielded values.
+          IRMapping map;
+          SmallVector<Operation *> copies;
+          Block &source = forward->front();
+          for (Operation &o : source.without_terminator())
+            copies.push_back(inner.clone(o, map));
+          if (failed(markActive(copies)))
+            return failure();
+          auto yield = cast<scf::YieldOp>(source.getTerminator());
+          for (auto [value, c] : llvm::zip(yield.getOperands(), resultCots)) {
+            Value mapped = map.lookupOrDefault(value);
+            if (c && active.count(mapped))
+              accumulate(inner, loc, local, mapped, c);
+          }
+          if (failed(reverseOps(copies, local, inner)))
+            return failure();
+        }
+        SmallVector<Value> values;
+        for (Value v : outer) {
+          Value c = local.lookup(v);
+          values.push_back(c ? c : zerosOf(inner, loc, v.getType()));
+        }
+        scf::YieldOp::create(inner, loc, values);
+      }
+      for (auto [v, c] : llvm::zip(outer, adj.getResults()))
+        accumulate(b, loc, cot, v, c);
+      return success();
+    }
+  };
 };
 
 } // namespace

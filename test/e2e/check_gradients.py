@@ -138,6 +138,47 @@ CASES = [
     ("mse", "mse(a, b)", [("a", "n", (4,)), ("b", "n", (4,))], "ab", True),
 ]
 
+# Functions with run-time branches: (name, source of f_NAME, params,
+# differentiated params, second order?). Inputs are drawn so that
+# different runs take different paths; the branch taken does not change
+# within the finite-difference step.
+BRANCHES = [
+    ("if_else", """
+def f_if_else(a, b):
+    y = a * b
+    if sum(a) > 0.0:
+        y = sin(y) * b
+    else:
+        y = tanh(y) + a
+    return sum(y * y)
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+    ("if_nested", """
+def f_if_nested(a, b):
+    y = a
+    if a[0] > 0.0:
+        y = y * b
+        if b[1] > 0.0:
+            y = exp(y)
+    return sum(y)
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+    ("early_return", """
+def f_early_return(a, b):
+    if sum(b) < 0.0:
+        return sum(a * a)
+    c = a @ b
+    if c > 1.0:
+        return c * 2.0
+    return c * c
+""", [("a", "n", (4,)), ("b", "n", (4,))], "ab", True),
+    ("if_without_else", """
+def f_if_without_else(a, b):
+    y = a * 1.0
+    if b[0] > 0.0:
+        y = y * b
+    return sum(sin(y))
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+]
+
 HELPERS = """
 def update(a, b):
     c = a * 1.0
@@ -161,12 +202,18 @@ def sig(params):
 
 
 source = "from spore import *\n" + HELPERS
+for name, body, params, _, _ in BRANCHES:
+    source += body
+CASES += [(name, None, params, wrt, second)
+          for name, _, params, wrt, second in BRANCHES]
 for name, expr, params, wrt, second in CASES:
     names = ", ".join(p for p, _, _ in params)
     idx = [i for i, (p, _, _) in enumerate(params) if p in wrt]
     shapes = [params[i][2] for i in idx]
     gtypes = ", ".join("f64%s" % (list(s) if s else "") for s in shapes)
-    source += "\n\ndef f_%s(%s):\n    return sum(sin(%s))\n" % (name, names, expr)
+    if expr is not None:
+        source += "\n\ndef f_%s(%s):\n    return sum(sin(%s))\n" % (
+            name, names, expr)
     source += "\n\n@export\ndef v_%s(%s) -> f64:\n    return f_%s(%s)\n" % (
         name, sig(params), name, names)
     source += ("\n\n@export\ndef g_%s(%s) -> tuple[%s]:\n"
@@ -209,11 +256,11 @@ def rel(got, want):
         if want.size else 0.0
 
 
-failures = 0
 TOL = 1e-6
-for name, expr, params, wrt, second in CASES:
-    args = [np.asarray(make(kind, shape), np.int64 if kind in "ij"
-                       else np.float64) for _, kind, shape in params]
+
+
+def check_case(name, params, wrt, second, args):
+    """The problems found for one case on the inputs `args`."""
     idx = [i for i, (p, _, _) in enumerate(params) if p in wrt]
     shapes = [params[i][2] for i in idx]
     v = getattr(library, "gradients_v_" + name)
@@ -263,6 +310,17 @@ for name, expr, params, wrt, second in CASES:
                                     % rel(gi, eager))
     except RuntimeError as e:
         problems.append(str(e))
+    return problems
+
+
+failures = 0
+for name, expr, params, wrt, second in CASES:
+    problems = []
+    # Functions with branches run on several inputs, to take several paths.
+    for attempt in range(4 if expr is None else 1):
+        args = [np.asarray(make(kind, shape), np.int64 if kind in "ij"
+                           else np.float64) for _, kind, shape in params]
+        problems += check_case(name, params, wrt, second, args)
     print(("PASS " if not problems else "FAIL ") + name +
           ("" if not problems else ": " + "; ".join(problems)))
     failures += bool(problems)

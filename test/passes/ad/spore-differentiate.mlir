@@ -73,3 +73,33 @@ spore.func @second(%x: tensor<f32>) -> tensor<f32> attributes {spore.export} {
   %0 = spore.grad @dcube(%x) wrt = [0] : (tensor<f32>) -> tensor<f32>
   spore.return %0 : tensor<f32>
 }
+
+// A branch: the adjoint is an scf.if on the same condition whose branches
+// recompute the forward branch and reverse it, yielding the cotangents of
+// the active values they use from outside (here %x).
+// CHECK-LABEL: spore.func private @branch.grad
+// CHECK: %[[F:.*]] = scf.if %arg1 -> (tensor<f32>) {
+// CHECK: } else {
+// CHECK: }
+// CHECK: %[[B:.*]] = scf.if %arg1 -> (tensor<f32>) {
+// CHECK-NEXT: spore.mul %arg0, %arg0
+// CHECK: scf.yield %{{.*}} : tensor<f32>
+// CHECK-NEXT: } else {
+// CHECK-NEXT: spore.sin %arg0
+// CHECK: spore.cos %arg0
+// CHECK: scf.yield %{{.*}} : tensor<f32>
+// CHECK: spore.return %[[F]], %[[B]]
+spore.func private @branch(%x: tensor<f32>, %c: i1) -> tensor<f32> {
+  %0 = scf.if %c -> tensor<f32> {
+    %1 = spore.mul %x, %x : tensor<f32>
+    scf.yield %1 : tensor<f32>
+  } else {
+    %1 = spore.sin %x : tensor<f32>
+    scf.yield %1 : tensor<f32>
+  }
+  spore.return %0 : tensor<f32>
+}
+spore.func @g(%x: tensor<f32>, %c: i1) -> tensor<f32> {
+  %0 = spore.grad @branch(%x, %c) wrt = [0] : (tensor<f32>, i1) -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
