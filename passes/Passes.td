@@ -133,6 +133,23 @@ def SporeMathToLibm : Pass<"spore-math-to-libm", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect"];
 }
 
+def SporeFuseElementwise : Pass<"spore-fuse-elementwise"> {
+  let summary = "fuses elementwise linalg ops without recomputation";
+  let description = [{
+    Upstream's elementwise fusion (`populateElementwiseOpsFusionPatterns`)
+    with a cost rule: a producer is fused into its consumer only when that
+    is its only use and the consumer reads each of its elements once (the
+    operand's indexing map is a permutation). Upstream's
+    linalg-fuse-elementwise-ops fuses any single-use producer, also into a
+    contraction that reads each element N times, so that a LayerNorm
+    feeding a batched matmul was recomputed for every output column (a
+    GPT block's forward pass ran 18x slower than its gradient).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def SporeApproximateMath : Pass<"spore-approximate-math"> {
   let summary = "replaces f32 transcendental functions with polynomial "
                 "approximations";

@@ -74,7 +74,7 @@ void spore::buildCpuPipeline(OpPassManager &pm,
     // planning see whole exports; drop the functions left unused.
     pm.addPass(createInlinerPass());
     pm.addPass(createSymbolDCEPass());
-    pm.addPass(createLinalgElementwiseOpFusionPass());
+    pm.addPass(createSporeFuseElementwise());
     pm.addPass(createSporeApproximateMath());
     pm.addPass(createCanonicalizerPass());
   }
