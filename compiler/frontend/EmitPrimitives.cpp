@@ -46,6 +46,20 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
   };
   mlir::Location ml = loc(l);
 
+  if (name == "stop_gradient") {
+    auto a = bind({"x"}, 1);
+    if (failed(a))
+      return mlir::failure();
+    const EValue &x = *a->get(0);
+    if (x.isScalarConst())
+      return x; // a constant has no derivative anyway
+    if (x.kind != EValue::Tensor)
+      return fail(a->locs[0], "stop_gradient takes a tensor, not " +
+                                  describe(x));
+    return EValue::ofTensor(
+        StopGradientOp::create(b, ml, x.tensor.getType(), x.tensor));
+  }
+
   // Unary elementwise.
   using Unary = mlir::Value (*)(mlir::OpBuilder &, mlir::Location, mlir::Value);
   struct UnaryPrim {

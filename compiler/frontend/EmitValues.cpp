@@ -77,7 +77,7 @@ const llvm::StringSet<> &plannedPrimitives() {
   static const llvm::StringSet<> names = {
 
       "vjp",        "jvp",
-      "jacfwd",     "jacrev",         "hessian",    "stop_gradient",
+      "jacfwd",     "jacrev",         "hessian",
       "custom_vjp", "checkpoint",     "dim",        "SGD",
       "Momentum",   "Adam",           "AdamW"};
   return names;
@@ -108,7 +108,7 @@ const llvm::StringSet<> &primitives() {
       "rng",          "random_bits", "random_uniform",
       "cumsum",       "einsum",      "conv2d",
       "max_pool2d",   "avg_pool2d",  "grad",
-      "value_and_grad"};
+      "value_and_grad", "stop_gradient"};
   return names;
 }
 

@@ -511,6 +511,8 @@ std::vector<Tensor> Machine::execute(Operation &op,
       v = roundTo(s.elementType, count ? v / count : NAN);
     return {s};
   }
+  if (isa<spore::StopGradientOp>(op))
+    return {in[0]};
   if (isa<spore::ReshapeOp>(op)) {
     Tensor t = in[0];
     t.shape.assign(resultType().getShape().begin(),

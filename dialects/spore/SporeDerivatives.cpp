@@ -258,6 +258,10 @@ LogicalResult XorOp::buildVJP(OpBuilder &, ValueRange,
                               SmallVectorImpl<Value> &out) {
   return zeroRule(*this, out);
 }
+LogicalResult StopGradientOp::buildVJP(OpBuilder &, ValueRange,
+                                       SmallVectorImpl<Value> &out) {
+  return zeroRule(*this, out);
+}
 LogicalResult FloorDivOp::buildVJP(OpBuilder &, ValueRange,
                                    SmallVectorImpl<Value> &out) {
   return zeroRule(*this, out);

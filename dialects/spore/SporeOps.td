@@ -142,6 +142,20 @@ def Spore_GradOp : Spore_Op<"grad", [
   let hasVerifier = 1;
 }
 
+def Spore_StopGradientOp : Spore_Op<"stop_gradient", [Pure,
+    SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
+  let summary = "its operand, with a zero derivative";
+  let description = [{
+    The identity on values; differentiation sends no cotangent through it
+    (`stop_gradient(x)`, language.md §7). Lowered to its operand after
+    differentiation, so it costs nothing.
+  }];
+  let arguments = (ins Spore_Tensor:$input);
+  let results = (outs Spore_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 //===----------------------------------------------------------------------===//
 // State
 //===----------------------------------------------------------------------===//

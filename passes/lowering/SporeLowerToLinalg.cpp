@@ -290,6 +290,17 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   }
 };
 
+/// stop_gradient has done its work once differentiation is over.
+struct StopGradientLowering : OpConversionPattern<StopGradientOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(StopGradientOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
 /// sum, mean and max: a linalg.reduce, a scale for mean, and a reshape that
 /// restores unit dimensions for keepdims.
 template <typename Op> struct ReductionLowering : OpConversionPattern<Op> {
@@ -1091,6 +1102,7 @@ struct SporeLowerToLinalgPass
     patterns
         .add<FuncLowering, ReturnLowering, CallLowering, ConstantLowering,
              BroadcastToLowering, TransposeLowering, ReshapeLowering,
+             StopGradientLowering,
              ReductionLowering<SumOp>, ReductionLowering<MeanOp>,
              ReductionLowering<MaxOp>, ReductionLowering<MinOp>,
              ReductionLowering<ProdOp>, ConcatenateLowering, MatmulLowering,

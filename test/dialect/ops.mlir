@@ -162,3 +162,16 @@ spore.func @checking(%c: tensor<i1>) {
 spore.parameter "net.fc.weight" : tensor<4x8xf32> "uniform" [-0.5, 0.5]
 spore.parameter "net.fc.bias" : tensor<8xf32> "const" [0.0]
 spore.parameter "net.emb" : tensor<8xbf16> "normal" [0.02]
+
+// CHECK-LABEL: spore.func @transforms
+// CHECK: spore.stop_gradient %{{.*}} : tensor<3xf32>
+// CHECK: spore.grad @loss(%{{.*}}) wrt = [0] with_value : (tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
+spore.func private @loss(%x: tensor<3xf32>) -> tensor<f32> {
+  %0 = spore.sum %x axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+spore.func @transforms(%x: tensor<3xf32>) -> (tensor<3xf32>, tensor<f32>, tensor<3xf32>) {
+  %0 = spore.stop_gradient %x : tensor<3xf32>
+  %v, %g = spore.grad @loss(%0) wrt = [0] with_value : (tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
+  spore.return %0, %v, %g : tensor<3xf32>, tensor<f32>, tensor<3xf32>
+}
