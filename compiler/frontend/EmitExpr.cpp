@@ -497,9 +497,16 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
     }
   }
   if (callee.kind == EValue::Primitive &&
-      (callee.str == "grad" || callee.str == "value_and_grad"))
+      llvm::is_contained({"grad", "value_and_grad", "jacrev", "jacfwd",
+                          "hessian"},
+                         StringRef(callee.str)))
     return makeTransform(callee.str, args, argLocs, e.keywords, kwValues,
                          e.loc);
+  if (callee.kind == EValue::Primitive &&
+      (callee.str == "vjp" || callee.str == "jvp"))
+    return callee.str == "vjp"
+               ? emitVjp(args, argLocs, e.keywords, kwValues, e.loc)
+               : emitJvp(args, argLocs, e.keywords, kwValues, e.loc);
   if (callee.kind == EValue::Transform)
     return callTransform(callee, args, argLocs, e.keywords, kwValues, e.loc);
   if (callee.kind == EValue::Primitive) {

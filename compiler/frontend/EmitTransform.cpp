@@ -12,6 +12,8 @@
 
 #include "compiler/frontend/Emitter.h"
 
+#include <numeric>
+
 namespace spore::frontend::detail {
 
 namespace {
@@ -186,15 +188,346 @@ FailureOr<EValue> FunctionEmitter::makeTransform(
     wrt = *s;
     argnums = EValue();
   }
+  bool jacobian = name == "jacrev" || name == "jacfwd" || name == "hessian";
+  if (jacobian && (argnums.kind != EValue::Int || hasAux ||
+                   wrt.kind != EValue::None))
+    return fail(l, name.str() + " takes one argument index (argnums=int); "
+                                "tuples of them, has_aux and wrt are not "
+                                "supported yet");
   EValue t = EValue::named(EValue::Transform, name);
   t.elts = {fun, argnums, EValue::ofBool(hasAux), wrt};
   return t;
+}
+
+FailureOr<EValue> FunctionEmitter::floatValue(const EValue &v, SMLoc l,
+                                              const llvm::Twine &what) {
+  if (v.kind == EValue::Float) {
+    auto t = toTensor(v, l);
+    if (failed(t))
+      return mlir::failure();
+    return *t;
+  }
+  if (v.kind == EValue::Tuple) {
+    std::vector<EValue> elts;
+    for (const EValue &e : v.elts) {
+      auto f = floatValue(e, l, what);
+      if (failed(f))
+        return mlir::failure();
+      elts.push_back(*f);
+    }
+    return EValue::ofTuple(std::move(elts));
+  }
+  if (v.kind == EValue::Tensor &&
+      mlir::isa<mlir::FloatType>(v.tensorType().getElementType()))
+    return v;
+  return fail(l, what + " must be floating tensors (or tuples of them), "
+                        "not " +
+                     describe(v));
+}
+
+FailureOr<EValue> FunctionEmitter::emitVjp(std::vector<EValue> &args,
+                                           std::vector<SMLoc> &argLocs,
+                                           const std::vector<Keyword> &keywords,
+                                           std::vector<EValue> &kwValues,
+                                           SMLoc l) {
+  if (!keywords.empty())
+    return fail(keywords[0].loc, "vjp takes no keyword arguments (has_aux is "
+                                 "not supported yet)");
+  if (args.empty() || !isCallable(args[0]))
+    return fail(l, "vjp takes a function and its primal arguments");
+  std::vector<EValue> primals;
+  std::vector<SMLoc> locs;
+  for (size_t i = 1; i < args.size(); ++i) {
+    auto p = floatValue(args[i], argLocs[i], "the primals of vjp");
+    if (failed(p))
+      return mlir::failure();
+    primals.push_back(*p);
+    locs.push_back(argLocs[i]);
+  }
+  std::vector<EValue> noKw;
+  auto y = callValue(args[0], primals, locs, {}, noKw, l);
+  if (failed(y))
+    return mlir::failure();
+  EValue pullback = EValue::named(EValue::Transform, "pullback");
+  pullback.elts = {args[0], EValue::ofTuple(primals)};
+  return EValue::ofTuple({*y, pullback});
+}
+
+FailureOr<EValue> FunctionEmitter::callPullback(const EValue &pullback,
+                                                std::vector<EValue> &args,
+                                                std::vector<SMLoc> &argLocs,
+                                                SMLoc l) {
+  const EValue &fun = pullback.elts[0];
+  std::vector<EValue> primals = pullback.elts[1].elts;
+  std::vector<SMLoc> locs(primals.size(), l);
+  std::vector<EValue> noKw;
+  auto wrapper = m.wrap(fun, primals, locs, {}, noKw, l);
+  if (failed(wrapper))
+    return mlir::failure();
+  if (args.size() != 1)
+    return fail(l, "a pullback takes one cotangent (a tuple for a function "
+                   "with several results), got " +
+                       std::to_string(args.size()) + " arguments");
+  // The cotangent has the result's structure and types; a literal takes
+  // the type of the scalar result it stands for.
+  std::vector<mlir::Value> resultLeaves;
+  llvm::SmallVector<Type> resultTypes(
+      wrapper->func.getFunctionType().getResults());
+  std::vector<mlir::Value> cotangents;
+  std::function<mlir::LogicalResult(const EValue &, const EValue &)> match =
+      [&](const EValue &c, const EValue &r) -> mlir::LogicalResult {
+    if (r.kind == EValue::Tuple) {
+      if (c.kind != EValue::Tuple || c.elts.size() != r.elts.size())
+        return fail(argLocs[0], "the cotangent must have the structure of "
+                                "the function's result, " +
+                                    describe(r) + ", not " + describe(c));
+      for (size_t i = 0; i < r.elts.size(); ++i)
+        if (failed(match(c.elts[i], r.elts[i])))
+          return mlir::failure();
+      return mlir::success();
+    }
+    if (r.kind != EValue::Tensor)
+      return mlir::success(); // a compile-time part of the result
+    auto type = mlir::cast<RankedTensorType>(r.dtype);
+    EValue v = c;
+    if (v.isScalarConst() && type.getRank() == 0) {
+      auto t = materialize(v, type.getElementType(), argLocs[0]);
+      if (failed(t))
+        return mlir::failure();
+      v = *t;
+    }
+    if (v.kind != EValue::Tensor || v.tensor.getType() != type)
+      return fail(argLocs[0], "the cotangent must be " + typeName(type) +
+                                  " like the function's result, not " +
+                                  describe(v));
+    cotangents.push_back(v.tensor);
+    return mlir::success();
+  };
+  if (failed(match(args[0], wrapper->resultTemplate)))
+    return mlir::failure();
+  for (Type t : resultTypes)
+    if (!mlir::isa<mlir::FloatType>(
+            mlir::cast<RankedTensorType>(t).getElementType()))
+      return fail(l, "vjp of a function with a non-floating result (" +
+                         typeName(t) + ") is not supported yet");
+
+  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
+  m.collectLeaves(fun, operands);
+  llvm::SmallVector<int64_t> wrt;
+  for (const EValue &p : primals) {
+    size_t start = operands.size();
+    m.collectLeaves(p, operands);
+    for (size_t k = start; k < operands.size(); ++k)
+      wrt.push_back(k);
+  }
+  llvm::SmallVector<Type> types(resultTypes);
+  for (int64_t i : wrt)
+    types.push_back(operands[i].getType());
+  auto op = VjpOp::create(
+      b, loc(l), types,
+      mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()), operands,
+      cotangents, b.getDenseI64ArrayAttr(wrt));
+  mlir::ValueRange grads = op.getResults().drop_front(resultTypes.size());
+  size_t next = 0;
+  std::vector<EValue> perPrimal;
+  for (const EValue &p : primals)
+    perPrimal.push_back(m.rebuild(p, grads, next));
+  return EValue::ofTuple(std::move(perPrimal));
+}
+
+FailureOr<EValue> FunctionEmitter::callJacobian(
+    const EValue &transform, std::vector<EValue> &args,
+    std::vector<SMLoc> &argLocs, const std::vector<Keyword> &keywords,
+    std::vector<EValue> &kwValues, SMLoc l) {
+  const EValue &fun = transform.elts[0];
+  int64_t n = transform.elts[1].i;
+  if (n >= (int64_t)args.size())
+    return fail(l, "argnums " + std::to_string(n) +
+                       " is out of range: the function is called with " +
+                       std::to_string(args.size()) + " positional arguments");
+  auto x = floatValue(args[n], argLocs[n], "the argument of " + transform.str);
+  if (failed(x))
+    return mlir::failure();
+  if (x->kind != EValue::Tensor)
+    return fail(argLocs[n], transform.str + " differentiates with respect to "
+                                            "one tensor, not " +
+                                describe(*x));
+  args[n] = *x;
+  auto wrapper = m.wrap(fun, args, argLocs, keywords, kwValues, l);
+  if (failed(wrapper))
+    return mlir::failure();
+  const EValue &y = wrapper->resultTemplate;
+  auto yType = y.kind == EValue::Tensor
+                   ? mlir::dyn_cast<RankedTensorType>(y.dtype)
+                   : nullptr;
+  if (!yType || !mlir::isa<mlir::FloatType>(yType.getElementType()))
+    return fail(l, transform.str + " needs a function that returns one "
+                                   "floating tensor, not " +
+                       describe(y));
+  int64_t rows = yType.getNumElements();
+  if (rows > 4096)
+    return fail(l, transform.str + " of a function with " +
+                       std::to_string(rows) +
+                       " outputs is not supported yet (at most 4096: one "
+                       "reverse pass per output)");
+
+  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
+  m.collectLeaves(fun, operands);
+  std::vector<size_t> argStart;
+  for (const EValue &a : args) {
+    argStart.push_back(operands.size());
+    m.collectLeaves(a, operands);
+  }
+  for (const EValue &v : kwValues)
+    m.collectLeaves(v, operands);
+  int64_t wrt = argStart[n];
+  RankedTensorType xType = x->tensorType();
+  mlir::Location ml = loc(l);
+  // One reverse pass per output element, seeded with its unit vector; the
+  // rows stack into a Jacobian of shape y.shape + x.shape.
+  llvm::SmallVector<int64_t> rowShape{1};
+  llvm::append_range(rowShape, xType.getShape());
+  auto rowType = RankedTensorType::get(rowShape, xType.getElementType());
+  llvm::SmallVector<mlir::Value> stackRows;
+  for (int64_t k = 0; k < rows; ++k) {
+    llvm::SmallVector<mlir::Attribute> unit(
+        rows, b.getFloatAttr(yType.getElementType(), 0.0));
+    unit[k] = b.getFloatAttr(yType.getElementType(), 1.0);
+    mlir::Value seed = ConstantOp::create(
+        b, ml, mlir::DenseElementsAttr::get(yType, unit));
+    auto op = VjpOp::create(
+        b, ml, mlir::TypeRange{yType, xType},
+        mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()),
+        operands, mlir::ValueRange{seed}, b.getDenseI64ArrayAttr({wrt}));
+    stackRows.push_back(
+        ReshapeOp::create(b, ml, rowType, op.getResult(1)).getResult());
+  }
+  llvm::SmallVector<int64_t> jShape(yType.getShape());
+  llvm::append_range(jShape, xType.getShape());
+  auto jType = RankedTensorType::get(jShape, xType.getElementType());
+  llvm::SmallVector<int64_t> stackedShape{rows};
+  llvm::append_range(stackedShape, xType.getShape());
+  mlir::Value stacked =
+      rows == 1 ? stackRows[0]
+                : ConcatenateOp::create(
+                      b, ml,
+                      RankedTensorType::get(stackedShape,
+                                            xType.getElementType()),
+                      stackRows, b.getI64IntegerAttr(0))
+                      .getResult();
+  if (rows == 0)
+    stacked = ConstantOp::create(
+        b, ml, mlir::DenseElementsAttr::get(
+                   jType, b.getZeroAttr(xType.getElementType())));
+  return EValue::ofTensor(
+      stacked.getType() == jType
+          ? stacked
+          : ReshapeOp::create(b, ml, jType, stacked).getResult());
+}
+
+FailureOr<EValue> FunctionEmitter::emitJvp(std::vector<EValue> &args,
+                                           std::vector<SMLoc> &argLocs,
+                                           const std::vector<Keyword> &keywords,
+                                           std::vector<EValue> &kwValues,
+                                           SMLoc l) {
+  if (!keywords.empty() || args.size() != 3 || !isCallable(args[0]))
+    return fail(l, "jvp takes a function, a tuple of primals and a tuple of "
+                   "tangents: jvp(f, (x,), (t,))");
+  auto primals = floatValue(args[1], argLocs[1], "the primals of jvp");
+  auto tangents = floatValue(args[2], argLocs[2], "the tangents of jvp");
+  if (failed(primals) || failed(tangents))
+    return mlir::failure();
+  if (primals->kind != EValue::Tuple || tangents->kind != EValue::Tuple)
+    return fail(l, "jvp takes the primals and the tangents as tuples: "
+                   "jvp(f, (x,), (t,))");
+  std::function<bool(const EValue &, const EValue &)> sameTypes =
+      [&](const EValue &p, const EValue &t) {
+        if (p.kind != t.kind)
+          return false;
+        if (p.kind == EValue::Tensor)
+          return p.tensor.getType() == t.tensor.getType();
+        if (p.elts.size() != t.elts.size())
+          return false;
+        for (size_t i = 0; i < p.elts.size(); ++i)
+          if (!sameTypes(p.elts[i], t.elts[i]))
+            return false;
+        return true;
+      };
+  if (!sameTypes(*primals, *tangents))
+    return fail(argLocs[2], "the tangents must have the primals' structure "
+                            "and types");
+  std::vector<SMLoc> locs(primals->elts.size(), l);
+  std::vector<EValue> noKw;
+  auto y = callValue(args[0], primals->elts, locs, {}, noKw, l);
+  if (failed(y))
+    return mlir::failure();
+  auto yTensor = y->kind == EValue::Tensor ? *y : EValue();
+  if (yTensor.kind != EValue::Tensor ||
+      !mlir::isa<mlir::FloatType>(yTensor.tensorType().getElementType()))
+    return fail(l, "jvp needs a function that returns one floating tensor, "
+                   "not " +
+                       describe(*y));
+  // J t without forward-mode rules yet: u -> <J^T u, t> is linear in u,
+  // and its gradient is J t (the gradient of a vjp).
+  EValue linear = EValue::named(EValue::Transform, "linearized");
+  linear.elts = {args[0], *primals, *tangents};
+  EValue g = EValue::named(EValue::Transform, "grad");
+  g.elts = {linear, EValue::ofInt(0), EValue::ofBool(false), EValue()};
+  std::vector<EValue> u{EValue::ofTensor(zerosOf(yTensor.tensorType(), l))};
+  std::vector<SMLoc> uLocs{l};
+  auto tOut = callTransform(g, u, uLocs, {}, noKw, l);
+  if (failed(tOut))
+    return mlir::failure();
+  return EValue::ofTuple({*y, *tOut});
+}
+
+FailureOr<EValue> FunctionEmitter::callLinearized(const EValue &linear,
+                                                  std::vector<EValue> &args,
+                                                  SMLoc l) {
+  // sum over the primals of <pullback(u)_i, t_i>.
+  EValue pullback = EValue::named(EValue::Transform, "pullback");
+  pullback.elts = {linear.elts[0], linear.elts[1]};
+  std::vector<SMLoc> locs(args.size(), l);
+  auto cots = callPullback(pullback, args, locs, l);
+  if (failed(cots))
+    return mlir::failure();
+  std::vector<mlir::Value> cotLeaves, tangentLeaves;
+  m.collectLeaves(*cots, cotLeaves);
+  m.collectLeaves(linear.elts[2], tangentLeaves);
+  mlir::Location ml = loc(l);
+  mlir::Value total;
+  for (auto [c, t] : llvm::zip(cotLeaves, tangentLeaves)) {
+    auto type = mlir::cast<RankedTensorType>(c.getType());
+    mlir::Value product = MulOp::create(b, ml, type, c, t);
+    llvm::SmallVector<int64_t> axes(type.getRank());
+    std::iota(axes.begin(), axes.end(), 0);
+    auto scalar = RankedTensorType::get({}, type.getElementType());
+    mlir::Value s =
+        axes.empty() ? product
+                     : SumOp::create(b, ml, scalar, product, axes).getResult();
+    total = total ? AddOp::create(b, ml, scalar, total, s).getResult() : s;
+  }
+  return EValue::ofTensor(total);
 }
 
 FailureOr<EValue> FunctionEmitter::callTransform(
     const EValue &transform, std::vector<EValue> &args,
     std::vector<SMLoc> &argLocs, const std::vector<Keyword> &keywords,
     std::vector<EValue> &kwValues, SMLoc l) {
+  if (transform.str == "pullback")
+    return callPullback(transform, args, argLocs, l);
+  if (transform.str == "linearized")
+    return callLinearized(transform, args, l);
+  if (transform.str == "jacrev" || transform.str == "jacfwd")
+    return callJacobian(transform, args, argLocs, keywords, kwValues, l);
+  if (transform.str == "hessian") {
+    // The Jacobian of the gradient (computed as jacrev of jacrev).
+    EValue inner = transform;
+    inner.str = "jacrev";
+    EValue outer = inner;
+    outer.elts[0] = inner;
+    return callJacobian(outer, args, argLocs, keywords, kwValues, l);
+  }
   const EValue &fun = transform.elts[0], &argnums = transform.elts[1],
                &wrt = transform.elts[3];
   bool hasAux = transform.elts[2].b;

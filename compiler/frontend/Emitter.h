@@ -68,11 +68,13 @@ struct EValue {
                // `str` its initialiser (const, uniform, normal) with the
                // Float arguments in `elts`
     Init,      // an initialiser: `str` its kind, Float arguments in `elts`
-    Transform, // grad(f, ...) or value_and_grad(f, ...), named by `str`:
-               // elts = {f, argnums (an Int, a Tuple of them, or None
-               // when wrt is given), has_aux (a Bool), wrt (None, or the
-               // structure of the Parameters with their state slots as
-               // Ints)}
+    Transform, // a transformed function, named by `str`: for grad,
+               // value_and_grad, jacrev, jacfwd and hessian elts = {f,
+               // argnums (an Int, a Tuple of them, or None when wrt is
+               // given), has_aux (a Bool), wrt (None, or the structure of
+               // the Parameters with their state slots as Ints)}; for a
+               // pullback (from vjp) elts = {f, the primals (a Tuple)}; for
+               // a jvp's linear map elts = {f, primals, tangents}
   };
   Kind kind = None;
   mlir::Value tensor;
@@ -351,6 +353,30 @@ private:
                                   std::vector<SMLoc> &argLocs,
                                   const std::vector<Keyword> &keywords,
                                   std::vector<EValue> &kwValues, SMLoc l);
+  /// vjp(f, *primals) -> (y, pullback), and jvp(f, primals, tangents) ->
+  /// (y, tangent_out).
+  FailureOr<EValue> emitVjp(std::vector<EValue> &args,
+                            std::vector<SMLoc> &argLocs,
+                            const std::vector<Keyword> &keywords,
+                            std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> emitJvp(std::vector<EValue> &args,
+                            std::vector<SMLoc> &argLocs,
+                            const std::vector<Keyword> &keywords,
+                            std::vector<EValue> &kwValues, SMLoc l);
+  /// The tensors of `v` made floating tensors (literals materialised), or
+  /// an error naming `what`.
+  FailureOr<EValue> floatValue(const EValue &v, SMLoc l, const llvm::Twine &what);
+  /// Calls of the transforms other than grad and value_and_grad.
+  FailureOr<EValue> callPullback(const EValue &pullback,
+                                 std::vector<EValue> &args,
+                                 std::vector<SMLoc> &argLocs, SMLoc l);
+  FailureOr<EValue> callJacobian(const EValue &transform,
+                                 std::vector<EValue> &args,
+                                 std::vector<SMLoc> &argLocs,
+                                 const std::vector<Keyword> &keywords,
+                                 std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> callLinearized(const EValue &linear,
+                                   std::vector<EValue> &args, SMLoc l);
   FailureOr<EValue> callCell(const EValue &obj, StringRef method,
                              std::vector<EValue> &args,
                              std::vector<SMLoc> &argLocs,

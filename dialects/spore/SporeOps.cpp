@@ -210,20 +210,6 @@ LogicalResult FuncOp::verify() {
   return success();
 }
 
-LogicalResult GradOp::verify() {
-  ArrayRef<int64_t> wrt = getWrt();
-  for (size_t i = 0; i < wrt.size(); ++i) {
-    if (wrt[i] < 0 || wrt[i] >= (int64_t)getOperands().size())
-      return emitOpError("wrt index ") << wrt[i] << " is out of range";
-    if (i > 0 && wrt[i] <= wrt[i - 1])
-      return emitOpError("wrt indices must increase");
-    auto t = dyn_cast<RankedTensorType>(getOperands()[wrt[i]].getType());
-    if (!t || !isa<FloatType>(t.getElementType()))
-      return emitOpError("operand ")
-             << wrt[i] << " is differentiated but is not a float tensor";
-  }
-  return success();
-}
 
 LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
@@ -248,6 +234,50 @@ LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return emitOpError("result types must be ")
            << (getWithValue() ? "the callee's results, then " : "")
            << "the types of the differentiated operands";
+  return success();
+}
+
+/// The checks that spore.grad and spore.vjp share: `wrt` selects float
+/// tensor operands, in increasing order.
+static LogicalResult verifyWrt(Operation *op, ArrayRef<int64_t> wrt,
+                               OperandRange operands) {
+  for (size_t i = 0; i < wrt.size(); ++i) {
+    if (wrt[i] < 0 || wrt[i] >= (int64_t)operands.size())
+      return op->emitOpError("wrt index ") << wrt[i] << " is out of range";
+    if (i > 0 && wrt[i] <= wrt[i - 1])
+      return op->emitOpError("wrt indices must increase");
+    auto t = dyn_cast<RankedTensorType>(operands[wrt[i]].getType());
+    if (!t || !isa<FloatType>(t.getElementType()))
+      return op->emitOpError("operand ")
+             << wrt[i] << " is differentiated but is not a float tensor";
+  }
+  return success();
+}
+
+LogicalResult GradOp::verify() {
+  return verifyWrt(*this, getWrt(), getOperands());
+}
+
+LogicalResult VjpOp::verify() {
+  return verifyWrt(*this, getWrt(), getPrimals());
+}
+
+LogicalResult VjpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'") << getCallee() << "' is not a spore.func";
+  FunctionType type = fn.getFunctionType();
+  if (TypeRange(type.getInputs()) != TypeRange(getPrimals().getTypes()))
+    return emitOpError("primal types do not match '") << getCallee() << "'";
+  if (TypeRange(type.getResults()) != TypeRange(getCotangents().getTypes()))
+    return emitOpError("cotangent types must be the results of '")
+           << getCallee() << "'";
+  SmallVector<Type> want(type.getResults());
+  for (int64_t i : getWrt())
+    want.push_back(getPrimals()[i].getType());
+  if (TypeRange(want) != getResultTypes())
+    return emitOpError("result types must be the callee's results, then the "
+                       "types of the differentiated primals");
   return success();
 }
 

@@ -142,6 +142,33 @@ def Spore_GradOp : Spore_Op<"grad", [
   let hasVerifier = 1;
 }
 
+def Spore_VjpOp : Spore_Op<"vjp", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "a vector-Jacobian product (reverse mode)";
+  let description = [{
+    Calls `callee` with `primals` and pulls `cotangents` (one per result
+    of the callee, of its type) back to the primals listed in `wrt`. The
+    results are every result of the call, then one cotangent per `wrt`
+    primal. `spore.grad` is the case of one scalar result seeded with 1;
+    the frontend uses this op for `vjp`'s pullbacks and for `jacrev`.
+
+    ```mlir
+    %y, %dx = spore.vjp @f(%x) cotangents(%c) wrt = [0]
+        : (tensor<3xf32>), (tensor<2xf32>) -> (tensor<2xf32>, tensor<3xf32>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$primals,
+                       Variadic<Spore_FloatTensor>:$cotangents,
+                       DenseI64ArrayAttr:$wrt);
+  let results = (outs Variadic<AnyType>);
+  let assemblyFormat = [{
+    $callee `(` $primals `)` `cotangents` `(` $cotangents `)` `wrt` `=` $wrt
+    attr-dict `:` `(` type($primals) `)` `,` `(` type($cotangents) `)` `->`
+    `(` type(results) `)`
+  }];
+  let hasVerifier = 1;
+}
+
 def Spore_StopGradientOp : Spore_Op<"stop_gradient", [Pure,
     SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {

@@ -50,22 +50,30 @@ struct SporeDifferentiatePass
     SymbolTable symbols(module);
     // Innermost first: a grad whose callee reaches another grad waits.
     while (true) {
-      SmallVector<GradOp> grads;
-      module.walk([&](GradOp op) { grads.push_back(op); });
-      if (grads.empty())
+      SmallVector<Operation *> transforms;
+      module.walk([&](Operation *op) {
+        if (isa<GradOp, VjpOp>(op))
+          transforms.push_back(op);
+      });
+      if (transforms.empty())
         return;
       bool progress = false;
-      for (GradOp op : grads) {
-        auto callee = symbols.lookup<FuncOp>(op.getCallee());
+      for (Operation *op : transforms) {
+        auto calleeName = isa<GradOp>(op) ? cast<GradOp>(op).getCallee()
+                                          : cast<VjpOp>(op).getCallee();
+        auto callee = symbols.lookup<FuncOp>(calleeName);
         llvm::SmallPtrSet<Operation *, 16> seen;
         if (reachesGrad(callee, symbols, seen))
           continue;
-        if (failed(expand(op, callee, symbols)))
+        LogicalResult expanded =
+            isa<GradOp>(op) ? expand(cast<GradOp>(op), callee, symbols)
+                            : expand(cast<VjpOp>(op), callee, symbols);
+        if (failed(expanded))
           return signalPassFailure();
         progress = true;
       }
       if (!progress) {
-        grads.front().emitOpError(
+        transforms.front()->emitOpError(
             "differentiates a function that, through its calls, "
             "differentiates itself");
         return signalPassFailure();
@@ -73,14 +81,14 @@ struct SporeDifferentiatePass
     }
   }
 
-  /// Whether `fn` or a function it calls contains a spore.grad.
+  /// Whether `fn` or a function it calls contains a transform.
   bool reachesGrad(FuncOp fn, SymbolTable &symbols,
                    llvm::SmallPtrSetImpl<Operation *> &seen) {
     if (!fn || !seen.insert(fn).second)
       return false;
     bool found = false;
     fn.walk([&](Operation *op) {
-      if (isa<GradOp>(op))
+      if (isa<GradOp, VjpOp>(op))
         found = true;
       else if (auto call = dyn_cast<CallOp>(op))
         found |= reachesGrad(symbols.lookup<FuncOp>(call.getCallee()),
@@ -90,28 +98,55 @@ struct SporeDifferentiatePass
     return found;
   }
 
-  /// Adjoint functions made so far, by callee and differentiated operands.
-  std::map<std::pair<std::string, std::vector<int64_t>>, FuncOp> adjoints;
+  /// Adjoint functions made so far, by callee, differentiated operands and
+  /// whether the cotangents are arguments (vjp) or a seed of 1 (grad).
+  std::map<std::tuple<std::string, std::vector<int64_t>, bool>, FuncOp>
+      adjoints;
+
+  /// The adjoint of `callee` with respect to its arguments `wrt`: a
+  /// function of the same arguments (then, when `seeded`, cotangents of
+  /// every result) that returns the results, then the gradients.
+  FailureOr<FuncOp> adjointOf(FuncOp callee, ArrayRef<int64_t> wrtRef,
+                              bool seeded, SymbolTable &symbols) {
+    std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
+    auto key = std::make_tuple(callee.getSymName().str(), wrt, seeded);
+    if (FuncOp done = adjoints[key])
+      return done;
+    FuncOp adjoint = callee.clone();
+    adjoint.setPrivate();
+    adjoint->removeAttr(FuncOp::getExportAttrName());
+    for (unsigned i = 0; i < adjoint.getNumArguments(); ++i)
+      adjoint.setArgAttrs(i, ArrayRef<NamedAttribute>{});
+    adjoint.setSymName(
+        (callee.getSymName() + (seeded ? ".vjp" : ".grad")).str());
+    symbols.insert(adjoint, std::next(Block::iterator(callee)));
+    if (failed(inlineCalls(adjoint, symbols)) ||
+        failed(reverse(adjoint, wrt, seeded))) {
+      adjoint.erase();
+      return failure();
+    }
+    adjoints[key] = adjoint;
+    return adjoint;
+  }
+
+  LogicalResult expand(VjpOp op, FuncOp callee, SymbolTable &symbols) {
+    auto adjoint = adjointOf(callee, op.getWrt(), /*seeded=*/true, symbols);
+    if (failed(adjoint))
+      return failure();
+    OpBuilder b(op);
+    SmallVector<Value> operands(op.getPrimals());
+    llvm::append_range(operands, op.getCotangents());
+    auto call = CallOp::create(b, op.getLoc(), *adjoint, operands);
+    op.replaceAllUsesWith(call.getResults());
+    op.erase();
+    return success();
+  }
 
   LogicalResult expand(GradOp op, FuncOp callee, SymbolTable &symbols) {
-    std::vector<int64_t> wrt(op.getWrt().begin(), op.getWrt().end());
-    auto key = std::make_pair(callee.getSymName().str(), wrt);
-    FuncOp adjoint = adjoints[key];
-    if (!adjoint) {
-      adjoint = callee.clone();
-      adjoint.setPrivate();
-      adjoint->removeAttr(FuncOp::getExportAttrName());
-      for (unsigned i = 0; i < adjoint.getNumArguments(); ++i)
-        adjoint.setArgAttrs(i, ArrayRef<NamedAttribute>{});
-      adjoint.setSymName((callee.getSymName() + ".grad").str());
-      symbols.insert(adjoint, std::next(Block::iterator(callee)));
-      if (failed(inlineCalls(adjoint, symbols)) ||
-          failed(reverse(adjoint, wrt))) {
-        adjoint.erase();
-        return failure();
-      }
-      adjoints[key] = adjoint;
-    }
+    auto found = adjointOf(callee, op.getWrt(), /*seeded=*/false, symbols);
+    if (failed(found))
+      return failure();
+    FuncOp adjoint = *found;
     OpBuilder b(op);
     auto call = CallOp::create(b, op.getLoc(), adjoint, op.getOperands());
     size_t numValues = callee.getNumResults();
@@ -173,11 +208,21 @@ struct SporeDifferentiatePass
     }
   }
 
-  /// Appends to `fn` the gradients of its first result with respect to
-  /// the arguments `wrt`, returned after its results.
-  LogicalResult reverse(FuncOp fn, ArrayRef<int64_t> wrt) {
+  /// Appends to `fn` the gradients with respect to the arguments `wrt`,
+  /// returned after its results: of its first result (seeded with 1), or,
+  /// when `seeded`, of the products of its results with cotangents that
+  /// become arguments after the others.
+  LogicalResult reverse(FuncOp fn, ArrayRef<int64_t> wrt, bool seeded) {
     Block &body = fn.getBody().front();
     auto ret = cast<ReturnOp>(body.getTerminator());
+    SmallVector<Value> seeds;
+    if (seeded)
+      for (Value r : ret.getOperands()) {
+        if (!isFloatTensor(r))
+          return ret.emitError("vjp of a function with a result of type ")
+                 << r.getType() << " (only float results have cotangents)";
+        seeds.push_back(body.addArgument(r.getType(), ret.getLoc()));
+      }
     Adjoint adjoint;
     for (int64_t i : wrt)
       adjoint.active.insert(body.getArgument(i));
@@ -190,8 +235,11 @@ struct SporeDifferentiatePass
     OpBuilder b(ret);
     Location loc = ret.getLoc();
     llvm::DenseMap<Value, Value> cotangent;
-    Value out = ret.getOperand(0);
-    if (adjoint.active.count(out)) {
+    if (seeded) {
+      for (auto [r, seed] : llvm::zip(ret.getOperands(), seeds))
+        if (adjoint.active.count(r))
+          Adjoint::accumulate(b, loc, cotangent, r, seed);
+    } else if (Value out = ret.getOperand(0); adjoint.active.count(out)) {
       auto type = cast<RankedTensorType>(out.getType());
       cotangent[out] = ConstantOp::create(
           b, loc,

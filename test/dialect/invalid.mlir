@@ -387,3 +387,15 @@ spore.func @f(%x: tensor<3xf32>) -> tensor<f32> {
   %0:2 = spore.grad @loss(%x) wrt = [0] : (tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
   spore.return %0#0 : tensor<f32>
 }
+
+// -----
+
+spore.func private @double(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = spore.add %x, %x : tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+spore.func @f(%x: tensor<3xf32>, %c: tensor<f32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.vjp' op cotangent types must be the results of 'double'}}
+  %y, %g = spore.vjp @double(%x) cotangents(%c) wrt = [0] : (tensor<3xf32>), (tensor<f32>) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %g : tensor<3xf32>
+}

@@ -175,3 +175,10 @@ spore.func @transforms(%x: tensor<3xf32>) -> (tensor<3xf32>, tensor<f32>, tensor
   %v, %g = spore.grad @loss(%0) wrt = [0] with_value : (tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
   spore.return %0, %v, %g : tensor<3xf32>, tensor<f32>, tensor<3xf32>
 }
+
+// CHECK-LABEL: spore.func @pullback
+// CHECK: spore.vjp @loss(%{{.*}}) cotangents(%{{.*}}) wrt = [0] : (tensor<3xf32>), (tensor<f32>) -> (tensor<f32>, tensor<3xf32>)
+spore.func @pullback(%x: tensor<3xf32>, %c: tensor<f32>) -> tensor<3xf32> {
+  %y, %g = spore.vjp @loss(%x) cotangents(%c) wrt = [0] : (tensor<3xf32>), (tensor<f32>) -> (tensor<f32>, tensor<3xf32>)
+  spore.return %g : tensor<3xf32>
+}

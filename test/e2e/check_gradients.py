@@ -237,6 +237,36 @@ def stopped(a: f64[3], b: f64[3]) -> tuple[f64[3], f64[3]]:
     return grad(f, argnums=(0, 1))(a, b)
 """
 
+# vjp, jvp, jacrev, jacfwd and hessian of a vector function and a scalar
+# one, against Jacobians by central differences of the same functions in
+# NumPy.
+source += """
+
+def vector_fn(x, w):
+    return tanh(x * w) * x + w
+
+
+def scalar_fn(x):
+    return sum(sin(x) * x * x)
+
+
+@export
+def t_vjp(x: f64[3], w: f64[3], c: f64[3]) -> tuple[f64[3], f64[3], f64[3]]:
+    y, pullback = vjp(vector_fn, x, w)
+    gx, gw = pullback(c)
+    return y, gx, gw
+
+
+@export
+def t_jvp(x: f64[3], w: f64[3], tx: f64[3], tw: f64[3]) -> tuple[f64[3], f64[3]]:
+    return jvp(vector_fn, (x, w), (tx, tw))
+
+
+@export
+def t_jacobians(x: f64[3], w: f64[3]) -> tuple[f64[3, 3], f64[3, 3], f64[3, 3]]:
+    return jacrev(vector_fn)(x, w), jacfwd(vector_fn, argnums=1)(x, w), hessian(scalar_fn)(x)
+"""
+
 library, src = compile_shared(SPOREC, source, WORKDIR, "gradients")
 P = ctypes.c_void_p
 
@@ -339,5 +369,32 @@ da, db = call(library.gradients_stopped, [a, b], [(3,), (3,)])
 stopped_ok = rel(da, np.cos(a * b) * b) < 1e-12 and rel(db, a) < 1e-12
 print(("PASS " if stopped_ok else "FAIL ") + "stop_gradient")
 failures += not stopped_ok
-print("%d of %d failed" % (failures, len(CASES) + 1))
+
+
+def numpy_jacobian(fn, v, h=1e-6):
+    return np.stack([(fn(v + h * e) - fn(v - h * e)) / (2 * h)
+                     for e in np.eye(len(v))], axis=-1)
+
+
+vec = lambda x, w: np.tanh(x * w) * x + w  # noqa: E731
+x, w, c, tx, tw = [rng.standard_normal(3) for _ in range(5)]
+Jx = numpy_jacobian(lambda v: vec(v, w), x)
+Jw = numpy_jacobian(lambda v: vec(x, v), w)
+y, gx, gw = call(library.gradients_t_vjp, [x, w, c], [(3,)] * 3)
+y2, t_out = call(library.gradients_t_jvp, [x, w, tx, tw], [(3,)] * 2)
+jr, jf, hess = call(library.gradients_t_jacobians, [x, w], [(3, 3)] * 3)
+hess_want = numpy_jacobian(
+    lambda v: np.cos(v) * v * v + 2 * np.sin(v) * v, x)
+for what, got, want in [("vjp value", y, vec(x, w)),
+                        ("vjp pullback x", gx, Jx.T @ c),
+                        ("vjp pullback w", gw, Jw.T @ c),
+                        ("jvp value", y2, vec(x, w)),
+                        ("jvp tangent", t_out, Jx @ tx + Jw @ tw),
+                        ("jacrev", jr, Jx), ("jacfwd", jf, Jw),
+                        ("hessian", hess, hess_want)]:
+    err = rel(got, want)
+    print(("PASS " if err <= TOL else "FAIL ") + what +
+          ("" if err <= TOL else ": relative error %.2e" % err))
+    failures += err > TOL
+print("%d of %d failed" % (failures, len(CASES) + 9))
 sys.exit(1 if failures else 0)

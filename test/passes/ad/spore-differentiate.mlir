@@ -103,3 +103,22 @@ spore.func @g(%x: tensor<f32>, %c: i1) -> tensor<f32> {
   %0 = spore.grad @branch(%x, %c) wrt = [0] : (tensor<f32>, i1) -> tensor<f32>
   spore.return %0 : tensor<f32>
 }
+
+// A vjp's adjoint takes the cotangents of the results as extra arguments
+// and seeds them; a value returned twice sums its two cotangents.
+// CHECK-LABEL: spore.func private @pair.vjp(%arg0: tensor<3xf32>, %arg1: tensor<3xf32>, %arg2: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+// CHECK: %[[Y:.*]] = spore.sin %arg0
+// CHECK: %[[S:.*]] = spore.add %arg1, %arg2
+// CHECK: %[[C:.*]] = spore.cos %arg0
+// CHECK: %[[G:.*]] = spore.mul %[[S]], %[[C]]
+// CHECK: spore.return %[[Y]], %[[Y]], %[[G]]
+// CHECK-LABEL: spore.func @pulled
+// CHECK: spore.call @pair.vjp(%arg0, %arg1, %arg1)
+spore.func private @pair(%x: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>) {
+  %0 = spore.sin %x : tensor<3xf32>
+  spore.return %0, %0 : tensor<3xf32>, tensor<3xf32>
+}
+spore.func @pulled(%x: tensor<3xf32>, %c: tensor<3xf32>) -> tensor<3xf32> {
+  %r:3 = spore.vjp @pair(%x) cotangents(%c, %c) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>, tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+  spore.return %r#2 : tensor<3xf32>
+}
