@@ -498,7 +498,7 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
   }
   if (callee.kind == EValue::Primitive &&
       llvm::is_contained({"grad", "value_and_grad", "jacrev", "jacfwd",
-                          "hessian"},
+                          "hessian", "checkpoint"},
                          StringRef(callee.str)))
     return makeTransform(callee.str, args, argLocs, e.keywords, kwValues,
                          e.loc);

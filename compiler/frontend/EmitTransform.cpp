@@ -59,8 +59,8 @@ FailureOr<ModuleEmitter::Wrapper>
 ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
                     std::vector<SMLoc> argLocs,
                     const std::vector<Keyword> &keywords,
-                    std::vector<EValue> kwValues, SMLoc l) {
-  std::string k = "wrap:" + key(callee) + "(";
+                    std::vector<EValue> kwValues, SMLoc l, bool checkpointed) {
+  std::string k = (checkpointed ? "checkpoint:" : "wrap:") + key(callee) + "(";
   for (const EValue &a : args)
     k += key(a) + ";";
   for (size_t i = 0; i < keywords.size(); ++i)
@@ -81,9 +81,13 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
   if (base == "<lambda>")
     base = "lambda";
   mlir::Location fnLoc = loc(l);
-  auto func = FuncOp::create(builder, fnLoc, uniqueName(base + ".wrapped"),
-                             builder.getFunctionType({}, {}));
+  auto func = FuncOp::create(
+      builder, fnLoc,
+      uniqueName(base + (checkpointed ? ".checkpointed" : ".wrapped")),
+      builder.getFunctionType({}, {}));
   func.setPrivate();
+  if (checkpointed)
+    func->setAttr("spore.checkpoint", builder.getUnitAttr());
   mlir::Block *entry = new mlir::Block();
   func.getBody().push_back(entry);
   mlir::OpBuilder bodyBuilder(&ctx);
@@ -129,6 +133,17 @@ FailureOr<EValue> FunctionEmitter::makeTransform(
     StringRef name, std::vector<EValue> &args, std::vector<SMLoc> &argLocs,
     const std::vector<Keyword> &keywords, std::vector<EValue> &kwValues,
     SMLoc l) {
+  if (name == "checkpoint") {
+    auto a = bindArgs(name, {"fun"}, 1, args, argLocs, keywords, kwValues, l);
+    if (failed(a))
+      return mlir::failure();
+    if (!isCallable(*a->get(0)))
+      return fail(a->locs[0],
+                  "checkpoint takes a function, not " + describe(*a->get(0)));
+    EValue t = EValue::named(EValue::Transform, name);
+    t.elts = {*a->get(0)};
+    return t;
+  }
   auto a = bindArgs(name, {"fun", "argnums", "has_aux", "wrt"}, 1, args,
                     argLocs, keywords, kwValues, l);
   if (failed(a))
@@ -514,6 +529,23 @@ FailureOr<EValue> FunctionEmitter::callTransform(
     const EValue &transform, std::vector<EValue> &args,
     std::vector<SMLoc> &argLocs, const std::vector<Keyword> &keywords,
     std::vector<EValue> &kwValues, SMLoc l) {
+  if (transform.str == "checkpoint") {
+    // A call of a wrapper that differentiation recomputes in the backward
+    // pass instead of keeping its intermediate values.
+    auto wrapper = m.wrap(transform.elts[0], args, argLocs, keywords, kwValues,
+                          l, /*checkpointed=*/true);
+    if (failed(wrapper))
+      return mlir::failure();
+    std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
+    m.collectLeaves(transform.elts[0], operands);
+    for (const EValue &a : args)
+      m.collectLeaves(a, operands);
+    for (const EValue &v : kwValues)
+      m.collectLeaves(v, operands);
+    auto call = CallOp::create(b, loc(l), wrapper->func, operands);
+    size_t next = 0;
+    return m.rebuild(wrapper->resultTemplate, call.getResults(), next);
+  }
   if (transform.str == "pullback")
     return callPullback(transform, args, argLocs, l);
   if (transform.str == "linearized")

@@ -74,9 +74,8 @@ std::string describe(const EValue &v) {
 /// Primitives of language.md §5 that parse and resolve but are not
 /// implemented yet: calling one is a located "not supported yet" error.
 const llvm::StringSet<> &plannedPrimitives() {
-  static const llvm::StringSet<> names = {"custom_vjp", "checkpoint", "dim",
-                                          "SGD",        "Momentum",   "Adam",
-                                          "AdamW"};
+  static const llvm::StringSet<> names = {"custom_vjp", "dim",  "SGD",
+                                          "Momentum",   "Adam", "AdamW"};
   return names;
 }
 
@@ -106,7 +105,7 @@ const llvm::StringSet<> &primitives() {
       "cumsum",       "einsum",      "conv2d",
       "max_pool2d",   "avg_pool2d",  "grad",
       "value_and_grad", "stop_gradient", "vjp", "jvp", "jacrev", "jacfwd",
-      "hessian"};
+      "hessian", "checkpoint"};
   return names;
 }
 

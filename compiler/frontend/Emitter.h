@@ -568,10 +568,13 @@ public:
     FuncOp func;
     EValue resultTemplate;
   };
+  /// A `checkpointed` wrapper carries `spore.checkpoint`: differentiation
+  /// does not inline it, and recomputes it in the backward pass.
   FailureOr<Wrapper> wrap(const EValue &callee, std::vector<EValue> args,
                           std::vector<SMLoc> argLocs,
                           const std::vector<Keyword> &keywords,
-                          std::vector<EValue> kwValues, SMLoc l);
+                          std::vector<EValue> kwValues, SMLoc l,
+                          bool checkpointed = false);
 
 private:
   std::map<std::string, Wrapper> wrappers;

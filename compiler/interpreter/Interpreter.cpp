@@ -833,6 +833,22 @@ std::vector<Tensor> Machine::execute(Operation &op,
       copyElement(t, k, in[k], 0);
     return {t};
   }
+  if (auto c = dyn_cast<arith::ConstantOp>(op);
+      c && isa<DenseElementsAttr>(c.getValue())) {
+    // A tensor constant (folding makes them, e.g. of tensor.from_elements).
+    auto attr = cast<DenseElementsAttr>(c.getValue());
+    Tensor t = make(attr.getElementType(),
+                    cast<RankedTensorType>(c.getType()).getShape());
+    int64_t k = 0;
+    if (t.isFloat())
+      for (const APFloat &v : attr.getValues<APFloat>())
+        t.f[k++] = roundTo(t.elementType, v.convertToDouble());
+    else
+      for (const APInt &v : attr.getValues<APInt>())
+        t.i[k++] = t.elementType.isInteger(1) ? (int64_t)v.getZExtValue()
+                                              : v.getSExtValue();
+    return {t};
+  }
   if (auto c = dyn_cast<arith::ConstantOp>(op)) {
     Type type = c.getType();
     Tensor t = make(type, {});

@@ -102,6 +102,9 @@ def Spore_CallOp : Spore_Op<"call", [
     void setCalleeFromCallable(::mlir::CallInterfaceCallable callee) {
       (*this)->setAttr("callee", ::llvm::cast<::mlir::SymbolRefAttr>(callee));
     }
+    /// A unit attribute asking that the call not be inlined (lowered to
+    /// func.call's no_inline).
+    static ::llvm::StringRef getNoInlineAttrName() { return "spore.no_inline"; }
   }];
   let assemblyFormat = [{
     $callee `(` $operands `)` attr-dict `:` functional-type($operands, results)

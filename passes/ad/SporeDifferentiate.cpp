@@ -13,10 +13,14 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
@@ -45,9 +49,12 @@ Value zerosOf(OpBuilder &b, Location loc, Type type) {
 
 struct SporeDifferentiatePass
     : spore::impl::SporeDifferentiateBase<SporeDifferentiatePass> {
+  SymbolTable *symbolTable = nullptr;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    symbolTable = &symbols;
     // Innermost first: a grad whose callee reaches another grad waits.
     while (true) {
       SmallVector<Operation *> transforms;
@@ -98,6 +105,10 @@ struct SporeDifferentiatePass
     return found;
   }
 
+  /// Functions whose adjoint is being made (a checkpointed function that
+  /// reaches itself would not end).
+  llvm::SmallPtrSet<Operation *, 8> inProgress;
+
   /// Adjoint functions made so far, by callee, differentiated operands and
   /// whether the cotangents are arguments (vjp) or a seed of 1 (grad).
   std::map<std::tuple<std::string, std::vector<int64_t>, bool>, FuncOp>
@@ -112,15 +123,21 @@ struct SporeDifferentiatePass
     auto key = std::make_tuple(callee.getSymName().str(), wrt, seeded);
     if (FuncOp done = adjoints[key])
       return done;
+    if (!inProgress.insert(callee).second)
+      return callee.emitError("cannot differentiate through the recursive "
+                              "function '")
+             << callee.getSymName() << "' yet";
+    llvm::scope_exit release([&] { inProgress.erase(callee); });
     FuncOp adjoint = callee.clone();
     adjoint.setPrivate();
     adjoint->removeAttr(FuncOp::getExportAttrName());
+    adjoint->removeAttr("spore.checkpoint");
     for (unsigned i = 0; i < adjoint.getNumArguments(); ++i)
       adjoint.setArgAttrs(i, ArrayRef<NamedAttribute>{});
     adjoint.setSymName(
         (callee.getSymName() + (seeded ? ".vjp" : ".grad")).str());
     symbols.insert(adjoint, std::next(Block::iterator(callee)));
-    if (failed(inlineCalls(adjoint, symbols)) ||
+    if (failed(inlineCalls(adjoint, symbols)) || failed(unrollLoops(adjoint)) ||
         failed(reverse(adjoint, wrt, seeded))) {
       adjoint.erase();
       return failure();
@@ -157,8 +174,15 @@ struct SporeDifferentiatePass
     return success();
   }
 
-  /// Inlines every call in `fn`, transitively; a recursive call is an
-  /// error (its adjoint would need a stack of activations).
+  /// checkpoint(f): a function whose intermediate values the backward
+  /// pass recomputes (through its own vjp) instead of keeping.
+  static bool isCheckpointed(FuncOp fn) {
+    return fn && fn->hasAttr("spore.checkpoint");
+  }
+
+  /// Inlines every call in `fn`, transitively, except calls of
+  /// checkpointed functions; a recursive call is an error (its adjoint
+  /// would need a stack of activations).
   LogicalResult inlineCalls(FuncOp fn, SymbolTable &symbols) {
     // A cycle among the functions reached first: inlining would not end.
     llvm::SmallPtrSet<Operation *, 16> done, onPath;
@@ -169,6 +193,8 @@ struct SporeDifferentiatePass
       onPath.insert(f);
       WalkResult r = f.walk([&](CallOp call) {
         auto target = symbols.lookup<FuncOp>(call.getCallee());
+        if (isCheckpointed(target))
+          return WalkResult::advance(); // differentiated on its own
         if (onPath.count(target)) {
           call.emitError("cannot differentiate through the recursive "
                          "function '")
@@ -188,7 +214,10 @@ struct SporeDifferentiatePass
       return failure();
     while (true) {
       SmallVector<CallOp> calls;
-      fn.walk([&](CallOp call) { calls.push_back(call); });
+      fn.walk([&](CallOp call) {
+        if (!isCheckpointed(symbols.lookup<FuncOp>(call.getCallee())))
+          calls.push_back(call);
+      });
       if (calls.empty())
         return success();
       for (CallOp call : calls) {
@@ -208,6 +237,35 @@ struct SporeDifferentiatePass
     }
   }
 
+  /// Unrolls the loops of `fn` whose trip count is a compile-time constant
+  /// (`for i in range(4)`), innermost first, so that they become
+  /// straight-line code. Loops with run-time trip counts stay (and are
+  /// refused when they are on the differentiated path).
+  LogicalResult unrollLoops(FuncOp fn) {
+    // Folding makes the bounds constants (index_cast of a constant).
+    if (failed(applyPatternsGreedily(fn, RewritePatternSet(&getContext()))))
+      return fn.emitError("could not simplify the function to differentiate");
+    SmallVector<scf::ForOp> loops;
+    fn.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // inner first
+    for (scf::ForOp loop : loops) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      if (!lb || !ub || !step || *step <= 0)
+        continue;
+      int64_t trips = *ub > *lb ? (*ub - *lb + *step - 1) / *step : 0;
+      if (trips > kMaxUnroll)
+        return loop.emitError("cannot differentiate a loop of ")
+               << trips << " iterations yet: loops are differentiated by "
+               << "unrolling them, up to " << kMaxUnroll << " iterations";
+      if (failed(loopUnrollFull(loop)))
+        return loop.emitError("could not unroll this loop to differentiate "
+                              "it");
+    }
+    return success();
+  }
+  static constexpr int64_t kMaxUnroll = 4096;
+
   /// Appends to `fn` the gradients with respect to the arguments `wrt`,
   /// returned after its results: of its first result (seeded with 1), or,
   /// when `seeded`, of the products of its results with cotangents that
@@ -224,6 +282,10 @@ struct SporeDifferentiatePass
         seeds.push_back(body.addArgument(r.getType(), ret.getLoc()));
       }
     Adjoint adjoint;
+    adjoint.vjpOf = [&](FuncOp callee, ArrayRef<int64_t> operands) {
+      return adjointOf(callee, operands, /*seeded=*/true, *symbolTable);
+    };
+    adjoint.symbols = symbolTable;
     for (int64_t i : wrt)
       adjoint.active.insert(body.getArgument(i));
     SmallVector<Operation *> ops;
@@ -270,6 +332,10 @@ struct SporeDifferentiatePass
   struct Adjoint {
     /// Values that depend on a differentiated argument.
     llvm::DenseSet<Value> active;
+    /// The vjp function of a checkpointed callee with respect to some of
+    /// its arguments.
+    std::function<FailureOr<FuncOp>(FuncOp, ArrayRef<int64_t>)> vjpOf;
+    SymbolTable *symbols = nullptr;
 
     /// Values from outside `op` that its regions use.
     static SmallVector<Value> capturedValues(Operation *op) {
@@ -334,6 +400,11 @@ struct SporeDifferentiatePass
             return failure();
           continue;
         }
+        if (auto call = dyn_cast<CallOp>(op)) {
+          if (failed(reverseCheckpointed(call, resultCots, cot, b)))
+            return failure();
+          continue;
+        }
         auto rule = dyn_cast<DifferentiableOp>(op);
         if (!rule)
           return op->emitError("'")
@@ -347,6 +418,34 @@ struct SporeDifferentiatePass
           if (c && active.count(operand))
             accumulate(b, op->getLoc(), cot, operand, c);
       }
+      return success();
+    }
+
+    /// The adjoint of a call of a checkpointed function: a call of its vjp
+    /// function, which evaluates it again and pulls the cotangents of its
+    /// results back to its active operands.
+    LogicalResult reverseCheckpointed(CallOp call, ArrayRef<Value> resultCots,
+                                      llvm::DenseMap<Value, Value> &cot,
+                                      OpBuilder &b) {
+      auto callee = symbols->lookup<FuncOp>(call.getCallee());
+      SmallVector<int64_t> wrt;
+      for (auto [i, v] : llvm::enumerate(call.getOperands()))
+        if (active.count(v))
+          wrt.push_back(i);
+      auto vjp = vjpOf(callee, wrt);
+      if (failed(vjp))
+        return failure();
+      SmallVector<Value> operands(call.getOperands());
+      for (auto [r, c] : llvm::zip(call.getResults(), resultCots))
+        operands.push_back(c ? c : zerosOf(b, call.getLoc(), r.getType()));
+      // Inlined, the recomputation would be merged with the forward
+      // values by CSE, keeping alive what the checkpoint frees.
+      (*vjp)->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
+      auto pulled = CallOp::create(b, call.getLoc(), *vjp, operands);
+      pulled->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
+      for (auto [i, g] :
+           llvm::zip(wrt, pulled.getResults().drop_front(call.getNumResults())))
+        accumulate(b, call.getLoc(), cot, call.getOperand(i), g);
       return success();
     }
 

@@ -10,7 +10,9 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 
 namespace spore {
 #define GEN_PASS_DEF_SPOREEMITCABI
@@ -36,6 +38,13 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
       if (!fn.isExternal())
         fn.setLinkage(LLVM::Linkage::Internal);
+    // Each function keeps its stack buffers within a budget
+    // (promote-buffers-to-stack); LLVM's inliner would add a callee's
+    // frame to its caller's and could overflow the stack (a call of a
+    // checkpointed function's adjoint in the backward pass, for one).
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+      if (!fn.isExternal() && stackBytes(fn) > kInlineStackLimit)
+        fn.setNoInline(true);
     SymbolTable symbols(module);
     // The state (spore.parameter): every export takes the Parameters first;
     // the C entry points fetch them from the caller's state object.
@@ -51,6 +60,23 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
 
   size_t numState = 0;
   LLVM::GlobalOp descriptor;
+
+  /// Above this many bytes of stack buffers a function is not inlined.
+  static constexpr uint64_t kInlineStackLimit = 64 * 1024;
+
+  /// Bytes of the statically sized allocas of `fn`.
+  static uint64_t stackBytes(LLVM::LLVMFuncOp fn) {
+    uint64_t total = 0;
+    DataLayout layout = DataLayout::closest(fn);
+    fn.walk([&](LLVM::AllocaOp alloca) {
+      IntegerAttr count;
+      if (!matchPattern(alloca.getArraySize(), m_Constant(&count)))
+        return;
+      total += layout.getTypeSize(alloca.getElemType()) *
+               count.getValue().getZExtValue();
+    });
+    return total;
+  }
 
   /// The external runtime function `name`, declared once.
   LLVM::LLVMFuncOp runtimeFunction(SymbolTable &symbols, StringRef name,

@@ -168,6 +168,10 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
       func->setAttr(FuncOp::getExportAttrName(), op.getSymNameAttr());
     else
       func.setPrivate();
+    // Differentiation keeps some functions out of line (the adjoint of a
+    // checkpointed function, whose recomputation must stay separate).
+    if (op->hasAttr(CallOp::getNoInlineAttrName()))
+      func.setNoInline(true);
     // Arguments are values: bufferisation must never update them in place
     // (an export's inputs are const buffers of the caller; a callee's
     // arguments may be its caller's live values).
@@ -195,9 +199,14 @@ struct CallLowering : OpConversionPattern<CallOp> {
   LogicalResult
   matchAndRewrite(CallOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<func::CallOp>(op, loweredName(op.getCallee()),
-                                              op.getResultTypes(),
-                                              adaptor.getOperands());
+    auto call = rewriter.replaceOpWithNewOp<func::CallOp>(
+        op, loweredName(op.getCallee()), op.getResultTypes(),
+        adaptor.getOperands());
+    // The backward call of a checkpointed function stays a call: inlined,
+    // its recomputation would be merged with the forward values by CSE and
+    // the memory the checkpoint saves would be kept after all.
+    if (op->hasAttr(CallOp::getNoInlineAttrName()))
+      call.setNoInline(true);
     return success();
   }
 };

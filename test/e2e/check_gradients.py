@@ -170,6 +170,22 @@ def f_early_return(a, b):
         return c * 2.0
     return c * c
 """, [("a", "n", (4,)), ("b", "n", (4,))], "ab", True),
+    ("checkpoint", """
+def f_checkpoint(a, b):
+    h = checkpoint(lambda a: tanh(a * b) + a)(a)
+    for i in range(2):
+        h = checkpoint(lambda h: sin(h) * (b * 0.5) + h)(h)
+    return sum(h * h)
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", False),
+    ("compile_time_loop", """
+def f_compile_time_loop(a, b):
+    h = a
+    for i in range(3):
+        h = tanh(h * b) * (i + 1)
+        for j in range(2):
+            h = h + sin(h) * j
+    return sum(h)
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
     ("if_without_else", """
 def f_if_without_else(a, b):
     y = a * 1.0
@@ -260,6 +276,27 @@ def t_vjp(x: f64[3], w: f64[3], c: f64[3]) -> tuple[f64[3], f64[3], f64[3]]:
 @export
 def t_jvp(x: f64[3], w: f64[3], tx: f64[3], tw: f64[3]) -> tuple[f64[3], f64[3]]:
     return jvp(vector_fn, (x, w), (tx, tw))
+
+
+def plain_blocks(a, b):
+    h = tanh(a * b) + a
+    for i in range(2):
+        h = sin(h) * (b * 0.5) + h
+    return sum(sin(h * h))
+
+
+def checkpointed_blocks(a, b):
+    h = checkpoint(lambda a: tanh(a * b) + a)(a)
+    for i in range(2):
+        h = checkpoint(lambda h: sin(h) * (b * 0.5) + h)(h)
+    return sum(sin(h * h))
+
+
+@export
+def t_checkpoint_second(a: f64[3], b: f64[3]) -> tuple[f64[3], f64[3]]:
+    # Second order through checkpoints equals second order without them.
+    second = lambda f: grad(lambda a, b: sum(sin(grad(f)(a, b))))(a, b)
+    return second(checkpointed_blocks), second(plain_blocks)
 
 
 @export
@@ -396,5 +433,12 @@ for what, got, want in [("vjp value", y, vec(x, w)),
     print(("PASS " if err <= TOL else "FAIL ") + what +
           ("" if err <= TOL else ": relative error %.2e" % err))
     failures += err > TOL
-print("%d of %d failed" % (failures, len(CASES) + 9))
+a, b = rng.standard_normal(3), rng.standard_normal(3)
+with_checkpoints, without = call(library.gradients_t_checkpoint_second,
+                                 [a, b], [(3,), (3,)])
+err = rel(with_checkpoints, without)
+print(("PASS " if err <= 1e-12 else "FAIL ") + "checkpoint second order" +
+      ("" if err <= 1e-12 else ": differs by %.2e" % err))
+failures += err > 1e-12
+print("%d of %d failed" % (failures, len(CASES) + 10))
 sys.exit(1 if failures else 0)

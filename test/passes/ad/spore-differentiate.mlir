@@ -122,3 +122,47 @@ spore.func @pulled(%x: tensor<3xf32>, %c: tensor<3xf32>) -> tensor<3xf32> {
   %r:3 = spore.vjp @pair(%x) cotangents(%c, %c) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>, tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
   spore.return %r#2 : tensor<3xf32>
 }
+
+// A call of a checkpointed function is not inlined: the backward pass calls
+// its vjp (out of line, so that its recomputation stays separate), which
+// evaluates it again instead of keeping its intermediate values.
+// CHECK-LABEL: spore.func private @ck.vjp
+// CHECK-SAME: spore.no_inline
+// CHECK-NOT: spore.checkpoint
+// CHECK-LABEL: spore.func private @outer.grad
+// CHECK: %[[H:.*]] = spore.call @ck(%arg0)
+// CHECK: spore.call @ck.vjp(%arg0, %{{.*}}) {spore.no_inline}
+spore.func private @ck(%x: tensor<3xf32>) -> tensor<3xf32> attributes {spore.checkpoint} {
+  %0 = spore.tanh %x : tensor<3xf32>
+  %1 = spore.exp %0 : tensor<3xf32>
+  spore.return %1 : tensor<3xf32>
+}
+spore.func private @outer(%x: tensor<3xf32>) -> tensor<f32> {
+  %0 = spore.call @ck(%x) : (tensor<3xf32>) -> tensor<3xf32>
+  %1 = spore.sum %0 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %1 : tensor<f32>
+}
+spore.func @h(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = spore.grad @outer(%x) wrt = [0] : (tensor<3xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// A loop with a compile-time trip count is unrolled before it is reversed.
+// CHECK-LABEL: spore.func private @loop3.grad
+// CHECK-NOT: scf.for
+// CHECK-COUNT-3: spore.tanh
+// CHECK: spore.return
+spore.func private @loop3(%x: tensor<f32>) -> tensor<f32> {
+  %c0 = arith.constant 0 : index
+  %c3 = arith.constant 3 : index
+  %c1 = arith.constant 1 : index
+  %0 = scf.for %i = %c0 to %c3 step %c1 iter_args(%h = %x) -> (tensor<f32>) {
+    %1 = spore.tanh %h : tensor<f32>
+    scf.yield %1 : tensor<f32>
+  }
+  spore.return %0 : tensor<f32>
+}
+spore.func @k(%x: tensor<f32>) -> tensor<f32> {
+  %0 = spore.grad @loop3(%x) wrt = [0] : (tensor<f32>) -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}

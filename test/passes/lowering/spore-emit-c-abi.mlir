@@ -18,3 +18,21 @@ llvm.func @__spore_f(%a: !llvm.ptr, %out: !llvm.ptr) attributes {spore.export = 
 llvm.func @__spore_helper() {
   llvm.return
 }
+
+// A function with more than 64 KiB of stack buffers is not inlined by
+// LLVM: each function's buffers fit the stack budget, their sum might not.
+// CHECK-LABEL: llvm.func internal @__spore_big_frame
+// CHECK-SAME: no_inline
+// CHECK-LABEL: llvm.func internal @__spore_small_frame
+// CHECK-NOT: no_inline
+// CHECK: llvm.return
+llvm.func @__spore_big_frame() {
+  %c = llvm.mlir.constant(1 : i64) : i64
+  %0 = llvm.alloca %c x !llvm.array<65536 x f32> : (i64) -> !llvm.ptr
+  llvm.return
+}
+llvm.func @__spore_small_frame() {
+  %c = llvm.mlir.constant(1 : i64) : i64
+  %0 = llvm.alloca %c x !llvm.array<16 x f32> : (i64) -> !llvm.ptr
+  llvm.return
+}
