@@ -25,10 +25,18 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
 
     A run-time branch (scf.if) is reversed by an scf.if on the same
     condition whose branches recompute the forward branch and reverse it.
+    Loops with a constant trip count of at most 16 are unrolled first.
+    Other loops (scf.for, scf.while) are rewritten to push the state they
+    carry into each iteration onto a value stack (`tensor<?x...>`, sized
+    at entry for scf.for, doubled when full for scf.while); the reverse
+    loop reads it from the last row to the first, recomputing and
+    reversing one iteration per step.
 
-    Located errors: a primitive without a rule on an active path, a loop
-    (scf.while) on an active path (not supported yet), recursion.
+    Located errors: a primitive without a rule on an active path, recursion.
   }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def SporeLowerToLinalg : Pass<"spore-lower-to-linalg", "::mlir::ModuleOp"> {

@@ -827,6 +827,71 @@ std::vector<Tensor> Machine::execute(Operation &op,
     copyElement(s, 0, t, ravel(idx, stridesOf(t.shape)));
     return {s};
   }
+  // Value stacks of differentiated loops: tensor.empty/dim and row slices.
+  auto indexOf = [&](OpFoldResult r) -> int64_t {
+    if (auto attr = dyn_cast<Attribute>(r))
+      return cast<IntegerAttr>(attr).getInt();
+    Value v = cast<Value>(r);
+    for (auto [k, operand] : llvm::enumerate(op.getOperands()))
+      if (operand == v)
+        return in[k].i[0];
+    unsupported("a slice bound that is not an operand");
+  };
+  if (auto e = dyn_cast<tensor::EmptyOp>(op)) {
+    llvm::SmallVector<int64_t> shape;
+    for (OpFoldResult d : e.getMixedSizes())
+      shape.push_back(indexOf(d));
+    return {make(e.getType().getElementType(), shape)};
+  }
+  if (isa<tensor::InsertOp>(op)) {
+    Tensor t = in[1];
+    llvm::SmallVector<int64_t> idx;
+    for (size_t k = 2; k < in.size(); ++k)
+      idx.push_back(in[k].i[0]);
+    copyElement(t, ravel(idx, stridesOf(t.shape)), in[0], 0);
+    return {t};
+  }
+  if (isa<tensor::CastOp>(op)) // folding makes static sizes dynamic
+    return {in[0]};
+  if (auto d = dyn_cast<tensor::DimOp>(op)) {
+    Tensor t = make(IndexType::get(op.getContext()), {});
+    t.i[0] = in[0].shape[in[1].i[0]];
+    return {t};
+  }
+  if (isa<tensor::ExtractSliceOp, tensor::InsertSliceOp>(op)) {
+    // Element by element over the slice: source index `idx` maps to
+    // offsets + idx * strides in the full tensor.
+    auto slice = cast<OffsetSizeAndStrideOpInterface>(op);
+    llvm::SmallVector<int64_t> offsets, sizes, steps;
+    for (OpFoldResult r : slice.getMixedOffsets())
+      offsets.push_back(indexOf(r));
+    for (OpFoldResult r : slice.getMixedSizes())
+      sizes.push_back(indexOf(r));
+    for (OpFoldResult r : slice.getMixedStrides())
+      steps.push_back(indexOf(r));
+    bool extract = isa<tensor::ExtractSliceOp>(op);
+    const Tensor &full = extract ? in[0] : in[1];
+    Tensor out =
+        extract ? make(resultType().getElementType(), resultType().getShape())
+                : full;
+    auto fullStrides = stridesOf(full.shape);
+    int64_t count = 1;
+    for (int64_t n : sizes)
+      count *= n;
+    for (int64_t k = 0; k < count; ++k) {
+      auto idx = unravel(k, sizes);
+      for (size_t a = 0; a < idx.size(); ++a)
+        idx[a] = offsets[a] + idx[a] * steps[a];
+      int64_t at = ravel(idx, fullStrides);
+      if (at < 0 || at >= full.numel())
+        unsupported("a slice out of bounds");
+      if (extract)
+        copyElement(out, k, full, at);
+      else
+        copyElement(out, at, in[0], k);
+    }
+    return {out};
+  }
   if (isa<tensor::FromElementsOp>(op)) {
     Tensor t = make(resultType().getElementType(), resultType().getShape());
     for (size_t k = 0; k < in.size(); ++k)
@@ -867,7 +932,7 @@ std::vector<Tensor> Machine::execute(Operation &op,
     return {t};
   }
   if (isa<arith::AddIOp, arith::SubIOp, arith::MulIOp, arith::CeilDivSIOp,
-          arith::MaxSIOp, arith::MinSIOp>(op)) {
+          arith::DivUIOp, arith::MaxSIOp, arith::MinSIOp>(op)) {
     int64_t a = in[0].i[0], b = in[1].i[0], r;
     if (isa<arith::AddIOp>(op))
       r = a + b;
@@ -877,6 +942,8 @@ std::vector<Tensor> Machine::execute(Operation &op,
       r = a * b;
     else if (isa<arith::CeilDivSIOp>(op))
       r = b == 0 ? 0 : -floorDiv(-a, b);
+    else if (isa<arith::DivUIOp>(op))
+      r = b == 0 ? 0 : (int64_t)((uint64_t)a / (uint64_t)b);
     else if (isa<arith::MaxSIOp>(op))
       r = std::max(a, b);
     else

@@ -4,13 +4,14 @@
 // generated adjoint function. The frontend has already made the program
 // first-order (closures and higher-order functions are specialised away,
 // language.md §4), so a function to differentiate is a spore.func whose
-// calls can be inlined; what remains is straight-line code and structured
-// branches (loops come next) that the primitives' rules reverse.
+// calls can be inlined; what remains is straight-line code, branches and
+// loops, which Adjoint (Adjoint.h) reverses.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
+#include "passes/ad/Adjoint.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -19,9 +20,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/ScopeExit.h"
-#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <map>
@@ -33,19 +32,11 @@ namespace spore {
 
 using namespace mlir;
 using namespace spore;
+using spore::ad::Adjoint;
+using spore::ad::isFloatTensor;
+using spore::ad::zerosOf;
 
 namespace {
-
-bool isFloatTensor(Value v) {
-  auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && isa<FloatType>(t.getElementType());
-}
-
-Value zerosOf(OpBuilder &b, Location loc, Type type) {
-  auto t = cast<RankedTensorType>(type);
-  return ConstantOp::create(
-      b, loc, DenseElementsAttr::get(t, b.getZeroAttr(t.getElementType())));
-}
 
 struct SporeDifferentiatePass
     : spore::impl::SporeDifferentiateBase<SporeDifferentiatePass> {
@@ -237,10 +228,10 @@ struct SporeDifferentiatePass
     }
   }
 
-  /// Unrolls the loops of `fn` whose trip count is a compile-time constant
-  /// (`for i in range(4)`), innermost first, so that they become
-  /// straight-line code. Loops with run-time trip counts stay (and are
-  /// refused when they are on the differentiated path).
+  /// Unrolls the short loops of `fn` whose trip count is a compile-time
+  /// constant (`for i in range(4)`), innermost first: straight-line code
+  /// needs no value stack, and folds further. Other loops are reversed as
+  /// loops.
   LogicalResult unrollLoops(FuncOp fn) {
     // Folding makes the bounds constants (index_cast of a constant).
     if (failed(applyPatternsGreedily(fn, RewritePatternSet(&getContext()))))
@@ -255,16 +246,14 @@ struct SporeDifferentiatePass
         continue;
       int64_t trips = *ub > *lb ? (*ub - *lb + *step - 1) / *step : 0;
       if (trips > kMaxUnroll)
-        return loop.emitError("cannot differentiate a loop of ")
-               << trips << " iterations yet: loops are differentiated by "
-               << "unrolling them, up to " << kMaxUnroll << " iterations";
+        continue;
       if (failed(loopUnrollFull(loop)))
         return loop.emitError("could not unroll this loop to differentiate "
                               "it");
     }
     return success();
   }
-  static constexpr int64_t kMaxUnroll = 4096;
+  static constexpr int64_t kMaxUnroll = 16;
 
   /// Appends to `fn` the gradients with respect to the arguments `wrt`,
   /// returned after its results: of its first result (seeded with 1), or,
@@ -296,7 +285,7 @@ struct SporeDifferentiatePass
 
     OpBuilder b(ret);
     Location loc = ret.getLoc();
-    llvm::DenseMap<Value, Value> cotangent;
+    ad::CotangentMap cotangent;
     if (seeded) {
       for (auto [r, seed] : llvm::zip(ret.getOperands(), seeds))
         if (adjoint.active.count(r))
@@ -324,182 +313,6 @@ struct SporeDifferentiatePass
                                          ValueRange(results).getTypes()));
     return success();
   }
-
-  /// The adjoint of a region of straight-line code and structured
-  /// branches. Branches are reversed by recomputing the branch taken
-  /// inside an `scf.if` on the same condition, then reversing the copy:
-  /// nothing of the forward branch needs to be kept.
-  struct Adjoint {
-    /// Values that depend on a differentiated argument.
-    llvm::DenseSet<Value> active;
-    /// The vjp function of a checkpointed callee with respect to some of
-    /// its arguments.
-    std::function<FailureOr<FuncOp>(FuncOp, ArrayRef<int64_t>)> vjpOf;
-    SymbolTable *symbols = nullptr;
-
-    /// Values from outside `op` that its regions use.
-    static SmallVector<Value> capturedValues(Operation *op) {
-      llvm::SetVector<Value> captured;
-      op->walk([&](Operation *inner) {
-        for (Value v : inner->getOperands())
-          if (!op->isAncestor(v.getParentRegion()->getParentOp()))
-            captured.insert(v);
-      });
-      return captured.takeVector();
-    }
-
-    bool isActiveOp(Operation *op) {
-      if (llvm::any_of(op->getOperands(),
-                       [&](Value v) { return active.count(v); }))
-        return true;
-      if (op->getNumRegions() == 0)
-        return false;
-      return llvm::any_of(capturedValues(op),
-                          [&](Value v) { return active.count(v); });
-    }
-
-    /// Forward activity over `ops` in order.
-    LogicalResult markActive(ArrayRef<Operation *> ops) {
-      for (Operation *op : ops) {
-        if (!isActiveOp(op))
-          continue;
-        if (op->getNumRegions() > 0 && !isa<scf::IfOp>(op))
-          return op->emitError("cannot differentiate through control flow ('")
-                 << op->getName()
-                 << "') yet: only straight-line code and 'if' are "
-                    "differentiated so far";
-        for (Value r : op->getResults())
-          if (isFloatTensor(r))
-            active.insert(r);
-      }
-      return success();
-    }
-
-    static void accumulate(OpBuilder &b, Location loc,
-                           llvm::DenseMap<Value, Value> &cot, Value v,
-                           Value c) {
-      Value &sum = cot[v];
-      sum = sum ? AddOp::create(b, loc, sum.getType(), sum, c).getResult() : c;
-    }
-
-    /// Appends at `b` the adjoint of `ops` (in forward order), reading and
-    /// accumulating cotangents in `cot`.
-    LogicalResult reverseOps(ArrayRef<Operation *> ops,
-                             llvm::DenseMap<Value, Value> &cot, OpBuilder &b) {
-      for (Operation *op : llvm::reverse(ops)) {
-        SmallVector<Value> resultCots;
-        bool any = false;
-        for (Value r : op->getResults()) {
-          resultCots.push_back(active.count(r) ? cot.lookup(r) : Value());
-          any |= resultCots.back() != nullptr;
-        }
-        if (!any)
-          continue;
-        if (auto branch = dyn_cast<scf::IfOp>(op)) {
-          if (failed(reverseIf(branch, resultCots, cot, b)))
-            return failure();
-          continue;
-        }
-        if (auto call = dyn_cast<CallOp>(op)) {
-          if (failed(reverseCheckpointed(call, resultCots, cot, b)))
-            return failure();
-          continue;
-        }
-        auto rule = dyn_cast<DifferentiableOp>(op);
-        if (!rule)
-          return op->emitError("'")
-                 << op->getName()
-                 << "' has no derivative rule yet, and it is on the path "
-                    "being differentiated";
-        SmallVector<Value> operandCots;
-        if (failed(rule.buildVJP(b, resultCots, operandCots)))
-          return failure();
-        for (auto [operand, c] : llvm::zip(op->getOperands(), operandCots))
-          if (c && active.count(operand))
-            accumulate(b, op->getLoc(), cot, operand, c);
-      }
-      return success();
-    }
-
-    /// The adjoint of a call of a checkpointed function: a call of its vjp
-    /// function, which evaluates it again and pulls the cotangents of its
-    /// results back to its active operands.
-    LogicalResult reverseCheckpointed(CallOp call, ArrayRef<Value> resultCots,
-                                      llvm::DenseMap<Value, Value> &cot,
-                                      OpBuilder &b) {
-      auto callee = symbols->lookup<FuncOp>(call.getCallee());
-      SmallVector<int64_t> wrt;
-      for (auto [i, v] : llvm::enumerate(call.getOperands()))
-        if (active.count(v))
-          wrt.push_back(i);
-      auto vjp = vjpOf(callee, wrt);
-      if (failed(vjp))
-        return failure();
-      SmallVector<Value> operands(call.getOperands());
-      for (auto [r, c] : llvm::zip(call.getResults(), resultCots))
-        operands.push_back(c ? c : zerosOf(b, call.getLoc(), r.getType()));
-      // Inlined, the recomputation would be merged with the forward
-      // values by CSE, keeping alive what the checkpoint frees.
-      (*vjp)->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
-      auto pulled = CallOp::create(b, call.getLoc(), *vjp, operands);
-      pulled->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
-      for (auto [i, g] :
-           llvm::zip(wrt, pulled.getResults().drop_front(call.getNumResults())))
-        accumulate(b, call.getLoc(), cot, call.getOperand(i), g);
-      return success();
-    }
-
-    /// The adjoint of an scf.if: an scf.if on the same condition whose
-    /// branches recompute the forward branch and reverse it, yielding the
-    /// cotangents of the active values the branches use from outside.
-    LogicalResult reverseIf(scf::IfOp op, ArrayRef<Value> resultCots,
-                            llvm::DenseMap<Value, Value> &cot, OpBuilder &b) {
-      SmallVector<Value> outer;
-      for (Value v : capturedValues(op))
-        if (active.count(v))
-          outer.push_back(v);
-      if (outer.empty())
-        return success();
-      Location loc = op.getLoc();
-      auto adj = scf::IfOp::create(b, loc, ValueRange(outer).getTypes(),
-                                   op.getCondition(), /*withElse=*/true);
-      for (auto [forward, backward] :
-           {std::make_pair(&op.getThenRegion(), &adj.getThenRegion()),
-            std::make_pair(&op.getElseRegion(), &adj.getElseRegion())}) {
-        Block &block = backward->front();
-        block.clear();
-        OpBuilder inner = OpBuilder::atBlockEnd(&block);
-        llvm::DenseMap<Value, Value> local;
-        if (!forward->empty()) {
-          // Recompute the branch, then seed its yielded values.
-          IRMapping map;
-          SmallVector<Operation *> copies;
-          Block &source = forward->front();
-          for (Operation &o : source.without_terminator())
-            copies.push_back(inner.clone(o, map));
-          if (failed(markActive(copies)))
-            return failure();
-          auto yield = cast<scf::YieldOp>(source.getTerminator());
-          for (auto [value, c] : llvm::zip(yield.getOperands(), resultCots)) {
-            Value mapped = map.lookupOrDefault(value);
-            if (c && active.count(mapped))
-              accumulate(inner, loc, local, mapped, c);
-          }
-          if (failed(reverseOps(copies, local, inner)))
-            return failure();
-        }
-        SmallVector<Value> values;
-        for (Value v : outer) {
-          Value c = local.lookup(v);
-          values.push_back(c ? c : zerosOf(inner, loc, v.getType()));
-        }
-        scf::YieldOp::create(inner, loc, values);
-      }
-      for (auto [v, c] : llvm::zip(outer, adj.getResults()))
-        accumulate(b, loc, cot, v, c);
-      return success();
-    }
-  };
 };
 
 } // namespace

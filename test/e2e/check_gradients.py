@@ -27,7 +27,8 @@ rng = np.random.default_rng(7)
 
 # Input kinds: n normal; p positive in (0.5, 2); u in (-0.9, 0.9);
 # s well separated (no ties, away from 0: kinks of relu, abs, max);
-# i small indices (int64), j indices into 4 rows (int64).
+# i small indices (int64), j indices into 4 rows (int64), k trip counts
+# (int64, 0 to 11).
 def make(kind, shape):
     n = int(np.prod(shape))
     if kind == "n":
@@ -43,6 +44,8 @@ def make(kind, shape):
         return np.array(rng.integers(0, 3), np.int64).reshape(shape)
     if kind == "j":
         return rng.integers(-4, 4, shape).astype(np.int64)
+    if kind == "k":
+        return np.array(rng.integers(0, 12), np.int64).reshape(shape)
     raise ValueError(kind)
 
 
@@ -186,6 +189,76 @@ def f_compile_time_loop(a, b):
             h = h + sin(h) * j
     return sum(h)
 """, [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+    # Loops with run-time trip counts keep a value stack (none of these is
+    # unrolled); bodies read the index to check that it runs backwards.
+    ("for_runtime", """
+def f_for_runtime(a, b, n):
+    h = a
+    for i in range(n):
+        h = tanh(h * b + astype(i, f64) * 0.1)
+    return sum(h * a)
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
+    ("for_negative_step", """
+def f_for_negative_step(a, b, n):
+    h = a
+    for i in range(n, -1, -2):
+        h = sin(h) * b + astype(i, f64) * h * 0.05
+    return sum(h)
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
+    ("for_long", """
+def f_for_long(a, b):
+    h = a
+    for i in range(300):
+        h = h * 0.99 + sin(h * b) * 0.01
+    return sum(h * h)
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", False),
+    ("while_data", """
+def f_while_data(a, b):
+    h = a
+    k = 0
+    while sum(h * h) < 50.0 and k < 100:
+        h = h * 1.3 + sin(h) * b
+        k += 1
+    return sum(h * b)
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", False),
+    ("break_continue", """
+def f_break_continue(a, b, n):
+    h = a
+    for i in range(n):
+        if i % 3 == 1:
+            continue
+        if sum(h) > 20.0:
+            break
+        h = h * b + sin(h)
+    return sum(h * h)
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
+    ("nested_loops", """
+def f_nested_loops(a, b, n):
+    h = a
+    for i in range(n):
+        for j in range(i):
+            h = sin(h) * b + h * 0.5
+        if h[0] > 0.0:
+            h = h * 0.9
+    return sum(h)
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
+    ("loop_return", """
+def f_loop_return(a, b, n):
+    h = a
+    for i in range(n):
+        h = tanh(h + b)
+        if sum(h) > 1.0:
+            return sum(h * a)
+    return sum(h)
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
+    ("loop_closure", """
+def f_loop_closure(a, b, n):
+    step = lambda h: sin(h * b) + a
+    h = a
+    for i in range(n):
+        h = step(h)
+    return sum(h)
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
     ("if_without_else", """
 def f_if_without_else(a, b):
     y = a * 1.0
@@ -212,7 +285,7 @@ def update_at(a, b, i):
 def sig(params):
     out = []
     for p, kind, shape in params:
-        dtype = "i64" if kind in "ij" else "f64"
+        dtype = "i64" if kind in "ijk" else "f64"
         out.append("%s: %s%s" % (p, dtype, list(shape) if shape else ""))
     return ", ".join(out)
 
@@ -395,7 +468,7 @@ for name, expr, params, wrt, second in CASES:
     problems = []
     # Functions with branches run on several inputs, to take several paths.
     for attempt in range(4 if expr is None else 1):
-        args = [np.asarray(make(kind, shape), np.int64 if kind in "ij"
+        args = [np.asarray(make(kind, shape), np.int64 if kind in "ijk"
                            else np.float64) for _, kind, shape in params]
         problems += check_case(name, params, wrt, second, args)
     print(("PASS " if not problems else "FAIL ") + name +

@@ -123,11 +123,12 @@ int main(int argc, char **argv) {
 
   if (emit == Emit::Spore)
     return printIR(*module);
-  if (emit == Emit::SporeAD) {
-    if (failed(driver::differentiate(*module)))
-      return 1;
+  // Differentiation reports its own located errors; the lowering
+  // pipelines below find nothing left to differentiate.
+  if (failed(driver::differentiate(*module)))
+    return 1;
+  if (emit == Emit::SporeAD)
     return printIR(*module);
-  }
   if (emit == Emit::Linalg) {
     if (failed(driver::lowerToLinalg(*module)))
       return fail("lowering to linalg failed");

@@ -1,27 +1,5 @@
 // RUN: spore-opt %s -split-input-file -verify-diagnostics --spore-differentiate
 
-spore.func private @loop(%x: tensor<f32>, %n: i64) -> tensor<f32> {
-  %c0 = arith.constant 0 : i64
-  %c1 = arith.constant 1 : i64
-  // expected-error @+1 {{cannot differentiate through control flow ('scf.while') yet}}
-  %0:2 = scf.while (%y = %x, %k = %c0) : (tensor<f32>, i64) -> (tensor<f32>, i64) {
-    %lt = arith.cmpi slt, %k, %n : i64
-    scf.condition(%lt) %y, %k : tensor<f32>, i64
-  } do {
-  ^bb0(%y: tensor<f32>, %k: i64):
-    %1 = spore.mul %y, %y : tensor<f32>
-    %2 = arith.addi %k, %c1 : i64
-    scf.yield %1, %2 : tensor<f32>, i64
-  }
-  spore.return %0#0 : tensor<f32>
-}
-spore.func @f(%x: tensor<f32>, %n: i64) -> tensor<f32> {
-  %0 = spore.grad @loop(%x, %n) wrt = [0] : (tensor<f32>, i64) -> tensor<f32>
-  spore.return %0 : tensor<f32>
-}
-
-// -----
-
 spore.func private @rec(%x: tensor<f32>) -> tensor<f32> {
   // expected-error @+1 {{cannot differentiate through the recursive function 'rec' yet}}
   %0 = spore.call @rec(%x) : (tensor<f32>) -> tensor<f32>

@@ -166,3 +166,91 @@ spore.func @k(%x: tensor<f32>) -> tensor<f32> {
   %0 = spore.grad @loop3(%x) wrt = [0] : (tensor<f32>) -> tensor<f32>
   spore.return %0 : tensor<f32>
 }
+
+// A loop with a run-time trip count keeps the state it carries into each
+// iteration on a value stack sized at entry, then a reverse loop reads the
+// rows from the last to the first, recomputes the iteration and reverses
+// it. The captured %x accumulates its cotangent in the reverse loop.
+// CHECK-LABEL: spore.func private @loopn.grad
+// CHECK: %[[SPAN:.*]] = arith.subi %arg1, %[[LB:.*]] : index
+// CHECK: %[[DIV:.*]] = arith.ceildivsi %[[SPAN]], %[[STEP:.*]] : index
+// CHECK: %[[TRIPS:.*]] = arith.maxsi %[[DIV]]
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[TRIPS]]) : tensor<?x3xf32>
+// CHECK: %[[FWD:.*]]:2 = scf.for %[[IV:.*]] = %[[LB]] to %arg1 step %[[STEP]] iter_args(%[[H:.*]] = %arg0, %[[STK:.*]] = %[[EMPTY]])
+// CHECK: %[[OFF:.*]] = arith.subi %[[IV]], %[[LB]]
+// CHECK: %[[ROW:.*]] = arith.divui %[[OFF]], %[[STEP]]
+// CHECK: spore.sin %[[H]]
+// CHECK: %[[PUSH:.*]] = tensor.insert_slice %[[H]] into %[[STK]][%[[ROW]], 0] [1, 3] [1, 1]
+// CHECK: scf.yield %{{.*}}, %[[PUSH]]
+// CHECK: %[[REV:.*]]:2 = scf.for %[[KK:.*]] = %{{.*}} to %[[TRIPS]] step %{{.*}} iter_args(%[[CH:.*]] = %{{.*}}, %[[CX:.*]] = %{{.*}})
+// CHECK: %[[LAST:.*]] = arith.subi %[[TRIPS]], %{{.*}}
+// CHECK: %[[K:.*]] = arith.subi %[[LAST]], %[[KK]]
+// CHECK: %[[OLD:.*]] = tensor.extract_slice %[[FWD]]#1[%[[K]], 0] [1, 3] [1, 1] : tensor<?x3xf32> to tensor<3xf32>
+// CHECK: spore.sin %[[OLD]]
+// CHECK: spore.cos %[[OLD]]
+// CHECK: scf.yield
+// CHECK: spore.add %[[REV]]#0, %[[REV]]#1
+// SIMPLE-LABEL: spore.func private @loopn.grad
+// SIMPLE: tensor.empty
+// SIMPLE: tensor.insert_slice
+// SIMPLE: tensor.extract_slice
+spore.func private @loopn(%x: tensor<3xf32>, %n: index) -> tensor<f32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %0 = scf.for %i = %c0 to %n step %c2 iter_args(%h = %x) -> (tensor<3xf32>) {
+    %1 = spore.sin %h : tensor<3xf32>
+    %2 = spore.mul %1, %x : tensor<3xf32>
+    scf.yield %2 : tensor<3xf32>
+  }
+  %3 = spore.sum %0 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %3 : tensor<f32>
+}
+spore.func @m(%x: tensor<3xf32>, %n: index) -> tensor<3xf32> {
+  %0 = spore.grad @loopn(%x, %n) wrt = [0] : (tensor<3xf32>, index) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+
+// A while loop does not know its trip count: its stacks start with 8 rows
+// and double when full. It pushes the state each time the condition is
+// evaluated (scalars too, with tensor.insert), so the reverse sweep first
+// reverses the last evaluation of the condition, then each iteration.
+// CHECK-LABEL: spore.func private @loopw.grad
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[S0:.*]] = tensor.empty(%[[C8]]) : tensor<?xf32>
+// CHECK-DAG: %[[S1:.*]] = tensor.empty(%[[C8]]) : tensor<?xi64>
+// CHECK: %[[W:.*]]:5 = scf.while (%[[Y:.*]] = %arg0, %[[K:.*]] = %{{.*}}, %[[A:.*]] = %[[S0]], %[[B:.*]] = %[[S1]], %[[N:.*]] = %{{.*}})
+// CHECK: %[[CAP:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?xf32>
+// CHECK: %[[FULL:.*]] = arith.cmpi eq, %[[N]], %[[CAP]]
+// CHECK: %[[G:.*]]:2 = scf.if %[[FULL]]
+// CHECK: %[[TWICE:.*]] = arith.muli %[[CAP]], %{{.*}}
+// CHECK: tensor.empty(%[[TWICE]]) : tensor<?xf32>
+// CHECK: } else {
+// CHECK: scf.yield %[[A]], %[[B]]
+// CHECK: tensor.insert_slice %[[Y]] into %[[G]]#0[%[[N]]] [1] [1] : tensor<f32> into tensor<?xf32>
+// CHECK: tensor.insert %[[K]] into %[[G]]#1[%[[N]]] : tensor<?xi64>
+// CHECK: scf.condition
+// CHECK: } do {
+// CHECK: %[[ITER:.*]] = arith.subi %[[W]]#4, %{{.*}} : index
+// CHECK: tensor.extract_slice %[[W]]#2[%[[ITER]]] [1] [1]
+// CHECK: tensor.extract %[[W]]#3[%[[ITER]]] : tensor<?xi64>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[ITER]] step
+// CHECK: spore.mul
+// CHECK: spore.return
+spore.func private @loopw(%x: tensor<f32>, %n: i64) -> tensor<f32> {
+  %c0 = arith.constant 0 : i64
+  %c1 = arith.constant 1 : i64
+  %0:2 = scf.while (%y = %x, %k = %c0) : (tensor<f32>, i64) -> (tensor<f32>, i64) {
+    %lt = arith.cmpi slt, %k, %n : i64
+    scf.condition(%lt) %y, %k : tensor<f32>, i64
+  } do {
+  ^bb0(%y: tensor<f32>, %k: i64):
+    %1 = spore.mul %y, %y : tensor<f32>
+    %2 = arith.addi %k, %c1 : i64
+    scf.yield %1, %2 : tensor<f32>, i64
+  }
+  spore.return %0#0 : tensor<f32>
+}
+spore.func @w(%x: tensor<f32>, %n: i64) -> tensor<f32> {
+  %0 = spore.grad @loopw(%x, %n) wrt = [0] : (tensor<f32>, i64) -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}

@@ -1,0 +1,228 @@
+//===- Adjoint.cpp - activity and the reverse sweep -----------------------===//
+//
+// Straight-line code through the primitives' rules, checkpointed calls
+// through their vjp functions, and `scf.if` by recomputing the branch
+// taken inside an `scf.if` on the same condition. Loops are in
+// AdjointLoops.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/ad/Adjoint.h"
+
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+using namespace spore;
+using namespace spore::ad;
+
+bool spore::ad::isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+Value spore::ad::zerosOf(OpBuilder &b, Location loc, Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return ConstantOp::create(
+      b, loc, DenseElementsAttr::get(t, b.getZeroAttr(t.getElementType())));
+}
+
+/// Whether `op` works on the value stack of a differentiated loop (the
+/// only dynamically shaped tensors in spore IR).
+static bool readsValueStack(Operation *op) {
+  auto dynamic = [](Type t) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    return tensor && !tensor.hasStaticShape();
+  };
+  return llvm::any_of(op->getOperandTypes(), dynamic) ||
+         llvm::any_of(op->getResultTypes(), dynamic);
+}
+
+SmallVector<Value> Adjoint::capturedValues(Operation *op) {
+  llvm::SetVector<Value> captured;
+  for (Region &region : op->getRegions())
+    region.walk([&](Operation *inner) {
+      for (Value v : inner->getOperands())
+        if (!op->isAncestor(v.getParentRegion()->getParentOp()))
+          captured.insert(v);
+    });
+  return captured.takeVector();
+}
+
+bool Adjoint::isActiveOp(Operation *op) {
+  if (llvm::any_of(op->getOperands(), [&](Value v) { return active.count(v); }))
+    return true;
+  if (op->getNumRegions() == 0)
+    return false;
+  return llvm::any_of(capturedValues(op),
+                      [&](Value v) { return active.count(v); });
+}
+
+LogicalResult Adjoint::markActive(ArrayRef<Operation *> ops) {
+  for (Operation *op : ops) {
+    if (!isActiveOp(op))
+      continue;
+    if (isa<scf::ForOp, scf::WhileOp>(op)) {
+      if (failed(markLoopActive(op)))
+        return failure();
+      continue;
+    }
+    if (op->getNumRegions() > 0 && !isa<scf::IfOp>(op))
+      return op->emitError("cannot differentiate through '")
+             << op->getName() << "' yet";
+    for (Value r : op->getResults())
+      if (isFloatTensor(r))
+        active.insert(r);
+  }
+  return success();
+}
+
+void Adjoint::accumulate(OpBuilder &b, Location loc, CotangentMap &cot, Value v,
+                         Value c) {
+  Value &sum = cot[v];
+  sum = sum ? AddOp::create(b, loc, sum.getType(), sum, c).getResult() : c;
+}
+
+LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
+                                  OpBuilder &b) {
+  for (Operation *op : llvm::reverse(ops)) {
+    SmallVector<Value> resultCots;
+    bool any = false;
+    for (Value r : op->getResults()) {
+      resultCots.push_back(active.count(r) ? cot.lookup(r) : Value());
+      any |= resultCots.back() != nullptr;
+    }
+    if (!any)
+      continue;
+    LogicalResult done = success();
+    if (auto branch = dyn_cast<scf::IfOp>(op))
+      done = reverseIf(branch, resultCots, cot, b);
+    else if (auto loop = dyn_cast<scf::ForOp>(op))
+      done = reverseFor(loop, resultCots, cot, b);
+    else if (auto loop = dyn_cast<scf::WhileOp>(op))
+      done = reverseWhile(loop, resultCots, cot, b);
+    else if (auto call = dyn_cast<CallOp>(op))
+      done = reverseCheckpointed(call, resultCots, cot, b);
+    else if (auto rule = dyn_cast<DifferentiableOp>(op)) {
+      SmallVector<Value> operandCots;
+      done = rule.buildVJP(b, resultCots, operandCots);
+      if (succeeded(done))
+        for (auto [operand, c] : llvm::zip(op->getOperands(), operandCots))
+          if (c && active.count(operand))
+            accumulate(b, op->getLoc(), cot, operand, c);
+    } else if (readsValueStack(op)) {
+      return op->emitError("cannot differentiate twice through a loop that "
+                           "is not unrolled yet (second order through a "
+                           "loop with a run-time trip count or more than 16 "
+                           "iterations)");
+    } else {
+      return op->emitError("'")
+             << op->getName()
+             << "' has no derivative rule yet, and it is on the path "
+                "being differentiated";
+    }
+    if (failed(done))
+      return failure();
+  }
+  return success();
+}
+
+FailureOr<SmallVector<Value>>
+Adjoint::recomputeAndReverse(ArrayRef<Block *> blocks, IRMapping &map,
+                             ArrayRef<Value> seeds, CotangentMap &local,
+                             OpBuilder &b) {
+  // The values a block's terminator passes on (scf.condition passes all
+  // but its condition).
+  auto passed = [](Block *block) -> OperandRange {
+    Operation *term = block->getTerminator();
+    if (auto cond = dyn_cast<scf::ConditionOp>(term))
+      return cond.getArgs();
+    return term->getOperands();
+  };
+  SmallVector<Operation *> copies;
+  for (auto [i, block] : llvm::enumerate(blocks)) {
+    if (i > 0)
+      for (auto [arg, v] :
+           llvm::zip(block->getArguments(), passed(blocks[i - 1])))
+        map.map(arg, map.lookupOrDefault(v));
+    for (Operation &op : block->without_terminator())
+      copies.push_back(b.clone(op, map));
+  }
+  if (failed(markActive(copies)))
+    return failure();
+  SmallVector<Value> values;
+  for (Value v : passed(blocks.back()))
+    values.push_back(map.lookupOrDefault(v));
+  Location loc = blocks.back()->getTerminator()->getLoc();
+  for (auto [v, c] : llvm::zip(values, seeds))
+    if (c && active.count(v))
+      accumulate(b, loc, local, v, c);
+  if (failed(reverseOps(copies, local, b)))
+    return failure();
+  return values;
+}
+
+/// The adjoint of a call of a checkpointed function: a call of its vjp
+/// function, which evaluates it again and pulls the cotangents of its
+/// results back to its active operands.
+LogicalResult Adjoint::reverseCheckpointed(CallOp call,
+                                           ArrayRef<Value> resultCots,
+                                           CotangentMap &cot, OpBuilder &b) {
+  auto callee = symbols->lookup<FuncOp>(call.getCallee());
+  SmallVector<int64_t> wrt;
+  for (auto [i, v] : llvm::enumerate(call.getOperands()))
+    if (active.count(v))
+      wrt.push_back(i);
+  auto vjp = vjpOf(callee, wrt);
+  if (failed(vjp))
+    return failure();
+  SmallVector<Value> operands(call.getOperands());
+  for (auto [r, c] : llvm::zip(call.getResults(), resultCots))
+    operands.push_back(c ? c : zerosOf(b, call.getLoc(), r.getType()));
+  // Inlined, the recomputation would be merged with the forward values by
+  // CSE, keeping alive what the checkpoint frees.
+  (*vjp)->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
+  auto pulled = CallOp::create(b, call.getLoc(), *vjp, operands);
+  pulled->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
+  for (auto [i, g] :
+       llvm::zip(wrt, pulled.getResults().drop_front(call.getNumResults())))
+    accumulate(b, call.getLoc(), cot, call.getOperand(i), g);
+  return success();
+}
+
+/// The adjoint of an scf.if: an scf.if on the same condition whose branches
+/// recompute the forward branch and reverse it, yielding the cotangents of
+/// the active values the branches use from outside.
+LogicalResult Adjoint::reverseIf(scf::IfOp op, ArrayRef<Value> resultCots,
+                                 CotangentMap &cot, OpBuilder &b) {
+  SmallVector<Value> outer;
+  for (Value v : capturedValues(op))
+    if (active.count(v))
+      outer.push_back(v);
+  if (outer.empty())
+    return success();
+  Location loc = op.getLoc();
+  auto adj = scf::IfOp::create(b, loc, ValueRange(outer).getTypes(),
+                               op.getCondition(), /*withElse=*/true);
+  for (auto [forward, backward] :
+       {std::make_pair(&op.getThenRegion(), &adj.getThenRegion()),
+        std::make_pair(&op.getElseRegion(), &adj.getElseRegion())}) {
+    Block &block = backward->front();
+    block.clear();
+    OpBuilder inner = OpBuilder::atBlockEnd(&block);
+    CotangentMap local;
+    IRMapping map;
+    if (!forward->empty() &&
+        failed(recomputeAndReverse({&forward->front()}, map, resultCots, local,
+                                   inner)))
+      return failure();
+    SmallVector<Value> values;
+    for (Value v : outer) {
+      Value c = local.lookup(v);
+      values.push_back(c ? c : zerosOf(inner, loc, v.getType()));
+    }
+    scf::YieldOp::create(inner, loc, values);
+  }
+  for (auto [v, c] : llvm::zip(outer, adj.getResults()))
+    accumulate(b, loc, cot, v, c);
+  return success();
+}

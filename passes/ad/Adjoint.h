@@ -1,0 +1,101 @@
+//===- Adjoint.h - the reverse sweep over spore IR --------------*- C++ -*-===//
+//
+// The reverse sweep that spore-differentiate runs over a function body:
+// activity analysis, then the adjoint of each op in reverse order, through
+// the primitives' rules (DifferentiableOp), calls of checkpointed
+// functions, `scf.if`, `scf.for` and `scf.while`.
+//
+// Regions are reversed by recomputation: the adjoint of a branch or of one
+// loop iteration clones the forward code, then reverses the clone. A
+// branch needs nothing kept from the forward pass; a loop keeps the state
+// it carries into each iteration on a value stack (a tensor with one row
+// per iteration, sized at loop entry for `scf.for` and grown by doubling
+// for `scf.while`), which the reverse loop reads from the last row to the
+// first.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPORE_PASSES_AD_ADJOINT_H
+#define SPORE_PASSES_AD_ADJOINT_H
+
+#include "dialects/spore/SporeOps.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <functional>
+
+namespace spore::ad {
+
+/// Whether `v` is a float tensor (the values that carry derivatives).
+bool isFloatTensor(mlir::Value v);
+
+/// A constant of zeros of the tensor type `type`.
+mlir::Value zerosOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+
+/// Cotangents by primal value.
+using CotangentMap = llvm::DenseMap<mlir::Value, mlir::Value>;
+
+/// The adjoint of a region of spore IR: straight-line code, calls of
+/// checkpointed functions, branches and loops.
+struct Adjoint {
+  /// Values that depend on a differentiated argument.
+  llvm::DenseSet<mlir::Value> active;
+  /// The vjp function of a checkpointed callee with respect to some of its
+  /// arguments.
+  std::function<mlir::FailureOr<FuncOp>(FuncOp, llvm::ArrayRef<int64_t>)> vjpOf;
+  mlir::SymbolTable *symbols = nullptr;
+
+  /// Forward activity over `ops` in order (into their regions too).
+  mlir::LogicalResult markActive(llvm::ArrayRef<mlir::Operation *> ops);
+
+  /// Appends at `b` the adjoint of `ops` (in forward order), reading and
+  /// accumulating cotangents in `cot`. Loops among `ops` are rewritten in
+  /// place to keep their value stacks.
+  mlir::LogicalResult reverseOps(llvm::ArrayRef<mlir::Operation *> ops,
+                                 CotangentMap &cot, mlir::OpBuilder &b);
+
+  /// Adds `c` to the cotangent of `v`.
+  static void accumulate(mlir::OpBuilder &b, mlir::Location loc,
+                         CotangentMap &cot, mlir::Value v, mlir::Value c);
+
+  /// Values from outside `op` that its regions use.
+  static llvm::SmallVector<mlir::Value> capturedValues(mlir::Operation *op);
+
+private:
+  bool isActiveOp(mlir::Operation *op);
+  mlir::LogicalResult markLoopActive(mlir::Operation *loop);
+
+  /// Clones the blocks `blocks` (whose arguments `map` already maps) at
+  /// `b`, chaining each block's terminator operands to the next block's
+  /// arguments, seeds the cotangents of the last terminator's operands
+  /// with `seeds` (null entries are skipped) and reverses the clone into
+  /// `local`. Returns the clone's values for the last terminator's
+  /// operands.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  recomputeAndReverse(llvm::ArrayRef<mlir::Block *> blocks,
+                      mlir::IRMapping &map, llvm::ArrayRef<mlir::Value> seeds,
+                      CotangentMap &local, mlir::OpBuilder &b);
+
+  mlir::LogicalResult reverseCheckpointed(CallOp call,
+                                          llvm::ArrayRef<mlir::Value> cots,
+                                          CotangentMap &cot,
+                                          mlir::OpBuilder &b);
+  mlir::LogicalResult reverseIf(mlir::scf::IfOp op,
+                                llvm::ArrayRef<mlir::Value> cots,
+                                CotangentMap &cot, mlir::OpBuilder &b);
+  mlir::LogicalResult reverseFor(mlir::scf::ForOp op,
+                                 llvm::ArrayRef<mlir::Value> cots,
+                                 CotangentMap &cot, mlir::OpBuilder &b);
+  mlir::LogicalResult reverseWhile(mlir::scf::WhileOp op,
+                                   llvm::ArrayRef<mlir::Value> cots,
+                                   CotangentMap &cot, mlir::OpBuilder &b);
+};
+
+} // namespace spore::ad
+
+#endif // SPORE_PASSES_AD_ADJOINT_H
