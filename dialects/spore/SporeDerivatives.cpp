@@ -13,6 +13,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -114,6 +115,40 @@ struct Rules {
     shape.push_back(ys.back());
     auto t = RankedTensorType::get(shape, type(x).getElementType());
     return MatmulOp::create(b, loc, t, x, y);
+  }
+  Value slice(Value x, ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
+              ArrayRef<int64_t> shape) {
+    auto t = RankedTensorType::get(shape, type(x).getElementType());
+    return SliceOp::create(b, loc, t, x, starts, steps);
+  }
+  /// `x` with `update` written at `starts` with `steps`.
+  Value update(Value x, Value update, ArrayRef<int64_t> starts,
+               ArrayRef<int64_t> steps) {
+    return UpdateSliceOp::create(b, loc, x.getType(), x, update,
+                                 b.getDenseI64ArrayAttr(starts),
+                                 b.getDenseI64ArrayAttr(steps));
+  }
+  Value concat(ValueRange xs, int64_t axis) {
+    if (xs.size() == 1)
+      return xs[0];
+    SmallVector<int64_t> shape(type(xs[0]).getShape());
+    shape[axis] = 0;
+    for (Value x : xs)
+      shape[axis] += type(x).getDimSize(axis);
+    auto t = RankedTensorType::get(shape, type(xs[0]).getElementType());
+    return ConcatenateOp::create(b, loc, t, xs, axis);
+  }
+  Value transpose(Value x, ArrayRef<int64_t> perm) {
+    bool identity = true;
+    for (auto [i, p] : llvm::enumerate(perm))
+      identity &= (int64_t)i == p;
+    if (identity)
+      return x;
+    SmallVector<int64_t> shape;
+    for (int64_t p : perm)
+      shape.push_back(type(x).getDimSize(p));
+    auto t = RankedTensorType::get(shape, type(x).getElementType());
+    return TransposeOp::create(b, loc, t, x, perm);
   }
   /// `x` reversed along `axis` (a slice with step -1).
   Value flip(Value x, int64_t axis) {
@@ -429,13 +464,63 @@ LogicalResult MinOp::buildVJP(OpBuilder &b, ValueRange cots,
   return extremeRule(*this, getAxes(), b, cots, out);
 }
 
-LogicalResult ProdOp::buildVJP(OpBuilder &, ValueRange cots,
+/// Products along the last axis of `x` of the elements before each one
+/// (1 for the first): a Hillis-Steele scan of log2(n) shifted products,
+/// with no division, so it is exact at zeros and differentiates again.
+static Value exclusiveProducts(Rules &r, Value x) {
+  auto t = Rules::type(x);
+  int64_t rank = t.getRank(), n = t.getDimSize(rank - 1);
+  SmallVector<int64_t> zeros(rank, 0), ones(rank, 1);
+  // `v` moved `s` places along the last axis, with ones coming in.
+  auto shifted = [&](Value v, int64_t s) {
+    SmallVector<int64_t> head(t.getShape()), tail(t.getShape());
+    head.back() = s;
+    tail.back() = n - s;
+    Value fill = r.splat(RankedTensorType::get(head, t.getElementType()), 1);
+    return r.concat({fill, r.slice(v, zeros, ones, tail)}, rank - 1);
+  };
+  Value v = x;
+  for (int64_t s = 1; s < n; s *= 2)
+    v = r.mul(v, shifted(v, s));
+  return n > 0 ? shifted(v, 1) : v;
+}
+
+LogicalResult ProdOp::buildVJP(OpBuilder &b, ValueRange cots,
                                SmallVectorImpl<Value> &out) {
-  if (!cots[0] || !isFloatTensor(getInput()))
+  Value x = getInput();
+  if (!cots[0] || !isFloatTensor(x))
     return out.push_back(nullptr), success();
-  // y / x is wrong where x = 0; the exact rule (products of the others)
-  // is not written yet.
-  return emitOpError("is not differentiable yet");
+  // d/dx_i is the product of the other elements of its group: the
+  // products before it times those after it, with the reduced axes moved
+  // last and flattened into one.
+  Rules r{b, getLoc()};
+  auto t = Rules::type(x);
+  ArrayRef<int64_t> axes = getAxes();
+  SmallVector<int64_t> perm, grouped;
+  int64_t n = 1;
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (!llvm::is_contained(axes, d)) {
+      perm.push_back(d);
+      grouped.push_back(t.getDimSize(d));
+    }
+  for (int64_t d : axes) {
+    perm.push_back(d);
+    n *= t.getDimSize(d);
+  }
+  grouped.push_back(n);
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  Value moved = r.transpose(x, perm);
+  SmallVector<int64_t> movedShape(Rules::type(moved).getShape());
+  Value flat = r.reshape(moved, grouped);
+  Value before = exclusiveProducts(r, flat);
+  Value after = r.flip(exclusiveProducts(r, r.flip(flat, grouped.size() - 1)),
+                       grouped.size() - 1);
+  Value others =
+      r.transpose(r.reshape(r.mul(before, after), movedShape), inverse);
+  out.push_back(r.mul(spreadBack(r, *this, cots[0], axes), others));
+  return success();
 }
 
 LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ValueRange cots,
@@ -620,5 +705,167 @@ LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange cots,
   Value total =
       r.broadcast(r.sum(g, {(int64_t)getAxis()}, true), Rules::type(y));
   out.push_back(r.sub(g, r.mul(r.exp(y), total)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Windows: conv2d and pool2d
+//===----------------------------------------------------------------------===//
+//
+// Both rules work window position by window position (KH * KW of them, a
+// compile-time loop): the slab of a padded input that position (kh, kw)
+// sees is a strided slice, and a slab's cotangent is added back into the
+// padded input's cotangent with a strided update. Every op used has a rule
+// itself, so these rules differentiate again.
+
+namespace {
+
+/// The NHWC geometry of a window op.
+struct Windows {
+  int64_t n, h, w, c, oh, ow, kh, kw;
+  int64_t sh, sw, dh, dw;
+  int64_t top, left, paddedH, paddedW;
+
+  Windows(Value input, Value result, int64_t kh, int64_t kw,
+          ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+          ArrayRef<int64_t> padding)
+      : kh(kh), kw(kw) {
+    ArrayRef<int64_t> in = Rules::type(input).getShape(),
+                      out = Rules::type(result).getShape();
+    n = in[0], h = in[1], w = in[2], c = in[3], oh = out[1], ow = out[2];
+    sh = strides[0], sw = strides[1], dh = dilations[0], dw = dilations[1];
+    top = padding[0], left = padding[2];
+    paddedH = h + padding[0] + padding[1];
+    paddedW = w + padding[2] + padding[3];
+  }
+
+  /// `x` with its spatial dimensions padded with `value`.
+  Value pad(Rules &r, Value x, double value) const {
+    if (paddedH == h && paddedW == w)
+      return x;
+    auto t = Rules::type(x);
+    Value full =
+        r.splat(RankedTensorType::get({n, paddedH, paddedW, t.getDimSize(3)},
+                                      t.getElementType()),
+                value);
+    return r.update(full, x, {0, top, left, 0}, {1, 1, 1, 1});
+  }
+  /// The unpadded part of `x`.
+  Value crop(Rules &r, Value x) const {
+    if (paddedH == h && paddedW == w)
+      return x;
+    return r.slice(x, {0, top, left, 0}, {1, 1, 1, 1},
+                   {n, h, w, Rules::type(x).getDimSize(3)});
+  }
+  /// Channels [c0, c0 + count) of what window position (i, j) sees in
+  /// the padded `x`: an [N, OH, OW, count] slab.
+  Value slab(Rules &r, Value x, int64_t i, int64_t j, int64_t c0,
+             int64_t count) const {
+    return r.slice(x, {0, i * dh, j * dw, c0}, {1, sh, sw, 1},
+                   {n, oh, ow, count});
+  }
+  /// `acc` (padded) with `slab` added where window position (i, j) reads,
+  /// from channel c0.
+  Value addSlab(Rules &r, Value acc, Value slab, int64_t i, int64_t j,
+                int64_t c0) const {
+    SmallVector<int64_t> starts{0, i * dh, j * dw, c0}, steps{1, sh, sw, 1};
+    Value old = r.slice(acc, starts, steps, Rules::type(slab).getShape());
+    return r.update(acc, r.add(old, slab), starts, steps);
+  }
+  Value zerosPadded(Rules &r, Value x) const {
+    auto t = Rules::type(x);
+    return r.splat(
+        RankedTensorType::get({n, paddedH, paddedW, c}, t.getElementType()), 0);
+  }
+};
+
+} // namespace
+
+LogicalResult Conv2DOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                 SmallVectorImpl<Value> &out) {
+  if (!cots[0]) {
+    out.append(2, nullptr);
+    return success();
+  }
+  Rules r{b, getLoc()};
+  Value x = getInput(), filter = getFilter(), g = cots[0];
+  ArrayRef<int64_t> fs = Rules::type(filter).getShape();
+  Windows win(x, getResult(), fs[0], fs[1], getStrides(), getDilations(),
+              getPadding());
+  int64_t groups = getGroups(), cg = fs[2], fg = fs[3] / groups;
+  int64_t m = win.n * win.oh * win.ow, taps = win.kh * win.kw;
+
+  Value xPadded = win.pad(r, x, 0);
+  Value dxPadded = win.zerosPadded(r, x);
+  SmallVector<Value> dFilters;
+  for (int64_t grp = 0; grp < groups; ++grp) {
+    Value gGroup = groups == 1 ? g
+                               : r.slice(g, {0, 0, 0, grp * fg}, {1, 1, 1, 1},
+                                         {win.n, win.oh, win.ow, fg});
+    Value gFlat = r.reshape(gGroup, {m, fg});
+    Value fGroup = groups == 1 ? filter
+                               : r.slice(filter, {0, 0, 0, grp * fg},
+                                         {1, 1, 1, 1}, {fs[0], fs[1], cg, fg});
+    // Input: every tap's contribution in one matmul, then added back
+    // window position by window position.
+    Value taps2d = r.transpose(r.reshape(fGroup, {taps * cg, fg}), {1, 0});
+    Value contributions =
+        r.reshape(r.matmul(gFlat, taps2d), {win.n, win.oh, win.ow, taps * cg});
+    // Filter: the slabs side by side (im2col), against the cotangent.
+    SmallVector<Value> slabs;
+    for (int64_t i = 0; i < win.kh; ++i)
+      for (int64_t j = 0; j < win.kw; ++j) {
+        int64_t tap = i * win.kw + j;
+        Value part = r.slice(contributions, {0, 0, 0, tap * cg}, {1, 1, 1, 1},
+                             {win.n, win.oh, win.ow, cg});
+        dxPadded = win.addSlab(r, dxPadded, part, i, j, grp * cg);
+        slabs.push_back(win.slab(r, xPadded, i, j, grp * cg, cg));
+      }
+    Value columns = r.reshape(r.concat(slabs, 3), {m, taps * cg});
+    Value dFilter = r.matmul(r.transpose(columns, {1, 0}), gFlat);
+    dFilters.push_back(r.reshape(dFilter, {fs[0], fs[1], cg, fg}));
+  }
+  out.push_back(win.crop(r, dxPadded));
+  out.push_back(r.concat(dFilters, 3));
+  return success();
+}
+
+LogicalResult Pool2DOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                 SmallVectorImpl<Value> &out) {
+  if (!cots[0])
+    return out.push_back(nullptr), success();
+  Rules r{b, getLoc()};
+  Value x = getInput(), g = cots[0], y = getResult();
+  ArrayRef<int64_t> window = getWindow();
+  int64_t ones[] = {1, 1};
+  Windows win(x, y, window[0], window[1], getStrides(), ones, getPadding());
+  Value dxPadded = win.zerosPadded(r, x);
+  if (getKind() == PoolKind::avg) {
+    // Padding counts in the average: every tap gets g / (KH * KW).
+    Value share = r.scale(g, 1.0 / (double)(win.kh * win.kw));
+    for (int64_t i = 0; i < win.kh; ++i)
+      for (int64_t j = 0; j < win.kw; ++j)
+        dxPadded = win.addSlab(r, dxPadded, share, i, j, 0);
+    out.push_back(win.crop(r, dxPadded));
+    return success();
+  }
+  // Max: the cotangent goes to the elements equal to the maximum, shared
+  // equally among ties (as for the max reduction); padding never wins.
+  Value xPadded = win.pad(r, x, -std::numeric_limits<double>::infinity());
+  SmallVector<Value> hits;
+  Value count;
+  for (int64_t i = 0; i < win.kh; ++i)
+    for (int64_t j = 0; j < win.kw; ++j) {
+      Value seen = win.slab(r, xPadded, i, j, 0, win.c);
+      hits.push_back(r.select(r.cmp(ComparePredicate::eq, seen, y),
+                              r.like(y, 1), r.zerosLike(y)));
+      count = count ? r.add(count, hits.back()) : hits.back();
+    }
+  Value share = r.div(g, count);
+  for (int64_t i = 0; i < win.kh; ++i)
+    for (int64_t j = 0; j < win.kw; ++j)
+      dxPadded =
+          win.addSlab(r, dxPadded, r.mul(share, hits[i * win.kw + j]), i, j, 0);
+  out.push_back(win.crop(r, dxPadded));
   return success();
 }

@@ -660,7 +660,8 @@ def Spore_SoftmaxOp : Spore_SoftmaxLikeOp<"softmax",
 def Spore_LogSoftmaxOp : Spore_SoftmaxLikeOp<"log_softmax",
     "x - max - log(sum(exp(x - max))) along axis">;
 
-def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure]> {
+def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "2-D convolution, NHWC activations and HWIO filters";
   let description = [{
     `input` is `[N, H, W, C]`, `filter` `[KH, KW, C / groups, F]`; the
@@ -686,7 +687,8 @@ def Spore_PoolKind : I64EnumAttr<"PoolKind", "how spore.pool2d combines", [
   let cppNamespace = "::spore";
 }
 
-def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure]> {
+def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "2-D max or average pooling over NHWC windows";
   let description = [{
     Windows of `window` with `strides` and `padding` (`[top, bottom, left,

@@ -28,7 +28,8 @@ rng = np.random.default_rng(7)
 # Input kinds: n normal; p positive in (0.5, 2); u in (-0.9, 0.9);
 # s well separated (no ties, away from 0: kinks of relu, abs, max);
 # i small indices (int64), j indices into 4 rows (int64), k trip counts
-# (int64, 0 to 11).
+# (int64, 0 to 11); z normal with exact zeros in rows 1 and 2 of a
+# [3, 4].
 def make(kind, shape):
     n = int(np.prod(shape))
     if kind == "n":
@@ -44,6 +45,11 @@ def make(kind, shape):
         return np.array(rng.integers(0, 3), np.int64).reshape(shape)
     if kind == "j":
         return rng.integers(-4, 4, shape).astype(np.int64)
+    if kind == "z":
+        # Rows with no zero, one zero and two zeros (prod's three cases).
+        values = rng.standard_normal(shape)
+        values[1, 2] = values[2, 0] = values[2, 3] = 0.0
+        return values
     if kind == "k":
         return np.array(rng.integers(0, 12), np.int64).reshape(shape)
     raise ValueError(kind)
@@ -112,6 +118,23 @@ CASES = [
     ("softmax", "softmax(a, axis=-1)", [("a", "n", (2, 4))], "a", True),
     ("log_softmax", "log_softmax(a, axis=0)", [("a", "n", (3, 2))], "a", True),
     ("cumsum", "cumsum(a, axis=1)", [("a", "n", (2, 4))], "a", True),
+    ("prod", "prod(a, axis=1)", [("a", "n", (2, 4))], "a", True),
+    ("prod_zeros", "prod(a, axis=1, keepdims=True) * a", [("a", "z", (3, 4))],
+     "a", True),
+    ("prod_all", "prod(a) * a", [("a", "u", (2, 3))], "a", True),
+    ("conv2d", "conv2d(x, w)", [("x", "n", (2, 5, 4, 3)), ("w", "n", (3, 2, 3, 4))],
+     "xw", True),
+    ("conv2d_strided", "conv2d(x, w, stride=2, padding=1, dilation=(1, 2))",
+     [("x", "n", (1, 7, 8, 2)), ("w", "n", (3, 3, 2, 3))], "xw", True),
+    ("conv2d_groups", "conv2d(x, w, padding='same', groups=2)",
+     [("x", "n", (1, 5, 5, 4)), ("w", "n", (3, 3, 2, 6))], "xw", True),
+    ("conv2d_uneven", "conv2d(x, w, stride=(2, 3), padding=((0, 1), (2, 0)))",
+     [("x", "n", (1, 6, 7, 2)), ("w", "n", (2, 3, 2, 2))], "xw", True),
+    ("max_pool2d", "max_pool2d(x, 2)", [("x", "s", (2, 4, 6, 2))], "x", True),
+    ("max_pool2d_padded", "max_pool2d(x, 3, stride=2, padding=1)",
+     [("x", "s", (1, 5, 5, 2))], "x", True),
+    ("avg_pool2d", "avg_pool2d(x, (2, 3), stride=(1, 2), padding=1)",
+     [("x", "n", (1, 4, 5, 2))], "x", True),
     ("concatenate", "concatenate((a, b * 2.0), axis=0)",
      [("a", "n", (2, 3)), ("b", "n", (1, 3))], "ab", True),
     ("slice", "a[1:3, ::-1] + a[0:2, 0:3]", [("a", "n", (4, 3))], "a", True),
@@ -217,7 +240,7 @@ def f_while_data(a, b):
     h = a
     k = 0
     while sum(h * h) < 50.0 and k < 100:
-        h = h * 1.3 + sin(h) * b
+        h = h * 1.3 + sin(h * b) * 0.1
         k += 1
     return sum(h * b)
 """, [("a", "n", (3,)), ("b", "n", (3,))], "ab", False),

@@ -12,25 +12,30 @@ spore.func @f(%x: tensor<f32>) -> tensor<f32> attributes {spore.export} {
 
 // -----
 
-spore.func private @conv(%x: tensor<1x2x2x1xf32>, %w: tensor<1x1x1x1xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'spore.conv2d' has no derivative rule yet, and it is on the path being differentiated}}
-  %0 = spore.conv2d %x, %w strides = [1, 1] dilations = [1, 1] padding = [0, 0, 0, 0] groups = 1 : tensor<1x2x2x1xf32>, tensor<1x1x1x1xf32> -> tensor<1x2x2x1xf32>
-  %1 = spore.sum %0 axes = [0, 1, 2, 3] : tensor<1x2x2x1xf32> -> tensor<f32>
+// An op of another dialect on the differentiated path.
+spore.func private @expand(%x: tensor<3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'tensor.expand_shape' has no derivative rule yet, and it is on the path being differentiated}}
+  %0 = tensor.expand_shape %x [[0, 1]] output_shape [1, 3] : tensor<3xf32> into tensor<1x3xf32>
+  %1 = spore.sum %0 axes = [0, 1] : tensor<1x3xf32> -> tensor<f32>
   spore.return %1 : tensor<f32>
 }
-spore.func @f(%x: tensor<1x2x2x1xf32>, %w: tensor<1x1x1x1xf32>) -> tensor<1x2x2x1xf32> attributes {spore.export} {
-  %0 = spore.grad @conv(%x, %w) wrt = [0] : (tensor<1x2x2x1xf32>, tensor<1x1x1x1xf32>) -> tensor<1x2x2x1xf32>
-  spore.return %0 : tensor<1x2x2x1xf32>
+spore.func @f(%x: tensor<3xf32>) -> tensor<3xf32> attributes {spore.export} {
+  %0 = spore.grad @expand(%x) wrt = [0] : (tensor<3xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
 }
 
 // -----
 
-spore.func private @product(%x: tensor<3xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'spore.prod' op is not differentiable yet}}
-  %0 = spore.prod %x axes = [0] : tensor<3xf32> -> tensor<f32>
-  spore.return %0 : tensor<f32>
+// The value stack of a differentiated loop, differentiated again.
+spore.func private @stack(%x: tensor<3xf32>, %i: index, %j: index) -> tensor<f32> {
+  %0 = tensor.empty(%i) : tensor<?x3xf32>
+  %1 = tensor.insert_slice %x into %0[%i, 0] [1, 3] [1, 1] : tensor<3xf32> into tensor<?x3xf32>
+  // expected-error @+1 {{cannot differentiate twice through a loop that is not unrolled yet}}
+  %2 = tensor.extract_slice %1[%j, 0] [1, 3] [1, 1] : tensor<?x3xf32> to tensor<3xf32>
+  %3 = spore.sum %2 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %3 : tensor<f32>
 }
-spore.func @f(%x: tensor<3xf32>) -> tensor<3xf32> attributes {spore.export} {
-  %0 = spore.grad @product(%x) wrt = [0] : (tensor<3xf32>) -> tensor<3xf32>
+spore.func @f(%x: tensor<3xf32>, %i: index, %j: index) -> tensor<3xf32> {
+  %0 = spore.grad @stack(%x, %i, %j) wrt = [0] : (tensor<3xf32>, index, index) -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
