@@ -118,6 +118,9 @@ FailureOr<EValue> FunctionEmitter::lookup(const Expr &e) {
     return EValue::named(EValue::Init, e.name);
   if (plannedPrimitives().contains(e.name))
     return fail(e.loc, "'" + e.name + "' is not supported yet");
+  if (e.name == "custom_vjp")
+    return fail(e.loc, "custom_vjp is a decorator: write @custom_vjp above a "
+                       "module-level def, and its rule under @f.defvjp");
   if (e.name == "int" || e.name == "float")
     return fail(e.loc, "'" + e.name +
                            "' is a compile-time type and cannot be used as a "

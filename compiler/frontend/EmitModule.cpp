@@ -281,8 +281,7 @@ EValue resultShape(const EValue &v, mlir::MLIRContext *ctx) {
   return v;
 }
 
-/// The types of the tensor leaves of a resultShape.
-static void shapeTypes(const EValue &v, llvm::SmallVectorImpl<Type> &types) {
+void shapeTypes(const EValue &v, llvm::SmallVectorImpl<Type> &types) {
   if (v.kind == EValue::Tensor)
     types.push_back(v.dtype);
   else if (v.carriesValues())
@@ -637,6 +636,8 @@ FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
   if (failed(bound))
     return mlir::failure();
   std::vector<EValue> &values = *bound;
+  if (customVjps.count(&fn) && !customBodies.count(&fn))
+    return callCustomVjp(callee, std::move(values), l, callerBuilder, state);
   callStack.push_back(l);
   auto spec = specialize(callee, values, l, std::nullopt);
   callStack.pop_back();
@@ -739,6 +740,8 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
   module = *owned;
 
   std::vector<const Stmt *> exports;
+  // @f.defvjp decorators and the defs they decorate.
+  std::vector<std::pair<const Expr *, const Stmt *>> rules;
   bool ok = true;
   for (auto &s : ast.body) {
     switch (s->kind) {
@@ -767,16 +770,23 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
       globals[s->name] = EValue::ofFunction(s.get());
       bool isExport = false;
       for (auto &d : s->decorators) {
-        bool exportName =
-            (d->kind == ExprKind::Name && d->name == "export") ||
-            (d->kind == ExprKind::Attribute && d->name == "export" &&
-             d->lhs->kind == ExprKind::Name && d->lhs->name == "spore");
-        if (exportName) {
+        // `name` or `spore.name`.
+        auto named = [&](StringRef name) {
+          return (d->kind == ExprKind::Name && d->name == name) ||
+                 (d->kind == ExprKind::Attribute && d->name == name &&
+                  d->lhs->kind == ExprKind::Name && d->lhs->name == "spore");
+        };
+        if (named("export")) {
           isExport = true;
+        } else if (named("custom_vjp")) {
+          customVjps.try_emplace(s.get(), nullptr);
+        } else if (d->kind == ExprKind::Attribute && d->name == "defvjp" &&
+                   d->lhs->kind == ExprKind::Name) {
+          rules.push_back({d.get(), s.get()});
         } else {
           ok = false;
-          diags.error(d->loc,
-                      "decorators other than @export are not supported yet");
+          diags.error(d->loc, "decorators other than @export, @custom_vjp "
+                              "and @f.defvjp are not supported");
         }
       }
       if (isExport)
@@ -852,6 +862,27 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
                   "only imports, constants, 'def' and 'class' are allowed "
                   "at top level");
       break;
+    }
+  }
+  // Each @f.defvjp rule belongs to a @custom_vjp function f, once.
+  for (auto [decorator, rule] : rules) {
+    const std::string &name = decorator->lhs->name;
+    auto it = globals.find(name);
+    const Stmt *fn = it != globals.end() && it->second.kind == EValue::Function
+                         ? it->second.fn
+                         : nullptr;
+    auto entry = fn ? customVjps.find(fn) : customVjps.end();
+    if (entry == customVjps.end()) {
+      ok = false;
+      diags.error(decorator->lhs->loc, "@" + name + ".defvjp needs '" + name +
+                                           "' to be a module-level function "
+                                           "decorated with @custom_vjp");
+    } else if (entry->second) {
+      ok = false;
+      diags.error(decorator->lhs->loc, "'" + name + "' already has a rule");
+      diags.note(entry->second->loc, "the first rule is here");
+    } else {
+      entry->second = rule;
     }
   }
   if (!ok)

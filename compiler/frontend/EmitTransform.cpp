@@ -59,8 +59,12 @@ FailureOr<ModuleEmitter::Wrapper>
 ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
                     std::vector<SMLoc> argLocs,
                     const std::vector<Keyword> &keywords,
-                    std::vector<EValue> kwValues, SMLoc l, bool checkpointed) {
-  std::string k = (checkpointed ? "checkpoint:" : "wrap:") + key(callee) + "(";
+                    std::vector<EValue> kwValues, SMLoc l, WrapKind kind) {
+  bool checkpointed = kind == WrapKind::Checkpointed;
+  const char *kindKey = checkpointed                  ? "checkpoint:"
+                        : kind == WrapKind::CustomVjp ? "custom:"
+                                                      : "wrap:";
+  std::string k = kindKey + key(callee) + "(";
   for (const EValue &a : args)
     k += key(a) + ";";
   for (size_t i = 0; i < keywords.size(); ++i)
@@ -83,7 +87,9 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
   mlir::Location fnLoc = loc(l);
   auto func = FuncOp::create(
       builder, fnLoc,
-      uniqueName(base + (checkpointed ? ".checkpointed" : ".wrapped")),
+      uniqueName(base + (checkpointed                  ? ".checkpointed"
+                         : kind == WrapKind::CustomVjp ? ".custom_vjp"
+                                                       : ".wrapped")),
       builder.getFunctionType({}, {}));
   func.setPrivate();
   if (checkpointed)
@@ -100,7 +106,12 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
     a = parameterize(a, *entry, fnLoc);
   for (EValue &v : kwValues)
     v = parameterize(v, *entry, fnLoc);
+  // The wrapper of a @custom_vjp function calls it directly.
+  if (kind == WrapKind::CustomVjp)
+    customBodies.insert(callee.fn);
   auto result = fe.callValue(self, args, argLocs, keywords, kwValues, l);
+  if (kind == WrapKind::CustomVjp)
+    customBodies.erase(callee.fn);
   if (failed(result)) {
     func.erase();
     return mlir::failure();
@@ -127,6 +138,160 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
   Wrapper w{func, resultShape(r, &ctx)};
   wrappers[k] = w;
   return w;
+}
+
+FailureOr<EValue> ModuleEmitter::callCustomVjp(const EValue &callee,
+                                               std::vector<EValue> values,
+                                               SMLoc l,
+                                               mlir::OpBuilder &callerBuilder,
+                                               ArrayRef<mlir::Value> state) {
+  const Stmt &fn = *callee.fn;
+  const Stmt *rule = customVjps.lookup(&fn);
+  if (!rule)
+    return fail(l, "'" + fn.name +
+                       "' is a @custom_vjp function without a "
+                       "rule: define one with @" +
+                       fn.name + ".defvjp");
+  std::vector<SMLoc> locs(values.size(), l);
+  auto wrapper = wrap(callee, values, locs, {}, {}, l, WrapKind::CustomVjp);
+  if (failed(wrapper))
+    return mlir::failure();
+  if (!wrapper->func->hasAttr("spore.custom_vjp")) {
+    auto ruleFn = customRule(callee, *rule, values, wrapper->resultTemplate, l);
+    if (failed(ruleFn))
+      return mlir::failure();
+    wrapper->func->setAttr("spore.custom_vjp",
+                           mlir::FlatSymbolRefAttr::get(*ruleFn));
+  }
+  std::vector<mlir::Value> operands(state.begin(), state.end());
+  collectLeaves(callee, operands);
+  for (const EValue &v : values)
+    collectLeaves(v, operands);
+  auto call = CallOp::create(callerBuilder, loc(l), wrapper->func, operands);
+  size_t next = 0;
+  return rebuild(wrapper->resultTemplate, call.getResults(), next);
+}
+
+FailureOr<FuncOp> ModuleEmitter::customRule(const EValue &callee,
+                                            const Stmt &rule,
+                                            const std::vector<EValue> &values,
+                                            const EValue &resultTemplate,
+                                            SMLoc l) {
+  mlir::OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  mlir::Location fnLoc = loc(rule.loc);
+  auto func =
+      FuncOp::create(builder, fnLoc, uniqueName(callee.fn->name + ".vjp_rule"),
+                     builder.getFunctionType({}, {}));
+  func.setPrivate();
+  mlir::Block *entry = new mlir::Block();
+  func.getBody().push_back(entry);
+  mlir::OpBuilder bodyBuilder(&ctx);
+  bodyBuilder.setInsertionPointToStart(entry);
+  FunctionEmitter fe(*this, bodyBuilder);
+  for (const StateSlot &slot : stateSlots)
+    fe.stateArgs.push_back(entry->addArgument(slot.type, fnLoc));
+  EValue self = parameterize(callee, *entry, fnLoc);
+  (void)self; // a module-level def captures nothing
+  std::vector<EValue> args;
+  for (const EValue &v : values)
+    args.push_back(parameterize(v, *entry, fnLoc));
+  std::vector<EValue> primals = args;
+  for (int k = 0; k < 2; ++k) { // the result, then its cotangent
+    llvm::SmallVector<Type> types;
+    shapeTypes(resultTemplate, types);
+    llvm::SmallVector<mlir::Value> leaves;
+    for (Type t : types)
+      leaves.push_back(entry->addArgument(t, fnLoc));
+    size_t next = 0;
+    args.push_back(rebuild(resultTemplate, leaves, next));
+  }
+  std::vector<SMLoc> locs(args.size(), l);
+  std::vector<EValue> noKw;
+  auto result =
+      fe.callValue(EValue::ofFunction(&rule), args, locs, {}, noKw, l);
+  if (failed(result)) {
+    func.erase();
+    return mlir::failure();
+  }
+  // One cotangent per argument (a tuple, or the value itself for a
+  // function of one argument), each like its argument; None is zero.
+  std::vector<EValue> cots;
+  if (result->kind == EValue::Tuple)
+    cots = result->elts;
+  else if (primals.size() == 1)
+    cots = {*result};
+  if (cots.size() != primals.size()) {
+    std::string message =
+        "the rule of '" + callee.fn->name + "' must return a tuple of " +
+        std::to_string(primals.size()) + " cotangents, one per argument, not " +
+        describe(*result);
+    func.erase();
+    return fail(rule.loc, message);
+  }
+  std::vector<mlir::Value> leaves;
+  std::function<mlir::LogicalResult(const EValue &, const EValue &, size_t)>
+      add = [&](const EValue &primal, const EValue &cot,
+                size_t i) -> mlir::LogicalResult {
+    if (primal.kind == EValue::Tensor) {
+      auto type = mlir::cast<RankedTensorType>(primal.tensor.getType());
+      if (cot.kind == EValue::None) {
+        leaves.push_back(ConstantOp::create(
+            bodyBuilder, fnLoc,
+            mlir::DenseElementsAttr::get(
+                type, bodyBuilder.getZeroAttr(type.getElementType()))));
+        return mlir::success();
+      }
+      auto t = cot.isScalarConst() || cot.kind == EValue::Tensor
+                   ? fe.toTensor(cot, rule.loc)
+                   : FailureOr<EValue>(mlir::failure());
+      if (succeeded(t) && t->tensorType() != type && t->weak &&
+          t->tensorType().getRank() == 0) {
+        // A literal: the argument's dtype and shape.
+        auto cast = fe.castTo(*t, type.getElementType(), rule.loc);
+        if (succeeded(cast))
+          t = EValue::ofTensor(
+              BroadcastToOp::create(bodyBuilder, fnLoc, type, cast->tensor));
+      }
+      if (failed(t) || t->tensorType() != type)
+        return fail(rule.loc, "the rule of '" + callee.fn->name + "' returns " +
+                                  describe(cot) +
+                                  " as the cotangent of argument " +
+                                  std::to_string(i) + ", which needs " +
+                                  typeName(type) + " (or None)");
+      leaves.push_back(t->tensor);
+      return mlir::success();
+    }
+    if (!primal.carriesValues())
+      return mlir::success(); // a compile-time argument: no cotangent
+    if (cot.kind == EValue::None) {
+      for (const EValue &e : primal.elts)
+        if (failed(add(e, cot, i)))
+          return mlir::failure();
+      return mlir::success();
+    }
+    if (cot.kind != EValue::Tuple || cot.elts.size() != primal.elts.size())
+      return fail(rule.loc,
+                  "the rule of '" + callee.fn->name + "' returns " +
+                      describe(cot) + " as the cotangent of argument " +
+                      std::to_string(i) + ", which is " + describe(primal));
+    for (auto [e, c] : llvm::zip(primal.elts, cot.elts))
+      if (failed(add(e, c, i)))
+        return mlir::failure();
+    return mlir::success();
+  };
+  for (size_t i = 0; i < primals.size(); ++i)
+    if (failed(add(primals[i], cots[i], i))) {
+      func.erase();
+      return mlir::failure();
+    }
+  ReturnOp::create(bodyBuilder, fnLoc, leaves);
+  llvm::SmallVector<Type> types;
+  for (mlir::Value v : leaves)
+    types.push_back(v.getType());
+  func.setFunctionType(
+      builder.getFunctionType(entry->getArgumentTypes(), types));
+  return func;
 }
 
 FailureOr<EValue> FunctionEmitter::makeTransform(
@@ -533,7 +698,7 @@ FailureOr<EValue> FunctionEmitter::callTransform(
     // A call of a wrapper that differentiation recomputes in the backward
     // pass instead of keeping its intermediate values.
     auto wrapper = m.wrap(transform.elts[0], args, argLocs, keywords, kwValues,
-                          l, /*checkpointed=*/true);
+                          l, ModuleEmitter::WrapKind::Checkpointed);
     if (failed(wrapper))
       return mlir::failure();
     std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());

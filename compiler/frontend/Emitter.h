@@ -20,6 +20,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -208,6 +209,8 @@ void collectAssigned(const Body &body, llvm::StringSet<> &names);
 EValue resultShape(const EValue &v, mlir::MLIRContext *ctx);
 /// `v` with its tensor leaves replaced by arguments added to `block`.
 EValue parameterize(const EValue &v, mlir::Block &block, mlir::Location loc);
+/// The types of the tensor leaves of a resultShape.
+void shapeTypes(const EValue &v, llvm::SmallVectorImpl<mlir::Type> &types);
 /// The names bound by the assignment target `t`.
 void collectTargetNames(const Expr &t, llvm::StringSet<> &names);
 
@@ -568,16 +571,44 @@ public:
     FuncOp func;
     EValue resultTemplate;
   };
-  /// A `checkpointed` wrapper carries `spore.checkpoint`: differentiation
-  /// does not inline it, and recomputes it in the backward pass.
+  enum class WrapKind {
+    Plain,
+    /// Carries `spore.checkpoint`: differentiation does not inline it, and
+    /// recomputes it in the backward pass.
+    Checkpointed,
+    /// A call of a @custom_vjp function, whose body calls it directly;
+    /// carries `spore.custom_vjp` once its rule is emitted.
+    CustomVjp,
+  };
   FailureOr<Wrapper> wrap(const EValue &callee, std::vector<EValue> args,
                           std::vector<SMLoc> argLocs,
                           const std::vector<Keyword> &keywords,
                           std::vector<EValue> kwValues, SMLoc l,
-                          bool checkpointed = false);
+                          WrapKind kind = WrapKind::Plain);
+
+  /// @custom_vjp functions, with the def of their @f.defvjp rule (null
+  /// until one is given).
+  llvm::DenseMap<const Stmt *, const Stmt *> customVjps;
 
 private:
   std::map<std::string, Wrapper> wrappers;
+  /// @custom_vjp functions whose wrapper body is being emitted: calls of
+  /// them there are plain calls.
+  llvm::SmallPtrSet<const Stmt *, 4> customBodies;
+
+  /// A call of the @custom_vjp function `callee` with its bound arguments
+  /// `values`: a call of its CustomVjp wrapper, whose `spore.custom_vjp`
+  /// names the rule function that the backward pass calls.
+  FailureOr<EValue> callCustomVjp(const EValue &callee,
+                                  std::vector<EValue> values, SMLoc l,
+                                  mlir::OpBuilder &callerBuilder,
+                                  ArrayRef<mlir::Value> state);
+  /// The rule function of a @custom_vjp call: of the state, the leaves of
+  /// `values`, of the result and of its cotangent; returning a cotangent
+  /// per leaf of `values`.
+  FailureOr<FuncOp> customRule(const EValue &callee, const Stmt &rule,
+                               const std::vector<EValue> &values,
+                               const EValue &resultTemplate, SMLoc l);
 
 public:
   /// The names a function reads that are neither its parameters nor its

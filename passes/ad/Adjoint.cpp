@@ -101,7 +101,9 @@ LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
     else if (auto loop = dyn_cast<scf::WhileOp>(op))
       done = reverseWhile(loop, resultCots, cot, b);
     else if (auto call = dyn_cast<CallOp>(op))
-      done = reverseCheckpointed(call, resultCots, cot, b);
+      done = symbols->lookup<FuncOp>(call.getCallee())->hasAttr(kCustomVjpAttr)
+                 ? reverseCustom(call, resultCots, cot, b)
+                 : reverseCheckpointed(call, resultCots, cot, b);
     else if (auto rule = dyn_cast<DifferentiableOp>(op)) {
       SmallVector<Value> operandCots;
       done = rule.buildVJP(b, resultCots, operandCots);
@@ -186,6 +188,36 @@ LogicalResult Adjoint::reverseCheckpointed(CallOp call,
   for (auto [i, g] :
        llvm::zip(wrt, pulled.getResults().drop_front(call.getNumResults())))
     accumulate(b, call.getLoc(), cot, call.getOperand(i), g);
+  return success();
+}
+
+/// The adjoint of a call of a @custom_vjp function: a call of its rule,
+/// with the call's operands, results and the results' cotangents, which
+/// returns a cotangent per argument (the operands after the state).
+LogicalResult Adjoint::reverseCustom(CallOp call, ArrayRef<Value> resultCots,
+                                     CotangentMap &cot, OpBuilder &b) {
+  auto callee = symbols->lookup<FuncOp>(call.getCallee());
+  auto ruleName = callee->getAttrOfType<FlatSymbolRefAttr>(kCustomVjpAttr);
+  auto rule = symbols->lookup<FuncOp>(ruleName.getValue());
+  if (!rule)
+    return call.emitError("the custom vjp rule '")
+           << ruleName.getValue() << "' does not exist";
+  size_t numState = call.getNumOperands() - rule.getNumResults();
+  for (Value state : call.getOperands().take_front(numState))
+    if (active.count(state))
+      return call.emitError("a @custom_vjp function reads a Parameter that "
+                            "is being differentiated; its rule gives "
+                            "cotangents of its arguments only (pass the "
+                            "Parameter as an argument)");
+  SmallVector<Value> operands(call.getOperands());
+  llvm::append_range(operands, call.getResults());
+  for (auto [r, c] : llvm::zip(call.getResults(), resultCots))
+    operands.push_back(c ? c : zerosOf(b, call.getLoc(), r.getType()));
+  auto pulled = CallOp::create(b, call.getLoc(), rule, operands);
+  for (auto [v, g] :
+       llvm::zip(call.getOperands().drop_front(numState), pulled.getResults()))
+    if (active.count(v))
+      accumulate(b, call.getLoc(), cot, v, g);
   return success();
 }
 

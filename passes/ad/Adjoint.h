@@ -37,6 +37,10 @@ bool isFloatTensor(mlir::Value v);
 /// A constant of zeros of the tensor type `type`.
 mlir::Value zerosOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
 
+/// On a function: the symbol of its @custom_vjp rule, which the backward
+/// pass calls instead of differentiating it.
+constexpr llvm::StringLiteral kCustomVjpAttr = "spore.custom_vjp";
+
 /// Cotangents by primal value.
 using CotangentMap = llvm::DenseMap<mlir::Value, mlir::Value>;
 
@@ -85,6 +89,9 @@ private:
                                           llvm::ArrayRef<mlir::Value> cots,
                                           CotangentMap &cot,
                                           mlir::OpBuilder &b);
+  mlir::LogicalResult reverseCustom(CallOp call,
+                                    llvm::ArrayRef<mlir::Value> cots,
+                                    CotangentMap &cot, mlir::OpBuilder &b);
   mlir::LogicalResult reverseIf(mlir::scf::IfOp op,
                                 llvm::ArrayRef<mlir::Value> cots,
                                 CotangentMap &cot, mlir::OpBuilder &b);

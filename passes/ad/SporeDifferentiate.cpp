@@ -53,8 +53,11 @@ struct SporeDifferentiatePass
         if (isa<GradOp, VjpOp>(op))
           transforms.push_back(op);
       });
-      if (transforms.empty())
+      if (transforms.empty()) {
+        // Rules are called by now; unused ones can go.
+        module.walk([](FuncOp fn) { fn->removeAttr(ad::kCustomVjpAttr); });
         return;
+      }
       bool progress = false;
       for (Operation *op : transforms) {
         auto calleeName = isa<GradOp>(op) ? cast<GradOp>(op).getCallee()
@@ -165,10 +168,13 @@ struct SporeDifferentiatePass
     return success();
   }
 
-  /// checkpoint(f): a function whose intermediate values the backward
-  /// pass recomputes (through its own vjp) instead of keeping.
+  /// Functions that differentiation calls rather than inlines:
+  /// checkpoint(f), whose intermediate values the backward pass recomputes
+  /// (through its own vjp) instead of keeping, and @custom_vjp functions,
+  /// whose rule it calls.
   static bool isCheckpointed(FuncOp fn) {
-    return fn && fn->hasAttr("spore.checkpoint");
+    return fn &&
+           (fn->hasAttr("spore.checkpoint") || fn->hasAttr(ad::kCustomVjpAttr));
   }
 
   /// Inlines every call in `fn`, transitively, except calls of

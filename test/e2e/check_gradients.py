@@ -282,6 +282,22 @@ def f_loop_closure(a, b, n):
         h = step(h)
     return sum(h)
 """, [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
+    # A rule that is the true derivative: finite differences agree, and
+    # second order differentiates the rule.
+    ("custom_vjp", """
+@custom_vjp
+def softplus_c(x):
+    return log1p(exp(-abs(x))) + maximum(x, 0.0)
+
+
+@softplus_c.defvjp
+def softplus_c_rule(x, out, g):
+    return (g * sigmoid(x),)
+
+
+def f_custom_vjp(a, b):
+    return sum(softplus_c(a * b) * a)
+""", [("a", "s", (4,)), ("b", "n", (4,))], "ab", True),
     ("if_without_else", """
 def f_if_without_else(a, b):
     y = a * 1.0
@@ -346,6 +362,26 @@ source += """
 @export
 def stopped(a: f64[3], b: f64[3]) -> tuple[f64[3], f64[3]]:
     f = lambda a, b: sum(sin(a * stop_gradient(b)) + stop_gradient(a) * b)
+    return grad(f, argnums=(0, 1))(a, b)
+"""
+
+# A custom rule that is not the derivative (gradient clipping): the
+# expected gradient is worked out by hand below.
+source += """
+
+@custom_vjp
+def clip_gradient(x, lo, hi):
+    return x
+
+
+@clip_gradient.defvjp
+def clip_gradient_rule(x, lo, hi, out, g):
+    return clip(g, lo, hi), None, None
+
+
+@export
+def clipped(a: f64[3], b: f64[3]) -> tuple[f64[3], f64[3]]:
+    f = lambda a, b: sum(sin(clip_gradient(a * b, -0.5, 0.5)) * 3.0)
     return grad(f, argnums=(0, 1))(a, b)
 """
 
@@ -502,6 +538,11 @@ da, db = call(library.gradients_stopped, [a, b], [(3,), (3,)])
 stopped_ok = rel(da, np.cos(a * b) * b) < 1e-12 and rel(db, a) < 1e-12
 print(("PASS " if stopped_ok else "FAIL ") + "stop_gradient")
 failures += not stopped_ok
+da, db = call(library.gradients_clipped, [a, b], [(3,), (3,)])
+pulled = np.clip(3.0 * np.cos(a * b), -0.5, 0.5)
+clipped_ok = rel(da, pulled * b) < 1e-12 and rel(db, pulled * a) < 1e-12
+print(("PASS " if clipped_ok else "FAIL ") + "custom_vjp gradient clipping")
+failures += not clipped_ok
 
 
 def numpy_jacobian(fn, v, h=1e-6):
@@ -536,5 +577,5 @@ err = rel(with_checkpoints, without)
 print(("PASS " if err <= 1e-12 else "FAIL ") + "checkpoint second order" +
       ("" if err <= 1e-12 else ": differs by %.2e" % err))
 failures += err > 1e-12
-print("%d of %d failed" % (failures, len(CASES) + 10))
+print("%d of %d failed" % (failures, len(CASES) + 11))
 sys.exit(1 if failures else 0)

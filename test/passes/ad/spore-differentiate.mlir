@@ -254,3 +254,30 @@ spore.func @w(%x: tensor<f32>, %n: i64) -> tensor<f32> {
   %0 = spore.grad @loopw(%x, %n) wrt = [0] : (tensor<f32>, i64) -> tensor<f32>
   spore.return %0 : tensor<f32>
 }
+
+// A call of a @custom_vjp function is kept, and reversed by a call of its
+// rule with the operands, the results and their cotangents; the rule's
+// cotangents go to the arguments. The attribute is dropped afterwards.
+// CHECK-LABEL: spore.func private @soft(
+// CHECK-NOT: spore.custom_vjp
+// CHECK-LABEL: spore.func private @usesoft.grad
+// CHECK: %[[Y:.*]] = spore.call @soft(%arg0) : (tensor<3xf32>) -> tensor<3xf32>
+// CHECK: %[[G:.*]] = spore.call @soft.rule(%arg0, %[[Y]], %{{.*}}) : (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+// CHECK: spore.return %{{.*}}, %[[G]]
+spore.func private @soft(%x: tensor<3xf32>) -> tensor<3xf32> attributes {spore.custom_vjp = @soft.rule} {
+  %0 = spore.exp %x : tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+spore.func private @soft.rule(%x: tensor<3xf32>, %y: tensor<3xf32>, %g: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = spore.mul %g, %y : tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+spore.func private @usesoft(%x: tensor<3xf32>) -> tensor<f32> {
+  %0 = spore.call @soft(%x) : (tensor<3xf32>) -> tensor<3xf32>
+  %1 = spore.sum %0 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %1 : tensor<f32>
+}
+spore.func @cv(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = spore.grad @usesoft(%x) wrt = [0] : (tensor<3xf32>) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
