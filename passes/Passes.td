@@ -35,6 +35,7 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     Located errors: a primitive without a rule on an active path, recursion.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }

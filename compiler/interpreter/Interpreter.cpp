@@ -13,6 +13,7 @@
 #include "spore/runtime.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/APFloat.h"
@@ -837,11 +838,14 @@ std::vector<Tensor> Machine::execute(Operation &op,
         return in[k].i[0];
     unsupported("a slice bound that is not an operand");
   };
-  if (auto e = dyn_cast<tensor::EmptyOp>(op)) {
+  if (isa<tensor::EmptyOp, bufferization::AllocTensorOp>(op)) {
+    // Sizes: the result type's, the dynamic ones from the operands.
+    auto type = cast<RankedTensorType>(op.getResult(0).getType());
     llvm::SmallVector<int64_t> shape;
-    for (OpFoldResult d : e.getMixedSizes())
-      shape.push_back(indexOf(d));
-    return {make(e.getType().getElementType(), shape)};
+    size_t next = 0;
+    for (int64_t d : type.getShape())
+      shape.push_back(ShapedType::isDynamic(d) ? in[next++].i[0] : d);
+    return {make(type.getElementType(), shape)};
   }
   if (isa<tensor::InsertOp>(op)) {
     Tensor t = in[1];

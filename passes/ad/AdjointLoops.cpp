@@ -2,8 +2,9 @@
 //
 // A loop is reversed in two parts. The forward loop is rewritten in place
 // to push the state it carries into each iteration onto a value stack: a
-// tensor with one row per iteration (`tensor<?x...>`, so the only dynamic
-// shapes in Spore's IR live here). An `scf.for` knows its trip count at
+// tensor with one row per iteration (`tensor<?x...>` from
+// `bufferization.alloc_tensor`, so the only dynamic shapes in Spore's IR
+// live here). An `scf.for` knows its trip count at
 // entry and sizes its stacks then; an `scf.while` starts with room for a
 // few rows and doubles it when full. The reverse loop then walks the rows
 // from the last to the first: each step recomputes that iteration from
@@ -19,6 +20,7 @@
 #include "passes/ad/Adjoint.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -51,8 +53,14 @@ RankedTensorType stackType(Type row) {
   return RankedTensorType::get(shape, rowElementType(row));
 }
 
+/// A new stack with room for `rows` rows. An alloc_tensor rather than a
+/// tensor.empty: empties of one type are pure and CSE merges them, and
+/// two stacks of one loop starting from one buffer were then written
+/// through each other by one-shot bufferisation (a wrong gradient, not an
+/// error).
 Value emptyStack(OpBuilder &b, Location loc, Type row, Value rows) {
-  return tensor::EmptyOp::create(b, loc, stackType(row), ValueRange{rows});
+  return bufferization::AllocTensorOp::create(b, loc, stackType(row),
+                                              ValueRange{rows});
 }
 
 /// The offsets, sizes and strides of `rows` rows of a stack of `row`s

@@ -5,6 +5,13 @@ program compiled by sporec is run on inputs that take different paths and
 compared with the same source executed by Python on NumPy float32 values
 (the language is a subset of Python, so CPython is an independent oracle).
 
+Each program is also differentiated (reverse mode, in f64, through its
+run-time loops and branches): the gradient of sum(r * r) with respect to
+`v` and `x` is compared with central differences of the CPython oracle.
+The programs are piecewise linear, so away from a branch switch those
+differences are exact up to rounding; the inputs are shifted off the
+dyadic grid so that no comparison sits on a threshold.
+
 Usage: check_control_flow.py SPOREC WORKDIR
 """
 import ctypes
@@ -73,8 +80,14 @@ for a, b in itertools.product(["if", "for", "while"], repeat=2):
                     continue
             name = f"{a}_{b}_{shape}_{variant}"
             programs[name] = (
+                f"def {name}_body(v, x, n):\n"
+                f"    acc = v\n{indent(body)}    return acc\n\n\n"
                 f"@export\ndef {name}(v: f32[3], x: f32, n: i64) -> f32[3]:\n"
-                f"    acc = v\n{indent(body)}    return acc\n")
+                f"    return {name}_body(v, x, n)\n\n\n"
+                f"@export\ndef d_{name}(v: f64[3], x: f64, n: i64)"
+                f" -> tuple[f64[3], f64]:\n"
+                f"    loss = lambda v, x: sum({name}_body(v, x, n) ** 2.0)\n"
+                f"    return grad(loss, argnums=(0, 1))(v, x)\n")
 
 source = "\n\n".join(programs.values())
 library, src = compile_shared(SPOREC, source, WORKDIR, "grid")
@@ -104,5 +117,35 @@ for name in programs:
     print(("PASS " if bad is None else "FAIL ") + name +
           ("" if bad is None else ": " + bad))
     failures += bad is not None
-print("%d programs, %d failed" % (len(programs), failures))
+
+# Gradients against central differences of the oracle in f64.
+P = ctypes.c_void_p
+shift = np.array([0.0123, -0.0271, 0.0089])
+for name in programs:
+    fn = getattr(library, "grid_d_" + name)
+    body = ref[name + "_body"]
+    loss = lambda v, x, n: float(np.sum(np.asarray(body(v.copy(), x, n)) ** 2))
+    bad = None
+    for v, x, n in inputs:
+        va = np.array(v, np.float64) + shift
+        xa = np.array(x + 0.0137, np.float64)
+        na = np.array(n, np.int64)
+        gv, gx = np.zeros(3), np.zeros(())
+        rc = fn(*[a.ctypes.data_as(P) for a in (va, xa, na, gv, gx)])
+        h = 1e-6
+        want_v = np.array([(loss(va + h * e, xa, n) - loss(va - h * e, xa, n))
+                           / (2 * h) for e in np.eye(3)])
+        want_x = (loss(va, xa + h, n) - loss(va, xa - h, n)) / (2 * h)
+        got = np.append(gv, gx)
+        want = np.append(want_v, want_x)
+        err = np.max(np.abs(got - want)) / max(1.0, np.max(np.abs(want)))
+        if rc != 0 or not err <= 1e-6:
+            bad = "v=%s x=%s n=%s: gradient %s, finite differences %s" % (
+                va, xa, n, got, want)
+            break
+    print(("PASS " if bad is None else "FAIL ") + "grad " + name +
+          ("" if bad is None else ": " + bad))
+    failures += bad is not None
+print("%d programs, each differentiated too, %d failed"
+      % (len(programs), failures))
 sys.exit(1 if failures else 0)
