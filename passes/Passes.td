@@ -11,7 +11,7 @@
 include "mlir/Pass/PassBase.td"
 
 def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
-  let summary = "expands spore.grad into generated adjoint functions";
+  let summary = "expands spore.grad, spore.vjp and spore.jvp into generated functions";
   let description = [{
     Source-to-source reverse mode (docs/differentiation.md). Each
     `spore.grad @f(...) wrt = [...]` becomes a call of a generated function
@@ -32,7 +32,14 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     loop reads it from the last row to the first, recomputing and
     reversing one iteration per step.
 
-    Located errors: a primitive without a rule on an active path, recursion.
+    Forward mode: each `spore.jvp @f(...) tangents(...)` becomes a call of
+    a generated `@f.jvp` (Tangent.h) that computes each tangent after its
+    value through the primitives' `buildJVP` rules; branches yield
+    tangents and loops carry them.
+
+    Located errors: a primitive without a rule on an active path, recursion,
+    reverse over reverse through a loop that is not unrolled, forward mode
+    through a @custom_vjp function.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

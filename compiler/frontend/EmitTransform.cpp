@@ -544,12 +544,18 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
     return fail(l, transform.str + " needs a function that returns one "
                                    "floating tensor, not " +
                        describe(y));
+  bool forward = transform.str == "jacfwd";
   int64_t rows = yType.getNumElements();
-  if (rows > 4096)
+  if (!forward && rows > 4096)
     return fail(l, transform.str + " of a function with " +
                        std::to_string(rows) +
                        " outputs is not supported yet (at most 4096: one "
                        "reverse pass per output)");
+  if (forward && x->tensorType().getNumElements() > 4096)
+    return fail(l, "jacfwd with respect to " +
+                       std::to_string(x->tensorType().getNumElements()) +
+                       " inputs is not supported yet (at most 4096: one "
+                       "forward pass per input)");
 
   std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
   m.collectLeaves(fun, operands);
@@ -563,6 +569,44 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
   int64_t wrt = argStart[n];
   RankedTensorType xType = x->tensorType();
   mlir::Location ml = loc(l);
+  llvm::SmallVector<int64_t> jShape(yType.getShape());
+  llvm::append_range(jShape, xType.getShape());
+  auto jType = RankedTensorType::get(jShape, xType.getElementType());
+  if (forward) {
+    // One forward pass per input element, with its unit vector as the
+    // tangent; the columns sit side by side in a Jacobian of shape
+    // y.shape + x.shape.
+    int64_t cols = xType.getNumElements();
+    if (cols == 0 || rows == 0)
+      return EValue::ofTensor(ConstantOp::create(
+          b, ml,
+          mlir::DenseElementsAttr::get(jType,
+                                       b.getZeroAttr(xType.getElementType()))));
+    auto colType = RankedTensorType::get({rows, 1}, xType.getElementType());
+    llvm::SmallVector<mlir::Value> columns;
+    for (int64_t k = 0; k < cols; ++k) {
+      llvm::SmallVector<mlir::Attribute> unit(
+          cols, b.getFloatAttr(xType.getElementType(), 0.0));
+      unit[k] = b.getFloatAttr(xType.getElementType(), 1.0);
+      mlir::Value seed =
+          ConstantOp::create(b, ml, mlir::DenseElementsAttr::get(xType, unit));
+      auto op = JvpOp::create(
+          b, ml, mlir::TypeRange{yType, yType},
+          mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()),
+          operands, mlir::ValueRange{seed}, b.getDenseI64ArrayAttr({wrt}));
+      columns.push_back(
+          ReshapeOp::create(b, ml, colType, op.getResult(1)).getResult());
+    }
+    mlir::Value side =
+        cols == 1
+            ? columns[0]
+            : ConcatenateOp::create(
+                  b, ml,
+                  RankedTensorType::get({rows, cols}, xType.getElementType()),
+                  columns, b.getI64IntegerAttr(1))
+                  .getResult();
+    return EValue::ofTensor(ReshapeOp::create(b, ml, jType, side).getResult());
+  }
   // One reverse pass per output element, seeded with its unit vector; the
   // rows stack into a Jacobian of shape y.shape + x.shape.
   llvm::SmallVector<int64_t> rowShape{1};
@@ -582,9 +626,6 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
     stackRows.push_back(
         ReshapeOp::create(b, ml, rowType, op.getResult(1)).getResult());
   }
-  llvm::SmallVector<int64_t> jShape(yType.getShape());
-  llvm::append_range(jShape, xType.getShape());
-  auto jType = RankedTensorType::get(jShape, xType.getElementType());
   llvm::SmallVector<int64_t> stackedShape{rows};
   llvm::append_range(stackedShape, xType.getShape());
   mlir::Value stacked =
@@ -636,58 +677,44 @@ FailureOr<EValue> FunctionEmitter::emitJvp(std::vector<EValue> &args,
   if (!sameTypes(*primals, *tangents))
     return fail(argLocs[2], "the tangents must have the primals' structure "
                             "and types");
+  // Forward mode: a spore.jvp of a wrapper of the function with the
+  // primals, differentiated with respect to the primals' leaves.
   std::vector<SMLoc> locs(primals->elts.size(), l);
   std::vector<EValue> noKw;
-  auto y = callValue(args[0], primals->elts, locs, {}, noKw, l);
-  if (failed(y))
+  auto wrapper = m.wrap(args[0], primals->elts, locs, {}, noKw, l);
+  if (failed(wrapper))
     return mlir::failure();
-  auto yTensor = y->kind == EValue::Tensor ? *y : EValue();
-  if (yTensor.kind != EValue::Tensor ||
-      !mlir::isa<mlir::FloatType>(yTensor.tensorType().getElementType()))
-    return fail(l, "jvp needs a function that returns one floating tensor, "
-                   "not " +
-                       describe(*y));
-  // J t without forward-mode rules yet: u -> <J^T u, t> is linear in u,
-  // and its gradient is J t (the gradient of a vjp).
-  EValue linear = EValue::named(EValue::Transform, "linearized");
-  linear.elts = {args[0], *primals, *tangents};
-  EValue g = EValue::named(EValue::Transform, "grad");
-  g.elts = {linear, EValue::ofInt(0), EValue::ofBool(false), EValue()};
-  std::vector<EValue> u{EValue::ofTensor(zerosOf(yTensor.tensorType(), l))};
-  std::vector<SMLoc> uLocs{l};
-  auto tOut = callTransform(g, u, uLocs, {}, noKw, l);
-  if (failed(tOut))
-    return mlir::failure();
-  return EValue::ofTuple({*y, *tOut});
-}
-
-FailureOr<EValue> FunctionEmitter::callLinearized(const EValue &linear,
-                                                  std::vector<EValue> &args,
-                                                  SMLoc l) {
-  // sum over the primals of <pullback(u)_i, t_i>.
-  EValue pullback = EValue::named(EValue::Transform, "pullback");
-  pullback.elts = {linear.elts[0], linear.elts[1]};
-  std::vector<SMLoc> locs(args.size(), l);
-  auto cots = callPullback(pullback, args, locs, l);
-  if (failed(cots))
-    return mlir::failure();
-  std::vector<mlir::Value> cotLeaves, tangentLeaves;
-  m.collectLeaves(*cots, cotLeaves);
-  m.collectLeaves(linear.elts[2], tangentLeaves);
-  mlir::Location ml = loc(l);
-  mlir::Value total;
-  for (auto [c, t] : llvm::zip(cotLeaves, tangentLeaves)) {
-    auto type = mlir::cast<RankedTensorType>(c.getType());
-    mlir::Value product = MulOp::create(b, ml, type, c, t);
-    llvm::SmallVector<int64_t> axes(type.getRank());
-    std::iota(axes.begin(), axes.end(), 0);
-    auto scalar = RankedTensorType::get({}, type.getElementType());
-    mlir::Value s =
-        axes.empty() ? product
-                     : SumOp::create(b, ml, scalar, product, axes).getResult();
-    total = total ? AddOp::create(b, ml, scalar, total, s).getResult() : s;
+  for (Type t : wrapper->func.getFunctionType().getResults())
+    if (!mlir::isa<mlir::FloatType>(
+            mlir::cast<RankedTensorType>(t).getElementType()))
+      return fail(l, "jvp needs a function whose results are floating "
+                     "tensors, not " +
+                         describe(wrapper->resultTemplate));
+  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
+  m.collectLeaves(args[0], operands);
+  llvm::SmallVector<int64_t> wrt;
+  for (const EValue &p : primals->elts) {
+    size_t start = operands.size();
+    m.collectLeaves(p, operands);
+    for (size_t k = start; k < operands.size(); ++k)
+      wrt.push_back(k);
   }
-  return EValue::ofTensor(total);
+  std::vector<mlir::Value> tangentLeaves;
+  m.collectLeaves(*tangents, tangentLeaves);
+  llvm::SmallVector<Type> types(wrapper->func.getFunctionType().getResults());
+  size_t numResults = types.size();
+  types.append(types.begin(), types.end());
+  auto op = JvpOp::create(
+      b, loc(l), types,
+      mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()), operands,
+      tangentLeaves, b.getDenseI64ArrayAttr(wrt));
+  size_t next = 0;
+  EValue y = m.rebuild(wrapper->resultTemplate,
+                       op.getResults().take_front(numResults), next);
+  next = 0;
+  EValue t = m.rebuild(wrapper->resultTemplate,
+                       op.getResults().drop_front(numResults), next);
+  return EValue::ofTuple({y, t});
 }
 
 FailureOr<EValue> FunctionEmitter::callTransform(
@@ -713,15 +740,14 @@ FailureOr<EValue> FunctionEmitter::callTransform(
   }
   if (transform.str == "pullback")
     return callPullback(transform, args, argLocs, l);
-  if (transform.str == "linearized")
-    return callLinearized(transform, args, l);
   if (transform.str == "jacrev" || transform.str == "jacfwd")
     return callJacobian(transform, args, argLocs, keywords, kwValues, l);
   if (transform.str == "hessian") {
-    // The Jacobian of the gradient (computed as jacrev of jacrev).
+    // The Jacobian of the gradient: forward over reverse, as in JAX.
     EValue inner = transform;
     inner.str = "jacrev";
-    EValue outer = inner;
+    EValue outer = transform;
+    outer.str = "jacfwd";
     outer.elts[0] = inner;
     return callJacobian(outer, args, argLocs, keywords, kwValues, l);
   }

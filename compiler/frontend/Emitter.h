@@ -378,8 +378,6 @@ private:
                                  std::vector<SMLoc> &argLocs,
                                  const std::vector<Keyword> &keywords,
                                  std::vector<EValue> &kwValues, SMLoc l);
-  FailureOr<EValue> callLinearized(const EValue &linear,
-                                   std::vector<EValue> &args, SMLoc l);
   FailureOr<EValue> callCell(const EValue &obj, StringRef method,
                              std::vector<EValue> &args,
                              std::vector<SMLoc> &argLocs,

@@ -438,6 +438,17 @@ LogicalResult MeanOp::buildVJP(OpBuilder &b, ValueRange cots,
 
 /// max and min: the cotangent goes to the elements equal to the result,
 /// shared equally among ties.
+/// How a max or min reduction's result depends on each element of its
+/// input: 1 / (number of ties) where the element equals the result, else 0.
+static Value extremeWeights(Rules &r, Operation *op, ArrayRef<int64_t> axes) {
+  Value x = op->getOperand(0);
+  Value y = spreadBack(r, op, op->getResult(0), axes);
+  Value hit =
+      r.select(r.cmp(ComparePredicate::eq, x, y), r.like(x, 1), r.zerosLike(x));
+  Value ties = r.broadcast(r.sum(hit, axes, /*keepdims=*/true), Rules::type(x));
+  return r.div(hit, ties);
+}
+
 static LogicalResult extremeRule(Operation *op, ArrayRef<int64_t> axes,
                                  OpBuilder &b, ValueRange cots,
                                  SmallVectorImpl<Value> &out) {
@@ -445,12 +456,8 @@ static LogicalResult extremeRule(Operation *op, ArrayRef<int64_t> axes,
   if (!cots[0] || !isFloatTensor(x))
     return out.push_back(nullptr), success();
   Rules r{b, op->getLoc()};
-  Value y = spreadBack(r, op, op->getResult(0), axes);
-  Value hit = r.select(r.cmp(ComparePredicate::eq, x, y), r.like(x, 1),
-                       r.zerosLike(x));
-  Value ties = r.broadcast(r.sum(hit, axes, /*keepdims=*/true),
-                           Rules::type(x));
-  out.push_back(r.div(r.mul(spreadBack(r, op, cots[0], axes), hit), ties));
+  out.push_back(
+      r.mul(spreadBack(r, op, cots[0], axes), extremeWeights(r, op, axes)));
   return success();
 }
 
@@ -485,17 +492,13 @@ static Value exclusiveProducts(Rules &r, Value x) {
   return n > 0 ? shifted(v, 1) : v;
 }
 
-LogicalResult ProdOp::buildVJP(OpBuilder &b, ValueRange cots,
-                               SmallVectorImpl<Value> &out) {
-  Value x = getInput();
-  if (!cots[0] || !isFloatTensor(x))
-    return out.push_back(nullptr), success();
-  // d/dx_i is the product of the other elements of its group: the
-  // products before it times those after it, with the reduced axes moved
-  // last and flattened into one.
-  Rules r{b, getLoc()};
+/// The product of the other elements of each element's group (prod's
+/// derivative): the products before it times those after it, with the
+/// reduced axes moved last and flattened into one.
+static Value productOfOthers(Rules &r, ProdOp op) {
+  Value x = op.getInput();
   auto t = Rules::type(x);
-  ArrayRef<int64_t> axes = getAxes();
+  ArrayRef<int64_t> axes = op.getAxes();
   SmallVector<int64_t> perm, grouped;
   int64_t n = 1;
   for (int64_t d = 0; d < t.getRank(); ++d)
@@ -517,9 +520,16 @@ LogicalResult ProdOp::buildVJP(OpBuilder &b, ValueRange cots,
   Value before = exclusiveProducts(r, flat);
   Value after = r.flip(exclusiveProducts(r, r.flip(flat, grouped.size() - 1)),
                        grouped.size() - 1);
-  Value others =
-      r.transpose(r.reshape(r.mul(before, after), movedShape), inverse);
-  out.push_back(r.mul(spreadBack(r, *this, cots[0], axes), others));
+  return r.transpose(r.reshape(r.mul(before, after), movedShape), inverse);
+}
+
+LogicalResult ProdOp::buildVJP(OpBuilder &b, ValueRange cots,
+                               SmallVectorImpl<Value> &out) {
+  if (!cots[0] || !isFloatTensor(getInput()))
+    return out.push_back(nullptr), success();
+  Rules r{b, getLoc()};
+  out.push_back(r.mul(spreadBack(r, *this, cots[0], getAxes()),
+                      productOfOthers(r, *this)));
   return success();
 }
 
@@ -781,6 +791,26 @@ struct Windows {
 
 } // namespace
 
+/// For each tap of a max pool (row-major), how the result depends on the
+/// element that tap sees: 1 / (number of ties) where it equals the
+/// maximum, else 0. Padding (-inf) never wins.
+static SmallVector<Value> maxPoolWeights(Rules &r, const Windows &win, Value x,
+                                         Value y) {
+  Value xPadded = win.pad(r, x, -std::numeric_limits<double>::infinity());
+  SmallVector<Value> hits;
+  Value count;
+  for (int64_t i = 0; i < win.kh; ++i)
+    for (int64_t j = 0; j < win.kw; ++j) {
+      Value seen = win.slab(r, xPadded, i, j, 0, win.c);
+      hits.push_back(r.select(r.cmp(ComparePredicate::eq, seen, y),
+                              r.like(y, 1), r.zerosLike(y)));
+      count = count ? r.add(count, hits.back()) : hits.back();
+    }
+  for (Value &h : hits)
+    h = r.div(h, count);
+  return hits;
+}
+
 LogicalResult Conv2DOp::buildVJP(OpBuilder &b, ValueRange cots,
                                  SmallVectorImpl<Value> &out) {
   if (!cots[0]) {
@@ -851,21 +881,167 @@ LogicalResult Pool2DOp::buildVJP(OpBuilder &b, ValueRange cots,
   }
   // Max: the cotangent goes to the elements equal to the maximum, shared
   // equally among ties (as for the max reduction); padding never wins.
-  Value xPadded = win.pad(r, x, -std::numeric_limits<double>::infinity());
-  SmallVector<Value> hits;
-  Value count;
-  for (int64_t i = 0; i < win.kh; ++i)
-    for (int64_t j = 0; j < win.kw; ++j) {
-      Value seen = win.slab(r, xPadded, i, j, 0, win.c);
-      hits.push_back(r.select(r.cmp(ComparePredicate::eq, seen, y),
-                              r.like(y, 1), r.zerosLike(y)));
-      count = count ? r.add(count, hits.back()) : hits.back();
-    }
-  Value share = r.div(g, count);
+  SmallVector<Value> weights = maxPoolWeights(r, win, x, y);
   for (int64_t i = 0; i < win.kh; ++i)
     for (int64_t j = 0; j < win.kw; ++j)
       dxPadded =
-          win.addSlab(r, dxPadded, r.mul(share, hits[i * win.kw + j]), i, j, 0);
+          win.addSlab(r, dxPadded, r.mul(g, weights[i * win.kw + j]), i, j, 0);
   out.push_back(win.crop(r, dxPadded));
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Forward mode
+//===----------------------------------------------------------------------===//
+//
+// One rule per kind of primitive rather than per op:
+// - linear ops (shape ops, sums, slices, gathers, add, select, ...) apply
+//   themselves to the tangents of their float operands (zeros for the
+//   missing ones);
+// - multilinear ops (mul, matmul, conv2d) sum the op applied with one
+//   operand replaced by its tangent at a time;
+// - other elementwise ops have a diagonal Jacobian, so their tangent is
+//   their reverse rule applied to the tangent, operand by operand;
+// - softmax's Jacobian is symmetric (likewise); log_softmax, the max/min
+//   reductions, prod and max pooling have rules of their own below;
+// - piecewise constant ops (floor, comparisons, ...) have zero tangents.
+
+namespace {
+
+/// `op` cloned after itself with operand `i` replaced by `values[i]` where
+/// that is non-null (by position: `x * x` has one value twice).
+Operation *cloneWith(OpBuilder &b, Operation *op, ArrayRef<Value> values) {
+  Operation *copy = b.clone(*op);
+  for (auto [i, v] : llvm::enumerate(values))
+    if (v)
+      copy->setOperand(i, v);
+  return copy;
+}
+
+bool isLinear(Operation *op) {
+  if (auto cast = dyn_cast<CastOp>(op))
+    return isFloatTensor(cast.getInput()) && isFloatTensor(cast.getResult());
+  if (auto pool = dyn_cast<Pool2DOp>(op))
+    return pool.getKind() == PoolKind::avg;
+  return isa<AddOp, SubOp, NegOp, SelectOp, ReshapeOp, TransposeOp,
+             BroadcastToOp, SumOp, MeanOp, CumsumOp, ConcatenateOp, SliceOp,
+             DynamicSliceOp, UpdateSliceOp, DynamicUpdateSliceOp, GatherOp,
+             ScatterAddOp>(op);
+}
+
+bool isPiecewiseConstant(Operation *op) {
+  return isa<FloorOp, CeilOp, RoundOp, FloorDivOp, StopGradientOp, NotOp, AndOp,
+             OrOp, XorOp, CastOp>(op);
+}
+
+} // namespace
+
+LogicalResult spore::buildJVPRule(Operation *op, OpBuilder &b,
+                                  ValueRange tangents,
+                                  SmallVectorImpl<Value> &out) {
+  Location loc = op->getLoc();
+  Rules r{b, loc};
+  Value y = op->getNumResults() == 1 ? op->getResult(0) : Value();
+  bool none = llvm::none_of(tangents, [](Value t) { return (bool)t; });
+  if (none || !y || !isFloatTensor(y) ||
+      (isPiecewiseConstant(op) && !isLinear(op))) {
+    out.append(op->getNumResults(), nullptr);
+    return success();
+  }
+  // Float operands without a tangent count as zeros; others keep their
+  // primal value (indices, conditions, starts).
+  auto withZeros = [&]() {
+    SmallVector<Value> values;
+    for (auto [operand, t] : llvm::zip(op->getOperands(), tangents))
+      values.push_back(t                        ? t
+                       : isFloatTensor(operand) ? r.zerosLike(operand)
+                                                : Value());
+    return values;
+  };
+  if (isLinear(op)) {
+    out.push_back(cloneWith(b, op, withZeros())->getResult(0));
+    return success();
+  }
+  if (isa<MulOp, MatmulOp, Conv2DOp>(op)) {
+    Value sum;
+    for (auto [i, t] : llvm::enumerate(tangents)) {
+      if (!t)
+        continue;
+      SmallVector<Value> values(op->getNumOperands());
+      values[i] = t;
+      Value term = cloneWith(b, op, values)->getResult(0);
+      sum = sum ? r.add(sum, term) : term;
+    }
+    out.push_back(sum);
+    return success();
+  }
+  if (auto lsm = dyn_cast<LogSoftmaxOp>(op)) {
+    // t - sum(softmax * t) along the axis.
+    Value t = tangents[0];
+    int64_t axis = lsm.getAxis();
+    Value mean =
+        r.broadcast(r.sum(r.mul(r.exp(y), t), {axis}, true), Rules::type(y));
+    out.push_back(r.sub(t, mean));
+    return success();
+  }
+  // Reductions whose derivative is a weight per element: the sum of the
+  // weighted tangent over the same axes.
+  auto weighted = [&](ArrayRef<int64_t> axes, bool keepdims, Value w) {
+    Value t = r.mul(tangents[0], w);
+    return SumOp::create(b, loc, y.getType(), t, axes, keepdims).getResult();
+  };
+  if (auto max = dyn_cast<MaxOp>(op)) {
+    out.push_back(weighted(max.getAxes(), max.getKeepdims(),
+                           extremeWeights(r, op, max.getAxes())));
+    return success();
+  }
+  if (auto min = dyn_cast<MinOp>(op)) {
+    out.push_back(weighted(min.getAxes(), min.getKeepdims(),
+                           extremeWeights(r, op, min.getAxes())));
+    return success();
+  }
+  if (auto prod = dyn_cast<ProdOp>(op)) {
+    out.push_back(
+        weighted(prod.getAxes(), prod.getKeepdims(), productOfOthers(r, prod)));
+    return success();
+  }
+  if (auto pool = dyn_cast<Pool2DOp>(op)) {
+    // The tangent each tap sees (padding has none), weighted.
+    int64_t ones[] = {1, 1};
+    ArrayRef<int64_t> window = pool.getWindow();
+    Windows win(pool.getInput(), y, window[0], window[1], pool.getStrides(),
+                ones, pool.getPadding());
+    SmallVector<Value> weights = maxPoolWeights(r, win, pool.getInput(), y);
+    Value tPadded = win.pad(r, tangents[0], 0);
+    Value sum;
+    for (int64_t i = 0; i < win.kh; ++i)
+      for (int64_t j = 0; j < win.kw; ++j) {
+        Value term = r.mul(win.slab(r, tPadded, i, j, 0, win.c),
+                           weights[i * win.kw + j]);
+        sum = sum ? r.add(sum, term) : term;
+      }
+    out.push_back(sum);
+    return success();
+  }
+  if (isa<SoftmaxOp>(op) ||
+      op->hasTrait<OpTrait::SameOperandsAndResultType>() ||
+      isa<ScalarElementwiseOp>(op)) {
+    // A diagonal (or symmetric) Jacobian: the reverse rule, seeded with
+    // the tangent of one operand at a time.
+    auto rule = cast<DifferentiableOp>(op);
+    Value sum;
+    for (auto [i, t] : llvm::enumerate(tangents)) {
+      if (!t)
+        continue;
+      SmallVector<Value> cots;
+      if (failed(rule.buildVJP(b, {t}, cots)))
+        return failure();
+      if (!cots[i])
+        continue;
+      sum = sum ? r.add(sum, cots[i]) : cots[i];
+    }
+    out.push_back(sum);
+    return success();
+  }
+  return op->emitOpError("has no forward-mode rule yet");
 }

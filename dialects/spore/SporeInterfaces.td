@@ -28,10 +28,10 @@ def Spore_ScalarElementwiseOpInterface : OpInterface<"ScalarElementwiseOp"> {
 def Spore_DifferentiableOpInterface : OpInterface<"DifferentiableOp"> {
   let cppNamespace = "::spore";
   let description = [{
-    A primitive with a reverse-mode rule (docs/differentiation.md). The
-    rule reads the op's own operands and results as the primal values: the
-    adjoint is built after the op, in the same function, by the AD pass
-    (passes/ad).
+    A primitive with a reverse-mode rule and a forward-mode rule
+    (docs/differentiation.md). The rules read the op's own operands and
+    results as the primal values: the adjoint or the tangent is built after
+    the op, in the same function, by the AD passes (passes/ad).
   }];
   let methods = [
     InterfaceMethod<[{
@@ -45,6 +45,23 @@ def Spore_DifferentiableOpInterface : OpInterface<"DifferentiableOp"> {
       (ins "::mlir::OpBuilder &":$builder,
            "::mlir::ValueRange":$resultCotangents,
            "::llvm::SmallVectorImpl<::mlir::Value> &":$operandCotangents)>,
+    InterfaceMethod<[{
+        Builds, with `builder` (after the op), the tangent of each result
+        from the tangents of the operands (`operandTangents[i]` is null
+        when operand i has none: a zero). Appends one value per result to
+        `resultTangents`, null for a zero tangent. The rules are by kind of
+        op (linear, multilinear, pointwise, and the few others), in
+        SporeDerivatives.cpp.
+      }],
+      "::mlir::LogicalResult", "buildJVP",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::mlir::ValueRange":$operandTangents,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$resultTangents),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/[{
+        return ::spore::buildJVPRule($_op, builder, operandTangents,
+                                     resultTangents);
+      }]>,
   ];
 }
 

@@ -281,6 +281,33 @@ LogicalResult VjpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+LogicalResult JvpOp::verify() {
+  if (failed(verifyWrt(*this, getWrt(), getPrimals())))
+    return failure();
+  if (getWrt().size() != getTangents().size())
+    return emitOpError("takes one tangent per differentiated primal");
+  for (auto [i, t] : llvm::zip(getWrt(), getTangents()))
+    if (getPrimals()[i].getType() != t.getType())
+      return emitOpError("tangent types must be those of the differentiated "
+                         "primals");
+  return success();
+}
+
+LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'") << getCallee() << "' is not a spore.func";
+  FunctionType type = fn.getFunctionType();
+  if (TypeRange(type.getInputs()) != TypeRange(getPrimals().getTypes()))
+    return emitOpError("primal types do not match '") << getCallee() << "'";
+  SmallVector<Type> want(type.getResults());
+  llvm::append_range(want, type.getResults());
+  if (TypeRange(want) != getResultTypes())
+    return emitOpError("result types must be the callee's results, twice "
+                       "(values, then tangents)");
+  return success();
+}
+
 LogicalResult ParameterOp::verify() {
   StringRef name = getName();
   if (name.empty() ||

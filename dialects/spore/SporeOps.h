@@ -19,6 +19,15 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/spore/SporeEnums.h.inc"
+
+namespace spore {
+/// The forward-mode rule of a spore primitive `op` (DifferentiableOp's
+/// buildJVP): one tangent per result, null for zero.
+mlir::LogicalResult buildJVPRule(mlir::Operation *op, mlir::OpBuilder &b,
+                                 mlir::ValueRange operandTangents,
+                                 llvm::SmallVectorImpl<mlir::Value> &out);
+} // namespace spore
+
 #include "dialects/spore/SporeInterfaces.h.inc"
 
 #define GET_OP_CLASSES

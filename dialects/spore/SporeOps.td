@@ -172,6 +172,33 @@ def Spore_VjpOp : Spore_Op<"vjp", [AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
+def Spore_JvpOp : Spore_Op<"jvp", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "a Jacobian-vector product (forward mode)";
+  let description = [{
+    Calls `callee` with `primals` and pushes `tangents` (one per primal
+    listed in `wrt`, of its type) forward to its results. The results are
+    every result of the call, then one tangent per result (of its type;
+    every result must be a float tensor). The frontend uses this op for
+    `jvp`, `jacfwd` and `hessian` (forward over reverse).
+
+    ```mlir
+    %y, %ty = spore.jvp @f(%x) tangents(%t) wrt = [0]
+        : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<2xf32>, tensor<2xf32>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$primals,
+                       Variadic<Spore_FloatTensor>:$tangents,
+                       DenseI64ArrayAttr:$wrt);
+  let results = (outs Variadic<AnyType>);
+  let assemblyFormat = [{
+    $callee `(` $primals `)` `tangents` `(` $tangents `)` `wrt` `=` $wrt
+    attr-dict `:` `(` type($primals) `)` `,` `(` type($tangents) `)` `->`
+    `(` type(results) `)`
+  }];
+  let hasVerifier = 1;
+}
+
 def Spore_StopGradientOp : Spore_Op<"stop_gradient", [Pure,
     SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {

@@ -12,6 +12,7 @@
 #include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
 #include "passes/ad/Adjoint.h"
+#include "passes/ad/Tangent.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -50,7 +51,7 @@ struct SporeDifferentiatePass
     while (true) {
       SmallVector<Operation *> transforms;
       module.walk([&](Operation *op) {
-        if (isa<GradOp, VjpOp>(op))
+        if (isa<GradOp, VjpOp, JvpOp>(op))
           transforms.push_back(op);
       });
       if (transforms.empty()) {
@@ -60,15 +61,17 @@ struct SporeDifferentiatePass
       }
       bool progress = false;
       for (Operation *op : transforms) {
-        auto calleeName = isa<GradOp>(op) ? cast<GradOp>(op).getCallee()
-                                          : cast<VjpOp>(op).getCallee();
+        StringRef calleeName = isa<GradOp>(op)  ? cast<GradOp>(op).getCallee()
+                               : isa<VjpOp>(op) ? cast<VjpOp>(op).getCallee()
+                                                : cast<JvpOp>(op).getCallee();
         auto callee = symbols.lookup<FuncOp>(calleeName);
         llvm::SmallPtrSet<Operation *, 16> seen;
         if (reachesGrad(callee, symbols, seen))
           continue;
         LogicalResult expanded =
-            isa<GradOp>(op) ? expand(cast<GradOp>(op), callee, symbols)
-                            : expand(cast<VjpOp>(op), callee, symbols);
+            isa<GradOp>(op)  ? expand(cast<GradOp>(op), callee, symbols)
+            : isa<VjpOp>(op) ? expand(cast<VjpOp>(op), callee, symbols)
+                             : expand(cast<JvpOp>(op), callee, symbols);
         if (failed(expanded))
           return signalPassFailure();
         progress = true;
@@ -89,7 +92,7 @@ struct SporeDifferentiatePass
       return false;
     bool found = false;
     fn.walk([&](Operation *op) {
-      if (isa<GradOp, VjpOp>(op))
+      if (isa<GradOp, VjpOp, JvpOp>(op))
         found = true;
       else if (auto call = dyn_cast<CallOp>(op))
         found |= reachesGrad(symbols.lookup<FuncOp>(call.getCallee()),
@@ -153,6 +156,78 @@ struct SporeDifferentiatePass
     return success();
   }
 
+  /// Tangent functions made so far, by callee and differentiated operands.
+  std::map<std::pair<std::string, std::vector<int64_t>>, FuncOp> tangents;
+
+  /// The forward-mode derivative of `callee` with respect to its
+  /// arguments `wrt`: a function of the same arguments, then a tangent
+  /// per `wrt` argument, that returns the results, then their tangents.
+  FailureOr<FuncOp> tangentOf(FuncOp callee, ArrayRef<int64_t> wrtRef,
+                              SymbolTable &symbols) {
+    std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
+    auto key = std::make_pair(callee.getSymName().str(), wrt);
+    if (FuncOp done = tangents[key])
+      return done;
+    FuncOp fn = callee.clone();
+    fn.setPrivate();
+    fn->removeAttr(FuncOp::getExportAttrName());
+    fn->removeAttr("spore.checkpoint");
+    fn->removeAttr(ad::kCustomVjpAttr);
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      fn.setArgAttrs(i, ArrayRef<NamedAttribute>{});
+    fn.setSymName((callee.getSymName() + ".jvp").str());
+    symbols.insert(fn, std::next(Block::iterator(callee)));
+    auto fail = [&]() {
+      fn.erase();
+      return failure();
+    };
+    if (failed(inlineCalls(fn, symbols, /*forward=*/true)))
+      return fail();
+    Block &body = fn.getBody().front();
+    ad::Tangent sweep;
+    for (int64_t i : wrt) {
+      BlockArgument arg = body.getArgument(i);
+      sweep.tangent[arg] = body.addArgument(arg.getType(), arg.getLoc());
+    }
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator())
+      ops.push_back(&op);
+    if (failed(sweep.forwardOps(ops)))
+      return fail();
+    auto ret = cast<ReturnOp>(body.getTerminator());
+    OpBuilder b(ret);
+    SmallVector<Value> results(ret.getOperands());
+    for (Value r : ret.getOperands()) {
+      if (!isFloatTensor(r)) {
+        ret.emitError("jvp of a function with a result of type ")
+            << r.getType() << " (only float results have tangents)";
+        return fail();
+      }
+      Value t = sweep.tangent.lookup(r);
+      results.push_back(t ? t : zerosOf(b, ret.getLoc(), r.getType()));
+    }
+    ReturnOp::create(b, ret.getLoc(), results);
+    ret.erase();
+    fn.setFunctionType(FunctionType::get(fn.getContext(),
+                                         body.getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
+    tangents[key] = fn;
+    return fn;
+  }
+
+  LogicalResult expand(JvpOp op, FuncOp callee, SymbolTable &symbols) {
+    auto fn = tangentOf(callee, op.getWrt(), symbols);
+    if (failed(fn))
+      return failure();
+    OpBuilder b(op);
+    SmallVector<Value> operands(op.getPrimals());
+    llvm::append_range(operands, op.getTangents());
+    auto call = CallOp::create(b, op.getLoc(), *fn, operands);
+    op.replaceAllUsesWith(call.getResults());
+    op.erase();
+    return success();
+  }
+
   LogicalResult expand(GradOp op, FuncOp callee, SymbolTable &symbols) {
     auto found = adjointOf(callee, op.getWrt(), /*seeded=*/false, symbols);
     if (failed(found))
@@ -180,7 +255,13 @@ struct SporeDifferentiatePass
   /// Inlines every call in `fn`, transitively, except calls of
   /// checkpointed functions; a recursive call is an error (its adjoint
   /// would need a stack of activations).
-  LogicalResult inlineCalls(FuncOp fn, SymbolTable &symbols) {
+  LogicalResult inlineCalls(FuncOp fn, SymbolTable &symbols,
+                            bool forward = false) {
+    // Forward mode keeps nothing for a backward pass: checkpoints inline.
+    auto kept = [&](FuncOp target) {
+      return forward ? target && target->hasAttr(ad::kCustomVjpAttr)
+                     : isCheckpointed(target);
+    };
     // A cycle among the functions reached first: inlining would not end.
     llvm::SmallPtrSet<Operation *, 16> done, onPath;
     std::function<LogicalResult(FuncOp)> acyclic =
@@ -190,7 +271,7 @@ struct SporeDifferentiatePass
       onPath.insert(f);
       WalkResult r = f.walk([&](CallOp call) {
         auto target = symbols.lookup<FuncOp>(call.getCallee());
-        if (isCheckpointed(target))
+        if (kept(target))
           return WalkResult::advance(); // differentiated on its own
         if (onPath.count(target)) {
           call.emitError("cannot differentiate through the recursive "
@@ -212,7 +293,7 @@ struct SporeDifferentiatePass
     while (true) {
       SmallVector<CallOp> calls;
       fn.walk([&](CallOp call) {
-        if (!isCheckpointed(symbols.lookup<FuncOp>(call.getCallee())))
+        if (!kept(symbols.lookup<FuncOp>(call.getCallee())))
           calls.push_back(call);
       });
       if (calls.empty())

@@ -399,3 +399,27 @@ spore.func @f(%x: tensor<3xf32>, %c: tensor<f32>) -> tensor<3xf32> {
   %y, %g = spore.vjp @double(%x) cotangents(%c) wrt = [0] : (tensor<3xf32>), (tensor<f32>) -> (tensor<3xf32>, tensor<3xf32>)
   spore.return %g : tensor<3xf32>
 }
+
+// -----
+
+spore.func private @triple(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = spore.add %x, %x : tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+spore.func @f(%x: tensor<3xf32>, %t: tensor<2xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.jvp' op tangent types must be those of the differentiated primals}}
+  %y, %ty = spore.jvp @triple(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<2xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %ty : tensor<3xf32>
+}
+
+// -----
+
+spore.func private @quad(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = spore.add %x, %x : tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
+spore.func @f(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.jvp' op result types must be the callee's results, twice (values, then tangents)}}
+  %y, %ty = spore.jvp @quad(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<3xf32>, tensor<f32>)
+  spore.return %y : tensor<3xf32>
+}

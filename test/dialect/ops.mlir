@@ -182,3 +182,10 @@ spore.func @pullback(%x: tensor<3xf32>, %c: tensor<f32>) -> tensor<3xf32> {
   %y, %g = spore.vjp @loss(%x) cotangents(%c) wrt = [0] : (tensor<3xf32>), (tensor<f32>) -> (tensor<f32>, tensor<3xf32>)
   spore.return %g : tensor<3xf32>
 }
+
+// CHECK-LABEL: spore.func @pushforward
+// CHECK: spore.jvp @loss(%{{.*}}) tangents(%{{.*}}) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<f32>, tensor<f32>)
+spore.func @pushforward(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<f32> {
+  %y, %ty = spore.jvp @loss(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<f32>, tensor<f32>)
+  spore.return %ty : tensor<f32>
+}

@@ -55,6 +55,9 @@ def make(kind, shape):
     raise ValueError(kind)
 
 
+# Cases whose rules are for reverse mode only (no forward-mode checks).
+REVERSE_ONLY = {"custom_vjp"}
+
 # (name, expression, [(param, kind, shape)], differentiated params,
 #  second order?)
 CASES = [
@@ -260,7 +263,7 @@ def f_nested_loops(a, b, n):
     h = a
     for i in range(n):
         for j in range(i):
-            h = sin(h) * b + h * 0.5
+            h = tanh(h * b) * 0.5 + h * 0.5
         if h[0] > 0.0:
             h = h * 0.9
     return sum(h)
@@ -347,6 +350,25 @@ for name, expr, params, wrt, second in CASES:
     source += ("\n\n@export\ndef g_%s(%s) -> tuple[%s]:\n"
                "    return grad(f_%s, argnums=(%s,))(%s)\n") % (
         name, sig(params), gtypes, name, ", ".join(map(str, idx)), names)
+    # Forward mode: the jvp of f with a tangent for each differentiated
+    # parameter; and forward over reverse: the jvp of the first gradient.
+    # (A @custom_vjp rule is for reverse mode only, as in JAX.)
+    if name not in REVERSE_ONLY:
+        wnames = [params[i][0] for i in idx]
+        tsig = ", ".join("t_%s: f64%s" % (params[i][0],
+                                          list(params[i][2]) if params[i][2] else "")
+                         for i in idx)
+        source += ("\n\n@export\ndef j_%s(%s, %s) -> f64:\n"
+                   "    return jvp(lambda %s: f_%s(%s), (%s,), (%s,))[1]\n") % (
+            name, sig(params), tsig, ", ".join(wnames), name, names,
+            ", ".join(wnames), ", ".join("t_" + w for w in wnames))
+        source += ("\n\n@export\ndef fr_%s(%s, %s) -> %s:\n"
+                   "    inner = lambda %s: grad(f_%s, argnums=%d)(%s)\n"
+                   "    return jvp(inner, (%s,), (t_%s,))[1]\n") % (
+            name, sig(params), "t_%s: f64%s" % (wnames[0], list(shapes[0])
+                                                 if shapes[0] else ""),
+            "f64%s" % (list(shapes[0]) if shapes[0] else ""),
+            wnames[0], name, idx[0], names, wnames[0], wnames[0])
     if second:
         # d/da of sum(sin(df/da)): reverse over reverse.
         source += ("\n\n@export\ndef h_%s(%s) -> %s:\n"
@@ -493,6 +515,29 @@ def check_case(name, params, wrt, second, args):
             if err > TOL:
                 problems.append("direction d/d%s: relative error %.2e"
                                 % (params[i][0], err))
+        if name not in REVERSE_ONLY:
+            # Forward mode against central differences along the tangents.
+            tangents = [rng.standard_normal(args[i].shape) for i in idx]
+            moved = lambda sgn: [a + sgn * 1e-5 * tangents[idx.index(k)]
+                                 if k in idx else a for k, a in enumerate(args)]
+            jv = call(getattr(library, "gradients_j_" + name), args + tangents,
+                      [()])[0][()]
+            fd = (value(moved(1)) - value(moved(-1))) / 2e-5
+            err = abs(jv - fd) / max(1.0, abs(fd))
+            if err > TOL:
+                problems.append("forward mode: relative error %.2e" % err)
+            # Forward over reverse: the jvp of the gradient with respect to the
+            # first differentiated parameter, against central differences of
+            # the compiled gradient along its tangent.
+            i, t0 = idx[0], tangents[0]
+            fr = call(getattr(library, "gradients_fr_" + name), args + [t0],
+                      [shapes[0]])[0]
+            along = lambda sgn: [a + sgn * 1e-5 * t0 if k == i else a
+                                 for k, a in enumerate(args)]
+            fd = (call(g, along(1), shapes)[0] - call(g, along(-1), shapes)[0]) / 2e-5
+            err = rel(fr, fd)
+            if err > TOL:
+                problems.append("forward over reverse: relative error %.2e" % err)
         if second:
             h = getattr(library, "gradients_h_" + name)
             i = idx[0]

@@ -1,0 +1,259 @@
+//===- Tangent.cpp - the forward sweep ------------------------------------===//
+//
+// See Tangent.h. Region ops are rebuilt: a new op with the tangents beside
+// the values it yields or carries, whose regions are clones of the old
+// ones with the forward sweep run over them; the old op is then erased.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/ad/Tangent.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace spore;
+using namespace spore::ad;
+
+Value Tangent::zerosLike(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.hasStaticShape())
+    return zerosOf(b, loc, type);
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, v, d));
+  return bufferization::AllocTensorOp::create(b, loc, type, sizes);
+}
+
+Value Tangent::tangentOrZeros(OpBuilder &b, Location loc, Value v) {
+  Value t = tangent.lookup(v);
+  return t ? t : zerosLike(b, loc, v);
+}
+
+LogicalResult Tangent::forwardOps(ArrayRef<Operation *> ops) {
+  for (Operation *op : ops)
+    if (failed(forwardOp(op)))
+      return failure();
+  return success();
+}
+
+FailureOr<Operation *> Tangent::cloneForward(Block &block, IRMapping &map,
+                                             OpBuilder &b) {
+  SmallVector<Operation *> copies;
+  for (Operation &op : block)
+    copies.push_back(b.clone(op, map));
+  // The terminator is cloned too, so that its operands follow the region
+  // ops that the sweep rebuilds (the mapping would keep the old ones).
+  Operation *terminator = copies.pop_back_val();
+  if (failed(forwardOps(copies)))
+    return failure();
+  b.setInsertionPoint(terminator);
+  return terminator;
+}
+
+/// Forgets the values of `op` (about to be erased).
+static void forget(CotangentMap &tangent, Operation *op) {
+  op->walk([&](Operation *inner) {
+    for (Value r : inner->getResults())
+      tangent.erase(r);
+    for (Region &region : inner->getRegions())
+      for (Block &block : region)
+        for (Value arg : block.getArguments())
+          tangent.erase(arg);
+  });
+}
+
+/// The float positions of `values`.
+static SmallVector<unsigned> floatPositions(ValueRange values) {
+  SmallVector<unsigned> positions;
+  for (auto [i, v] : llvm::enumerate(values))
+    if (isFloatTensor(v))
+      positions.push_back(i);
+  return positions;
+}
+
+LogicalResult Tangent::forwardOp(Operation *op) {
+  bool any = llvm::any_of(op->getOperands(),
+                          [&](Value v) { return tangent.count(v); });
+  if (!any && op->getNumRegions() > 0)
+    any = llvm::any_of(Adjoint::capturedValues(op),
+                       [&](Value v) { return tangent.count(v); });
+  if (!any)
+    return success();
+  if (auto branch = dyn_cast<scf::IfOp>(op))
+    return forwardIf(branch);
+  if (auto loop = dyn_cast<scf::ForOp>(op))
+    return forwardFor(loop);
+  if (auto loop = dyn_cast<scf::WhileOp>(op))
+    return forwardWhile(loop);
+  OpBuilder b(op->getContext());
+  b.setInsertionPointAfter(op);
+  SmallVector<Value> operandTangents;
+  for (Value v : op->getOperands())
+    operandTangents.push_back(tangent.lookup(v));
+  if (auto rule = dyn_cast<DifferentiableOp>(op)) {
+    SmallVector<Value> results;
+    if (failed(rule.buildJVP(b, operandTangents, results)))
+      return failure();
+    for (auto [r, t] : llvm::zip(op->getResults(), results))
+      if (t)
+        tangent[r] = t;
+    return success();
+  }
+  // Value stacks and casts are linear in their tensor operands.
+  if (isa<tensor::InsertSliceOp, tensor::ExtractSliceOp, tensor::CastOp>(op)) {
+    SmallVector<Value> values;
+    for (Value v : op->getOperands())
+      values.push_back(isFloatTensor(v) ? tangentOrZeros(b, op->getLoc(), v)
+                                        : Value());
+    Operation *copy = b.clone(*op);
+    for (auto [i, v] : llvm::enumerate(values))
+      if (v)
+        copy->setOperand(i, v);
+    tangent[op->getResult(0)] = copy->getResult(0);
+    return success();
+  }
+  if (isa<CallOp>(op))
+    return op->emitError("forward-mode differentiation through a "
+                         "@custom_vjp function is not supported (its rule "
+                         "is for reverse mode)");
+  if (llvm::none_of(op->getResults(), [](Value r) { return isFloatTensor(r); }))
+    return success();
+  return op->emitError("'") << op->getName()
+                            << "' has no forward-mode rule yet, and it is "
+                               "on the path being differentiated";
+}
+
+LogicalResult Tangent::forwardIf(scf::IfOp op) {
+  SmallVector<unsigned> positions = floatPositions(op.getResults());
+  if (positions.empty())
+    return success();
+  Location loc = op.getLoc();
+  SmallVector<Type> types(op.getResultTypes());
+  for (unsigned i : positions)
+    types.push_back(op.getResult(i).getType());
+  OpBuilder b(op);
+  auto branch = scf::IfOp::create(b, loc, types, op.getCondition(),
+                                  /*withElseRegion=*/true);
+  for (auto [from, to] :
+       {std::make_pair(&op.getThenRegion(), &branch.getThenRegion()),
+        std::make_pair(&op.getElseRegion(), &branch.getElseRegion())}) {
+    Block &block = to->front();
+    block.clear();
+    OpBuilder inner = OpBuilder::atBlockEnd(&block);
+    IRMapping map;
+    auto terminator = cloneForward(from->front(), map, inner);
+    if (failed(terminator))
+      return failure();
+    SmallVector<Value> yielded((*terminator)->getOperands());
+    for (unsigned i : positions)
+      yielded.push_back(tangentOrZeros(inner, loc, yielded[i]));
+    scf::YieldOp::create(inner, loc, yielded);
+    (*terminator)->erase();
+  }
+  op.replaceAllUsesWith(branch.getResults().take_front(op.getNumResults()));
+  for (auto [n, i] : llvm::enumerate(positions))
+    tangent[branch.getResult(i)] = branch.getResult(op.getNumResults() + n);
+  forget(tangent, op);
+  op.erase();
+  return success();
+}
+
+LogicalResult Tangent::forwardFor(scf::ForOp op) {
+  SmallVector<unsigned> positions = floatPositions(op.getInitArgs());
+  Location loc = op.getLoc();
+  OpBuilder b(op);
+  size_t n = op.getNumResults();
+  SmallVector<Value> inits(op.getInitArgs());
+  for (unsigned i : positions)
+    inits.push_back(tangentOrZeros(b, loc, op.getInitArgs()[i]));
+  auto loop = scf::ForOp::create(b, loc, op.getLowerBound(), op.getUpperBound(),
+                                 op.getStep(), inits);
+  Block *body = loop.getBody();
+  if (!body->empty())
+    body->getTerminator()->erase();
+  IRMapping map;
+  map.map(op.getInductionVar(), loop.getInductionVar());
+  for (unsigned i = 0; i < n; ++i)
+    map.map(op.getRegionIterArgs()[i], loop.getRegionIterArgs()[i]);
+  for (auto [k, i] : llvm::enumerate(positions))
+    tangent[loop.getRegionIterArgs()[i]] = loop.getRegionIterArgs()[n + k];
+  OpBuilder inner = OpBuilder::atBlockEnd(body);
+  auto terminator = cloneForward(*op.getBody(), map, inner);
+  if (failed(terminator))
+    return failure();
+  SmallVector<Value> yielded((*terminator)->getOperands());
+  for (unsigned i : positions)
+    yielded.push_back(tangentOrZeros(inner, loc, yielded[i]));
+  scf::YieldOp::create(inner, loc, yielded);
+  (*terminator)->erase();
+  op.replaceAllUsesWith(loop.getResults().take_front(n));
+  for (auto [k, i] : llvm::enumerate(positions))
+    tangent[loop.getResult(i)] = loop.getResult(n + k);
+  forget(tangent, op);
+  op.erase();
+  return success();
+}
+
+LogicalResult Tangent::forwardWhile(scf::WhileOp op) {
+  Block &before = op.getBefore().front(), &after = op.getAfter().front();
+  SmallVector<unsigned> state = floatPositions(op.getInits());
+  SmallVector<unsigned> passed = floatPositions(op.getConditionOp().getArgs());
+  Location loc = op.getLoc();
+  OpBuilder b(op);
+  size_t numState = op.getInits().size(), numPassed = op.getNumResults();
+  SmallVector<Value> inits(op.getInits());
+  for (unsigned i : state)
+    inits.push_back(tangentOrZeros(b, loc, op.getInits()[i]));
+  SmallVector<Type> resultTypes(op.getResultTypes());
+  for (unsigned i : passed)
+    resultTypes.push_back(op.getResult(i).getType());
+  auto loop = scf::WhileOp::create(b, loc, resultTypes, inits);
+  SmallVector<Location> stateLocs(inits.size(), loc),
+      passedLocs(resultTypes.size(), loc);
+  Block *newBefore = b.createBlock(&loop.getBefore(), {},
+                                   ValueRange(inits).getTypes(), stateLocs);
+  Block *newAfter =
+      b.createBlock(&loop.getAfter(), {}, resultTypes, passedLocs);
+
+  // Before: the state and its tangents; passes on values and tangents.
+  IRMapping map;
+  for (unsigned i = 0; i < numState; ++i)
+    map.map(before.getArgument(i), newBefore->getArgument(i));
+  for (auto [k, i] : llvm::enumerate(state))
+    tangent[newBefore->getArgument(i)] = newBefore->getArgument(numState + k);
+  OpBuilder inner = OpBuilder::atBlockEnd(newBefore);
+  auto terminator = cloneForward(before, map, inner);
+  if (failed(terminator))
+    return failure();
+  auto cond = cast<scf::ConditionOp>(*terminator);
+  SmallVector<Value> values(cond.getArgs());
+  for (unsigned i : passed)
+    values.push_back(tangentOrZeros(inner, loc, values[i]));
+  scf::ConditionOp::create(inner, loc, cond.getCondition(), values);
+  cond->erase();
+
+  // After: the passed values and their tangents; yields the next state.
+  IRMapping afterMap;
+  for (unsigned i = 0; i < numPassed; ++i)
+    afterMap.map(after.getArgument(i), newAfter->getArgument(i));
+  for (auto [k, i] : llvm::enumerate(passed))
+    tangent[newAfter->getArgument(i)] = newAfter->getArgument(numPassed + k);
+  inner = OpBuilder::atBlockEnd(newAfter);
+  terminator = cloneForward(after, afterMap, inner);
+  if (failed(terminator))
+    return failure();
+  SmallVector<Value> yielded((*terminator)->getOperands());
+  for (unsigned i : state)
+    yielded.push_back(tangentOrZeros(inner, loc, yielded[i]));
+  scf::YieldOp::create(inner, loc, yielded);
+  (*terminator)->erase();
+
+  op.replaceAllUsesWith(loop.getResults().take_front(numPassed));
+  for (auto [k, i] : llvm::enumerate(passed))
+    tangent[loop.getResult(i)] = loop.getResult(numPassed + k);
+  forget(tangent, op);
+  op.erase();
+  return success();
+}

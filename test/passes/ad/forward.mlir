@@ -1,0 +1,81 @@
+// RUN: spore-opt %s -verify-each --spore-differentiate | FileCheck %s
+// RUN: spore-opt %s -verify-each --spore-differentiate --canonicalize --cse --symbol-dce | FileCheck %s --check-prefix=SIMPLE
+
+// Forward mode: spore.jvp becomes a call of @f.jvp, which computes each
+// tangent right after its value. mul is multilinear (t*x + x*t for x*x),
+// tanh pointwise (its reverse rule applied to the tangent), sum linear;
+// %w is not differentiated, so it gets no tangent code.
+// CHECK-LABEL: spore.func private @poly.jvp(%arg0: tensor<3xf32>, %arg1: tensor<3xf32>, %arg2: tensor<3xf32>) -> (tensor<f32>, tensor<f32>)
+// CHECK: %[[SQ:.*]] = spore.mul %arg0, %arg0
+// CHECK: %[[A:.*]] = spore.mul %arg2, %arg0
+// CHECK: %[[B:.*]] = spore.mul %arg0, %arg2
+// CHECK: %[[TSQ:.*]] = spore.add %[[A]], %[[B]]
+// CHECK: %[[T:.*]] = spore.tanh %[[SQ]]
+// CHECK: %[[TT:.*]] = spore.mul %[[TSQ]], %{{.*}}
+// CHECK: %[[Y:.*]] = spore.mul %[[T]], %arg1
+// CHECK: %[[TY:.*]] = spore.mul %[[TT]], %arg1
+// CHECK: %[[S:.*]] = spore.sum %[[Y]]
+// CHECK: %[[TS:.*]] = spore.sum %[[TY]]
+// CHECK: spore.return %[[S]], %[[TS]]
+// CHECK-LABEL: spore.func @fj
+// CHECK: spore.call @poly.jvp(%arg0, %arg1, %arg2)
+spore.func private @poly(%x: tensor<3xf32>, %w: tensor<3xf32>) -> tensor<f32> {
+  %0 = spore.mul %x, %x : tensor<3xf32>
+  %1 = spore.tanh %0 : tensor<3xf32>
+  %2 = spore.mul %1, %w : tensor<3xf32>
+  %3 = spore.sum %2 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %3 : tensor<f32>
+}
+spore.func @fj(%x: tensor<3xf32>, %w: tensor<3xf32>, %t: tensor<3xf32>) -> (tensor<f32>, tensor<f32>) {
+  %0:2 = spore.jvp @poly(%x, %w) tangents(%t) wrt = [0] : (tensor<3xf32>, tensor<3xf32>), (tensor<3xf32>) -> (tensor<f32>, tensor<f32>)
+  spore.return %0#0, %0#1 : tensor<f32>, tensor<f32>
+}
+
+// A loop carries the tangent of its state beside it: no value stack.
+// CHECK-LABEL: spore.func private @loopf.jvp
+// CHECK-NOT: alloc_tensor
+// CHECK: %[[R:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %arg1 step %{{.*}} iter_args(%[[H:.*]] = %arg0, %[[TH:.*]] = %arg2)
+// CHECK: %[[S:.*]] = spore.sin %[[H]]
+// CHECK: %[[C:.*]] = spore.cos %[[H]]
+// CHECK: %[[TS:.*]] = spore.mul %[[TH]], %[[C]]
+// CHECK: scf.yield %[[S]], %[[TS]]
+// CHECK: spore.return %[[R]]#0, %[[R]]#1
+// SIMPLE-LABEL: spore.func private @loopf.jvp
+// SIMPLE-NOT: alloc_tensor
+// SIMPLE: spore.return
+spore.func private @loopf(%x: tensor<3xf32>, %n: index) -> tensor<3xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %0 = scf.for %i = %c0 to %n step %c1 iter_args(%h = %x) -> (tensor<3xf32>) {
+    %1 = spore.sin %h : tensor<3xf32>
+    scf.yield %1 : tensor<3xf32>
+  }
+  spore.return %0 : tensor<3xf32>
+}
+spore.func @lj(%x: tensor<3xf32>, %n: index, %t: tensor<3xf32>) -> tensor<3xf32> {
+  %0:2 = spore.jvp @loopf(%x, %n) tangents(%t) wrt = [0] : (tensor<3xf32>, index), (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %0#1 : tensor<3xf32>
+}
+
+// A branch yields the tangents of its float results after its values.
+// CHECK-LABEL: spore.func private @branchf.jvp
+// CHECK: %[[IF:.*]]:2 = scf.if %{{.*}} -> (tensor<3xf32>, tensor<3xf32>)
+// CHECK: %[[E:.*]] = spore.exp %arg0
+// CHECK: %[[TE:.*]] = spore.mul %arg2, %[[E]]
+// CHECK: scf.yield %[[E]], %[[TE]]
+// CHECK: } else {
+// CHECK: scf.yield %arg0, %arg2
+// CHECK: spore.return %[[IF]]#0, %[[IF]]#1
+spore.func private @branchf(%x: tensor<3xf32>, %c: i1) -> tensor<3xf32> {
+  %0 = scf.if %c -> (tensor<3xf32>) {
+    %1 = spore.exp %x : tensor<3xf32>
+    scf.yield %1 : tensor<3xf32>
+  } else {
+    scf.yield %x : tensor<3xf32>
+  }
+  spore.return %0 : tensor<3xf32>
+}
+spore.func @bj(%x: tensor<3xf32>, %c: i1, %t: tensor<3xf32>) -> tensor<3xf32> {
+  %0:2 = spore.jvp @branchf(%x, %c) tangents(%t) wrt = [0] : (tensor<3xf32>, i1), (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %0#1 : tensor<3xf32>
+}
