@@ -1050,10 +1050,78 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
-OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getResult().getType())
     return getInput();
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    return SplatElementsAttr::get(getType(), splat.getSplatValue<Attribute>());
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Folds of arithmetic on float splats
+//===----------------------------------------------------------------------===//
+
+/// The value of a float splat constant, if `attr` is one.
+static std::optional<APFloat> floatSplat(Attribute attr) {
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(attr);
+  if (!splat || !isa<FloatType>(splat.getElementType()))
+    return std::nullopt;
+  return splat.getSplatValue<APFloat>();
+}
+
+static bool isSplatOf(Attribute attr, double value) {
+  std::optional<APFloat> v = floatSplat(attr);
+  return v && v->isExactlyValue(value);
+}
+
+/// `fn` of two float splats, as a splat of `type`.
+static OpFoldResult foldSplats(Type type, Attribute a, Attribute b,
+                               function_ref<APFloat(APFloat, APFloat)> fn) {
+  std::optional<APFloat> x = floatSplat(a), y = floatSplat(b);
+  if (!x || !y)
+    return {};
+  return SplatElementsAttr::get(cast<ShapedType>(type), fn(*x, *y));
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  if (std::optional<APFloat> x = floatSplat(adaptor.getInput()))
+    return SplatElementsAttr::get(getType(), neg(*x));
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  // x + 0 is x (but for -0 + 0, which is +0: a cotangent's sign of zero
+  // does not matter).
+  if (isSplatOf(adaptor.getRhs(), 0.0))
+    return getLhs();
+  if (isSplatOf(adaptor.getLhs(), 0.0))
+    return getRhs();
+  return foldSplats(getType(), adaptor.getLhs(), adaptor.getRhs(),
+                    [](APFloat x, APFloat y) { return x + y; });
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 0.0))
+    return getLhs();
+  return foldSplats(getType(), adaptor.getLhs(), adaptor.getRhs(),
+                    [](APFloat x, APFloat y) { return x - y; });
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 1.0))
+    return getLhs();
+  if (isSplatOf(adaptor.getLhs(), 1.0))
+    return getRhs();
+  return foldSplats(getType(), adaptor.getLhs(), adaptor.getRhs(),
+                    [](APFloat x, APFloat y) { return x * y; });
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 1.0))
+    return getLhs();
+  return foldSplats(getType(), adaptor.getLhs(), adaptor.getRhs(),
+                    [](APFloat x, APFloat y) { return x / y; });
 }
 
 LogicalResult TransposeOp::verify() {

@@ -292,7 +292,9 @@ class Spore_UnaryOp<string mnemonic, Type operandType, string summaryText>
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Spore_NegOp : Spore_UnaryOp<"neg", Spore_Tensor, "elementwise negation">;
+def Spore_NegOp : Spore_UnaryOp<"neg", Spore_Tensor, "elementwise negation"> {
+  let hasFolder = 1;
+}
 def Spore_ExpOp : Spore_UnaryOp<"exp", Spore_FloatTensor, "elementwise e^x">;
 def Spore_LogOp : Spore_UnaryOp<"log", Spore_FloatTensor,
                                 "elementwise natural logarithm">;
@@ -354,11 +356,21 @@ class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText>
   let hasVerifier = 1;
 }
 
-def Spore_AddOp : Spore_BinaryOp<"add", Spore_Tensor, "elementwise sum">;
-def Spore_SubOp : Spore_BinaryOp<"sub", Spore_Tensor, "elementwise difference">;
-def Spore_MulOp : Spore_BinaryOp<"mul", Spore_Tensor, "elementwise product">;
+// The folds of the arithmetic ops keep derivative code lean: the rules'
+// constants fold, and adding zeros or multiplying by ones disappears.
+def Spore_AddOp : Spore_BinaryOp<"add", Spore_Tensor, "elementwise sum"> {
+  let hasFolder = 1;
+}
+def Spore_SubOp : Spore_BinaryOp<"sub", Spore_Tensor, "elementwise difference"> {
+  let hasFolder = 1;
+}
+def Spore_MulOp : Spore_BinaryOp<"mul", Spore_Tensor, "elementwise product"> {
+  let hasFolder = 1;
+}
 def Spore_DivOp : Spore_BinaryOp<"div", Spore_FloatTensor,
-                                 "elementwise true division">;
+                                 "elementwise true division"> {
+  let hasFolder = 1;
+}
 def Spore_MaximumOp : Spore_BinaryOp<"maximum", Spore_Tensor,
                                      "elementwise maximum">;
 def Spore_MinimumOp : Spore_BinaryOp<"minimum", Spore_Tensor,
