@@ -156,6 +156,29 @@ logp = log_softmax(gpt(params(path("transformer_12345.npz")), ids))
 ok, why = close(got, -logp[np.arange(8), targets].mean())
 check("transformer loss vs NumPy", rc == 0 and ok, why)
 
+# --- Gradients through the CNN, against finite differences in f64 --------
+# For each Parameter, the derivative in a random direction: the compiled
+# f32 gradient against central differences of the NumPy CNN.
+pc = params(path("cnn_12345.npz"))
+cnnm.init(12345)
+wc = rng.standard_normal((2, 10)).astype(np.float32)
+names = ["net.conv1.weight", "net.conv1.bias", "net.conv2.weight",
+         "net.conv2.bias", "net.norm.weight", "net.norm.bias",
+         "net.head.0.weight", "net.head.0.bias", "net.head.2.weight",
+         "net.head.2.bias"]
+rc, got = cnnm.call("grads", [x, wc], [()] + [pc[n].shape for n in names])
+cnn_loss = lambda p: float(np.mean(cnn(p, x.astype(np.float64)) * wc))
+ok, why = close(got[0], cnn_loss(pc))
+check("cnn value_and_grad: value", rc == 0 and ok, why or cnnm.error())
+for n, g in zip(names, got[1:]):
+    d = rng.standard_normal(pc[n].shape)
+    moved = lambda s: {**pc, n: pc[n] + s * 1e-4 * d}
+    fd = (cnn_loss(moved(1)) - cnn_loss(moved(-1))) / 2e-4
+    err = abs(float((g.astype(np.float64) * d).sum()) - fd) / max(abs(fd), 1e-3)
+    check("cnn value_and_grad wrt=net.parameters: %s" % n, err < 2e-3,
+          "directional derivative %.6g vs finite differences %.6g"
+          % ((g * d).sum(), fd))
+
 # --- A loop in __init__, two instances, a Cell chosen at run time ---------
 choice = Model("choice")
 choice.init(4)
