@@ -146,8 +146,12 @@ Adjoint::recomputeAndReverse(ArrayRef<Block *> blocks, IRMapping &map,
       for (auto [arg, v] :
            llvm::zip(block->getArguments(), passed(blocks[i - 1])))
         map.map(arg, map.lookupOrDefault(v));
-    for (Operation &op : block->without_terminator())
+    for (Operation &op : block->without_terminator()) {
+      // The forward pass has printed and checked already.
+      if (isa<PrintOp, AssertOp>(op))
+        continue;
       copies.push_back(b.clone(op, map));
+    }
   }
   if (failed(markActive(copies)))
     return failure();

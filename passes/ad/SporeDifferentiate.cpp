@@ -134,7 +134,15 @@ struct SporeDifferentiatePass
     adjoint.setSymName(
         (callee.getSymName() + (seeded ? ".vjp" : ".grad")).str());
     symbols.insert(adjoint, std::next(Block::iterator(callee)));
-    if (failed(inlineCalls(adjoint, symbols)) || failed(unrollLoops(adjoint)) ||
+    bool ok = succeeded(inlineCalls(adjoint, symbols));
+    if (ok && seeded)
+      // A vjp function evaluates the function again (for a checkpoint, a
+      // pullback): it does not print or check a second time.
+      adjoint.walk([](Operation *op) {
+        if (isa<PrintOp, AssertOp>(op))
+          op->erase();
+      });
+    if (!ok || failed(unrollLoops(adjoint)) ||
         failed(reverse(adjoint, wrt, seeded))) {
       adjoint.erase();
       return failure();

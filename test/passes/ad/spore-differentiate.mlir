@@ -304,3 +304,25 @@ spore.func @ts(%x: tensor<3xf32>, %n: index) -> tensor<3xf32> {
   %0 = spore.grad @twostacks(%x, %n) wrt = [0] : (tensor<3xf32>, index) -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
+
+// Regression: recomputation does not print again. The forward pass prints
+// once; the branch recomputed in the reverse sweep has no print.
+// CHECK-LABEL: spore.func private @noisy.grad
+// CHECK-COUNT-1: spore.print
+// CHECK-NOT: spore.print
+// CHECK: spore.return
+spore.func private @noisy(%x: tensor<3xf32>, %c: i1) -> tensor<f32> {
+  %0 = scf.if %c -> (tensor<3xf32>) {
+    spore.print ["x = ", "\n"] %x : tensor<3xf32>
+    %1 = spore.sin %x : tensor<3xf32>
+    scf.yield %1 : tensor<3xf32>
+  } else {
+    scf.yield %x : tensor<3xf32>
+  }
+  %2 = spore.sum %0 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %2 : tensor<f32>
+}
+spore.func @pn(%x: tensor<3xf32>, %c: i1) -> tensor<3xf32> {
+  %0 = spore.grad @noisy(%x, %c) wrt = [0] : (tensor<3xf32>, i1) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
