@@ -401,7 +401,17 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange cots,
   Value gm = r.reshape(g, gs);
   auto xmt = Rules::type(xm), zmt = Rules::type(zm);
   Value gx = r.unbroadcast(r.matmul(gm, r.swapLast(zm)), xmt);
-  Value gz = r.unbroadcast(r.matmul(r.swapLast(xm), gm), zmt);
+  Value gz;
+  if (zmt.getRank() == 2 && xmt.getRank() > 2) {
+    // A matrix shared by a batch (a weight applied to activations): one
+    // matmul over the flattened batch instead of a batched one summed.
+    int64_t rows = xmt.getNumElements() / xmt.getShape().back();
+    Value xf = r.reshape(xm, {rows, xmt.getShape().back()});
+    Value gf = r.reshape(gm, {rows, Rules::type(gm).getShape().back()});
+    gz = r.matmul(r.swapLast(xf), gf);
+  } else {
+    gz = r.unbroadcast(r.matmul(r.swapLast(xm), gm), zmt);
+  }
   out.append({r.reshape(gx, xt.getShape()), r.reshape(gz, zt.getShape())});
   return success();
 }

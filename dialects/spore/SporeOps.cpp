@@ -1152,6 +1152,33 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  auto identity = [](ArrayRef<int64_t> p) {
+    for (auto [i, d] : llvm::enumerate(p))
+      if ((int64_t)i != d)
+        return false;
+    return true;
+  };
+  if (identity(perm))
+    return getInput();
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    return SplatElementsAttr::get(getType(), splat.getSplatValue<Attribute>());
+  // A transpose of a transpose is one transpose (or none): result dim i is
+  // the inner input's dim inner[perm[i]].
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(inner.getPermutation()[p]);
+    if (identity(composed))
+      return inner.getInput();
+    getInputMutable().assign(inner.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
+  return {};
+}
+
 LogicalResult BroadcastToOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
   if (elementTypeOf(getInput()) != elementTypeOf(getResult()))

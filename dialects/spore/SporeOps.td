@@ -518,6 +518,7 @@ def Spore_TransposeOp : Spore_Op<"transpose", [Pure,
     type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure,

@@ -50,3 +50,14 @@ spore.func @kept(%x: tensor<3xf32>) -> tensor<3xf32> {
   %0 = spore.mul %x, %zero : tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
+
+// A transpose of a transpose is one transpose, or none.
+// CHECK-LABEL: spore.func @transposes
+// CHECK: %[[T:.*]] = spore.transpose %arg0 permutation = [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+// CHECK: spore.return %arg0, %[[T]]
+spore.func @transposes(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x2x3xf32>) {
+  %0 = spore.transpose %x permutation = [0, 2, 1] : tensor<2x3x4xf32> -> tensor<2x4x3xf32>
+  %1 = spore.transpose %0 permutation = [0, 2, 1] : tensor<2x4x3xf32> -> tensor<2x3x4xf32>
+  %2 = spore.transpose %0 permutation = [1, 0, 2] : tensor<2x4x3xf32> -> tensor<4x2x3xf32>
+  spore.return %1, %2 : tensor<2x3x4xf32>, tensor<4x2x3xf32>
+}

@@ -326,3 +326,21 @@ spore.func @pn(%x: tensor<3xf32>, %c: i1) -> tensor<3xf32> {
   %0 = spore.grad @noisy(%x, %c) wrt = [0] : (tensor<3xf32>, i1) -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
+
+// A weight shared by a batch: its gradient is one matmul over the
+// flattened batch, not a batched matmul summed over the batch.
+// CHECK-LABEL: spore.func private @dense3.grad
+// CHECK: %[[XF:.*]] = spore.reshape %arg0 : tensor<2x5x4xf32> -> tensor<10x4xf32>
+// CHECK: %[[GF:.*]] = spore.reshape %{{.*}} : tensor<2x5x3xf32> -> tensor<10x3xf32>
+// CHECK: %[[XT:.*]] = spore.transpose %[[XF]] permutation = [1, 0] : tensor<10x4xf32> -> tensor<4x10xf32>
+// CHECK: %[[GW:.*]] = spore.matmul %[[XT]], %[[GF]] : tensor<4x10xf32>, tensor<10x3xf32> -> tensor<4x3xf32>
+// CHECK: spore.return %{{.*}}, %[[GW]]
+spore.func private @dense3(%x: tensor<2x5x4xf32>, %w: tensor<4x3xf32>) -> tensor<f32> {
+  %0 = spore.matmul %x, %w : tensor<2x5x4xf32>, tensor<4x3xf32> -> tensor<2x5x3xf32>
+  %1 = spore.sum %0 axes = [0, 1, 2] : tensor<2x5x3xf32> -> tensor<f32>
+  spore.return %1 : tensor<f32>
+}
+spore.func @dw(%x: tensor<2x5x4xf32>, %w: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %0 = spore.grad @dense3(%x, %w) wrt = [1] : (tensor<2x5x4xf32>, tensor<4x3xf32>) -> tensor<4x3xf32>
+  spore.return %0 : tensor<4x3xf32>
+}
