@@ -456,6 +456,21 @@ def t_checkpoint_second(a: f64[3], b: f64[3]) -> tuple[f64[3], f64[3]]:
 @export
 def t_jacobians(x: f64[3], w: f64[3]) -> tuple[f64[3, 3], f64[3, 3], f64[3, 3]]:
     return jacrev(vector_fn)(x, w), jacfwd(vector_fn, argnums=1)(x, w), hessian(scalar_fn)(x)
+
+
+def looped_fn(x, n):
+    h = x
+    k = 0
+    while k < n:
+        h = tanh(h * 0.9 + sin(h) * 0.2) + x * 0.1
+        k += 1
+    return sum(h * h)
+
+
+@export
+def t_loop_hessian(x: f64[3], n: i64) -> tuple[f64[3, 3], f64[3]]:
+    # Forward over reverse through a while loop with a run-time trip count.
+    return hessian(looped_fn)(x, n), grad(looped_fn)(x, n)
 """
 
 library, src = compile_shared(SPOREC, source, WORKDIR, "gradients")
@@ -615,6 +630,39 @@ for what, got, want in [("vjp value", y, vec(x, w)),
     print(("PASS " if err <= TOL else "FAIL ") + what +
           ("" if err <= TOL else ": relative error %.2e" % err))
     failures += err > TOL
+# The Hessian through a run-time loop against central differences of the
+# compiled gradient, which the checker has verified above.
+xl, nl = rng.standard_normal(3), np.array(7, np.int64)
+hl, _ = call(library.gradients_t_loop_hessian, [xl, nl], [(3, 3), (3,)])
+gl = lambda v: call(library.gradients_t_loop_hessian, [v, nl],
+                    [(3, 3), (3,)])[1]
+err = rel(hl, numpy_jacobian(gl, xl))
+print(("PASS " if err <= TOL else "FAIL ") + "hessian through a while loop" +
+      ("" if err <= TOL else ": relative error %.2e" % err))
+failures += err > TOL
+
+
+def looped_numpy(x, n):
+    h = x
+    for _ in range(n):
+        h = np.tanh(h * 0.9 + np.sin(h) * 0.2) + x * 0.1
+    return float((h * h).sum())
+
+
+# And against second differences of the same loop in NumPy (independent of
+# the compiler; h = 1e-4 leaves an error near 1e-8, so the bound is 1e-5).
+step = 1e-4
+eye = np.eye(3) * step
+want = np.array([[(looped_numpy(xl + eye[i] + eye[j], 7)
+                   - looped_numpy(xl + eye[i] - eye[j], 7)
+                   - looped_numpy(xl - eye[i] + eye[j], 7)
+                   + looped_numpy(xl - eye[i] - eye[j], 7)) / (4 * step ** 2)
+                  for j in range(3)] for i in range(3)])
+err = rel(hl, want)
+print(("PASS " if err <= 1e-5 else "FAIL ") +
+      "hessian through a while loop vs NumPy second differences" +
+      ("" if err <= 1e-5 else ": relative error %.2e" % err))
+failures += err > 1e-5
 a, b = rng.standard_normal(3), rng.standard_normal(3)
 with_checkpoints, without = call(library.gradients_t_checkpoint_second,
                                  [a, b], [(3,), (3,)])
@@ -622,5 +670,5 @@ err = rel(with_checkpoints, without)
 print(("PASS " if err <= 1e-12 else "FAIL ") + "checkpoint second order" +
       ("" if err <= 1e-12 else ": differs by %.2e" % err))
 failures += err > 1e-12
-print("%d of %d failed" % (failures, len(CASES) + 11))
+print("%d of %d failed" % (failures, len(CASES) + 13))
 sys.exit(1 if failures else 0)
