@@ -112,10 +112,11 @@ LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
           if (c && active.count(operand))
             accumulate(b, op->getLoc(), cot, operand, c);
     } else if (readsValueStack(op)) {
-      return op->emitError("cannot differentiate twice through a loop that "
-                           "is not unrolled yet (second order through a "
-                           "loop with a run-time trip count or more than 16 "
-                           "iterations)");
+      return op->emitError(
+          "cannot differentiate twice in reverse mode through a loop that is "
+          "not unrolled yet (a run-time trip count or more than 16 "
+          "iterations); forward over reverse works: hessian(f), "
+          "jacfwd(grad(f)), jvp of grad(f)");
     } else {
       return op->emitError("'")
              << op->getName()

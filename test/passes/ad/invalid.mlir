@@ -30,7 +30,7 @@ spore.func @f(%x: tensor<3xf32>) -> tensor<3xf32> attributes {spore.export} {
 spore.func private @stack(%x: tensor<3xf32>, %i: index, %j: index) -> tensor<f32> {
   %0 = tensor.empty(%i) : tensor<?x3xf32>
   %1 = tensor.insert_slice %x into %0[%i, 0] [1, 3] [1, 1] : tensor<3xf32> into tensor<?x3xf32>
-  // expected-error @+1 {{cannot differentiate twice through a loop that is not unrolled yet}}
+  // expected-error @+1 {{cannot differentiate twice in reverse mode through a loop that is not unrolled yet}}
   %2 = tensor.extract_slice %1[%j, 0] [1, 3] [1, 1] : tensor<?x3xf32> to tensor<3xf32>
   %3 = spore.sum %2 axes = [0] : tensor<3xf32> -> tensor<f32>
   spore.return %3 : tensor<f32>
