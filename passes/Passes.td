@@ -37,9 +37,13 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     value through the primitives' `buildJVP` rules; branches yield
     tangents and loops carry them.
 
+    An adjoint that a later transform differentiates again in reverse mode
+    keeps no stacks: its reverse loops replay the forward iterations
+    (`@f.grad.replay`).
+
     Located errors: a primitive without a rule on an active path, recursion,
-    reverse over reverse through a loop that is not unrolled, forward mode
-    through a @custom_vjp function.
+    a value stack on an active path (hand-written IR), forward mode through
+    a @custom_vjp function.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -53,6 +53,10 @@ struct Adjoint {
   /// arguments.
   std::function<mlir::FailureOr<FuncOp>(FuncOp, llvm::ArrayRef<int64_t>)> vjpOf;
   mlir::SymbolTable *symbols = nullptr;
+  /// Loops replay the forward iterations up to the one being reversed
+  /// instead of keeping value stacks: for adjoints that are differentiated
+  /// again (reverse over reverse).
+  bool replay = false;
 
   /// Forward activity over `ops` in order (into their regions too).
   mlir::LogicalResult markActive(llvm::ArrayRef<mlir::Operation *> ops);

@@ -179,6 +179,62 @@ scf::ForOp reverseLoop(
   return loop;
 }
 
+/// The state `op` carries into iteration `k`: its first `k` iterations
+/// run again from the initial values (the replay strategy).
+SmallVector<Value> replayFor(OpBuilder &b, Location loc, scf::ForOp op,
+                             Value k) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, k, one, op.getInitArgs(),
+      [&](OpBuilder &ib, Location l, Value j, ValueRange carried) {
+        IRMapping map;
+        map.map(op.getInductionVar(),
+                arith::AddIOp::create(
+                    ib, l, op.getLowerBound(),
+                    arith::MulIOp::create(ib, l, j, op.getStep())));
+        map.map(op.getRegionIterArgs(), carried);
+        for (Operation &inner : op.getBody()->without_terminator())
+          if (!isa<PrintOp, AssertOp>(inner)) // printed and checked once
+            ib.clone(inner, map);
+        SmallVector<Value> yielded;
+        for (Value v : op.getYieldedValues())
+          yielded.push_back(map.lookupOrDefault(v));
+        scf::YieldOp::create(ib, l, yielded);
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+/// The state `op` carries into its `k`-th evaluation of the condition:
+/// the condition (true then) and the body, `k` times from the initial
+/// values.
+SmallVector<Value> replayWhile(OpBuilder &b, Location loc, scf::WhileOp op,
+                               Value k) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Block &before = op.getBefore().front(), &after = op.getAfter().front();
+  auto loop = scf::ForOp::create(
+      b, loc, zero, k, one, op.getInits(),
+      [&](OpBuilder &ib, Location l, Value, ValueRange carried) {
+        IRMapping map;
+        map.map(before.getArguments(), carried);
+        for (Operation &inner : before.without_terminator())
+          if (!isa<PrintOp, AssertOp>(inner)) // printed and checked once
+            ib.clone(inner, map);
+        for (auto [arg, v] :
+             llvm::zip(after.getArguments(), op.getConditionOp().getArgs()))
+          map.map(arg, map.lookupOrDefault(v));
+        for (Operation &inner : after.without_terminator())
+          if (!isa<PrintOp, AssertOp>(inner))
+            ib.clone(inner, map);
+        SmallVector<Value> yielded;
+        for (Value v : op.getYieldOp().getOperands())
+          yielded.push_back(map.lookupOrDefault(v));
+        scf::YieldOp::create(ib, l, yielded);
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
 /// An error unless a value stack can hold every value `loop` carries.
 LogicalResult checkCarried(Operation *loop, TypeRange carried) {
   for (Type t : carried)
@@ -247,8 +303,9 @@ LogicalResult Adjoint::reverseFor(scf::ForOp op, ArrayRef<Value> resultCots,
   Value trips = arith::MaxSIOp::create(
       fb, loc, arith::CeilDivSIOp::create(fb, loc, span, step), zero);
   SmallVector<Value> inits(op.getInitArgs());
-  for (Type row : rows)
-    inits.push_back(emptyStack(fb, loc, row, trips));
+  if (!replay) // else the reverse loop replays the iterations
+    for (Type row : rows)
+      inits.push_back(emptyStack(fb, loc, row, trips));
   auto forward = scf::ForOp::create(
       fb, loc, lb, ub, step, inits,
       [&](OpBuilder &ib, Location l, Value iv, ValueRange carried) {
@@ -262,9 +319,10 @@ LogicalResult Adjoint::reverseFor(scf::ForOp op, ArrayRef<Value> resultCots,
           ib.clone(inner, map);
         for (Value v : op.getYieldedValues())
           yielded.push_back(map.lookupOrDefault(v));
-        for (auto [state, stack] :
-             llvm::zip(op.getRegionIterArgs(), carried.drop_front(rows.size())))
-          yielded.push_back(pushRow(ib, l, map.lookup(state), stack, k));
+        if (!replay)
+          for (auto [state, stack] : llvm::zip(op.getRegionIterArgs(),
+                                               carried.drop_front(rows.size())))
+            yielded.push_back(pushRow(ib, l, map.lookup(state), stack, k));
         scf::YieldOp::create(ib, l, yielded);
       });
   ValueRange stacks = forward.getResults().drop_front(rows.size());
@@ -293,10 +351,13 @@ LogicalResult Adjoint::reverseFor(scf::ForOp op, ArrayRef<Value> resultCots,
         IRMapping map;
         map.map(op.getInductionVar(), iv);
         SmallVector<Value> state;
-        for (auto [j, arg] : llvm::enumerate(op.getRegionIterArgs())) {
-          state.push_back(readRow(ib, l, stacks[j], k, rows[j]));
-          map.map(arg, state.back());
-        }
+        if (replay)
+          state = replayFor(ib, l, op, k);
+        else
+          for (auto [j, row] : llvm::enumerate(rows))
+            state.push_back(readRow(ib, l, stacks[j], k, row));
+        for (auto [j, arg] : llvm::enumerate(op.getRegionIterArgs()))
+          map.map(arg, state[j]);
         SmallVector<Value> seeds(rows.size());
         for (auto [n, j] : llvm::enumerate(carriedActive)) {
           active.insert(state[j]);
@@ -352,8 +413,10 @@ LogicalResult Adjoint::reverseWhile(scf::WhileOp op, ArrayRef<Value> resultCots,
   Value initialRows =
       arith::ConstantIndexOp::create(fb, loc, kInitialWhileRows);
   SmallVector<Value> inits(op.getInits());
-  for (Type row : rows)
-    inits.push_back(emptyStack(fb, loc, row, initialRows));
+  size_t numStacks = replay ? 0 : numState;
+  if (!replay)
+    for (Type row : rows)
+      inits.push_back(emptyStack(fb, loc, row, initialRows));
   inits.push_back(zero);
   SmallVector<Type> resultTypes(op.getResultTypes());
   for (Value v : ValueRange(inits).drop_front(numState))
@@ -362,7 +425,7 @@ LogicalResult Adjoint::reverseWhile(scf::WhileOp op, ArrayRef<Value> resultCots,
       fb, loc, resultTypes, inits,
       [&](OpBuilder &ib, Location l, ValueRange args) {
         ValueRange state = args.take_front(numState);
-        ValueRange stacks = args.slice(numState, numState);
+        ValueRange stacks = args.slice(numState, numStacks);
         Value count = args.back();
         SmallVector<Value> pushed;
         for (auto [value, stack] :
@@ -393,7 +456,7 @@ LogicalResult Adjoint::reverseWhile(scf::WhileOp op, ArrayRef<Value> resultCots,
         llvm::append_range(yielded, args.drop_front(numResults));
         scf::YieldOp::create(ib, l, yielded);
       });
-  ValueRange stacks = forward.getResults().slice(numResults, numState);
+  ValueRange stacks = forward.getResults().slice(numResults, numStacks);
   Value count = forward.getResults().back();
 
   SmallVector<unsigned> stateActive;
@@ -406,10 +469,13 @@ LogicalResult Adjoint::reverseWhile(scf::WhileOp op, ArrayRef<Value> resultCots,
   // the rows.
   auto readState = [&](OpBuilder &ib, Location l, Value k, IRMapping &map) {
     SmallVector<Value> state;
-    for (auto [j, arg] : llvm::enumerate(before.getArguments())) {
-      state.push_back(readRow(ib, l, stacks[j], k, rows[j]));
-      map.map(arg, state.back());
-    }
+    if (replay)
+      state = replayWhile(ib, l, op, k);
+    else
+      for (auto [j, row] : llvm::enumerate(rows))
+        state.push_back(readRow(ib, l, stacks[j], k, row));
+    for (auto [j, arg] : llvm::enumerate(before.getArguments()))
+      map.map(arg, state[j]);
     for (unsigned j : stateActive)
       active.insert(state[j]);
     return state;

@@ -60,7 +60,7 @@ struct SporeDifferentiatePass
         return;
       }
       bool progress = false;
-      for (Operation *op : transforms) {
+      for (Operation *&op : transforms) {
         StringRef calleeName = isa<GradOp>(op)  ? cast<GradOp>(op).getCallee()
                                : isa<VjpOp>(op) ? cast<VjpOp>(op).getCallee()
                                                 : cast<JvpOp>(op).getCallee();
@@ -68,12 +68,15 @@ struct SporeDifferentiatePass
         llvm::SmallPtrSet<Operation *, 16> seen;
         if (reachesGrad(callee, symbols, seen))
           continue;
+        replay = reachedByTransform(op->getParentOfType<FuncOp>(), transforms,
+                                    op, symbols);
         LogicalResult expanded =
             isa<GradOp>(op)  ? expand(cast<GradOp>(op), callee, symbols)
             : isa<VjpOp>(op) ? expand(cast<VjpOp>(op), callee, symbols)
                              : expand(cast<JvpOp>(op), callee, symbols);
         if (failed(expanded))
           return signalPassFailure();
+        op = nullptr; // erased
         progress = true;
       }
       if (!progress) {
@@ -83,6 +86,33 @@ struct SporeDifferentiatePass
         return signalPassFailure();
       }
     }
+  }
+
+  /// Whether `fn` is (or is called by) the callee of one of `transforms`
+  /// other than `self`: then what is generated in it is differentiated
+  /// again.
+  bool reachedByTransform(FuncOp fn, ArrayRef<Operation *> transforms,
+                          Operation *self, SymbolTable &symbols) {
+    llvm::SmallPtrSet<Operation *, 16> seen;
+    SmallVector<FuncOp> work;
+    for (Operation *t : transforms) {
+      if (!t || t == self)
+        continue;
+      auto sym = t->getAttrOfType<FlatSymbolRefAttr>("callee");
+      if (auto f = sym ? symbols.lookup<FuncOp>(sym.getValue()) : FuncOp())
+        work.push_back(f);
+    }
+    while (!work.empty()) {
+      FuncOp f = work.pop_back_val();
+      if (!f || !seen.insert(f).second)
+        continue;
+      if (f == fn)
+        return true;
+      f.walk([&](CallOp call) {
+        work.push_back(symbols.lookup<FuncOp>(call.getCallee()));
+      });
+    }
+    return false;
   }
 
   /// Whether `fn` or a function it calls contains a transform.
@@ -106,10 +136,17 @@ struct SporeDifferentiatePass
   /// reaches itself would not end).
   llvm::SmallPtrSet<Operation *, 8> inProgress;
 
-  /// Adjoint functions made so far, by callee, differentiated operands and
-  /// whether the cotangents are arguments (vjp) or a seed of 1 (grad).
-  std::map<std::tuple<std::string, std::vector<int64_t>, bool>, FuncOp>
+  /// Adjoint functions made so far, by callee, differentiated operands,
+  /// whether the cotangents are arguments (vjp) or a seed of 1 (grad), and
+  /// whether loops replay their iterations (see `replay`).
+  std::map<std::tuple<std::string, std::vector<int64_t>, bool, bool>, FuncOp>
       adjoints;
+
+  /// Whether adjoints made now are differentiated again later: then their
+  /// loops replay the forward iterations instead of keeping value stacks
+  /// (reverse over reverse through a stack is not supported), at the cost
+  /// of O(n^2) iterations for n.
+  bool replay = false;
 
   /// The adjoint of `callee` with respect to its arguments `wrt`: a
   /// function of the same arguments (then, when `seeded`, cotangents of
@@ -117,7 +154,7 @@ struct SporeDifferentiatePass
   FailureOr<FuncOp> adjointOf(FuncOp callee, ArrayRef<int64_t> wrtRef,
                               bool seeded, SymbolTable &symbols) {
     std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
-    auto key = std::make_tuple(callee.getSymName().str(), wrt, seeded);
+    auto key = std::make_tuple(callee.getSymName().str(), wrt, seeded, replay);
     if (FuncOp done = adjoints[key])
       return done;
     if (!inProgress.insert(callee).second)
@@ -131,8 +168,9 @@ struct SporeDifferentiatePass
     adjoint->removeAttr("spore.checkpoint");
     for (unsigned i = 0; i < adjoint.getNumArguments(); ++i)
       adjoint.setArgAttrs(i, ArrayRef<NamedAttribute>{});
-    adjoint.setSymName(
-        (callee.getSymName() + (seeded ? ".vjp" : ".grad")).str());
+    adjoint.setSymName((callee.getSymName() + (seeded ? ".vjp" : ".grad") +
+                        (replay ? ".replay" : ""))
+                           .str());
     symbols.insert(adjoint, std::next(Block::iterator(callee)));
     bool ok = succeeded(inlineCalls(adjoint, symbols));
     if (ok && seeded)
@@ -366,6 +404,7 @@ struct SporeDifferentiatePass
         seeds.push_back(body.addArgument(r.getType(), ret.getLoc()));
       }
     Adjoint adjoint;
+    adjoint.replay = replay;
     adjoint.vjpOf = [&](FuncOp callee, ArrayRef<int64_t> operands) {
       return adjointOf(callee, operands, /*seeded=*/true, *symbolTable);
     };

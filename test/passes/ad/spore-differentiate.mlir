@@ -344,3 +344,38 @@ spore.func @dw(%x: tensor<2x5x4xf32>, %w: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %0 = spore.grad @dense3(%x, %w) wrt = [1] : (tensor<2x5x4xf32>, tensor<4x3xf32>) -> tensor<4x3xf32>
   spore.return %0 : tensor<4x3xf32>
 }
+
+// Reverse over reverse through a loop: the inner adjoint, differentiated
+// again, replays the forward iterations up to the one it reverses instead
+// of keeping a value stack; the outer adjoint keeps stacks of the inner
+// adjoint's loops as usual.
+// CHECK-LABEL: spore.func private @sqn.grad.replay
+// CHECK-NOT: alloc_tensor
+// CHECK: %[[FWD:.*]] = scf.for %{{.*}} = %[[LB:.*]] to %arg1 step %{{.*}} iter_args(%{{.*}} = %arg0) -> (tensor<3xf32>)
+// CHECK: scf.for %[[KK:.*]] = %{{.*}} to %[[TRIPS:.*]] step %{{.*}} iter_args
+// CHECK: %[[K:.*]] = arith.subi %{{.*}}, %[[KK]]
+// CHECK: %[[STATE:.*]] = scf.for %{{.*}} = %{{.*}} to %[[K]] step %{{.*}} iter_args(%{{.*}} = %arg0) -> (tensor<3xf32>)
+// CHECK: spore.sin
+// CHECK: spore.cos %[[STATE]]
+// CHECK-LABEL: spore.func private @dsqn.grad(
+// CHECK: bufferization.alloc_tensor
+// CHECK: spore.return
+spore.func private @sqn(%x: tensor<3xf32>, %n: index) -> tensor<f32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %0 = scf.for %i = %c0 to %n step %c1 iter_args(%h = %x) -> (tensor<3xf32>) {
+    %1 = spore.sin %h : tensor<3xf32>
+    scf.yield %1 : tensor<3xf32>
+  }
+  %2 = spore.sum %0 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %2 : tensor<f32>
+}
+spore.func private @dsqn(%x: tensor<3xf32>, %n: index) -> tensor<f32> {
+  %0 = spore.grad @sqn(%x, %n) wrt = [0] : (tensor<3xf32>, index) -> tensor<3xf32>
+  %1 = spore.sum %0 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %1 : tensor<f32>
+}
+spore.func @ddsqn(%x: tensor<3xf32>, %n: index) -> tensor<3xf32> {
+  %0 = spore.grad @dsqn(%x, %n) wrt = [0] : (tensor<3xf32>, index) -> tensor<3xf32>
+  spore.return %0 : tensor<3xf32>
+}
