@@ -159,24 +159,6 @@ template <typename T> bool holds(spore::ComparePredicate p, T a, T b) {
   return false;
 }
 
-/// Philox-4x32-10, the first output word.
-uint32_t philox(uint32_t c0, uint32_t c1, uint32_t k0, uint32_t k1) {
-  uint32_t c[4] = {c0, c1, 0, 0};
-  for (int round = 0; round < 10; ++round) {
-    uint64_t p0 = (uint64_t)0xD2511F53u * c[0];
-    uint64_t p1 = (uint64_t)0xCD9E8D57u * c[2];
-    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0;
-    uint32_t n2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
-    c[0] = n0;
-    c[1] = (uint32_t)p1;
-    c[2] = n2;
-    c[3] = (uint32_t)p0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  return c[0];
-}
-
 class Machine {
 public:
   explicit Machine(ModuleOp module) : module(module) {}
@@ -748,8 +730,11 @@ std::vector<Tensor> Machine::execute(Operation &op,
     Tensor out = make(resultType().getElementType(), resultType().getShape());
     uint32_t k0 = (uint32_t)in[0].i[0], k1 = (uint32_t)in[0].i[1];
     for (int64_t k = 0; k < out.numel(); ++k) {
-      uint32_t word =
-          philox((uint32_t)k, (uint32_t)((uint64_t)k >> 32), k0, k1);
+      uint32_t counter[4] = {(uint32_t)k, (uint32_t)((uint64_t)k >> 32), 0,
+                             0};
+      uint32_t key[2] = {k0, k1}, block[4];
+      spore_philox4x32(counter, key, block);
+      uint32_t word = block[0];
       if (out.isFloat())
         out.f[k] =
             roundTo(out.elementType, (float)(word >> 8) * (1.0f / 16777216.0f));

@@ -125,25 +125,6 @@ int parseLine(const std::string &line, Slot &slot) {
   return SPORE_OK;
 }
 
-/// Philox-4x32-10 (Salmon et al., SC'11): one block of four words.
-void philox(uint32_t counter[4], const uint32_t key[2], uint32_t out[4]) {
-  uint32_t c[4] = {counter[0], counter[1], counter[2], counter[3]};
-  uint32_t k0 = key[0], k1 = key[1];
-  for (int round = 0; round < 10; ++round) {
-    uint64_t p0 = (uint64_t)0xD2511F53u * c[0];
-    uint64_t p1 = (uint64_t)0xCD9E8D57u * c[2];
-    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0;
-    uint32_t n2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
-    c[0] = n0;
-    c[1] = (uint32_t)p1;
-    c[2] = n2;
-    c[3] = (uint32_t)p0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  std::memcpy(out, c, sizeof(c));
-}
-
 uint64_t fnv1a(const std::string &s) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char ch : s) {
@@ -229,7 +210,7 @@ void initSlot(Slot &slot, uint64_t seed) {
     uint32_t counter[4] = {(uint32_t)e, (uint32_t)((uint64_t)e >> 32),
                            (uint32_t)stream, (uint32_t)(stream >> 32)};
     uint32_t bits[4];
-    philox(counter, key, bits);
+    spore_philox4x32(counter, key, bits);
     double u1 = unit(bits[0], bits[1]), u2 = unit(bits[2], bits[3]);
     if (slot.kind == "uniform") {
       store(t, e, slot.a + (slot.b - slot.a) * u1);
@@ -387,4 +368,24 @@ extern "C" int spore_state_tensor(const spore_state *s, int32_t i,
   if (view)
     *view = s->slots[i].tensor;
   return SPORE_OK;
+}
+
+extern "C" void spore_philox4x32(const uint32_t counter[4],
+                                 const uint32_t key[2],
+                                 uint32_t out[4]) {
+  uint32_t c[4] = {counter[0], counter[1], counter[2], counter[3]};
+  uint32_t k0 = key[0], k1 = key[1];
+  for (int round = 0; round < 10; ++round) {
+    uint64_t p0 = (uint64_t)0xD2511F53u * c[0];
+    uint64_t p1 = (uint64_t)0xCD9E8D57u * c[2];
+    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0;
+    uint32_t n2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
+    c[0] = n0;
+    c[1] = (uint32_t)p1;
+    c[2] = n2;
+    c[3] = (uint32_t)p0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  std::memcpy(out, c, sizeof(c));
 }

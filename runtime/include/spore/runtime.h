@@ -121,6 +121,13 @@ int32_t spore_state_count(const spore_state *s);
 int spore_state_tensor(const spore_state *s, int32_t i, const char **name,
                        spore_tensor *view);
 
+/* Philox-4x32-10 (Salmon et al., SC'11): one block of four words from a
+ * counter and a key. Parameter initialisers use it, and so does the
+ * reference interpreter for random numbers; compiled models compute the
+ * same function inline. */
+void spore_philox4x32(const uint32_t counter[4], const uint32_t key[2],
+                      uint32_t out[4]);
+
 /* Run-time failures of compiled models (a failing assert): the message
  * one character at a time, then spore_fail; the entry point then returns
  * spore_take_status(), the failure's status (or 0), and clears it. */
