@@ -99,6 +99,21 @@ private:
   mlir::LogicalResult reverseIf(mlir::scf::IfOp op,
                                 llvm::ArrayRef<mlir::Value> cots,
                                 CotangentMap &cot, mlir::OpBuilder &b);
+  /// The reverse loop of a loop: `trips` steps from the last iteration
+  /// back, carrying (from `inits`) the cotangents of the state positions
+  /// `positions`, then of the active values `outer` that the loop uses
+  /// from outside. Step `k` takes the state from `stateAt`, which maps the
+  /// arguments of `blocks` to it and marks its active positions, then
+  /// recomputes and reverses `blocks`. Afterwards the cotangents of
+  /// `loopInits` (at `positions`) and of `outer` accumulate into `cot`.
+  mlir::LogicalResult reverseIterations(
+      mlir::OpBuilder &b, mlir::Location loc, mlir::Value trips,
+      llvm::ArrayRef<mlir::Block *> blocks, llvm::ArrayRef<unsigned> positions,
+      llvm::ArrayRef<mlir::Value> outer, mlir::ValueRange inits,
+      llvm::function_ref<llvm::SmallVector<mlir::Value>(
+          mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::IRMapping &)>
+          stateAt,
+      mlir::ValueRange loopInits, CotangentMap &cot);
   mlir::LogicalResult reverseFor(mlir::scf::ForOp op,
                                  llvm::ArrayRef<mlir::Value> cots,
                                  CotangentMap &cot, mlir::OpBuilder &b);

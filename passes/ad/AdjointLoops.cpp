@@ -285,6 +285,52 @@ LogicalResult Adjoint::markLoopActive(Operation *loop) {
   return success();
 }
 
+LogicalResult Adjoint::reverseIterations(
+    OpBuilder &b, Location loc, Value trips, ArrayRef<Block *> blocks,
+    ArrayRef<unsigned> positions, ArrayRef<Value> outer, ValueRange inits,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, IRMapping &)>
+        stateAt,
+    ValueRange loopInits, CotangentMap &cot) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  LogicalResult result = success();
+  auto reverse = reverseLoop(
+      b, loc, trips, inits,
+      [&](OpBuilder &ib, Location l, Value kk, ValueRange carried) {
+        Value last = arith::SubIOp::create(ib, l, trips, one);
+        Value k = arith::SubIOp::create(ib, l, last, kk);
+        IRMapping map;
+        SmallVector<Value> state = stateAt(ib, l, k, map);
+        SmallVector<Value> seeds(state.size());
+        for (auto [n, j] : llvm::enumerate(positions))
+          seeds[j] = carried[n];
+        CotangentMap local;
+        if (failed(recomputeAndReverse(blocks, map, seeds, local, ib))) {
+          result = failure();
+          scf::YieldOp::create(ib, l, carried);
+          return;
+        }
+        SmallVector<Value> next;
+        for (unsigned j : positions)
+          next.push_back(cotangentOrZeros(ib, l, local, state[j]));
+        for (auto [n, v] : llvm::enumerate(outer)) {
+          Value acc = carried[positions.size() + n];
+          Value c = local.lookup(v);
+          next.push_back(
+              c ? AddOp::create(ib, l, acc.getType(), acc, c).getResult()
+                : acc);
+        }
+        scf::YieldOp::create(ib, l, next);
+      });
+  if (failed(result))
+    return failure();
+  for (auto [n, j] : llvm::enumerate(positions))
+    if (active.count(loopInits[j]))
+      accumulate(b, loc, cot, loopInits[j], reverse.getResult(n));
+  for (auto [n, v] : llvm::enumerate(outer))
+    accumulate(b, loc, cot, v, reverse.getResult(positions.size() + n));
+  return success();
+}
+
 LogicalResult Adjoint::reverseFor(scf::ForOp op, ArrayRef<Value> resultCots,
                                   CotangentMap &cot, OpBuilder &b) {
   Location loc = op.getLoc();
@@ -339,56 +385,26 @@ LogicalResult Adjoint::reverseFor(scf::ForOp op, ArrayRef<Value> resultCots,
                                      : zerosOf(b, loc, rows[j]));
   for (Value v : outer)
     revInits.push_back(zerosOf(b, loc, v.getType()));
-  Value bOne = arith::ConstantIndexOp::create(b, loc, 1);
-  LogicalResult result = success();
-  auto reverse = reverseLoop(
-      b, loc, trips, revInits,
-      [&](OpBuilder &ib, Location l, Value kk, ValueRange carried) {
-        Value last = arith::SubIOp::create(ib, l, trips, bOne);
-        Value k = arith::SubIOp::create(ib, l, last, kk);
-        Value iv = arith::AddIOp::create(ib, l, lb,
-                                         arith::MulIOp::create(ib, l, k, step));
-        IRMapping map;
-        map.map(op.getInductionVar(), iv);
-        SmallVector<Value> state;
-        if (replay)
-          state = replayFor(ib, l, op, k);
-        else
-          for (auto [j, row] : llvm::enumerate(rows))
-            state.push_back(readRow(ib, l, stacks[j], k, row));
-        for (auto [j, arg] : llvm::enumerate(op.getRegionIterArgs()))
-          map.map(arg, state[j]);
-        SmallVector<Value> seeds(rows.size());
-        for (auto [n, j] : llvm::enumerate(carriedActive)) {
-          active.insert(state[j]);
-          seeds[j] = carried[n];
-        }
-        CotangentMap local;
-        if (failed(
-                recomputeAndReverse({op.getBody()}, map, seeds, local, ib))) {
-          result = failure();
-          scf::YieldOp::create(ib, l, carried);
-          return;
-        }
-        SmallVector<Value> next;
-        for (unsigned j : carriedActive)
-          next.push_back(cotangentOrZeros(ib, l, local, state[j]));
-        for (auto [n, v] : llvm::enumerate(outer)) {
-          Value acc = carried[carriedActive.size() + n];
-          Value c = local.lookup(v);
-          next.push_back(
-              c ? AddOp::create(ib, l, acc.getType(), acc, c).getResult()
-                : acc);
-        }
-        scf::YieldOp::create(ib, l, next);
-      });
-  if (failed(result))
+  auto stateAt = [&](OpBuilder &ib, Location l, Value k, IRMapping &map) {
+    map.map(op.getInductionVar(),
+            arith::AddIOp::create(ib, l, lb,
+                                  arith::MulIOp::create(ib, l, k, step)));
+    SmallVector<Value> state;
+    if (replay)
+      state = replayFor(ib, l, op, k);
+    else
+      for (auto [j, row] : llvm::enumerate(rows))
+        state.push_back(readRow(ib, l, stacks[j], k, row));
+    for (auto [j, arg] : llvm::enumerate(op.getRegionIterArgs()))
+      map.map(arg, state[j]);
+    for (unsigned j : carriedActive)
+      active.insert(state[j]);
+    return state;
+  };
+  if (failed(reverseIterations(b, loc, trips, {op.getBody()}, carriedActive,
+                               outer, revInits, stateAt, op.getInitArgs(),
+                               cot)))
     return failure();
-  for (auto [n, j] : llvm::enumerate(carriedActive))
-    if (active.count(op.getInitArgs()[j]))
-      accumulate(b, loc, cot, op.getInitArgs()[j], reverse.getResult(n));
-  for (auto [n, v] : llvm::enumerate(outer))
-    accumulate(b, loc, cot, v, reverse.getResult(carriedActive.size() + n));
 
   op.replaceAllUsesWith(forward.getResults().take_front(rows.size()));
   forget(*this, cot, op);
@@ -496,43 +512,10 @@ LogicalResult Adjoint::reverseWhile(scf::WhileOp op, ArrayRef<Value> resultCots,
     revInits.push_back(cotangentOrZeros(b, loc, lastLocal, v));
 
   // Then each iteration, from the last: the condition and the body.
-  LogicalResult result = success();
-  auto reverse = reverseLoop(
-      b, loc, iterations, revInits,
-      [&](OpBuilder &ib, Location l, Value kk, ValueRange carried) {
-        Value last = arith::SubIOp::create(ib, l, iterations, bOne);
-        Value k = arith::SubIOp::create(ib, l, last, kk);
-        IRMapping map;
-        SmallVector<Value> state = readState(ib, l, k, map);
-        SmallVector<Value> seeds(numState);
-        for (auto [n, j] : llvm::enumerate(stateActive))
-          seeds[j] = carried[n];
-        CotangentMap local;
-        if (failed(recomputeAndReverse({&before, &after}, map, seeds, local,
-                                       ib))) {
-          result = failure();
-          scf::YieldOp::create(ib, l, carried);
-          return;
-        }
-        SmallVector<Value> next;
-        for (unsigned j : stateActive)
-          next.push_back(cotangentOrZeros(ib, l, local, state[j]));
-        for (auto [n, v] : llvm::enumerate(outer)) {
-          Value acc = carried[stateActive.size() + n];
-          Value c = local.lookup(v);
-          next.push_back(
-              c ? AddOp::create(ib, l, acc.getType(), acc, c).getResult()
-                : acc);
-        }
-        scf::YieldOp::create(ib, l, next);
-      });
-  if (failed(result))
+  if (failed(reverseIterations(b, loc, iterations, {&before, &after},
+                               stateActive, outer, revInits, readState,
+                               op.getInits(), cot)))
     return failure();
-  for (auto [n, j] : llvm::enumerate(stateActive))
-    if (active.count(op.getInits()[j]))
-      accumulate(b, loc, cot, op.getInits()[j], reverse.getResult(n));
-  for (auto [n, v] : llvm::enumerate(outer))
-    accumulate(b, loc, cot, v, reverse.getResult(stateActive.size() + n));
 
   op.replaceAllUsesWith(forward.getResults().take_front(numResults));
   forget(*this, cot, op);
