@@ -73,6 +73,30 @@ static SmallVector<unsigned> floatPositions(ValueRange values) {
   return positions;
 }
 
+SmallVector<Value> Tangent::withTangents(OpBuilder &b, Location loc,
+                                         ValueRange values,
+                                         ArrayRef<unsigned> positions) {
+  SmallVector<Value> all(values);
+  for (unsigned i : positions)
+    all.push_back(tangentOrZeros(b, loc, all[i]));
+  return all;
+}
+
+void Tangent::bindTangents(ValueRange values, size_t count,
+                           ArrayRef<unsigned> positions) {
+  for (auto [k, i] : llvm::enumerate(positions))
+    tangent[values[i]] = values[count + k];
+}
+
+void Tangent::replaceRebuilt(Operation *op, ValueRange results,
+                             ArrayRef<unsigned> positions) {
+  size_t n = op->getNumResults();
+  op->replaceAllUsesWith(results.take_front(n));
+  bindTangents(results, n, positions);
+  forget(tangent, op);
+  op->erase();
+}
+
 LogicalResult Tangent::forwardOp(Operation *op) {
   bool any = llvm::any_of(op->getOperands(),
                           [&](Value v) { return tangent.count(v); });
@@ -146,17 +170,12 @@ LogicalResult Tangent::forwardIf(scf::IfOp op) {
     auto terminator = cloneForward(from->front(), map, inner);
     if (failed(terminator))
       return failure();
-    SmallVector<Value> yielded((*terminator)->getOperands());
-    for (unsigned i : positions)
-      yielded.push_back(tangentOrZeros(inner, loc, yielded[i]));
-    scf::YieldOp::create(inner, loc, yielded);
+    scf::YieldOp::create(
+        inner, loc,
+        withTangents(inner, loc, (*terminator)->getOperands(), positions));
     (*terminator)->erase();
   }
-  op.replaceAllUsesWith(branch.getResults().take_front(op.getNumResults()));
-  for (auto [n, i] : llvm::enumerate(positions))
-    tangent[branch.getResult(i)] = branch.getResult(op.getNumResults() + n);
-  forget(tangent, op);
-  op.erase();
+  replaceRebuilt(op, branch.getResults(), positions);
   return success();
 }
 
@@ -165,11 +184,9 @@ LogicalResult Tangent::forwardFor(scf::ForOp op) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   size_t n = op.getNumResults();
-  SmallVector<Value> inits(op.getInitArgs());
-  for (unsigned i : positions)
-    inits.push_back(tangentOrZeros(b, loc, op.getInitArgs()[i]));
-  auto loop = scf::ForOp::create(b, loc, op.getLowerBound(), op.getUpperBound(),
-                                 op.getStep(), inits);
+  auto loop = scf::ForOp::create(
+      b, loc, op.getLowerBound(), op.getUpperBound(), op.getStep(),
+      withTangents(b, loc, op.getInitArgs(), positions));
   Block *body = loop.getBody();
   if (!body->empty())
     body->getTerminator()->erase();
@@ -177,22 +194,16 @@ LogicalResult Tangent::forwardFor(scf::ForOp op) {
   map.map(op.getInductionVar(), loop.getInductionVar());
   for (unsigned i = 0; i < n; ++i)
     map.map(op.getRegionIterArgs()[i], loop.getRegionIterArgs()[i]);
-  for (auto [k, i] : llvm::enumerate(positions))
-    tangent[loop.getRegionIterArgs()[i]] = loop.getRegionIterArgs()[n + k];
+  bindTangents(loop.getRegionIterArgs(), n, positions);
   OpBuilder inner = OpBuilder::atBlockEnd(body);
   auto terminator = cloneForward(*op.getBody(), map, inner);
   if (failed(terminator))
     return failure();
-  SmallVector<Value> yielded((*terminator)->getOperands());
-  for (unsigned i : positions)
-    yielded.push_back(tangentOrZeros(inner, loc, yielded[i]));
-  scf::YieldOp::create(inner, loc, yielded);
+  scf::YieldOp::create(
+      inner, loc,
+      withTangents(inner, loc, (*terminator)->getOperands(), positions));
   (*terminator)->erase();
-  op.replaceAllUsesWith(loop.getResults().take_front(n));
-  for (auto [k, i] : llvm::enumerate(positions))
-    tangent[loop.getResult(i)] = loop.getResult(n + k);
-  forget(tangent, op);
-  op.erase();
+  replaceRebuilt(op, loop.getResults(), positions);
   return success();
 }
 
@@ -203,9 +214,7 @@ LogicalResult Tangent::forwardWhile(scf::WhileOp op) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   size_t numState = op.getInits().size(), numPassed = op.getNumResults();
-  SmallVector<Value> inits(op.getInits());
-  for (unsigned i : state)
-    inits.push_back(tangentOrZeros(b, loc, op.getInits()[i]));
+  SmallVector<Value> inits = withTangents(b, loc, op.getInits(), state);
   SmallVector<Type> resultTypes(op.getResultTypes());
   for (unsigned i : passed)
     resultTypes.push_back(op.getResult(i).getType());
@@ -221,39 +230,29 @@ LogicalResult Tangent::forwardWhile(scf::WhileOp op) {
   IRMapping map;
   for (unsigned i = 0; i < numState; ++i)
     map.map(before.getArgument(i), newBefore->getArgument(i));
-  for (auto [k, i] : llvm::enumerate(state))
-    tangent[newBefore->getArgument(i)] = newBefore->getArgument(numState + k);
+  bindTangents(newBefore->getArguments(), numState, state);
   OpBuilder inner = OpBuilder::atBlockEnd(newBefore);
   auto terminator = cloneForward(before, map, inner);
   if (failed(terminator))
     return failure();
   auto cond = cast<scf::ConditionOp>(*terminator);
-  SmallVector<Value> values(cond.getArgs());
-  for (unsigned i : passed)
-    values.push_back(tangentOrZeros(inner, loc, values[i]));
-  scf::ConditionOp::create(inner, loc, cond.getCondition(), values);
+  scf::ConditionOp::create(inner, loc, cond.getCondition(),
+                           withTangents(inner, loc, cond.getArgs(), passed));
   cond->erase();
 
   // After: the passed values and their tangents; yields the next state.
   IRMapping afterMap;
   for (unsigned i = 0; i < numPassed; ++i)
     afterMap.map(after.getArgument(i), newAfter->getArgument(i));
-  for (auto [k, i] : llvm::enumerate(passed))
-    tangent[newAfter->getArgument(i)] = newAfter->getArgument(numPassed + k);
+  bindTangents(newAfter->getArguments(), numPassed, passed);
   inner = OpBuilder::atBlockEnd(newAfter);
   terminator = cloneForward(after, afterMap, inner);
   if (failed(terminator))
     return failure();
-  SmallVector<Value> yielded((*terminator)->getOperands());
-  for (unsigned i : state)
-    yielded.push_back(tangentOrZeros(inner, loc, yielded[i]));
-  scf::YieldOp::create(inner, loc, yielded);
+  scf::YieldOp::create(
+      inner, loc, withTangents(inner, loc, (*terminator)->getOperands(), state));
   (*terminator)->erase();
 
-  op.replaceAllUsesWith(loop.getResults().take_front(numPassed));
-  for (auto [k, i] : llvm::enumerate(passed))
-    tangent[loop.getResult(i)] = loop.getResult(numPassed + k);
-  forget(tangent, op);
-  op.erase();
+  replaceRebuilt(op, loop.getResults(), passed);
   return success();
 }

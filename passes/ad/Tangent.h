@@ -41,6 +41,20 @@ private:
   /// caller to replace, with `b` set before it.
   mlir::FailureOr<mlir::Operation *>
   cloneForward(mlir::Block &block, mlir::IRMapping &map, mlir::OpBuilder &b);
+  /// `values`, then the tangents (or zeros) of those at `positions`: what
+  /// a rebuilt region op carries, yields or passes on.
+  llvm::SmallVector<mlir::Value> withTangents(mlir::OpBuilder &b,
+                                              mlir::Location loc,
+                                              mlir::ValueRange values,
+                                              llvm::ArrayRef<unsigned> positions);
+  /// Records `values[count + k]` as the tangent of `values[positions[k]]`
+  /// (block arguments or results laid out by withTangents).
+  void bindTangents(mlir::ValueRange values, size_t count,
+                    llvm::ArrayRef<unsigned> positions);
+  /// Replaces `op` by the first results of its rebuilt version, whose
+  /// results then hold the tangents of those at `positions`, and erases it.
+  void replaceRebuilt(mlir::Operation *op, mlir::ValueRange results,
+                      llvm::ArrayRef<unsigned> positions);
   /// The tangent of `v`, or zeros.
   mlir::Value tangentOrZeros(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::Value v);
