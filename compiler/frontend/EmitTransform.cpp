@@ -191,8 +191,9 @@ FailureOr<FuncOp> ModuleEmitter::customRule(const EValue &callee,
   FunctionEmitter fe(*this, bodyBuilder);
   for (const StateSlot &slot : stateSlots)
     fe.stateArgs.push_back(entry->addArgument(slot.type, fnLoc));
-  EValue self = parameterize(callee, *entry, fnLoc);
-  (void)self; // a module-level def captures nothing
+  // The callee's leaves (none: a module-level def captures nothing) keep
+  // the layout of the call's operands, which the backward pass passes on.
+  parameterize(callee, *entry, fnLoc);
   std::vector<EValue> args;
   for (const EValue &v : values)
     args.push_back(parameterize(v, *entry, fnLoc));

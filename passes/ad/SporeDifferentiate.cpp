@@ -293,7 +293,7 @@ struct SporeDifferentiatePass
   /// checkpoint(f), whose intermediate values the backward pass recomputes
   /// (through its own vjp) instead of keeping, and @custom_vjp functions,
   /// whose rule it calls.
-  static bool isCheckpointed(FuncOp fn) {
+  static bool keptAsCall(FuncOp fn) {
     return fn &&
            (fn->hasAttr("spore.checkpoint") || fn->hasAttr(ad::kCustomVjpAttr));
   }
@@ -306,7 +306,7 @@ struct SporeDifferentiatePass
     // Forward mode keeps nothing for a backward pass: checkpoints inline.
     auto kept = [&](FuncOp target) {
       return forward ? target && target->hasAttr(ad::kCustomVjpAttr)
-                     : isCheckpointed(target);
+                     : keptAsCall(target);
     };
     // A cycle among the functions reached first: inlining would not end.
     llvm::SmallPtrSet<Operation *, 16> done, onPath;
