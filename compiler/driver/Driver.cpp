@@ -14,10 +14,10 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -240,10 +240,10 @@ static int64_t numel(const ExportSignature::Buffer &b) {
 
 static std::string upper(llvm::StringRef s) { return s.upper(); }
 
-std::string spore::driver::cHeader(
-    const std::vector<ExportSignature> &exports,
-    const std::vector<ExportSignature::Buffer> &stateBuffers,
-    llvm::StringRef moduleName) {
+std::string
+spore::driver::cHeader(const std::vector<ExportSignature> &exports,
+                       const std::vector<ExportSignature::Buffer> &stateBuffers,
+                       llvm::StringRef moduleName) {
   std::string guard = "SPORE_MODEL_" + upper(moduleName) + "_H";
   std::string h;
   llvm::raw_string_ostream os(h);
@@ -276,7 +276,8 @@ std::string spore::driver::cHeader(
        << "int " << state << "_save(const " << state
        << "* s, const char* path);\n"
        << "/* Refuses a file whose members differ from the Parameters (name,\n"
-       << " * dtype, shape) or that is corrupt, leaving the state unchanged. */\n"
+       << " * dtype, shape) or that is corrupt, leaving the state unchanged. "
+          "*/\n"
        << "int " << state << "_load(" << state << "* s, const char* path);\n"
        << "void " << state << "_destroy(" << state << "* s);\n";
   }
@@ -426,8 +427,8 @@ LogicalResult spore::driver::linkShared(llvm::StringRef object,
   // with an rpath so that the library loads without LD_LIBRARY_PATH.
   std::string self =
       llvm::sys::fs::getMainExecutable(nullptr, (void *)&linkShared);
-  llvm::SmallString<256> libDir(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(self)));
+  llvm::SmallString<256> libDir(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
   llvm::sys::path::append(libDir, "lib");
   std::string searchFlag = ("-L" + libDir).str();
   std::string rpathFlag = ("-Wl,-rpath," + libDir).str();

@@ -70,10 +70,10 @@ mlir::LogicalResult emitNative(mlir::ModuleOp module, unsigned optLevel,
                                LLVMOutput kind, llvm::StringRef path);
 
 /// Writes `<dir>/<module>.h` and `<dir>/<module>.hpp`.
-mlir::LogicalResult writeHeaders(const std::vector<ExportSignature> &exports,
-                                 const std::vector<ExportSignature::Buffer> &state,
-                                 llvm::StringRef moduleName,
-                                 llvm::StringRef dir);
+mlir::LogicalResult
+writeHeaders(const std::vector<ExportSignature> &exports,
+             const std::vector<ExportSignature::Buffer> &state,
+             llvm::StringRef moduleName, llvm::StringRef dir);
 
 /// The text of the C header and of the C++ wrapper.
 std::string cHeader(const std::vector<ExportSignature> &exports,

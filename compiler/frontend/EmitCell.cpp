@@ -75,8 +75,8 @@ FailureOr<std::vector<const Stmt *>> ModuleEmitter::basesOf(const Stmt &cls) {
     bases.push_back(found->fn);
   }
   for (auto &s : cls.body) {
-    bool docstring = s->kind == StmtKind::Expr &&
-                     s->value->kind == ExprKind::String;
+    bool docstring =
+        s->kind == StmtKind::Expr && s->value->kind == ExprKind::String;
     if (docstring || s->kind == StmtKind::Pass)
       continue;
     if (s->kind != StmtKind::FunctionDef)
@@ -129,8 +129,8 @@ FailureOr<EValue> ModuleEmitter::construct(const EValue &cls,
       const EValue &c = args[i];
       if (c.kind != EValue::Object && c.kind != EValue::Function &&
           c.kind != EValue::Primitive)
-        return fail(argLocs[i], "Sequential takes Cells or functions, got " +
-                                    describe(c));
+        return fail(argLocs[i],
+                    "Sequential takes Cells or functions, got " + describe(c));
       names.push_back(std::to_string(i));
     }
     obj.captureNames =
@@ -151,8 +151,9 @@ FailureOr<EValue> ModuleEmitter::construct(const EValue &cls,
   const Stmt *init = findMethod(cls.fn, "__init__");
   if (!init) {
     if (!args.empty() || !keywords.empty())
-      return fail(l, "'" + cls.str + "' takes no arguments (it has no "
-                                     "__init__)");
+      return fail(l, "'" + cls.str +
+                         "' takes no arguments (it has no "
+                         "__init__)");
     return obj;
   }
   args.insert(args.begin(), obj);
@@ -184,8 +185,8 @@ FailureOr<EValue> ModuleEmitter::construct(const EValue &cls,
                 "__init__ must not return a value");
   const EValue &self = fe.scope[init->params[0].name];
   if (self.kind != EValue::Object || self.i != obj.i)
-    return fail(init->loc, "__init__ must not rebind '" +
-                               init->params[0].name + "'");
+    return fail(init->loc,
+                "__init__ must not rebind '" + init->params[0].name + "'");
   return self;
 }
 
@@ -194,8 +195,7 @@ void ModuleEmitter::registerState(const EValue &v, const std::string &path) {
     if (slotOfParameter.count(v.i))
       return;
     slotOfParameter[v.i] = stateSlots.size();
-    stateSlots.push_back(
-        {path, mlir::cast<RankedTensorType>(v.dtype), v});
+    stateSlots.push_back({path, mlir::cast<RankedTensorType>(v.dtype), v});
     return;
   }
   if (v.kind == EValue::Object)
@@ -249,8 +249,8 @@ FailureOr<EValue> FunctionEmitter::cellAttribute(const EValue &obj,
     return fail(e.loc, "method '" + e.name +
                            "' can only be called here; wrap it in a lambda "
                            "to pass it as a value");
-  return fail(e.loc, "'" + obj.str + "' object has no attribute '" + e.name +
-                         "'");
+  return fail(e.loc,
+              "'" + obj.str + "' object has no attribute '" + e.name + "'");
 }
 
 mlir::LogicalResult FunctionEmitter::assignAttribute(const Expr &target,
@@ -290,10 +290,11 @@ mlir::LogicalResult FunctionEmitter::assignAttribute(const Expr &target,
   return mlir::success();
 }
 
-FailureOr<EValue> FunctionEmitter::makeParameter(
-    std::vector<EValue> &args, std::vector<SMLoc> &argLocs,
-    const std::vector<Keyword> &keywords, std::vector<EValue> &kwValues,
-    SMLoc l) {
+FailureOr<EValue>
+FunctionEmitter::makeParameter(std::vector<EValue> &args,
+                               std::vector<SMLoc> &argLocs,
+                               const std::vector<Keyword> &keywords,
+                               std::vector<EValue> &kwValues, SMLoc l) {
   if (!constructing)
     return fail(l, "Parameters can be created only in a Cell's __init__ or "
                    "at module level");
@@ -344,15 +345,16 @@ FailureOr<EValue> FunctionEmitter::makeParameter(
     } else if (init.str == "kaiming_normal") {
       init = initValue("normal", {fanIn > 0 ? std::sqrt(2.0 / fanIn) : 0});
     }
-    if (init.str != "const" && !mlir::isa<mlir::FloatType>(type.getElementType()))
+    if (init.str != "const" &&
+        !mlir::isa<mlir::FloatType>(type.getElementType()))
       return fail(initLoc, "a Parameter of dtype " +
                                dtypeName(type.getElementType()) +
                                " can only have a constant initialiser");
   } else {
     auto constant = value.tensor.getDefiningOp<ConstantOp>();
-    auto splat = constant ? mlir::dyn_cast<mlir::SplatElementsAttr>(
-                                constant.getValue())
-                          : nullptr;
+    auto splat =
+        constant ? mlir::dyn_cast<mlir::SplatElementsAttr>(constant.getValue())
+                 : nullptr;
     if (!splat)
       return fail(l, "Parameter(value) without init= needs a value filled "
                      "with one constant, such as zeros(...) or ones(...)");
@@ -371,13 +373,10 @@ FailureOr<EValue> FunctionEmitter::makeParameter(
   return p;
 }
 
-FailureOr<EValue> FunctionEmitter::callCell(const EValue &obj,
-                                            StringRef method,
-                                            std::vector<EValue> &args,
-                                            std::vector<SMLoc> &argLocs,
-                                            const std::vector<Keyword> &keywords,
-                                            std::vector<EValue> &kwValues,
-                                            SMLoc l) {
+FailureOr<EValue> FunctionEmitter::callCell(
+    const EValue &obj, StringRef method, std::vector<EValue> &args,
+    std::vector<SMLoc> &argLocs, const std::vector<Keyword> &keywords,
+    std::vector<EValue> &kwValues, SMLoc l) {
   if (!obj.fn) { // Sequential: each child applied to the previous result
     if (method != "__call__")
       return fail(l, "Sequential has no method '" + method.str() + "'");
@@ -401,11 +400,12 @@ FailureOr<EValue> FunctionEmitter::callCell(const EValue &obj,
   }
   const Stmt *fn = m.findMethod(obj.fn, method);
   if (!fn)
-    return fail(l, method == "__call__"
-                       ? "'" + obj.str + "' is not callable: it defines no "
-                                         "__call__"
-                       : "'" + obj.str + "' has no method '" + method.str() +
-                             "'");
+    return fail(l,
+                method == "__call__"
+                    ? "'" + obj.str +
+                          "' is not callable: it defines no "
+                          "__call__"
+                    : "'" + obj.str + "' has no method '" + method.str() + "'");
   std::vector<EValue> all = args;
   std::vector<SMLoc> locs = argLocs;
   all.insert(all.begin(), obj);
@@ -413,8 +413,8 @@ FailureOr<EValue> FunctionEmitter::callCell(const EValue &obj,
   // The specialisation is named after the class: `MLP.__call__`.
   EValue callee = EValue::ofFunction(fn);
   callee.str = obj.str + "." + method.str();
-  return m.call(callee, std::move(all), std::move(locs), keywords, kwValues,
-                l, b, stateArgs);
+  return m.call(callee, std::move(all), std::move(locs), keywords, kwValues, l,
+                b, stateArgs);
 }
 
 } // namespace spore::frontend::detail

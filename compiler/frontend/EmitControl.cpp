@@ -1164,8 +1164,8 @@ mlir::LogicalResult FunctionEmitter::emitFor(const Stmt &s) {
       return m.fail(it.elts[2]->loc, "range() step must not be zero");
     // While building Cells everything is known at compile time: the loop
     // runs there, like Python's (so that it can set attributes).
-    if (constructing && start.kind == EValue::Int &&
-        stop.kind == EValue::Int && step.kind == EValue::Int) {
+    if (constructing && start.kind == EValue::Int && stop.kind == EValue::Int &&
+        step.kind == EValue::Int) {
       std::vector<EValue> items;
       for (int64_t i = start.i; step.i > 0 ? i < stop.i : i > stop.i;
            i += step.i) {

@@ -475,8 +475,8 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
       return fail(e.lhs->loc, "Cells can be created only at module level or "
                               "in another Cell's __init__ (their Parameters "
                               "are the module's state)");
-    return m.construct(callee, std::move(args), std::move(argLocs),
-                       e.keywords, std::move(kwValues), e.loc);
+    return m.construct(callee, std::move(args), std::move(argLocs), e.keywords,
+                       std::move(kwValues), e.loc);
   }
   // normal(std) and uniform(a, b) with numbers only are initialisers of
   // Parameters; with a key and a shape, they draw random numbers.
@@ -494,8 +494,10 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
     }
     if (isPrelude("uniform") && (args.empty() || args.size() == 2)) {
       EValue init = EValue::named(EValue::Init, "uniform");
-      init.elts.push_back(EValue::ofFloat(args.empty() ? 0 : args[0].asDouble()));
-      init.elts.push_back(EValue::ofFloat(args.empty() ? 1 : args[1].asDouble()));
+      init.elts.push_back(
+          EValue::ofFloat(args.empty() ? 0 : args[0].asDouble()));
+      init.elts.push_back(
+          EValue::ofFloat(args.empty() ? 1 : args[1].asDouble()));
       return init;
     }
   }

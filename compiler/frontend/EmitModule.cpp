@@ -238,8 +238,7 @@ EValue ModuleEmitter::rebuild(const EValue &tmpl, mlir::ValueRange results,
   return tmpl;
 }
 
-EValue parameterize(const EValue &v, mlir::Block &block,
-                           mlir::Location loc) {
+EValue parameterize(const EValue &v, mlir::Block &block, mlir::Location loc) {
   if (v.kind == EValue::Tensor)
     return EValue::ofTensor(block.addArgument(v.tensor.getType(), loc));
   if (v.carriesValues()) {
@@ -528,12 +527,10 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
   return &spec;
 }
 
-FailureOr<std::vector<EValue>>
-ModuleEmitter::bindParams(const Stmt &fn, std::vector<EValue> args,
-                          std::vector<SMLoc> argLocs,
-                          const std::vector<Keyword> &keywords,
-                          std::vector<EValue> kwValues, SMLoc l,
-                          mlir::OpBuilder &callerBuilder) {
+FailureOr<std::vector<EValue>> ModuleEmitter::bindParams(
+    const Stmt &fn, std::vector<EValue> args, std::vector<SMLoc> argLocs,
+    const std::vector<Keyword> &keywords, std::vector<EValue> kwValues, SMLoc l,
+    mlir::OpBuilder &callerBuilder) {
   size_t n = fn.params.size();
   if (args.size() > n)
     return fail(l, "'" + fn.name + "' takes " + std::to_string(n) +
@@ -623,13 +620,10 @@ ModuleEmitter::bindParams(const Stmt &fn, std::vector<EValue> args,
   return values;
 }
 
-FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
-                                      std::vector<EValue> args,
-                                      std::vector<SMLoc> argLocs,
-                                      const std::vector<Keyword> &keywords,
-                                      std::vector<EValue> kwValues, SMLoc l,
-                                      mlir::OpBuilder &callerBuilder,
-                                      ArrayRef<mlir::Value> state) {
+FailureOr<EValue> ModuleEmitter::call(
+    const EValue &callee, std::vector<EValue> args, std::vector<SMLoc> argLocs,
+    const std::vector<Keyword> &keywords, std::vector<EValue> kwValues, SMLoc l,
+    mlir::OpBuilder &callerBuilder, ArrayRef<mlir::Value> state) {
   const Stmt &fn = *callee.fn;
   auto bound = bindParams(fn, std::move(args), std::move(argLocs), keywords,
                           std::move(kwValues), l, callerBuilder);
@@ -801,8 +795,7 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
       }
       if (!s->decorators.empty()) {
         ok = false;
-        diags.error(s->decorators[0]->loc,
-                    "a class cannot have decorators");
+        diags.error(s->decorators[0]->loc, "a class cannot have decorators");
         break;
       }
       EValue cls;
@@ -843,8 +836,8 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
         }
         if (v->holdsState() && globals.count(target->name)) {
           ok = false;
-          diags.error(target->loc, "'" + target->name +
-                                       "' is defined twice at top level");
+          diags.error(target->loc,
+                      "'" + target->name + "' is defined twice at top level");
           continue;
         }
         globals[target->name] = *v;
@@ -891,11 +884,10 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
   // The state: a spore.parameter per Parameter, in order.
   builder.setInsertionPointToEnd(module.getBody());
   for (const StateSlot &slot : stateSlots)
-    ParameterOp::create(builder, loc(SMLoc()), slot.name, slot.type,
-                        slot.parameter.str,
-                        llvm::to_vector(llvm::map_range(
-                            slot.parameter.elts,
-                            [](const EValue &a) { return a.f; })));
+    ParameterOp::create(
+        builder, loc(SMLoc()), slot.name, slot.type, slot.parameter.str,
+        llvm::to_vector(llvm::map_range(slot.parameter.elts,
+                                        [](const EValue &a) { return a.f; })));
 
   for (const Stmt *fn : exports)
     reservedNames.insert(fn->name);

@@ -54,8 +54,8 @@ FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
     if (x.isScalarConst())
       return x; // a constant has no derivative anyway
     if (x.kind != EValue::Tensor)
-      return fail(a->locs[0], "stop_gradient takes a tensor, not " +
-                                  describe(x));
+      return fail(a->locs[0],
+                  "stop_gradient takes a tensor, not " + describe(x));
     return EValue::ofTensor(
         StopGradientOp::create(b, ml, x.tensor.getType(), x.tensor));
   }

@@ -76,12 +76,12 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
 
   mlir::OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToEnd(module.getBody());
-  std::string base = callee.kind == EValue::Function && callee.fn
-                         ? (callee.str.empty() ? callee.fn->name : callee.str)
-                     : callee.kind == EValue::Object ||
-                               callee.kind == EValue::Primitive
-                         ? callee.str
-                         : "differentiated";
+  std::string base =
+      callee.kind == EValue::Function && callee.fn
+          ? (callee.str.empty() ? callee.fn->name : callee.str)
+      : callee.kind == EValue::Object || callee.kind == EValue::Primitive
+          ? callee.str
+          : "differentiated";
   if (base == "<lambda>")
     base = "lambda";
   mlir::Location fnLoc = loc(l);
@@ -295,10 +295,11 @@ FailureOr<FuncOp> ModuleEmitter::customRule(const EValue &callee,
   return func;
 }
 
-FailureOr<EValue> FunctionEmitter::makeTransform(
-    StringRef name, std::vector<EValue> &args, std::vector<SMLoc> &argLocs,
-    const std::vector<Keyword> &keywords, std::vector<EValue> &kwValues,
-    SMLoc l) {
+FailureOr<EValue>
+FunctionEmitter::makeTransform(StringRef name, std::vector<EValue> &args,
+                               std::vector<SMLoc> &argLocs,
+                               const std::vector<Keyword> &keywords,
+                               std::vector<EValue> &kwValues, SMLoc l) {
   if (name == "checkpoint") {
     auto a = bindArgs(name, {"fun"}, 1, args, argLocs, keywords, kwValues, l);
     if (failed(a))
@@ -316,12 +317,15 @@ FailureOr<EValue> FunctionEmitter::makeTransform(
     return mlir::failure();
   const EValue &fun = *a->get(0);
   if (!isCallable(fun))
-    return fail(a->locs[0], name.str() + " takes a function to differentiate, "
-                                         "not " +
+    return fail(a->locs[0], name.str() +
+                                " takes a function to differentiate, "
+                                "not " +
                                 describe(fun));
   EValue argnums = EValue::ofInt(0);
   if (const EValue *n = a->get(1)) {
-    auto valid = [](const EValue &v) { return v.kind == EValue::Int && v.i >= 0; };
+    auto valid = [](const EValue &v) {
+      return v.kind == EValue::Int && v.i >= 0;
+    };
     bool ok = valid(*n) || (n->kind == EValue::Tuple && !n->elts.empty() &&
                             llvm::all_of(n->elts, valid));
     if (!ok)
@@ -333,8 +337,8 @@ FailureOr<EValue> FunctionEmitter::makeTransform(
   bool hasAux = false;
   if (const EValue *h = a->get(2)) {
     if (h->kind != EValue::Bool)
-      return fail(a->locs[2], "has_aux must be True or False, got " +
-                                  describe(*h));
+      return fail(a->locs[2],
+                  "has_aux must be True or False, got " + describe(*h));
     hasAux = h->b;
   }
   EValue wrt;
@@ -370,8 +374,8 @@ FailureOr<EValue> FunctionEmitter::makeTransform(
     argnums = EValue();
   }
   bool jacobian = name == "jacrev" || name == "jacfwd" || name == "hessian";
-  if (jacobian && (argnums.kind != EValue::Int || hasAux ||
-                   wrt.kind != EValue::None))
+  if (jacobian &&
+      (argnums.kind != EValue::Int || hasAux || wrt.kind != EValue::None))
     return fail(l, name.str() + " takes one argument index (argnums=int); "
                                 "tuples of them, has_aux and wrt are not "
                                 "supported yet");
@@ -401,8 +405,9 @@ FailureOr<EValue> FunctionEmitter::floatValue(const EValue &v, SMLoc l,
   if (v.kind == EValue::Tensor &&
       mlir::isa<mlir::FloatType>(v.tensorType().getElementType()))
     return v;
-  return fail(l, what + " must be floating tensors (or tuples of them), "
-                        "not " +
+  return fail(l, what +
+                     " must be floating tensors (or tuples of them), "
+                     "not " +
                      describe(v));
 }
 
@@ -530,8 +535,9 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
   if (failed(x))
     return mlir::failure();
   if (x->kind != EValue::Tensor)
-    return fail(argLocs[n], transform.str + " differentiates with respect to "
-                                            "one tensor, not " +
+    return fail(argLocs[n], transform.str +
+                                " differentiates with respect to "
+                                "one tensor, not " +
                                 describe(*x));
   args[n] = *x;
   auto wrapper = m.wrap(fun, args, argLocs, keywords, kwValues, l);
@@ -542,8 +548,9 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
                    ? mlir::dyn_cast<RankedTensorType>(y.dtype)
                    : nullptr;
   if (!yType || !mlir::isa<mlir::FloatType>(yType.getElementType()))
-    return fail(l, transform.str + " needs a function that returns one "
-                                   "floating tensor, not " +
+    return fail(l, transform.str +
+                       " needs a function that returns one "
+                       "floating tensor, not " +
                        describe(y));
   bool forward = transform.str == "jacfwd";
   int64_t rows = yType.getNumElements();
@@ -618,29 +625,30 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
     llvm::SmallVector<mlir::Attribute> unit(
         rows, b.getFloatAttr(yType.getElementType(), 0.0));
     unit[k] = b.getFloatAttr(yType.getElementType(), 1.0);
-    mlir::Value seed = ConstantOp::create(
-        b, ml, mlir::DenseElementsAttr::get(yType, unit));
+    mlir::Value seed =
+        ConstantOp::create(b, ml, mlir::DenseElementsAttr::get(yType, unit));
     auto op = VjpOp::create(
         b, ml, mlir::TypeRange{yType, xType},
-        mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()),
-        operands, mlir::ValueRange{seed}, b.getDenseI64ArrayAttr({wrt}));
+        mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()), operands,
+        mlir::ValueRange{seed}, b.getDenseI64ArrayAttr({wrt}));
     stackRows.push_back(
         ReshapeOp::create(b, ml, rowType, op.getResult(1)).getResult());
   }
   llvm::SmallVector<int64_t> stackedShape{rows};
   llvm::append_range(stackedShape, xType.getShape());
   mlir::Value stacked =
-      rows == 1 ? stackRows[0]
-                : ConcatenateOp::create(
-                      b, ml,
-                      RankedTensorType::get(stackedShape,
-                                            xType.getElementType()),
-                      stackRows, b.getI64IntegerAttr(0))
-                      .getResult();
+      rows == 1
+          ? stackRows[0]
+          : ConcatenateOp::create(
+                b, ml,
+                RankedTensorType::get(stackedShape, xType.getElementType()),
+                stackRows, b.getI64IntegerAttr(0))
+                .getResult();
   if (rows == 0)
-    stacked = ConstantOp::create(
-        b, ml, mlir::DenseElementsAttr::get(
-                   jType, b.getZeroAttr(xType.getElementType())));
+    stacked =
+        ConstantOp::create(b, ml,
+                           mlir::DenseElementsAttr::get(
+                               jType, b.getZeroAttr(xType.getElementType())));
   return EValue::ofTensor(
       stacked.getType() == jType
           ? stacked
@@ -768,8 +776,7 @@ FailureOr<EValue> FunctionEmitter::callTransform(
     if (n >= (int64_t)args.size())
       return fail(l, "argnums " + std::to_string(n) +
                          " is out of range: the function is called with " +
-                         std::to_string(args.size()) +
-                         " positional arguments");
+                         std::to_string(args.size()) + " positional arguments");
     EValue &arg = args[n];
     if (arg.kind == EValue::Float) {
       auto t = toTensor(arg, argLocs[n]);
@@ -784,17 +791,16 @@ FailureOr<EValue> FunctionEmitter::callTransform(
           mlir::cast<RankedTensorType>(v.getType()).getElementType());
     });
     if (!floats || arg.kind == EValue::Function || arg.kind == EValue::Object)
-      return fail(argLocs[n],
-                  "cannot differentiate with respect to argument " +
-                      std::to_string(n) + ", " +
-                      (arg.kind == EValue::Tensor
-                           ? "a " + typeName(arg.tensor.getType())
-                           : describe(arg)) +
-                      ": only floating values have derivatives" +
-                      (arg.kind == EValue::Object
-                           ? " (for a Cell's Parameters, use wrt=" +
-                                 std::string("net.parameters)")
-                           : ""));
+      return fail(argLocs[n], "cannot differentiate with respect to argument " +
+                                  std::to_string(n) + ", " +
+                                  (arg.kind == EValue::Tensor
+                                       ? "a " + typeName(arg.tensor.getType())
+                                       : describe(arg)) +
+                                  ": only floating values have derivatives" +
+                                  (arg.kind == EValue::Object
+                                       ? " (for a Cell's Parameters, use wrt=" +
+                                             std::string("net.parameters)")
+                                       : ""));
   }
 
   auto wrapper = m.wrap(fun, args, argLocs, keywords, kwValues, l);
@@ -814,8 +820,9 @@ FailureOr<EValue> FunctionEmitter::callTransform(
                        : nullptr;
   if (!valueType || valueType.getRank() != 0 ||
       !mlir::isa<mlir::FloatType>(valueType.getElementType()))
-    return fail(l, transform.str + " needs a function that returns a float "
-                                   "scalar" +
+    return fail(l, transform.str +
+                       " needs a function that returns a float "
+                       "scalar" +
                        (hasAux ? "" : " (has_aux=True returns more)") +
                        ", not " +
                        (valueType ? typeName(valueType) : describe(*value)));
@@ -876,8 +883,7 @@ FailureOr<EValue> FunctionEmitter::callTransform(
                                            : EValue::ofTuple(std::move(perArg));
   }
   if (transform.str == "grad")
-    return hasAux ? EValue::ofTuple({gradient, valueAndAux.elts[1]})
-                  : gradient;
+    return hasAux ? EValue::ofTuple({gradient, valueAndAux.elts[1]}) : gradient;
   return EValue::ofTuple({valueAndAux, gradient});
 }
 

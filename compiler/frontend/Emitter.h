@@ -368,7 +368,8 @@ private:
                             std::vector<EValue> &kwValues, SMLoc l);
   /// The tensors of `v` made floating tensors (literals materialised), or
   /// an error naming `what`.
-  FailureOr<EValue> floatValue(const EValue &v, SMLoc l, const llvm::Twine &what);
+  FailureOr<EValue> floatValue(const EValue &v, SMLoc l,
+                               const llvm::Twine &what);
   /// Calls of the transforms other than grad and value_and_grad.
   FailureOr<EValue> callPullback(const EValue &pullback,
                                  std::vector<EValue> &args,
@@ -476,12 +477,10 @@ public:
 
   /// Calls the function value `fn` with `args`: finds or emits its
   /// specialisation.
-  FailureOr<EValue> call(const EValue &fn, std::vector<EValue> args,
-                         std::vector<SMLoc> argLocs,
-                         const std::vector<Keyword> &keywords,
-                         std::vector<EValue> kwValues, SMLoc l,
-                         mlir::OpBuilder &callerBuilder,
-                         ArrayRef<mlir::Value> state);
+  FailureOr<EValue>
+  call(const EValue &fn, std::vector<EValue> args, std::vector<SMLoc> argLocs,
+       const std::vector<Keyword> &keywords, std::vector<EValue> kwValues,
+       SMLoc l, mlir::OpBuilder &callerBuilder, ArrayRef<mlir::Value> state);
 
   /// Binds the arguments of a call of `fn` to its parameters (keywords,
   /// defaults, compile-time `int`/`float` parameters, annotations).

@@ -730,8 +730,7 @@ std::vector<Tensor> Machine::execute(Operation &op,
     Tensor out = make(resultType().getElementType(), resultType().getShape());
     uint32_t k0 = (uint32_t)in[0].i[0], k1 = (uint32_t)in[0].i[1];
     for (int64_t k = 0; k < out.numel(); ++k) {
-      uint32_t counter[4] = {(uint32_t)k, (uint32_t)((uint64_t)k >> 32), 0,
-                             0};
+      uint32_t counter[4] = {(uint32_t)k, (uint32_t)((uint64_t)k >> 32), 0, 0};
       uint32_t key[2] = {k0, k1}, block[4];
       spore_philox4x32(counter, key, block);
       uint32_t word = block[0];

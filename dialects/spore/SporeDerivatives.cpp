@@ -42,18 +42,26 @@ struct Rules {
   }
   Value like(Value v, double c) { return splat(type(v), c); }
   Value zerosLike(Value v) { return like(v, 0); }
-  Value add(Value x, Value y) { return AddOp::create(b, loc, x.getType(), x, y); }
-  Value sub(Value x, Value y) { return SubOp::create(b, loc, x.getType(), x, y); }
-  Value mul(Value x, Value y) { return MulOp::create(b, loc, x.getType(), x, y); }
-  Value div(Value x, Value y) { return DivOp::create(b, loc, x.getType(), x, y); }
+  Value add(Value x, Value y) {
+    return AddOp::create(b, loc, x.getType(), x, y);
+  }
+  Value sub(Value x, Value y) {
+    return SubOp::create(b, loc, x.getType(), x, y);
+  }
+  Value mul(Value x, Value y) {
+    return MulOp::create(b, loc, x.getType(), x, y);
+  }
+  Value div(Value x, Value y) {
+    return DivOp::create(b, loc, x.getType(), x, y);
+  }
   Value neg(Value x) { return NegOp::create(b, loc, x.getType(), x); }
   Value scale(Value x, double c) { return mul(x, like(x, c)); }
   Value exp(Value x) { return ExpOp::create(b, loc, x.getType(), x); }
   Value log(Value x) { return LogOp::create(b, loc, x.getType(), x); }
   Value cmp(ComparePredicate p, Value x, Value y) {
     auto t = RankedTensorType::get(type(x).getShape(), b.getI1Type());
-    return CompareOp::create(b, loc, t,
-                             ComparePredicateAttr::get(b.getContext(), p), x, y);
+    return CompareOp::create(
+        b, loc, t, ComparePredicateAttr::get(b.getContext(), p), x, y);
   }
   Value select(Value c, Value x, Value y) {
     return SelectOp::create(b, loc, x.getType(), c, x, y);
@@ -211,7 +219,7 @@ SmallVector<int64_t> keptShape(Value input, ArrayRef<int64_t> axes) {
 
 } // namespace
 
-#define SPORE_UNARY_RULE(OP, ...)                                             \
+#define SPORE_UNARY_RULE(OP, ...)                                              \
   LogicalResult OP::buildVJP(OpBuilder &b, ValueRange cots,                    \
                              SmallVectorImpl<Value> &out) {                    \
     return unaryRule(*this, b, cots, out,                                      \
@@ -226,41 +234,40 @@ SPORE_UNARY_RULE(NegOp, return r.neg(g);)
 SPORE_UNARY_RULE(ExpOp, return r.mul(g, y);)
 SPORE_UNARY_RULE(LogOp, return r.div(g, x);)
 SPORE_UNARY_RULE(TanhOp, return r.mul(g, r.sub(r.like(y, 1), r.mul(y, y)));)
-SPORE_UNARY_RULE(SigmoidOp,
-                 return r.mul(r.mul(g, y), r.sub(r.like(y, 1), y));)
+SPORE_UNARY_RULE(SigmoidOp, return r.mul(r.mul(g, y), r.sub(r.like(y, 1), y));)
 // relu'(0) = 0.
-SPORE_UNARY_RULE(ReluOp, return r.select(
-                             r.cmp(ComparePredicate::gt, x, r.zerosLike(x)), g,
-                             r.zerosLike(g));)
+SPORE_UNARY_RULE(ReluOp,
+                 return r.select(r.cmp(ComparePredicate::gt, x, r.zerosLike(x)),
+                                 g, r.zerosLike(g));)
 // |x|'(0) = 0.
 SPORE_UNARY_RULE(AbsOp, {
   Value zero = r.zerosLike(x);
-  return r.select(r.cmp(ComparePredicate::gt, x, zero), g,
-                  r.select(r.cmp(ComparePredicate::lt, x, zero), r.neg(g),
-                           r.zerosLike(g)));
+  return r.select(
+      r.cmp(ComparePredicate::gt, x, zero), g,
+      r.select(r.cmp(ComparePredicate::lt, x, zero), r.neg(g), r.zerosLike(g)));
 })
 SPORE_UNARY_RULE(SqrtOp, return r.div(g, r.scale(y, 2));)
-SPORE_UNARY_RULE(RsqrtOp, return r.mul(r.scale(g, -0.5), r.mul(y, r.mul(y, y)));)
+SPORE_UNARY_RULE(RsqrtOp,
+                 return r.mul(r.scale(g, -0.5), r.mul(y, r.mul(y, y)));)
 SPORE_UNARY_RULE(Expm1Op, return r.mul(g, r.add(y, r.like(y, 1)));)
 SPORE_UNARY_RULE(Log1pOp, return r.div(g, r.add(x, r.like(x, 1)));)
 SPORE_UNARY_RULE(SinOp,
                  return r.mul(g, CosOp::create(r.b, r.loc, x.getType(), x));)
-SPORE_UNARY_RULE(CosOp, return r.neg(r.mul(
-                            g, SinOp::create(r.b, r.loc, x.getType(), x)));)
+SPORE_UNARY_RULE(CosOp, return r.neg(r.mul(g, SinOp::create(r.b, r.loc,
+                                                            x.getType(), x)));)
 SPORE_UNARY_RULE(TanOp, return r.mul(g, r.add(r.like(y, 1), r.mul(y, y)));)
 SPORE_UNARY_RULE(SinhOp,
                  return r.mul(g, CoshOp::create(r.b, r.loc, x.getType(), x));)
 SPORE_UNARY_RULE(CoshOp,
                  return r.mul(g, SinhOp::create(r.b, r.loc, x.getType(), x));)
-SPORE_UNARY_RULE(AsinOp, return r.mul(g, RsqrtOp::create(
-                                             r.b, r.loc, x.getType(),
-                                             r.sub(r.like(x, 1), r.mul(x, x))));)
-SPORE_UNARY_RULE(AcosOp, return r.neg(r.mul(
-                             g, RsqrtOp::create(r.b, r.loc, x.getType(),
-                                                r.sub(r.like(x, 1),
-                                                      r.mul(x, x)))));)
-SPORE_UNARY_RULE(AtanOp,
-                 return r.div(g, r.add(r.like(x, 1), r.mul(x, x)));)
+SPORE_UNARY_RULE(
+    AsinOp, return r.mul(g, RsqrtOp::create(r.b, r.loc, x.getType(),
+                                            r.sub(r.like(x, 1), r.mul(x, x))));)
+SPORE_UNARY_RULE(AcosOp,
+                 return r.neg(r.mul(g, RsqrtOp::create(r.b, r.loc, x.getType(),
+                                                       r.sub(r.like(x, 1),
+                                                             r.mul(x, x)))));)
+SPORE_UNARY_RULE(AtanOp, return r.div(g, r.add(r.like(x, 1), r.mul(x, x)));)
 SPORE_UNARY_RULE(ErfOp, return r.mul(r.scale(g, 2 / std::sqrt(M_PI)),
                                      r.exp(r.neg(r.mul(x, x))));)
 #undef SPORE_UNARY_RULE
@@ -302,7 +309,7 @@ LogicalResult FloorDivOp::buildVJP(OpBuilder &, ValueRange,
   return zeroRule(*this, out);
 }
 
-#define SPORE_BINARY_RULE(OP, ...)                                            \
+#define SPORE_BINARY_RULE(OP, ...)                                             \
   LogicalResult OP::buildVJP(OpBuilder &b, ValueRange cots,                    \
                              SmallVectorImpl<Value> &out) {                    \
     return binaryRule(*this, b, cots, out,                                     \
@@ -338,7 +345,8 @@ SPORE_BINARY_RULE(PowOp, {
   Value gx = r.mul(r.mul(g, z), PowOp::create(r.b, r.loc, x.getType(), x, zm1));
   Value xIsZero = r.cmp(ComparePredicate::eq, x, r.zerosLike(x));
   Value safeX = r.select(xIsZero, r.like(x, 1), x);
-  Value gz = r.select(xIsZero, r.zerosLike(g), r.mul(r.mul(g, y), r.log(safeX)));
+  Value gz =
+      r.select(xIsZero, r.zerosLike(g), r.mul(r.mul(g, y), r.log(safeX)));
   return {gx, gz};
 })
 SPORE_BINARY_RULE(Atan2Op, {
@@ -371,8 +379,8 @@ LogicalResult SelectOp::buildVJP(OpBuilder &b, ValueRange cots,
   }
   Rules r{b, getLoc()};
   Value zero = r.zerosLike(g);
-  out.append({nullptr, r.select(getCond(), g, zero),
-              r.select(getCond(), zero, g)});
+  out.append(
+      {nullptr, r.select(getCond(), g, zero), r.select(getCond(), zero, g)});
   return success();
 }
 
@@ -420,8 +428,7 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange cots,
 static Value spreadBack(Rules &r, Operation *op, Value g,
                         ArrayRef<int64_t> axes) {
   Value input = op->getOperand(0);
-  return r.broadcast(r.reshape(g, keptShape(input, axes)),
-                     Rules::type(input));
+  return r.broadcast(r.reshape(g, keptShape(input, axes)), Rules::type(input));
 }
 
 LogicalResult SumOp::buildVJP(OpBuilder &b, ValueRange cots,
@@ -560,8 +567,8 @@ LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange cots,
   SmallVector<int64_t> inverse(perm.size());
   for (auto [i, p] : llvm::enumerate(perm))
     inverse[p] = i;
-  out.push_back(TransposeOp::create(b, getLoc(), getInput().getType(),
-                                    cots[0], inverse));
+  out.push_back(
+      TransposeOp::create(b, getLoc(), getInput().getType(), cots[0], inverse));
   return success();
 }
 
@@ -667,11 +674,10 @@ LogicalResult DynamicUpdateSliceOp::buildVJP(OpBuilder &b, ValueRange cots,
   if (!g || !isFloatTensor(getResult()))
     return success();
   Rules r{b, getLoc()};
-  out[first] = DynamicUpdateSliceOp::create(b, getLoc(), g.getType(), g,
-                                            r.zerosLike(getUpdate()),
-                                            getStarts());
-  out[first + 1] = DynamicSliceOp::create(b, getLoc(), getUpdate().getType(),
-                                          g, getStarts());
+  out[first] = DynamicUpdateSliceOp::create(
+      b, getLoc(), g.getType(), g, r.zerosLike(getUpdate()), getStarts());
+  out[first + 1] = DynamicSliceOp::create(b, getLoc(), getUpdate().getType(), g,
+                                          getStarts());
   return success();
 }
 

@@ -210,7 +210,6 @@ LogicalResult FuncOp::verify() {
   return success();
 }
 
-
 LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
   if (!fn)
@@ -219,7 +218,8 @@ LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (TypeRange(type.getInputs()) != TypeRange(getOperands().getTypes()))
     return emitOpError("operand types do not match '") << getCallee() << "'";
   if (type.getNumResults() == 0)
-    return emitOpError("'") << getCallee() << "' returns nothing to differentiate";
+    return emitOpError("'")
+           << getCallee() << "' returns nothing to differentiate";
   auto value = dyn_cast<RankedTensorType>(type.getResult(0));
   if (!value || value.getRank() != 0 || !isa<FloatType>(value.getElementType()))
     return emitOpError("'")

@@ -125,8 +125,8 @@ struct SporeDifferentiatePass
       if (isa<GradOp, VjpOp, JvpOp>(op))
         found = true;
       else if (auto call = dyn_cast<CallOp>(op))
-        found |= reachesGrad(symbols.lookup<FuncOp>(call.getCallee()),
-                             symbols, seen);
+        found |= reachesGrad(symbols.lookup<FuncOp>(call.getCallee()), symbols,
+                             seen);
       return found ? WalkResult::interrupt() : WalkResult::advance();
     });
     return found;

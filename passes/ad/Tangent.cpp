@@ -250,7 +250,8 @@ LogicalResult Tangent::forwardWhile(scf::WhileOp op) {
   if (failed(terminator))
     return failure();
   scf::YieldOp::create(
-      inner, loc, withTangents(inner, loc, (*terminator)->getOperands(), state));
+      inner, loc,
+      withTangents(inner, loc, (*terminator)->getOperands(), state));
   (*terminator)->erase();
 
   replaceRebuilt(op, loop.getResults(), passed);

@@ -43,10 +43,9 @@ private:
   cloneForward(mlir::Block &block, mlir::IRMapping &map, mlir::OpBuilder &b);
   /// `values`, then the tangents (or zeros) of those at `positions`: what
   /// a rebuilt region op carries, yields or passes on.
-  llvm::SmallVector<mlir::Value> withTangents(mlir::OpBuilder &b,
-                                              mlir::Location loc,
-                                              mlir::ValueRange values,
-                                              llvm::ArrayRef<unsigned> positions);
+  llvm::SmallVector<mlir::Value>
+  withTangents(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange values,
+               llvm::ArrayRef<unsigned> positions);
   /// Records `values[count + k]` as the tangent of `values[positions[k]]`
   /// (block arguments or results laid out by withTangents).
   void bindTangents(mlir::ValueRange values, size_t count,

@@ -33,8 +33,7 @@ struct SporeFuseElementwisePass
       if (!producer || !producer->hasOneUse())
         return false;
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-      return consumer &&
-             consumer.getMatchingIndexingMap(fused).isPermutation();
+      return consumer && consumer.getMatchingIndexingMap(fused).isPermutation();
     };
     RewritePatternSet patterns(ctx);
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);

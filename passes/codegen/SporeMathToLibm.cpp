@@ -31,10 +31,9 @@ struct SporeMathToLibmPass
     ConversionTarget target(*ctx);
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     target.addIllegalOp<math::ErfOp, math::ErfcOp, math::TanOp, math::AtanOp,
-                        math::Atan2Op, math::AsinOp, math::AcosOp,
-                        math::SinhOp, math::CoshOp, math::TanhOp,
-                        math::AsinhOp, math::AcoshOp, math::AtanhOp,
-                        math::CbrtOp>();
+                        math::Atan2Op, math::AsinOp, math::AcosOp, math::SinhOp,
+                        math::CoshOp, math::TanhOp, math::AsinhOp,
+                        math::AcoshOp, math::AtanhOp, math::CbrtOp>();
     RewritePatternSet patterns(ctx);
     populateMathToLibmConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

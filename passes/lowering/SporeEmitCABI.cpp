@@ -51,7 +51,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     numState = llvm::range_size(module.getOps<ParameterOp>());
     if (numState > 0 && failed(emitStateFunctions(symbols)))
       return signalPassFailure();
-    for (ParameterOp p : llvm::make_early_inc_range(module.getOps<ParameterOp>()))
+    for (ParameterOp p :
+         llvm::make_early_inc_range(module.getOps<ParameterOp>()))
       p.erase();
     for (LLVM::LLVMFuncOp fn : exports)
       if (failed(wrap(fn, symbols)))
@@ -84,9 +85,9 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     if (auto fn = symbols.lookup<LLVM::LLVMFuncOp>(name))
       return fn;
     OpBuilder b(getOperation().getBodyRegion());
-    auto fn = LLVM::LLVMFuncOp::create(
-        b, getOperation().getLoc(), name,
-        LLVM::LLVMFunctionType::get(result, params));
+    auto fn =
+        LLVM::LLVMFuncOp::create(b, getOperation().getLoc(), name,
+                                 LLVM::LLVMFunctionType::get(result, params));
     symbols.insert(fn);
     return fn;
   }
@@ -104,8 +105,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     std::string text = spore::stateDescriptor(module);
     text.push_back('\0');
     OpBuilder b(module.getBodyRegion());
-    auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
-                                              text.size());
+    auto arrayType =
+        LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
     descriptor = LLVM::GlobalOp::create(
         b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
         "__spore_state_descriptor", b.getStringAttr(text));
@@ -118,10 +119,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       bool withDescriptor;
     };
     Forward forwards[] = {
-        {"create", i32, {ptr, ptr}, true},
-        {"init", i32, {ptr, i64}, false},
-        {"save", i32, {ptr, ptr}, false},
-        {"load", i32, {ptr, ptr}, false},
+        {"create", i32, {ptr, ptr}, true},   {"init", i32, {ptr, i64}, false},
+        {"save", i32, {ptr, ptr}, false},    {"load", i32, {ptr, ptr}, false},
         {"destroy", voidType, {ptr}, false},
     };
     b.setInsertionPointToEnd(module.getBody());
@@ -220,17 +219,17 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       if (numState > 0) {
         // The Parameters' buffers; a NULL state, or one made for another
         // model, fails the call with the runtime's message.
-        LLVM::LLVMFuncOp buffers = runtimeFunction(
-            symbols, "spore_state_buffers", ptr, {ptr, ptr});
-        Value table = LLVM::CallOp::create(
-                          b, loc, buffers,
-                          ValueRange{body->getArgument(0),
-                                     LLVM::AddressOfOp::create(b, loc,
-                                                               descriptor)})
-                          .getResult();
+        LLVM::LLVMFuncOp buffers =
+            runtimeFunction(symbols, "spore_state_buffers", ptr, {ptr, ptr});
+        Value table =
+            LLVM::CallOp::create(
+                b, loc, buffers,
+                ValueRange{body->getArgument(0),
+                           LLVM::AddressOfOp::create(b, loc, descriptor)})
+                .getResult();
         Value null = LLVM::ZeroOp::create(b, loc, ptr);
-        Value missing = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
-                                             table, null);
+        Value missing =
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, table, null);
         Block *fail = entry.addBlock();
         Block *ok = entry.addBlock();
         LLVM::CondBrOp::create(b, loc, missing, fail, ok);

@@ -1108,18 +1108,17 @@ struct SporeLowerToLinalgPass
                            tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, scf::SCFDialect>();
     RewritePatternSet patterns(ctx);
-    patterns
-        .add<FuncLowering, ReturnLowering, CallLowering, ConstantLowering,
-             BroadcastToLowering, TransposeLowering, ReshapeLowering,
-             StopGradientLowering,
-             ReductionLowering<SumOp>, ReductionLowering<MeanOp>,
-             ReductionLowering<MaxOp>, ReductionLowering<MinOp>,
-             ReductionLowering<ProdOp>, ConcatenateLowering, MatmulLowering,
-             SoftmaxLikeLowering<SoftmaxOp>, SoftmaxLikeLowering<LogSoftmaxOp>,
-             SliceLowering, DynamicSliceLowering, UpdateSliceLowering,
-             DynamicUpdateSliceLowering, GatherLowering, Conv2DLowering,
-             Pool2DLowering, CumsumLowering, RandomLowering, ScatterAddLowering,
-             PrintLowering, AssertLowering>(ctx);
+    patterns.add<
+        FuncLowering, ReturnLowering, CallLowering, ConstantLowering,
+        BroadcastToLowering, TransposeLowering, ReshapeLowering,
+        StopGradientLowering, ReductionLowering<SumOp>,
+        ReductionLowering<MeanOp>, ReductionLowering<MaxOp>,
+        ReductionLowering<MinOp>, ReductionLowering<ProdOp>,
+        ConcatenateLowering, MatmulLowering, SoftmaxLikeLowering<SoftmaxOp>,
+        SoftmaxLikeLowering<LogSoftmaxOp>, SliceLowering, DynamicSliceLowering,
+        UpdateSliceLowering, DynamicUpdateSliceLowering, GatherLowering,
+        Conv2DLowering, Pool2DLowering, CumsumLowering, RandomLowering,
+        ScatterAddLowering, PrintLowering, AssertLowering>(ctx);
     patterns.add<ElementwiseLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

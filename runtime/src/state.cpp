@@ -55,8 +55,8 @@ struct spore_state {
 namespace {
 
 bool dtypeByName(const std::string &name, spore_dtype &out) {
-  for (spore_dtype d : {SPORE_F16, SPORE_BF16, SPORE_F32, SPORE_F64,
-                        SPORE_BOOL, SPORE_I8, SPORE_I32, SPORE_I64})
+  for (spore_dtype d : {SPORE_F16, SPORE_BF16, SPORE_F32, SPORE_F64, SPORE_BOOL,
+                        SPORE_I8, SPORE_I32, SPORE_I64})
     if (name == spore_dtype_name(d)) {
       out = d;
       return true;
@@ -93,8 +93,7 @@ int parseLine(const std::string &line, Slot &slot) {
       end = dims.size();
     if (slot.tensor.rank == SPORE_MAX_RANK)
       return spore_set_error(SPORE_ERROR_FORMAT,
-                             "state descriptor: rank above %d",
-                             SPORE_MAX_RANK);
+                             "state descriptor: rank above %d", SPORE_MAX_RANK);
     char *stop = nullptr;
     std::string dim = dims.substr(pos, end - pos);
     long long d = std::strtoll(dim.c_str(), &stop, 10);
@@ -302,11 +301,11 @@ extern "C" int spore_state_load(spore_state *s, const char *path) {
       ++i;
     if (i == s->slots.size())
       return spore_set_error(SPORE_ERROR_FORMAT,
-                             "%s: '%s' is not a Parameter of this model",
-                             path, names[k]);
+                             "%s: '%s' is not a Parameter of this model", path,
+                             names[k]);
     if (member[i] >= 0)
-      return spore_set_error(SPORE_ERROR_FORMAT, "%s: '%s' appears twice",
-                             path, names[k]);
+      return spore_set_error(SPORE_ERROR_FORMAT, "%s: '%s' appears twice", path,
+                             names[k]);
     member[i] = k;
     const spore_tensor &want = s->slots[i].tensor, &got = tensors[k];
     bool sameShape = want.rank == got.rank &&
@@ -319,15 +318,15 @@ extern "C" int spore_state_load(spore_state *s, const char *path) {
           d += (r ? ", " : "") + std::to_string(t.shape[r]);
         return d + "]";
       };
-      return spore_set_error(SPORE_ERROR_FORMAT,
-                             "%s: '%s' is %s but the model's Parameter is %s",
-                             path, names[k], describe(got).c_str(),
-                             describe(want).c_str());
+      return spore_set_error(
+          SPORE_ERROR_FORMAT, "%s: '%s' is %s but the model's Parameter is %s",
+          path, names[k], describe(got).c_str(), describe(want).c_str());
     }
   }
   for (size_t i = 0; i < s->slots.size(); ++i)
     if (member[i] < 0)
-      return spore_set_error(SPORE_ERROR_FORMAT, "%s: the Parameter '%s' is "
+      return spore_set_error(SPORE_ERROR_FORMAT,
+                             "%s: the Parameter '%s' is "
                              "missing",
                              path, s->slots[i].name.c_str());
   for (size_t i = 0; i < s->slots.size(); ++i)
@@ -343,8 +342,7 @@ extern "C" void **spore_state_buffers(spore_state *s, const char *descriptor) {
     spore_set_error(SPORE_ERROR_ARGUMENT, "the state is NULL");
     return nullptr;
   }
-  if (descriptor && s->origin != descriptor &&
-      s->descriptor != descriptor) {
+  if (descriptor && s->origin != descriptor && s->descriptor != descriptor) {
     spore_set_error(SPORE_ERROR_ARGUMENT,
                     "the state was created for another model");
     return nullptr;
@@ -371,8 +369,7 @@ extern "C" int spore_state_tensor(const spore_state *s, int32_t i,
 }
 
 extern "C" void spore_philox4x32(const uint32_t counter[4],
-                                 const uint32_t key[2],
-                                 uint32_t out[4]) {
+                                 const uint32_t key[2], uint32_t out[4]) {
   uint32_t c[4] = {counter[0], counter[1], counter[2], counter[3]};
   uint32_t k0 = key[0], k1 = key[1];
   for (int round = 0; round < 10; ++round) {
