@@ -52,6 +52,18 @@ FailureOr<Operation *> Tangent::cloneForward(Block &block, IRMapping &map,
   return terminator;
 }
 
+LogicalResult Tangent::cloneYielding(Block &block, IRMapping &map, OpBuilder &b,
+                                     ArrayRef<unsigned> positions) {
+  auto terminator = cloneForward(block, map, b);
+  if (failed(terminator))
+    return failure();
+  Location loc = (*terminator)->getLoc();
+  scf::YieldOp::create(
+      b, loc, withTangents(b, loc, (*terminator)->getOperands(), positions));
+  (*terminator)->erase();
+  return success();
+}
+
 /// Forgets the values of `op` (about to be erased).
 static void forget(CotangentMap &tangent, Operation *op) {
   op->walk([&](Operation *inner) {
@@ -167,13 +179,8 @@ LogicalResult Tangent::forwardIf(scf::IfOp op) {
     block.clear();
     OpBuilder inner = OpBuilder::atBlockEnd(&block);
     IRMapping map;
-    auto terminator = cloneForward(from->front(), map, inner);
-    if (failed(terminator))
+    if (failed(cloneYielding(from->front(), map, inner, positions)))
       return failure();
-    scf::YieldOp::create(
-        inner, loc,
-        withTangents(inner, loc, (*terminator)->getOperands(), positions));
-    (*terminator)->erase();
   }
   replaceRebuilt(op, branch.getResults(), positions);
   return success();
@@ -196,13 +203,8 @@ LogicalResult Tangent::forwardFor(scf::ForOp op) {
     map.map(op.getRegionIterArgs()[i], loop.getRegionIterArgs()[i]);
   bindTangents(loop.getRegionIterArgs(), n, positions);
   OpBuilder inner = OpBuilder::atBlockEnd(body);
-  auto terminator = cloneForward(*op.getBody(), map, inner);
-  if (failed(terminator))
+  if (failed(cloneYielding(*op.getBody(), map, inner, positions)))
     return failure();
-  scf::YieldOp::create(
-      inner, loc,
-      withTangents(inner, loc, (*terminator)->getOperands(), positions));
-  (*terminator)->erase();
   replaceRebuilt(op, loop.getResults(), positions);
   return success();
 }
@@ -246,13 +248,8 @@ LogicalResult Tangent::forwardWhile(scf::WhileOp op) {
     afterMap.map(after.getArgument(i), newAfter->getArgument(i));
   bindTangents(newAfter->getArguments(), numPassed, passed);
   inner = OpBuilder::atBlockEnd(newAfter);
-  terminator = cloneForward(after, afterMap, inner);
-  if (failed(terminator))
+  if (failed(cloneYielding(after, afterMap, inner, state)))
     return failure();
-  scf::YieldOp::create(
-      inner, loc,
-      withTangents(inner, loc, (*terminator)->getOperands(), state));
-  (*terminator)->erase();
 
   replaceRebuilt(op, loop.getResults(), passed);
   return success();

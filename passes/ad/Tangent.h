@@ -41,6 +41,11 @@ private:
   /// caller to replace, with `b` set before it.
   mlir::FailureOr<mlir::Operation *>
   cloneForward(mlir::Block &block, mlir::IRMapping &map, mlir::OpBuilder &b);
+  /// cloneForward of a block that ends in scf.yield, which then also
+  /// yields the tangents of the values at `positions`.
+  mlir::LogicalResult cloneYielding(mlir::Block &block, mlir::IRMapping &map,
+                                    mlir::OpBuilder &b,
+                                    llvm::ArrayRef<unsigned> positions);
   /// `values`, then the tangents (or zeros) of those at `positions`: what
   /// a rebuilt region op carries, yields or passes on.
   llvm::SmallVector<mlir::Value>
