@@ -239,8 +239,8 @@ SmallVector<Value> replayWhile(OpBuilder &b, Location loc, scf::WhileOp op,
 LogicalResult checkCarried(Operation *loop, TypeRange carried) {
   for (Type t : carried)
     if (!isa<RankedTensorType, IntegerType, IndexType, FloatType>(t))
-      return loop->emitError("cannot differentiate a loop that carries a '")
-             << t << "' yet";
+      return loop->emitError("cannot differentiate a loop that carries a ")
+             << t << " yet"; // the diagnostic quotes types
   return success();
 }
 
@@ -335,8 +335,8 @@ LogicalResult Adjoint::reverseFor(scf::ForOp op, ArrayRef<Value> resultCots,
                                   CotangentMap &cot, OpBuilder &b) {
   Location loc = op.getLoc();
   if (!op.getInductionVar().getType().isIndex())
-    return op.emitError("cannot differentiate a loop over '")
-           << op.getInductionVar().getType() << "' yet";
+    return op.emitError("cannot differentiate a loop over ")
+           << op.getInductionVar().getType() << " yet";
   Value lb = op.getLowerBound(), ub = op.getUpperBound(), step = op.getStep();
   SmallVector<Type> rows(op.getResultTypes());
   if (failed(checkCarried(op, rows)))

@@ -423,3 +423,30 @@ spore.func @f(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<3xf32> {
   %y, %ty = spore.jvp @quad(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<3xf32>, tensor<f32>)
   spore.return %y : tensor<3xf32>
 }
+
+// -----
+
+spore.func @f(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.jvp' op takes one tangent per differentiated primal}}
+  %y, %ty = spore.jvp @f(%x, %t) tangents(%t) wrt = [0, 1] : (tensor<3xf32>, tensor<3xf32>), (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %ty : tensor<3xf32>
+}
+
+// -----
+
+spore.func @f(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.jvp' op 'missing' is not a spore.func}}
+  %y, %ty = spore.jvp @missing(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %ty : tensor<3xf32>
+}
+
+// -----
+
+spore.func private @half(%x: tensor<2xf32>) -> tensor<2xf32> {
+  spore.return %x : tensor<2xf32>
+}
+spore.func @f(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.jvp' op primal types do not match 'half'}}
+  %y, %ty = spore.jvp @half(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<2xf32>, tensor<2xf32>)
+  spore.return %t : tensor<3xf32>
+}
