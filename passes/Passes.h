@@ -40,6 +40,17 @@ struct CpuPipelineOptions {
   uint64_t stackBudget = 1 << 20;
 };
 
+/// spore-differentiate, then the clean-up that makes its adjoints lean:
+/// folds, removal of dead values (loop-carried values, branch results and
+/// function arguments and results that nothing reads, through loops and
+/// calls), CSE and removal of unused functions.
+void buildDifferentiatePipeline(mlir::OpPassManager &pm);
+
+/// spore-differentiate, then the clean-up that makes its adjoints lean:
+/// folds, loop state that nothing reads (spore-dead-loop-state), CSE and
+/// removal of unused functions.
+void buildDifferentiatePipeline(mlir::OpPassManager &pm);
+
 /// spore → linalg on tensors (stops before bufferisation).
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 

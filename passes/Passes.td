@@ -51,6 +51,20 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def SporeDeadLoopState : Pass<"spore-dead-loop-state"> {
+  let summary = "makes loop-carried state that nothing reads loop-invariant";
+  let description = [{
+    For each `scf.for` and `scf.while`, finds the values of its regions
+    that its used results, its condition and its side effects need, closed
+    over the loop's back edges. A carried position that is not needed then
+    carries its initial value unchanged, so that canonicalisation removes
+    the position and the code that computed it: a value stack that the
+    reverse sweep of a loop never reads, or primal state that only an
+    unused result needed. Run `canonicalize` after it.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def SporeLowerToLinalg : Pass<"spore-lower-to-linalg", "::mlir::ModuleOp"> {
   let summary = "lowers the spore dialect to func, linalg, tensor, arith and math";
   let description = [{

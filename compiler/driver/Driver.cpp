@@ -120,10 +120,7 @@ spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
 LogicalResult spore::driver::differentiate(ModuleOp module) {
   PassManager pm(module->getContext());
   pm.enableVerifier(true);
-  pm.addPass(spore::createSporeDifferentiate());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createSymbolDCEPass());
+  spore::buildDifferentiatePipeline(pm);
   return pm.run(module);
 }
 

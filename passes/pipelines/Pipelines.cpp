@@ -20,9 +20,18 @@
 
 using namespace mlir;
 
+void spore::buildDifferentiatePipeline(OpPassManager &pm) {
+  pm.addPass(createSporeDifferentiate());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSporeDeadLoopState());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createSymbolDCEPass());
+}
+
 void spore::buildLowerToLinalgPipeline(OpPassManager &pm) {
   // Transforms first: what they generate is ordinary spore IR.
-  pm.addPass(createSporeDifferentiate());
+  buildDifferentiatePipeline(pm);
   pm.addPass(createSporeLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -168,6 +177,10 @@ struct CpuPipelineCLOptions : public PassPipelineOptions<CpuPipelineCLOptions> {
 
 void spore::registerSporePassesAndPipelines() {
   registerSporePasses();
+  PassPipelineRegistration<>(
+      "spore-differentiate-pipeline",
+      "spore-differentiate, then the clean-up of its adjoints",
+      [](OpPassManager &pm) { buildDifferentiatePipeline(pm); });
   PassPipelineRegistration<>(
       "spore-lower-to-linalg-pipeline",
       "spore → linalg on tensors, canonicalised",
