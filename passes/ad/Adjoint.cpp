@@ -11,6 +11,8 @@
 
 #include "llvm/ADT/SetVector.h"
 
+#include <array>
+
 using namespace mlir;
 using namespace spore;
 using namespace spore::ad;
@@ -80,6 +82,17 @@ void Adjoint::accumulate(OpBuilder &b, Location loc, CotangentMap &cot, Value v,
                          Value c) {
   Value &sum = cot[v];
   sum = sum ? AddOp::create(b, loc, sum.getType(), sum, c).getResult() : c;
+}
+
+Value Adjoint::takeCotangent(OpBuilder &b, Location loc, CotangentMap &cot,
+                             Value v, Value extra) {
+  Value earlier = cot.lookup(v);
+  cot.erase(v);
+  if (earlier && extra)
+    return AddOp::create(b, loc, v.getType(), earlier, extra);
+  if (earlier || extra)
+    return earlier ? earlier : extra;
+  return zerosOf(b, loc, v.getType());
 }
 
 LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
@@ -227,39 +240,63 @@ LogicalResult Adjoint::reverseCustom(CallOp call, ArrayRef<Value> resultCots,
 }
 
 /// The adjoint of an scf.if: an scf.if on the same condition whose branches
-/// recompute the forward branch and reverse it, yielding the cotangents of
-/// the active values the branches use from outside.
+/// recompute the forward branch and reverse it. For each active value the
+/// branches use from outside, it yields the cotangent of its later uses
+/// plus what the branch adds, so that a branch that adds nothing passes
+/// the cotangent on (zeros only where there is none yet); values that no
+/// branch gives a cotangent are left alone.
 LogicalResult Adjoint::reverseIf(scf::IfOp op, ArrayRef<Value> resultCots,
                                  CotangentMap &cot, OpBuilder &b) {
-  SmallVector<Value> outer;
-  for (Value v : capturedValues(op))
-    if (active.count(v))
-      outer.push_back(v);
-  if (outer.empty())
-    return success();
   Location loc = op.getLoc();
-  auto adj = scf::IfOp::create(b, loc, ValueRange(outer).getTypes(),
-                               op.getCondition(), /*withElse=*/true);
-  for (auto [forward, backward] :
-       {std::make_pair(&op.getThenRegion(), &adj.getThenRegion()),
-        std::make_pair(&op.getElseRegion(), &adj.getElseRegion())}) {
-    Block &block = backward->front();
+  auto adj = scf::IfOp::create(b, loc, TypeRange(), op.getCondition(),
+                               /*withElse=*/true);
+  std::array<Region *, 2> forward = {&op.getThenRegion(), &op.getElseRegion()};
+  std::array<Region *, 2> backward = {&adj.getThenRegion(),
+                                      &adj.getElseRegion()};
+  std::array<CotangentMap, 2> local;
+  for (int i = 0; i < 2; ++i) {
+    Block &block = backward[i]->front();
     block.clear();
     OpBuilder inner = OpBuilder::atBlockEnd(&block);
-    CotangentMap local;
     IRMapping map;
-    if (!forward->empty() &&
-        failed(recomputeAndReverse({&forward->front()}, map, resultCots, local,
-                                   inner)))
+    if (!forward[i]->empty() &&
+        failed(recomputeAndReverse({&forward[i]->front()}, map, resultCots,
+                                   local[i], inner)))
       return failure();
+  }
+  SmallVector<Value> outer;
+  for (Value v : capturedValues(op))
+    if (active.count(v) && (local[0].count(v) || local[1].count(v)))
+      outer.push_back(v);
+  if (outer.empty()) {
+    adj.erase();
+    return success();
+  }
+  for (int i = 0; i < 2; ++i) {
+    OpBuilder inner = OpBuilder::atBlockEnd(&backward[i]->front());
     SmallVector<Value> values;
     for (Value v : outer) {
-      Value c = local.lookup(v);
-      values.push_back(c ? c : zerosOf(inner, loc, v.getType()));
+      CotangentMap later;
+      if (Value c = cot.lookup(v))
+        later[v] = c;
+      values.push_back(takeCotangent(inner, loc, later, v, local[i].lookup(v)));
     }
     scf::YieldOp::create(inner, loc, values);
   }
-  for (auto [v, c] : llvm::zip(outer, adj.getResults()))
+  // The same op with the results the branches now yield.
+  OpBuilder after(adj);
+  auto withResults = scf::IfOp::create(after, loc, ValueRange(outer).getTypes(),
+                                       op.getCondition(), /*withElse=*/true);
+  for (int i = 0; i < 2; ++i) {
+    Region &region = i == 0 ? withResults.getThenRegion()
+                            : withResults.getElseRegion();
+    region.getBlocks().clear();
+    region.getBlocks().splice(region.end(), backward[i]->getBlocks());
+  }
+  adj.erase();
+  for (auto [v, c] : llvm::zip(outer, withResults.getResults())) {
+    cot.erase(v);
     accumulate(b, loc, cot, v, c);
+  }
   return success();
 }

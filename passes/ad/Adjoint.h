@@ -71,6 +71,14 @@ struct Adjoint {
   static void accumulate(mlir::OpBuilder &b, mlir::Location loc,
                          CotangentMap &cot, mlir::Value v, mlir::Value c);
 
+  /// Takes the cotangent of `v` out of `cot` (that of its later uses),
+  /// plus `extra` where not null, or zeros where both are missing. The
+  /// adjoint of a loop carries it through its iterations and puts the
+  /// total back, so that nothing is added outside the loop.
+  static mlir::Value takeCotangent(mlir::OpBuilder &b, mlir::Location loc,
+                                   CotangentMap &cot, mlir::Value v,
+                                   mlir::Value extra = {});
+
   /// Values from outside `op` that its regions use.
   static llvm::SmallVector<mlir::Value> capturedValues(mlir::Operation *op);
 

@@ -384,7 +384,7 @@ LogicalResult Adjoint::reverseFor(scf::ForOp op, ArrayRef<Value> resultCots,
     revInits.push_back(resultCots[j] ? resultCots[j]
                                      : zerosOf(b, loc, rows[j]));
   for (Value v : outer)
-    revInits.push_back(zerosOf(b, loc, v.getType()));
+    revInits.push_back(takeCotangent(b, loc, cot, v));
   auto stateAt = [&](OpBuilder &ib, Location l, Value k, IRMapping &map) {
     map.map(op.getInductionVar(),
             arith::AddIOp::create(ib, l, lb,
@@ -509,7 +509,7 @@ LogicalResult Adjoint::reverseWhile(scf::WhileOp op, ArrayRef<Value> resultCots,
   for (unsigned j : stateActive)
     revInits.push_back(cotangentOrZeros(b, loc, lastLocal, lastState[j]));
   for (Value v : outer)
-    revInits.push_back(cotangentOrZeros(b, loc, lastLocal, v));
+    revInits.push_back(takeCotangent(b, loc, cot, v, lastLocal.lookup(v)));
 
   // Then each iteration, from the last: the condition and the body.
   if (failed(reverseIterations(b, loc, iterations, {&before, &after},

@@ -104,6 +104,34 @@ spore.func @g(%x: tensor<f32>, %c: i1) -> tensor<f32> {
   spore.return %0 : tensor<f32>
 }
 
+// A value that the branches use and a later op uses too: the branches
+// start from the later use's cotangent, so the branch that does not use it
+// passes that on instead of yielding zeros to be added outside.
+// SIMPLE-LABEL: spore.func private @branch_then_use.grad
+// SIMPLE: %[[LATER:.*]] = spore.cos %arg0
+// SIMPLE: %[[B:.*]] = scf.if %arg1 -> (tensor<f32>) {
+// SIMPLE: %[[SUM:.*]] = spore.add %[[LATER]], %{{.*}} : tensor<f32>
+// SIMPLE-NEXT: scf.yield %[[SUM]]
+// SIMPLE-NEXT: } else {
+// SIMPLE-NEXT: scf.yield %[[LATER]]
+// SIMPLE: spore.return %{{.*}}, %[[B]]
+spore.func private @branch_then_use(%x: tensor<f32>, %c: i1) -> tensor<f32> {
+  %one = spore.constant dense<1.0> : tensor<f32>
+  %0 = scf.if %c -> tensor<f32> {
+    %1 = spore.mul %x, %x : tensor<f32>
+    scf.yield %1 : tensor<f32>
+  } else {
+    scf.yield %one : tensor<f32>
+  }
+  %2 = spore.sin %x : tensor<f32>
+  %3 = spore.add %0, %2 : tensor<f32>
+  spore.return %3 : tensor<f32>
+}
+spore.func @g_branch_then_use(%x: tensor<f32>, %c: i1) -> tensor<f32> {
+  %0 = spore.grad @branch_then_use(%x, %c) wrt = [0] : (tensor<f32>, i1) -> tensor<f32>
+  spore.return %0 : tensor<f32>
+}
+
 // A vjp's adjoint takes the cotangents of the results as extra arguments
 // and seeds them; a value returned twice sums its two cotangents.
 // CHECK-LABEL: spore.func private @pair.vjp(%arg0: tensor<3xf32>, %arg1: tensor<3xf32>, %arg2: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
