@@ -88,6 +88,18 @@ def SporeLowerToLinalg : Pass<"spore-lower-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::bufferization::BufferizationDialect"];
 }
 
+def SporeRuntimeBuffers : Pass<"spore-runtime-buffers", "::mlir::ModuleOp"> {
+  let summary = "allocates heap buffers through the Spore runtime";
+  let description = [{
+    Runs on the LLVM dialect: the `malloc` and `free` that memref
+    allocations lower to become `spore_buffer_alloc` and
+    `spore_buffer_free` from libspore_runtime, which keeps large freed
+    buffers for the next call instead of returning them to the kernel
+    (every call of a large model page-faulted its intermediates afresh).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def SporeEmitCABI : Pass<"spore-emit-c-abi", "::mlir::ModuleOp"> {
   let summary = "adds the C entry points of language.md §8 to lowered exports";
   let description = [{

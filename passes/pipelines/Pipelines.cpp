@@ -153,6 +153,7 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createSporeRuntimeBuffers());
 
   SporeEmitCABIOptions abi;
   abi.prefix = options.prefix;

@@ -237,3 +237,32 @@ TEST_CASE("Philox-4x32-10 matches the Random123 known-answer vectors") {
       CHECK(out[i] == c.out[i]);
   }
 }
+
+TEST_CASE("large heap buffers are reused after they are freed") {
+  spore_release_buffers();
+  // 64-byte aligned, small and large.
+  void *small = spore_buffer_alloc(100);
+  void *large = spore_buffer_alloc(1 << 20);
+  REQUIRE(small != nullptr);
+  REQUIRE(large != nullptr);
+  CHECK(reinterpret_cast<uintptr_t>(small) % 64 == 0);
+  CHECK(reinterpret_cast<uintptr_t>(large) % 64 == 0);
+  static_cast<char *>(large)[(1 << 20) - 1] = 1; // the whole size is usable
+  spore_buffer_free(small);
+  spore_buffer_free(large);
+
+  // The next request of about the same size gets the same block back; one
+  // much smaller does not take it.
+  void *again = spore_buffer_alloc((1 << 20) - 100);
+  CHECK(again == large);
+  void *other = spore_buffer_alloc(1 << 18);
+  CHECK(other != large);
+  spore_buffer_free(again);
+  spore_buffer_free(other);
+  spore_buffer_free(nullptr);
+
+  // Released, the cache holds nothing: both blocks counted once.
+  size_t released = spore_release_buffers();
+  CHECK(released >= (1u << 20) + (1u << 18));
+  CHECK(spore_release_buffers() == 0);
+}

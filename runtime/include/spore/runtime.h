@@ -128,6 +128,16 @@ int spore_state_tensor(const spore_state *s, int32_t i, const char **name,
 void spore_philox4x32(const uint32_t counter[4], const uint32_t key[2],
                       uint32_t out[4]);
 
+/* The heap buffers of compiled models: intermediates that do not fit in
+ * the stack budget. Freed buffers of 64 KiB and more are kept and reused
+ * by later calls (which allocate the same sizes), so that a call does not
+ * page-fault its intermediates afresh; spore_release_buffers returns them
+ * to the system and gives their total size in bytes. Setting the
+ * environment variable SPORE_BUFFER_CACHE=0 turns the cache off. */
+void *spore_buffer_alloc(int64_t size);
+void spore_buffer_free(void *ptr);
+size_t spore_release_buffers(void);
+
 /* Run-time failures of compiled models (a failing assert): the message
  * one character at a time, then spore_fail; the entry point then returns
  * spore_take_status(), the failure's status (or 0), and clears it. */

@@ -4,10 +4,10 @@
 
 // Static intermediates live on the stack: a call never mallocs. The result
 // is the caller's buffer. Calls are inlined and the helper is dropped.
-// STACK-NOT: llvm.call @malloc
+// STACK-NOT: llvm.call @spore_buffer_alloc
 // STACK-LABEL: llvm.func internal @__spore_f(
 // STACK-COUNT-3: llvm.alloca
-// STACK-NOT: llvm.call @malloc
+// STACK-NOT: llvm.call @spore_buffer_alloc
 // STACK-NOT: @__spore_twice
 // STACK-LABEL: llvm.func @m_f(
 
@@ -17,9 +17,9 @@
 // BUDGET-LABEL: llvm.func internal @__spore_f(
 // BUDGET: llvm.alloca
 // BUDGET-NOT: llvm.alloca
-// BUDGET-COUNT-2: llvm.call @malloc
+// BUDGET-COUNT-2: llvm.call @spore_buffer_alloc
 // BUDGET-NOT: llvm.alloca
-// BUDGET-COUNT-2: llvm.call @free
+// BUDGET-COUNT-2: llvm.call @spore_buffer_free
 
 // Without optimisation nothing is tiled or vectorised (calls are still
 // inlined after bufferisation, see buildCpuPipeline).

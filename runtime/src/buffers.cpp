@@ -1,0 +1,95 @@
+//===- buffers.cpp - the heap buffers of compiled models ------------------===//
+//
+// Compiled code allocates the intermediates that do not fit its stack
+// budget with spore_buffer_alloc and frees them with spore_buffer_free
+// (spore-runtime-buffers routes the lowered malloc and free here). Large
+// buffers are kept after they are freed and handed out again: a model's
+// calls allocate the same sizes every time, and glibc returns such blocks
+// to the kernel (mmap) on every free, so each call page-faulted all of
+// its intermediates afresh (16% of a GPT block's value_and_grad).
+//
+//===----------------------------------------------------------------------===//
+
+#include "spore/runtime.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+namespace {
+
+/// Every buffer starts this many bytes after its block, behind a header
+/// that records the block's capacity; 64 keeps the block's alignment.
+constexpr size_t kHeader = 64;
+/// Buffers from this size on are cached; glibc serves smaller ones well
+/// from its own free lists.
+constexpr size_t kCachedFrom = 64 * 1024;
+/// A cached block is reused for a request at least this fraction of it.
+constexpr size_t kMaxWasteShift = 3; // 1/8
+
+struct Cache {
+  std::mutex mutex;
+  /// Free blocks by capacity.
+  std::multimap<size_t, void *> free;
+  bool enabled = [] {
+    const char *setting = std::getenv("SPORE_BUFFER_CACHE");
+    return !(setting && setting[0] == '0' && setting[1] == '\0');
+  }();
+};
+
+Cache &cache() {
+  static Cache *instance = new Cache; // outlives static destructors
+  return *instance;
+}
+
+size_t &capacityOf(void *block) { return *static_cast<size_t *>(block); }
+
+} // namespace
+
+extern "C" void *spore_buffer_alloc(int64_t size) {
+  size_t bytes = size > 0 ? static_cast<size_t>(size) : 1;
+  size_t capacity = (bytes + 4095) & ~size_t(4095);
+  if (bytes >= kCachedFrom) {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.free.lower_bound(capacity);
+    if (it != c.free.end() &&
+        it->first - capacity <= (capacity >> kMaxWasteShift)) {
+      void *block = it->second;
+      c.free.erase(it);
+      return static_cast<char *>(block) + kHeader;
+    }
+  }
+  void *block = nullptr;
+  if (posix_memalign(&block, kHeader, capacity + kHeader) != 0)
+    return nullptr;
+  capacityOf(block) = capacity;
+  return static_cast<char *>(block) + kHeader;
+}
+
+extern "C" void spore_buffer_free(void *ptr) {
+  if (!ptr)
+    return;
+  void *block = static_cast<char *>(ptr) - kHeader;
+  size_t capacity = capacityOf(block);
+  Cache &c = cache();
+  if (capacity >= kCachedFrom && c.enabled) {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.free.emplace(capacity, block);
+    return;
+  }
+  std::free(block);
+}
+
+extern "C" size_t spore_release_buffers(void) {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  size_t released = 0;
+  for (auto &[capacity, block] : c.free) {
+    released += capacity;
+    std::free(block);
+  }
+  c.free.clear();
+  return released;
+}
