@@ -88,11 +88,11 @@ CASES = [
     ("pow", "a ** b", [("a", "p", (4,)), ("b", "n", (4,))], "ab", True),
     ("pow_const", "a ** 3.0", [("a", "n", (4,))], "a", True),
     ("maximum", "maximum(a, b)", [("a", "s", (6,)), ("b", "n", (6,))], "ab",
-     False),
+     True),
     ("minimum", "minimum(a, b)", [("a", "s", (6,)), ("b", "n", (6,))], "ab",
-     False),
+     True),
     ("atan2", "atan2(a, b)", [("a", "n", (4,)), ("b", "p", (4,))], "ab", True),
-    ("mod", "a % b", [("a", "p", (4,)), ("b", "p", (4,))], "ab", False),
+    ("mod", "a % b", [("a", "p", (4,)), ("b", "p", (4,))], "ab", True),
     ("broadcast", "a * b + a", [("a", "n", (3, 1)), ("b", "n", (4,))], "ab",
      True),
     ("broadcast_scalar", "a * b", [("a", "n", ()), ("b", "n", (2, 3))], "ab",
@@ -112,8 +112,8 @@ CASES = [
     ("sum_all", "a.sum()", [("a", "n", (3, 4))], "a", True),
     ("mean_keepdims", "mean(a, axis=0, keepdims=True) * a",
      [("a", "n", (3, 4))], "a", True),
-    ("max_axis", "max(a, axis=-1)", [("a", "s", (3, 4))], "a", False),
-    ("min_all", "min(a)", [("a", "s", (3, 4))], "a", False),
+    ("max_axis", "max(a, axis=-1)", [("a", "s", (3, 4))], "a", True),
+    ("min_all", "min(a)", [("a", "s", (3, 4))], "a", True),
     ("reshape", "reshape(a, (4, 3))", [("a", "n", (3, 4))], "a", True),
     ("transpose", "transpose(a, (2, 0, 1))", [("a", "n", (2, 3, 2))], "a",
      True),
@@ -247,8 +247,9 @@ def f_while_data(a, b):
         k += 1
     return sum(h * b)
 """, [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
-    # (No second order here: the gradient jumps where the break moves,
-    # and finite differences of it straddle the jumps.)
+    # The gradient jumps where the break moves; second order holds between
+    # the jumps, and the drawn inputs (fixed seed) are not within the
+    # finite-difference step of one.
     ("break_continue", """
 def f_break_continue(a, b, n):
     h = a
@@ -259,7 +260,7 @@ def f_break_continue(a, b, n):
             break
         h = h * b + sin(h)
     return sum(h * h)
-""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", False),
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", True),
     ("nested_loops", """
 def f_nested_loops(a, b, n):
     h = a
