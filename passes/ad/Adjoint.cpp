@@ -9,6 +9,7 @@
 
 #include "passes/ad/Adjoint.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
 
 #include <array>
@@ -26,6 +27,14 @@ Value spore::ad::zerosOf(OpBuilder &b, Location loc, Type type) {
   auto t = cast<RankedTensorType>(type);
   return ConstantOp::create(
       b, loc, DenseElementsAttr::get(t, b.getZeroAttr(t.getElementType())));
+}
+
+bool spore::ad::isZeroConstant(Value v) {
+  DenseElementsAttr value;
+  if (!v || !matchPattern(v, m_Constant(&value)) || !value.isSplat())
+    return false;
+  auto element = dyn_cast<FloatAttr>(value.getSplatValue<Attribute>());
+  return element && element.getValue().isZero();
 }
 
 /// Whether `op` works on the value stack of a differentiated loop (the
@@ -101,7 +110,8 @@ LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
     SmallVector<Value> resultCots;
     bool any = false;
     for (Value r : op->getResults()) {
-      resultCots.push_back(active.count(r) ? cot.lookup(r) : Value());
+      Value c = active.count(r) ? cot.lookup(r) : Value();
+      resultCots.push_back(isZeroConstant(c) ? Value() : c);
       any |= resultCots.back() != nullptr;
     }
     if (!any)
@@ -117,6 +127,8 @@ LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
       done = symbols->lookup<FuncOp>(call.getCallee())->hasAttr(kCustomVjpAttr)
                  ? reverseCustom(call, resultCots, cot, b)
                  : reverseCheckpointed(call, resultCots, cot, b);
+    else if (auto select = dyn_cast<arith::SelectOp>(op))
+      reverseSelect(select, resultCots[0], cot, b);
     else if (auto rule = dyn_cast<DifferentiableOp>(op)) {
       SmallVector<Value> operandCots;
       done = rule.buildVJP(b, resultCots, operandCots);
@@ -179,6 +191,22 @@ Adjoint::recomputeAndReverse(ArrayRef<Block *> blocks, IRMapping &map,
   if (failed(reverseOps(copies, local, b)))
     return failure();
   return values;
+}
+
+/// The adjoint of an arith.select of tensors (what canonicalisation makes
+/// of an scf.if that only chooses between values): the cotangent goes to
+/// the operand chosen.
+void Adjoint::reverseSelect(arith::SelectOp op, Value resultCot,
+                            CotangentMap &cot, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value zeros = zerosOf(b, loc, op.getType());
+  for (auto [v, chosen] : {std::make_pair(op.getTrueValue(), true),
+                           std::make_pair(op.getFalseValue(), false)})
+    if (active.count(v))
+      accumulate(b, loc, cot, v,
+                 arith::SelectOp::create(b, loc, op.getCondition(),
+                                         chosen ? resultCot : zeros,
+                                         chosen ? zeros : resultCot));
 }
 
 /// The adjoint of a call of a checkpointed function: a call of its vjp

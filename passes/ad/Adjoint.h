@@ -20,6 +20,7 @@
 
 #include "dialects/spore/SporeOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -36,6 +37,11 @@ bool isFloatTensor(mlir::Value v);
 
 /// A constant of zeros of the tensor type `type`.
 mlir::Value zerosOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+
+/// Whether `v` is a constant of float zeros. The sweeps treat such a
+/// cotangent or tangent as absent (a symbolic zero, as JAX does): rules
+/// skip its terms instead of multiplying by it.
+bool isZeroConstant(mlir::Value v);
 
 /// On a function: the symbol of its @custom_vjp rule, which the backward
 /// pass calls instead of differentiating it.
@@ -97,6 +103,8 @@ private:
                       mlir::IRMapping &map, llvm::ArrayRef<mlir::Value> seeds,
                       CotangentMap &local, mlir::OpBuilder &b);
 
+  void reverseSelect(mlir::arith::SelectOp op, mlir::Value resultCot,
+                     CotangentMap &cot, mlir::OpBuilder &b);
   mlir::LogicalResult reverseCheckpointed(CallOp call,
                                           llvm::ArrayRef<mlir::Value> cots,
                                           CotangentMap &cot,

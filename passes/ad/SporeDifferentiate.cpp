@@ -42,6 +42,28 @@ namespace {
 struct SporeDifferentiatePass
     : spore::impl::SporeDifferentiateBase<SporeDifferentiatePass> {
   SymbolTable *symbolTable = nullptr;
+  /// The canonicalisation patterns of every loaded dialect and op.
+  FrozenRewritePatternSet canonical;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    RewritePatternSet patterns(context);
+    for (Dialect *dialect : context->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : context->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, context);
+    canonical = FrozenRewritePatternSet(std::move(patterns));
+    return success();
+  }
+
+  /// Canonicalises a function before it is differentiated: what an inner
+  /// transform generated (zeros yielded by both branches of an if, loops
+  /// that carry a value unchanged) then costs the outer one nothing, and
+  /// loop bounds become constants.
+  LogicalResult simplify(FuncOp fn) {
+    if (failed(applyPatternsGreedily(fn, canonical)))
+      return fn.emitError("could not simplify the function to differentiate");
+    return success();
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -227,7 +249,8 @@ struct SporeDifferentiatePass
       fn.erase();
       return failure();
     };
-    if (failed(inlineCalls(fn, symbols, /*forward=*/true)))
+    if (failed(inlineCalls(fn, symbols, /*forward=*/true)) ||
+        failed(simplify(fn)))
       return fail();
     Block &body = fn.getBody().front();
     ad::Tangent sweep;
@@ -367,8 +390,8 @@ struct SporeDifferentiatePass
   /// loops.
   LogicalResult unrollLoops(FuncOp fn) {
     // Folding makes the bounds constants (index_cast of a constant).
-    if (failed(applyPatternsGreedily(fn, RewritePatternSet(&getContext()))))
-      return fn.emitError("could not simplify the function to differentiate");
+    if (failed(simplify(fn)))
+      return failure();
     SmallVector<scf::ForOp> loops;
     fn.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // inner first
     for (scf::ForOp loop : loops) {

@@ -8,6 +8,7 @@
 
 #include "passes/ad/Tangent.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -126,8 +127,10 @@ LogicalResult Tangent::forwardOp(Operation *op) {
   OpBuilder b(op->getContext());
   b.setInsertionPointAfter(op);
   SmallVector<Value> operandTangents;
-  for (Value v : op->getOperands())
-    operandTangents.push_back(tangent.lookup(v));
+  for (Value v : op->getOperands()) {
+    Value t = tangent.lookup(v);
+    operandTangents.push_back(isZeroConstant(t) ? Value() : t);
+  }
   if (auto rule = dyn_cast<DifferentiableOp>(op)) {
     SmallVector<Value> results;
     if (failed(rule.buildJVP(b, operandTangents, results)))
@@ -137,8 +140,10 @@ LogicalResult Tangent::forwardOp(Operation *op) {
         tangent[r] = t;
     return success();
   }
-  // Value stacks and casts are linear in their tensor operands.
-  if (isa<tensor::InsertSliceOp, tensor::ExtractSliceOp, tensor::CastOp>(op)) {
+  // Value stacks, casts and selects (a canonicalised scf.if) are linear in
+  // their float tensor operands.
+  if (isa<tensor::InsertSliceOp, tensor::ExtractSliceOp, tensor::CastOp,
+          arith::SelectOp>(op)) {
     SmallVector<Value> values;
     for (Value v : op->getOperands())
       values.push_back(isFloatTensor(v) ? tangentOrZeros(b, op->getLoc(), v)
@@ -182,7 +187,22 @@ LogicalResult Tangent::forwardIf(scf::IfOp op) {
     if (failed(cloneYielding(from->front(), map, inner, positions)))
       return failure();
   }
-  replaceRebuilt(op, branch.getResults(), positions);
+  // A result whose tangent is zeros in both branches has none (a symbolic
+  // zero): rules downstream then skip its terms. Its yields are left for
+  // canonicalisation to remove.
+  size_t n = op.getNumResults();
+  auto zeroInBoth = [&](size_t k) {
+    return isZeroConstant(branch.thenYield().getOperand(n + k)) &&
+           isZeroConstant(branch.elseYield().getOperand(n + k));
+  };
+  SmallVector<unsigned> nonzero;
+  SmallVector<Value> results(branch.getResults().take_front(n));
+  for (auto [k, i] : llvm::enumerate(positions))
+    if (!zeroInBoth(k)) {
+      nonzero.push_back(i);
+      results.push_back(branch.getResult(n + k));
+    }
+  replaceRebuilt(op, results, nonzero);
   return success();
 }
 

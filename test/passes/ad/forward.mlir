@@ -79,3 +79,37 @@ spore.func @bj(%x: tensor<3xf32>, %c: i1, %t: tensor<3xf32>) -> tensor<3xf32> {
   %0:2 = spore.jvp @branchf(%x, %c) tangents(%t) wrt = [0] : (tensor<3xf32>, i1), (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
   spore.return %0#1 : tensor<3xf32>
 }
+
+// arith.select carries the tangent of the operand it chooses. A branch
+// result whose tangent is zeros on both sides (%k#1, computed from
+// constants in each) has no tangent: the product with it has one term,
+// not two.
+// CHECK-LABEL: spore.func private @pick.jvp
+// CHECK: %[[T:.*]] = arith.select %arg1, %arg2, %{{.*}} : tensor<3xf32>
+// CHECK: %[[K:.*]]:4 = scf.if %arg1
+// CHECK: spore.mul %{{.*}}, %[[K]]#1
+// CHECK-NEXT: spore.mul %[[T]], %[[K]]#1
+// CHECK-NOT: spore.mul
+// CHECK: spore.return
+spore.func private @pick(%x: tensor<3xf32>, %c: i1) -> tensor<3xf32> {
+  %0 = spore.sin %x : tensor<3xf32>
+  %1 = arith.select %c, %x, %0 : tensor<3xf32>
+  %k:2 = scf.if %c -> (tensor<3xf32>, tensor<3xf32>) {
+    %two = spore.constant dense<2.0> : tensor<3xf32>
+    %e = spore.exp %x : tensor<3xf32>
+    %e2 = spore.exp %two : tensor<3xf32>
+    scf.yield %e, %e2 : tensor<3xf32>, tensor<3xf32>
+  } else {
+    %three = spore.constant dense<3.0> : tensor<3xf32>
+    %l = spore.tanh %x : tensor<3xf32>
+    %l3 = spore.tanh %three : tensor<3xf32>
+    scf.yield %l, %l3 : tensor<3xf32>, tensor<3xf32>
+  }
+  %2 = spore.mul %1, %k#1 : tensor<3xf32>
+  %3 = spore.add %2, %k#0 : tensor<3xf32>
+  spore.return %3 : tensor<3xf32>
+}
+spore.func @jvp_pick(%x: tensor<3xf32>, %c: i1, %t: tensor<3xf32>) -> tensor<3xf32> {
+  %0:2 = spore.jvp @pick(%x, %c) tangents(%t) wrt = [0] : (tensor<3xf32>, i1), (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %0#1 : tensor<3xf32>
+}

@@ -62,7 +62,8 @@ spore.func private @carries(%x: tensor<3xf32>, %v: vector<4xf32>, %n: index) -> 
   // expected-error @+1 {{cannot differentiate a loop that carries a 'vector<4xf32>' yet}}
   %0:2 = scf.for %i = %c0 to %n step %c1 iter_args(%h = %x, %w = %v) -> (tensor<3xf32>, vector<4xf32>) {
     %1 = spore.sin %h : tensor<3xf32>
-    scf.yield %1, %w : tensor<3xf32>, vector<4xf32>
+    %w2 = arith.addf %w, %w : vector<4xf32>
+    scf.yield %1, %w2 : tensor<3xf32>, vector<4xf32>
   }
   %2 = spore.sum %0#0 axes = [0] : tensor<3xf32> -> tensor<f32>
   spore.return %2 : tensor<f32>

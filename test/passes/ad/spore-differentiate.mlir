@@ -407,3 +407,20 @@ spore.func @ddsqn(%x: tensor<3xf32>, %n: index) -> tensor<3xf32> {
   %0 = spore.grad @dsqn(%x, %n) wrt = [0] : (tensor<3xf32>, index) -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
+
+// An arith.select of tensors (a canonicalised scf.if) sends the cotangent
+// to the operand it chose and zeros to the other.
+// CHECK-LABEL: spore.func private @choose.grad
+// CHECK: %[[Z:.*]] = spore.constant dense<0.000000e+00> : tensor<3xf32>
+// CHECK: arith.select %arg2, %{{.*}}, %[[Z]] : tensor<3xf32>
+// CHECK: arith.select %arg2, %[[Z]], %{{.*}} : tensor<3xf32>
+spore.func private @choose(%x: tensor<3xf32>, %y: tensor<3xf32>, %c: i1) -> tensor<f32> {
+  %0 = spore.sin %y : tensor<3xf32>
+  %1 = arith.select %c, %x, %0 : tensor<3xf32>
+  %2 = spore.sum %1 axes = [0] : tensor<3xf32> -> tensor<f32>
+  spore.return %2 : tensor<f32>
+}
+spore.func @g_choose(%x: tensor<3xf32>, %y: tensor<3xf32>, %c: i1) -> (tensor<3xf32>, tensor<3xf32>) {
+  %0:2 = spore.grad @choose(%x, %y, %c) wrt = [0, 1] : (tensor<3xf32>, tensor<3xf32>, i1) -> (tensor<3xf32>, tensor<3xf32>)
+  spore.return %0#0, %0#1 : tensor<3xf32>, tensor<3xf32>
+}
