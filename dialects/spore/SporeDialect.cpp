@@ -46,8 +46,7 @@ namespace {
 /// memory effects on it, so it is never trivially dead; the value stacks of
 /// differentiated loops are alloc_tensors, and stacks that the reverse
 /// sweep never reads are left unused once their pushes are removed.
-struct EraseUnusedAllocTensor
-    : OpRewritePattern<bufferization::AllocTensorOp> {
+struct EraseUnusedAllocTensor : OpRewritePattern<bufferization::AllocTensorOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(bufferization::AllocTensorOp op,
                                 PatternRewriter &rewriter) const override {

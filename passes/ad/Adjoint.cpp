@@ -316,8 +316,8 @@ LogicalResult Adjoint::reverseIf(scf::IfOp op, ArrayRef<Value> resultCots,
   auto withResults = scf::IfOp::create(after, loc, ValueRange(outer).getTypes(),
                                        op.getCondition(), /*withElse=*/true);
   for (int i = 0; i < 2; ++i) {
-    Region &region = i == 0 ? withResults.getThenRegion()
-                            : withResults.getElseRegion();
+    Region &region =
+        i == 0 ? withResults.getThenRegion() : withResults.getElseRegion();
     region.getBlocks().clear();
     region.getBlocks().splice(region.end(), backward[i]->getBlocks());
   }

@@ -115,9 +115,8 @@ void pruneFor(scf::ForOp loop) {
     if (!result.use_empty())
       liveness.mark(operand.get());
   liveness.solve();
-  for (auto [arg, result, operand] :
-       llvm::zip(loop.getRegionIterArgs(), loop.getResults(),
-                 yield->getOpOperands()))
+  for (auto [arg, result, operand] : llvm::zip(
+           loop.getRegionIterArgs(), loop.getResults(), yield->getOpOperands()))
     if (result.use_empty() && !liveness.isLive(arg))
       operand.set(arg);
 }
@@ -140,9 +139,8 @@ void pruneWhile(scf::WhileOp loop) {
     if (!result.use_empty())
       liveness.mark(operand.get());
   liveness.solve();
-  for (auto [arg, init, operand] :
-       llvm::zip(loop.getBeforeArguments(), loop.getInits(),
-                 yield->getOpOperands()))
+  for (auto [arg, init, operand] : llvm::zip(
+           loop.getBeforeArguments(), loop.getInits(), yield->getOpOperands()))
     if (!liveness.isLive(arg))
       operand.set(init);
 }

@@ -26,9 +26,9 @@ struct SporeRuntimeBuffersPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
-    for (auto [from, to] : {std::pair<StringRef, StringRef>{
-                                "malloc", "spore_buffer_alloc"},
-                            {"free", "spore_buffer_free"}}) {
+    for (auto [from, to] :
+         {std::pair<StringRef, StringRef>{"malloc", "spore_buffer_alloc"},
+          {"free", "spore_buffer_free"}}) {
       auto fn = symbols.lookup<LLVM::LLVMFuncOp>(from);
       if (!fn)
         continue;
