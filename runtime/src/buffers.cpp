@@ -30,11 +30,20 @@ constexpr size_t kMaxWasteShift = 3; // 1/8
 
 struct Cache {
   std::mutex mutex;
-  /// Free blocks by capacity.
+  /// Free blocks by capacity, and their total.
   std::multimap<size_t, void *> free;
-  bool enabled = [] {
+  size_t bytes = 0;
+  /// The most bytes kept: SPORE_BUFFER_CACHE MiB (0 turns the cache off),
+  /// 1 GiB by default. A freed block that does not fit goes back to the
+  /// system.
+  size_t limit = [] {
     const char *setting = std::getenv("SPORE_BUFFER_CACHE");
-    return !(setting && setting[0] == '0' && setting[1] == '\0');
+    char *end = nullptr;
+    unsigned long long mib =
+        setting ? std::strtoull(setting, &end, 10) : 1024ull;
+    if (setting && (end == setting || *end != '\0'))
+      mib = 1024; // not a number: the default
+    return static_cast<size_t>(mib) << 20;
   }();
 };
 
@@ -57,6 +66,7 @@ extern "C" void *spore_buffer_alloc(int64_t size) {
     if (it != c.free.end() &&
         it->first - capacity <= (capacity >> kMaxWasteShift)) {
       void *block = it->second;
+      c.bytes -= it->first;
       c.free.erase(it);
       return static_cast<char *>(block) + kHeader;
     }
@@ -73,11 +83,14 @@ extern "C" void spore_buffer_free(void *ptr) {
     return;
   void *block = static_cast<char *>(ptr) - kHeader;
   size_t capacity = capacityOf(block);
-  Cache &c = cache();
-  if (capacity >= kCachedFrom && c.enabled) {
+  if (capacity >= kCachedFrom) {
+    Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    c.free.emplace(capacity, block);
-    return;
+    if (c.bytes + capacity <= c.limit) {
+      c.free.emplace(capacity, block);
+      c.bytes += capacity;
+      return;
+    }
   }
   std::free(block);
 }
@@ -91,5 +104,6 @@ extern "C" size_t spore_release_buffers(void) {
     std::free(block);
   }
   c.free.clear();
+  c.bytes = 0;
   return released;
 }

@@ -132,8 +132,9 @@ void spore_philox4x32(const uint32_t counter[4], const uint32_t key[2],
  * the stack budget. Freed buffers of 64 KiB and more are kept and reused
  * by later calls (which allocate the same sizes), so that a call does not
  * page-fault its intermediates afresh; spore_release_buffers returns them
- * to the system and gives their total size in bytes. Setting the
- * environment variable SPORE_BUFFER_CACHE=0 turns the cache off. */
+ * to the system and gives their total size in bytes. The environment
+ * variable SPORE_BUFFER_CACHE sets the most MiB kept (1024 by default;
+ * 0 turns the cache off). */
 void *spore_buffer_alloc(int64_t size);
 void spore_buffer_free(void *ptr);
 size_t spore_release_buffers(void);
