@@ -124,8 +124,8 @@ def SporeEmitCABI : Pass<"spore-emit-c-abi", "::mlir::ModuleOp"> {
 
 def SporeVectorizeContractions
     : Pass<"spore-vectorize-contractions", "::mlir::func::FuncOp"> {
-  let summary = "tiles matmul-like contractions into register tiles and "
-                "vectorises them";
+  let summary = "tiles matmul-like contractions and transposes into register "
+                "tiles and vectorises them";
   let description = [{
     Runs on linalg on memrefs, after bufferisation (tiling on tensors would
     hide the result buffer from buffer-results-to-out-params behind loop
@@ -136,6 +136,13 @@ def SporeVectorizeContractions
     `vector.contract`. Tile sizes are shrunk to divisors of the dimensions,
     so every tile is full and needs no mask. `spore-lower-vectors` then
     keeps the output tile in registers across the reduction loop.
+
+    A `linalg.transpose` that moves the innermost dimension (the transposed
+    weights and activations of matmul adjoints) is tiled into 8x8 blocks
+    over the two dimensions that swap, each read and written by rows
+    through registers; as loops it accessed memory with a large
+    power-of-two stride at every step (3.9 ms against 0.5 ms for a
+    1024x1024 f32 matrix).
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",

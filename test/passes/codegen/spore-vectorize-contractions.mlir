@@ -66,3 +66,41 @@ func.func @untouched(%a: memref<?x4xf32>, %b: memref<4x4xf32>, %c: memref<?x4xf3
   }
   return %r : tensor<2x4xf32>
 }
+
+// -----
+
+// A transpose that moves the innermost dimension goes by 8x8 blocks, each
+// read and written through registers.
+// CHECK-LABEL: func.func @transpose
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[BLOCK:.*]] = vector.transfer_read {{.*}} : memref<8x8xf32, strided<[24, 1], offset: ?>>, vector<8x8xf32>
+// CHECK: vector.transfer_write %[[BLOCK]], {{.*}} : vector<8x8xf32>, memref<8x8xf32, strided<[16, 1], offset: ?>>
+// CHECK-NOT: linalg.transpose
+func.func @transpose(%a: memref<16x24xf32>, %b: memref<24x16xf32>) {
+  linalg.transpose ins(%a : memref<16x24xf32>) outs(%b : memref<24x16xf32>) permutation = [1, 0]
+  return
+}
+
+// -----
+
+// Heads of attention: dimensions 1 and 2 swap, rows stay rows; such a
+// copy is contiguous already and stays as it is.
+// CHECK-LABEL: func.func @heads
+// CHECK: linalg.transpose
+func.func @heads(%a: memref<2x4x3x8xf32>, %b: memref<2x3x4x8xf32>) {
+  linalg.transpose ins(%a : memref<2x4x3x8xf32>) outs(%b : memref<2x3x4x8xf32>) permutation = [0, 2, 1, 3]
+  return
+}
+
+// -----
+
+// Batched: the last two dimensions swap in 8x6 blocks (6: the largest
+// divisor of 12 up to 8).
+// CHECK-LABEL: func.func @batched_transpose
+// CHECK: vector.transfer_read {{.*}} : memref<1x6x8xf32, strided<[192, 16, 1], offset: ?>>, vector<1x8x6xf32>
+// CHECK-NOT: linalg.transpose
+func.func @batched_transpose(%a: memref<3x12x16xf32>, %b: memref<3x16x12xf32>) {
+  linalg.transpose ins(%a : memref<3x12x16xf32>) outs(%b : memref<3x16x12xf32>) permutation = [0, 2, 1]
+  return
+}
