@@ -4,9 +4,10 @@
 // budget with spore_buffer_alloc and frees them with spore_buffer_free
 // (spore-runtime-buffers routes the lowered malloc and free here). Large
 // buffers are kept after they are freed and handed out again: a model's
-// calls allocate the same sizes every time, and glibc returns such blocks
-// to the kernel (mmap) on every free, so each call page-faulted all of
-// its intermediates afresh (16% of a GPT block's value_and_grad).
+// calls allocate the same sizes every time, and glibc gives large freed
+// blocks back to the kernel (munmap, or trimming the heap), so each call
+// page-faulted all of its intermediates afresh (16% of a GPT block's
+// value_and_grad).
 //
 //===----------------------------------------------------------------------===//
 
