@@ -118,6 +118,27 @@ struct SporeVectorizeContractionsPass
 
     Operation *tile = tiled->tiledOps.back();
     rewriter.setInsertionPoint(tile);
+    // The vectoriser makes a vector.contract (which lowers to FMAs) only of
+    // ops with the contraction interface; a contraction generic (matmul over
+    // a batch of activations, batched attention) would vectorise to a
+    // multiply and a reduction, whose adds LLVM does not fuse. As a
+    // linalg.contract with the same indexing maps it has the interface.
+    // Only matrix products (an m and an n dimension): a dot product's
+    // scalar accumulator is not a vector.contract the vectoriser makes.
+    auto matrixProduct = [](linalg::GenericOp generic) {
+      FailureOr<linalg::ContractionDimensions> dims =
+          linalg::inferContractionDims(generic);
+      return succeeded(dims) && !dims->m.empty() && !dims->n.empty() &&
+             isa<FloatType>(getElementTypeOrSelf(generic.getOutputs()[0]));
+    };
+    if (auto generic = dyn_cast<linalg::GenericOp>(tile);
+        generic && linalg::isaContractionOpInterface(generic) &&
+        matrixProduct(generic)) {
+      tile = linalg::ContractOp::create(
+          rewriter, generic.getLoc(), generic.getResultTypes(),
+          generic.getInputs(), generic.getOutputs(), generic.getIndexingMaps());
+      rewriter.replaceOp(generic, tile->getResults());
+    }
     FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
         rewriter, tile, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
         /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,

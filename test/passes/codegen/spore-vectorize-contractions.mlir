@@ -104,3 +104,25 @@ func.func @batched_transpose(%a: memref<3x12x16xf32>, %b: memref<3x16x12xf32>) {
   linalg.transpose ins(%a : memref<3x12x16xf32>) outs(%b : memref<3x16x12xf32>) permutation = [0, 2, 1]
   return
 }
+
+// -----
+
+// A contraction generic (activations of a batch times a weight) becomes a
+// vector.contract too, by way of linalg.contract, not a multiply and a
+// reduction: its multiply-adds then lower to FMAs like a matmul's.
+// CHECK-LABEL: func.func @batch_times_weight
+// CHECK: vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
+// CHECK-NOT: arith.mulf
+// CHECK-NOT: vector.multi_reduction
+#x = affine_map<(b, s, n, k) -> (b, s, k)>
+#w = affine_map<(b, s, n, k) -> (k, n)>
+#y = affine_map<(b, s, n, k) -> (b, s, n)>
+func.func @batch_times_weight(%x: memref<2x16x24xf32>, %w: memref<24x64xf32>, %y: memref<2x16x64xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : memref<2x16x24xf32>, memref<24x64xf32>) outs(%y : memref<2x16x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
