@@ -160,8 +160,12 @@ def SporeLowerVectors : Pass<"spore-lower-vectors", "::mlir::func::FuncOp"> {
                 "contractions to FMAs";
   let description = [{
     Runs on memrefs after bufferisation. Moves the read and write of an
-    accumulator tile out of the reduction loop (so it stays in registers),
-    then lowers `vector.contract` to outer products and FMAs, and vector
+    accumulator tile out of the reduction loop (so it stays in registers)
+    when nothing else in the loop touches its buffer; upstream's
+    hoistRedundantVectorTransfers, which runs after, refuses any buffer
+    that has a view anywhere (the Q, K and V projections, reshaped into
+    heads, loaded and stored their accumulators at every step). Then it
+    lowers `vector.contract` to outer products and FMAs, and vector
     transfers to 1-D loads, stores and broadcasts, ready for
     `convert-vector-to-scf` and `convert-vector-to-llvm`.
   }];

@@ -15,6 +15,11 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace spore {
@@ -26,12 +31,112 @@ using namespace mlir;
 
 namespace {
 
+/// The allocation or argument that `memref` is a view of.
+Value rootOf(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
+}
+
+/// Keeps the accumulator tile of a reduction loop in registers: a loop
+/// whose body reads a vector from a buffer and later writes a vector back
+/// to the same place (indices defined outside the loop), and touches that
+/// buffer nowhere else, reads it once before the loop, carries it, and
+/// writes it once after. Upstream's hoistRedundantVectorTransfers does the
+/// same but refuses any buffer that has a view anywhere, such as the
+/// reshape into heads that follows the Q, K and V projections, whose
+/// accumulators were then loaded and stored at every step of the
+/// reduction.
+void hoistAccumulator(scf::ForOp loop) {
+  Block *body = loop.getBody();
+  vector::TransferWriteOp write;
+  for (Operation &op : *body)
+    if (auto w = dyn_cast<vector::TransferWriteOp>(op)) {
+      if (write)
+        return; // one accumulator per loop
+      write = w;
+    }
+  if (!write || !isa<MemRefType>(write.getBase().getType()) || write.getMask())
+    return;
+  Value buffer = write.getBase();
+  vector::TransferReadOp read;
+  for (Operation &op : *body)
+    if (auto r = dyn_cast<vector::TransferReadOp>(op);
+        r && r.getBase() == buffer) {
+      if (read)
+        return;
+      read = r;
+    }
+  if (!read || read.getMask() || !read->isBeforeInBlock(write) ||
+      read.getVectorType() != write.getVectorType() ||
+      read.getPermutationMap() != write.getPermutationMap() ||
+      read.getIndices() != write.getIndices() ||
+      read.getInBounds() != write.getInBounds())
+    return;
+  if (llvm::any_of(read->getOperands(),
+                   [&](Value v) { return !loop.isDefinedOutsideOfLoop(v); }))
+    return;
+  // The buffer is an allocation or an argument (never another's view), and
+  // nothing else in the loop reads or writes anything of it.
+  Value root = rootOf(buffer);
+  if (auto arg = dyn_cast<BlockArgument>(root)) {
+    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+      return;
+  } else if (!isa<memref::AllocOp, memref::AllocaOp>(root.getDefiningOp())) {
+    return;
+  }
+  WalkResult clash = body->walk([&](Operation *op) {
+    if (op == read.getOperation() || op == write.getOperation() ||
+        isMemoryEffectFree(op) || op->getNumRegions() > 0)
+      return WalkResult::advance();
+    Value source;
+    if (auto other = dyn_cast<vector::TransferReadOp>(op))
+      source = other.getBase();
+    else if (auto load = dyn_cast<memref::LoadOp>(op))
+      source = load.getMemRef();
+    if (source && isa<MemRefType>(source.getType())) {
+      Value otherRoot = rootOf(source);
+      bool distinct =
+          otherRoot != root &&
+          (isa<BlockArgument>(otherRoot) ||
+           isa<memref::AllocOp, memref::AllocaOp>(otherRoot.getDefiningOp()));
+      if (distinct)
+        return WalkResult::advance();
+    }
+    return WalkResult::interrupt();
+  });
+  if (clash.wasInterrupted())
+    return;
+
+  IRRewriter rewriter(loop.getContext());
+  rewriter.moveOpBefore(read, loop);
+  Value tile = read.getResult();
+  FailureOr<LoopLikeOpInterface> carried =
+      cast<LoopLikeOpInterface>(loop.getOperation())
+          .replaceWithAdditionalYields(
+              rewriter, ValueRange{tile}, /*replaceInitOperandUsesInLoop=*/true,
+              [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+                return SmallVector<Value>{write.getVector()};
+              });
+  if (failed(carried))
+    return;
+  Operation *newLoop = carried->getOperation();
+  rewriter.moveOpAfter(write, newLoop);
+  rewriter.modifyOpInPlace(write, [&] {
+    write.getValueToStoreMutable().assign(newLoop->getResults().back());
+  });
+}
+
 struct SporeLowerVectorsPass
     : spore::impl::SporeLowerVectorsBase<SporeLowerVectorsPass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
     // The accumulator tile is read and written once around the reduction
     // loop instead of at every step.
+    SmallVector<scf::ForOp> loops;
+    fn.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // inner first
+    for (scf::ForOp loop : loops)
+      hoistAccumulator(loop);
     linalg::hoistRedundantVectorTransfers(fn, /*verifyNonZeroTrip=*/true);
 
     RewritePatternSet patterns(&getContext());
