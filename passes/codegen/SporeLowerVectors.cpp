@@ -38,6 +38,32 @@ Value rootOf(Value memref) {
   return memref;
 }
 
+/// Whether the roots `a` and `b` (allocations or function arguments) are
+/// different buffers: two allocations, or an allocation and an argument,
+/// always are; two arguments only of an exported function, whose buffers
+/// must not overlap (language.md §8); an internal function may be passed
+/// one buffer twice.
+bool distinctBuffers(Value a, Value b) {
+  auto isAllocation = [](Value v) {
+    return isa_and_nonnull<memref::AllocOp, memref::AllocaOp>(
+        v.getDefiningOp());
+  };
+  auto isFunctionArgument = [](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  };
+  for (Value v : {a, b})
+    if (!isAllocation(v) && !isFunctionArgument(v))
+      return false; // a loop-carried buffer, say: it may be anything
+  if (a == b)
+    return false;
+  if (isAllocation(a) || isAllocation(b))
+    return true;
+  Operation *fn = cast<BlockArgument>(a).getOwner()->getParentOp();
+  return fn == cast<BlockArgument>(b).getOwner()->getParentOp() &&
+         fn->hasAttr("spore.export");
+}
+
 /// Keeps the accumulator tile of a reduction loop in registers: a loop
 /// whose body reads a vector from a buffer and later writes a vector back
 /// to the same place (indices defined outside the loop), and touches that
@@ -76,15 +102,9 @@ void hoistAccumulator(scf::ForOp loop) {
   if (llvm::any_of(read->getOperands(),
                    [&](Value v) { return !loop.isDefinedOutsideOfLoop(v); }))
     return;
-  // The buffer is an allocation or an argument (never another's view), and
-  // nothing else in the loop reads or writes anything of it.
+  // Nothing else in the loop writes memory, or reads memory that may be
+  // part of the buffer.
   Value root = rootOf(buffer);
-  if (auto arg = dyn_cast<BlockArgument>(root)) {
-    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
-      return;
-  } else if (!isa<memref::AllocOp, memref::AllocaOp>(root.getDefiningOp())) {
-    return;
-  }
   WalkResult clash = body->walk([&](Operation *op) {
     if (op == read.getOperation() || op == write.getOperation() ||
         isMemoryEffectFree(op) || op->getNumRegions() > 0)
@@ -94,15 +114,9 @@ void hoistAccumulator(scf::ForOp loop) {
       source = other.getBase();
     else if (auto load = dyn_cast<memref::LoadOp>(op))
       source = load.getMemRef();
-    if (source && isa<MemRefType>(source.getType())) {
-      Value otherRoot = rootOf(source);
-      bool distinct =
-          otherRoot != root &&
-          (isa<BlockArgument>(otherRoot) ||
-           isa<memref::AllocOp, memref::AllocaOp>(otherRoot.getDefiningOp()));
-      if (distinct)
-        return WalkResult::advance();
-    }
+    if (source && isa<MemRefType>(source.getType()) &&
+        distinctBuffers(root, rootOf(source)))
+      return WalkResult::advance();
     return WalkResult::interrupt();
   });
   if (clash.wasInterrupted())
