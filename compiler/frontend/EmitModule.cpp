@@ -138,6 +138,27 @@ FailureOr<EValue> ModuleEmitter::evalModuleValue(const Expr &e) {
   return v;
 }
 
+FuncOp ModuleEmitter::newFunction(StringRef name, mlir::Location loc) {
+  mlir::OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func =
+      FuncOp::create(builder, loc, name, builder.getFunctionType({}, {}));
+  mlir::Block *entry = new mlir::Block();
+  func.getBody().push_back(entry);
+  for (const StateSlot &slot : stateSlots)
+    entry->addArgument(slot.type, loc);
+  return func;
+}
+
+void ModuleEmitter::returnFrom(FuncOp func, mlir::OpBuilder &b,
+                               mlir::Location loc,
+                               llvm::ArrayRef<mlir::Value> results) {
+  ReturnOp::create(b, loc, results);
+  func.setFunctionType(
+      builder.getFunctionType(func.getBody().front().getArgumentTypes(),
+                              mlir::ValueRange(results).getTypes()));
+}
+
 std::string ModuleEmitter::uniqueName(StringRef base) {
   std::string name = base.str();
   for (unsigned i = 1; reservedNames.contains(name); ++i)
@@ -324,26 +345,20 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
   } active(activeSpecializations);
   Specialization &spec = specializations[k];
 
-  mlir::OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
   std::string name =
       exportName ? *exportName
                  : uniqueName(!callee.str.empty()     ? StringRef(callee.str)
                               : fn.name == "<lambda>" ? StringRef("lambda")
                                                       : StringRef(fn.name));
   mlir::Location fnLoc = loc(fn.loc);
-  auto func =
-      FuncOp::create(builder, fnLoc, name, builder.getFunctionType({}, {}));
+  auto func = newFunction(name, fnLoc);
   spec.func = func;
-  mlir::Block *entry = new mlir::Block();
-  func.getBody().push_back(entry);
+  mlir::Block *entry = &func.getBody().front();
 
-  mlir::OpBuilder bodyBuilder(&ctx);
-  bodyBuilder.setInsertionPointToStart(entry);
+  auto bodyBuilder = mlir::OpBuilder::atBlockBegin(entry);
   FunctionEmitter fe(*this, bodyBuilder);
   // The module's Parameters come first (spore.parameter).
-  for (const StateSlot &slot : stateSlots)
-    fe.stateArgs.push_back(entry->addArgument(slot.type, fnLoc));
+  fe.stateArgs.assign(entry->args_begin(), entry->args_end());
   // Captured values first, then the function itself (for recursion), then
   // the parameters, which shadow both.
   EValue self = parameterize(callee, *entry, fnLoc);
@@ -514,12 +529,7 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
 
   std::vector<mlir::Value> leaves;
   collectLeaves(*result, leaves);
-  ReturnOp::create(bodyBuilder, loc(resultLoc), leaves);
-  llvm::SmallVector<Type> resultTypes;
-  for (mlir::Value v : leaves)
-    resultTypes.push_back(v.getType());
-  func.setFunctionType(
-      builder.getFunctionType(entry->getArgumentTypes(), resultTypes));
+  returnFrom(func, bodyBuilder, loc(resultLoc), leaves);
   if (!exportName)
     func.setPrivate();
   spec.resultTemplate = *result;

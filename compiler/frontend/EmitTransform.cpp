@@ -74,8 +74,6 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
   if (it != wrappers.end())
     return it->second;
 
-  mlir::OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
   std::string base =
       callee.kind == EValue::Function && callee.fn
           ? (callee.str.empty() ? callee.fn->name : callee.str)
@@ -85,22 +83,18 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
   if (base == "<lambda>")
     base = "lambda";
   mlir::Location fnLoc = loc(l);
-  auto func = FuncOp::create(
-      builder, fnLoc,
+  auto func = newFunction(
       uniqueName(base + (checkpointed                  ? ".checkpointed"
                          : kind == WrapKind::CustomVjp ? ".custom_vjp"
                                                        : ".wrapped")),
-      builder.getFunctionType({}, {}));
+      fnLoc);
   func.setPrivate();
   if (checkpointed)
     func->setAttr("spore.checkpoint", builder.getUnitAttr());
-  mlir::Block *entry = new mlir::Block();
-  func.getBody().push_back(entry);
-  mlir::OpBuilder bodyBuilder(&ctx);
-  bodyBuilder.setInsertionPointToStart(entry);
+  mlir::Block *entry = &func.getBody().front();
+  auto bodyBuilder = mlir::OpBuilder::atBlockBegin(entry);
   FunctionEmitter fe(*this, bodyBuilder);
-  for (const StateSlot &slot : stateSlots)
-    fe.stateArgs.push_back(entry->addArgument(slot.type, fnLoc));
+  fe.stateArgs.assign(entry->args_begin(), entry->args_end());
   EValue self = parameterize(callee, *entry, fnLoc);
   for (EValue &a : args)
     a = parameterize(a, *entry, fnLoc);
@@ -129,12 +123,7 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
   }
   std::vector<mlir::Value> leaves;
   collectLeaves(r, leaves);
-  ReturnOp::create(bodyBuilder, fnLoc, leaves);
-  llvm::SmallVector<Type> types;
-  for (mlir::Value v : leaves)
-    types.push_back(v.getType());
-  func.setFunctionType(
-      builder.getFunctionType(entry->getArgumentTypes(), types));
+  returnFrom(func, bodyBuilder, fnLoc, leaves);
   Wrapper w{func, resultShape(r, &ctx)};
   wrappers[k] = w;
   return w;
@@ -177,20 +166,13 @@ FailureOr<FuncOp> ModuleEmitter::customRule(const EValue &callee,
                                             const std::vector<EValue> &values,
                                             const EValue &resultTemplate,
                                             SMLoc l) {
-  mlir::OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
   mlir::Location fnLoc = loc(rule.loc);
-  auto func =
-      FuncOp::create(builder, fnLoc, uniqueName(callee.fn->name + ".vjp_rule"),
-                     builder.getFunctionType({}, {}));
+  auto func = newFunction(uniqueName(callee.fn->name + ".vjp_rule"), fnLoc);
   func.setPrivate();
-  mlir::Block *entry = new mlir::Block();
-  func.getBody().push_back(entry);
-  mlir::OpBuilder bodyBuilder(&ctx);
-  bodyBuilder.setInsertionPointToStart(entry);
+  mlir::Block *entry = &func.getBody().front();
+  auto bodyBuilder = mlir::OpBuilder::atBlockBegin(entry);
   FunctionEmitter fe(*this, bodyBuilder);
-  for (const StateSlot &slot : stateSlots)
-    fe.stateArgs.push_back(entry->addArgument(slot.type, fnLoc));
+  fe.stateArgs.assign(entry->args_begin(), entry->args_end());
   // The callee's leaves (none: a module-level def captures nothing) keep
   // the layout of the call's operands, which the backward pass passes on.
   parameterize(callee, *entry, fnLoc);
@@ -286,12 +268,7 @@ FailureOr<FuncOp> ModuleEmitter::customRule(const EValue &callee,
       func.erase();
       return mlir::failure();
     }
-  ReturnOp::create(bodyBuilder, fnLoc, leaves);
-  llvm::SmallVector<Type> types;
-  for (mlir::Value v : leaves)
-    types.push_back(v.getType());
-  func.setFunctionType(
-      builder.getFunctionType(entry->getArgumentTypes(), types));
+  returnFrom(func, bodyBuilder, fnLoc, leaves);
   return func;
 }
 
@@ -411,6 +388,16 @@ FailureOr<EValue> FunctionEmitter::floatValue(const EValue &v, SMLoc l,
                      describe(v));
 }
 
+/// The operand positions from the first argument's on (`argStart`, as
+/// wrapperOperands gives it) to `end`.
+static llvm::SmallVector<int64_t> leavesFrom(ArrayRef<size_t> argStart,
+                                             size_t end) {
+  llvm::SmallVector<int64_t> positions;
+  for (size_t k = argStart.empty() ? end : argStart.front(); k < end; ++k)
+    positions.push_back(k);
+  return positions;
+}
+
 FailureOr<EValue> FunctionEmitter::emitVjp(std::vector<EValue> &args,
                                            std::vector<SMLoc> &argLocs,
                                            const std::vector<Keyword> &keywords,
@@ -497,15 +484,10 @@ FailureOr<EValue> FunctionEmitter::callPullback(const EValue &pullback,
       return fail(l, "vjp of a function with a non-floating result (" +
                          typeName(t) + ") is not supported yet");
 
-  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
-  m.collectLeaves(fun, operands);
-  llvm::SmallVector<int64_t> wrt;
-  for (const EValue &p : primals) {
-    size_t start = operands.size();
-    m.collectLeaves(p, operands);
-    for (size_t k = start; k < operands.size(); ++k)
-      wrt.push_back(k);
-  }
+  std::vector<size_t> primalStart;
+  std::vector<mlir::Value> operands =
+      wrapperOperands(fun, primals, {}, &primalStart);
+  llvm::SmallVector<int64_t> wrt = leavesFrom(primalStart, operands.size());
   llvm::SmallVector<Type> types(resultTypes);
   for (int64_t i : wrt)
     types.push_back(operands[i].getType());
@@ -519,6 +501,22 @@ FailureOr<EValue> FunctionEmitter::callPullback(const EValue &pullback,
   for (const EValue &p : primals)
     perPrimal.push_back(m.rebuild(p, grads, next));
   return EValue::ofTuple(std::move(perPrimal));
+}
+
+std::vector<mlir::Value>
+FunctionEmitter::wrapperOperands(const EValue &fun, ArrayRef<EValue> args,
+                                 ArrayRef<EValue> kwValues,
+                                 std::vector<size_t> *argStart) {
+  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
+  m.collectLeaves(fun, operands);
+  for (const EValue &a : args) {
+    if (argStart)
+      argStart->push_back(operands.size());
+    m.collectLeaves(a, operands);
+  }
+  for (const EValue &v : kwValues)
+    m.collectLeaves(v, operands);
+  return operands;
 }
 
 FailureOr<EValue> FunctionEmitter::callJacobian(
@@ -565,94 +563,69 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
                        " inputs is not supported yet (at most 4096: one "
                        "forward pass per input)");
 
-  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
-  m.collectLeaves(fun, operands);
   std::vector<size_t> argStart;
-  for (const EValue &a : args) {
-    argStart.push_back(operands.size());
-    m.collectLeaves(a, operands);
-  }
-  for (const EValue &v : kwValues)
-    m.collectLeaves(v, operands);
+  std::vector<mlir::Value> operands =
+      wrapperOperands(fun, args, kwValues, &argStart);
   int64_t wrt = argStart[n];
   RankedTensorType xType = x->tensorType();
   mlir::Location ml = loc(l);
   llvm::SmallVector<int64_t> jShape(yType.getShape());
   llvm::append_range(jShape, xType.getShape());
   auto jType = RankedTensorType::get(jShape, xType.getElementType());
-  if (forward) {
-    // One forward pass per input element, with its unit vector as the
-    // tangent; the columns sit side by side in a Jacobian of shape
-    // y.shape + x.shape.
-    int64_t cols = xType.getNumElements();
-    if (cols == 0 || rows == 0)
-      return EValue::ofTensor(ConstantOp::create(
-          b, ml,
-          mlir::DenseElementsAttr::get(jType,
-                                       b.getZeroAttr(xType.getElementType()))));
-    auto colType = RankedTensorType::get({rows, 1}, xType.getElementType());
-    llvm::SmallVector<mlir::Value> columns;
-    for (int64_t k = 0; k < cols; ++k) {
-      llvm::SmallVector<mlir::Attribute> unit(
-          cols, b.getFloatAttr(xType.getElementType(), 0.0));
-      unit[k] = b.getFloatAttr(xType.getElementType(), 1.0);
-      mlir::Value seed =
-          ConstantOp::create(b, ml, mlir::DenseElementsAttr::get(xType, unit));
-      auto op = JvpOp::create(
-          b, ml, mlir::TypeRange{yType, yType},
-          mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()),
-          operands, mlir::ValueRange{seed}, b.getDenseI64ArrayAttr({wrt}));
-      columns.push_back(
-          ReshapeOp::create(b, ml, colType, op.getResult(1)).getResult());
-    }
-    mlir::Value side =
-        cols == 1
-            ? columns[0]
-            : ConcatenateOp::create(
-                  b, ml,
-                  RankedTensorType::get({rows, cols}, xType.getElementType()),
-                  columns, b.getI64IntegerAttr(1))
-                  .getResult();
-    return EValue::ofTensor(ReshapeOp::create(b, ml, jType, side).getResult());
-  }
-  // One reverse pass per output element, seeded with its unit vector; the
-  // rows stack into a Jacobian of shape y.shape + x.shape.
-  llvm::SmallVector<int64_t> rowShape{1};
-  llvm::append_range(rowShape, xType.getShape());
-  auto rowType = RankedTensorType::get(rowShape, xType.getElementType());
-  llvm::SmallVector<mlir::Value> stackRows;
-  for (int64_t k = 0; k < rows; ++k) {
-    llvm::SmallVector<mlir::Attribute> unit(
-        rows, b.getFloatAttr(yType.getElementType(), 0.0));
-    unit[k] = b.getFloatAttr(yType.getElementType(), 1.0);
-    mlir::Value seed =
-        ConstantOp::create(b, ml, mlir::DenseElementsAttr::get(yType, unit));
-    auto op = VjpOp::create(
-        b, ml, mlir::TypeRange{yType, xType},
-        mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()), operands,
-        mlir::ValueRange{seed}, b.getDenseI64ArrayAttr({wrt}));
-    stackRows.push_back(
-        ReshapeOp::create(b, ml, rowType, op.getResult(1)).getResult());
-  }
-  llvm::SmallVector<int64_t> stackedShape{rows};
-  llvm::append_range(stackedShape, xType.getShape());
-  mlir::Value stacked =
-      rows == 1
-          ? stackRows[0]
-          : ConcatenateOp::create(
-                b, ml,
-                RankedTensorType::get(stackedShape, xType.getElementType()),
-                stackRows, b.getI64IntegerAttr(0))
-                .getResult();
-  if (rows == 0)
-    stacked =
+  int64_t cols = xType.getNumElements();
+  if (rows == 0 || cols == 0)
+    return EValue::ofTensor(
         ConstantOp::create(b, ml,
                            mlir::DenseElementsAttr::get(
-                               jType, b.getZeroAttr(xType.getElementType())));
+                               jType, b.getZeroAttr(xType.getElementType()))));
+  // The unit vector k of `type`: the seed of one pass.
+  auto unit = [&](RankedTensorType type, int64_t k) -> mlir::Value {
+    llvm::SmallVector<mlir::Attribute> elements(
+        type.getNumElements(), b.getFloatAttr(type.getElementType(), 0.0));
+    elements[k] = b.getFloatAttr(type.getElementType(), 1.0);
+    return ConstantOp::create(b, ml,
+                              mlir::DenseElementsAttr::get(type, elements));
+  };
+  auto callee = mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr());
+  auto wrtAttr = b.getDenseI64ArrayAttr({wrt});
+  // jacfwd: one forward pass per input element, whose tangent is a column
+  // of the Jacobian; the columns sit side by side. jacrev: one reverse
+  // pass per output element, whose cotangent is a row; the rows stack.
+  // Either way the result is reshaped to y.shape + x.shape.
+  llvm::SmallVector<int64_t> partShape{rows, 1}, joinedShape{rows, cols};
+  int64_t axis = 1;
+  if (!forward) {
+    partShape.assign({1});
+    llvm::append_range(partShape, xType.getShape());
+    joinedShape.assign({rows});
+    llvm::append_range(joinedShape, xType.getShape());
+    axis = 0;
+  }
+  auto partType = RankedTensorType::get(partShape, xType.getElementType());
+  llvm::SmallVector<mlir::Value> parts;
+  for (int64_t k = 0; k < (forward ? cols : rows); ++k) {
+    mlir::Value part =
+        forward
+            ? JvpOp::create(b, ml, mlir::TypeRange{yType, yType}, callee,
+                            operands, mlir::ValueRange{unit(xType, k)}, wrtAttr)
+                  .getResult(1)
+            : VjpOp::create(b, ml, mlir::TypeRange{yType, xType}, callee,
+                            operands, mlir::ValueRange{unit(yType, k)}, wrtAttr)
+                  .getResult(1);
+    parts.push_back(ReshapeOp::create(b, ml, partType, part).getResult());
+  }
+  mlir::Value joined =
+      parts.size() == 1
+          ? parts[0]
+          : ConcatenateOp::create(
+                b, ml,
+                RankedTensorType::get(joinedShape, xType.getElementType()),
+                parts, b.getI64IntegerAttr(axis))
+                .getResult();
   return EValue::ofTensor(
-      stacked.getType() == jType
-          ? stacked
-          : ReshapeOp::create(b, ml, jType, stacked).getResult());
+      joined.getType() == jType
+          ? joined
+          : ReshapeOp::create(b, ml, jType, joined).getResult());
 }
 
 FailureOr<EValue> FunctionEmitter::emitJvp(std::vector<EValue> &args,
@@ -699,15 +672,10 @@ FailureOr<EValue> FunctionEmitter::emitJvp(std::vector<EValue> &args,
       return fail(l, "jvp needs a function whose results are floating "
                      "tensors, not " +
                          describe(wrapper->resultTemplate));
-  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
-  m.collectLeaves(args[0], operands);
-  llvm::SmallVector<int64_t> wrt;
-  for (const EValue &p : primals->elts) {
-    size_t start = operands.size();
-    m.collectLeaves(p, operands);
-    for (size_t k = start; k < operands.size(); ++k)
-      wrt.push_back(k);
-  }
+  std::vector<size_t> primalStart;
+  std::vector<mlir::Value> operands =
+      wrapperOperands(args[0], primals->elts, {}, &primalStart);
+  llvm::SmallVector<int64_t> wrt = leavesFrom(primalStart, operands.size());
   std::vector<mlir::Value> tangentLeaves;
   m.collectLeaves(*tangents, tangentLeaves);
   llvm::SmallVector<Type> types(wrapper->func.getFunctionType().getResults());
@@ -737,13 +705,9 @@ FailureOr<EValue> FunctionEmitter::callTransform(
                           l, ModuleEmitter::WrapKind::Checkpointed);
     if (failed(wrapper))
       return mlir::failure();
-    std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
-    m.collectLeaves(transform.elts[0], operands);
-    for (const EValue &a : args)
-      m.collectLeaves(a, operands);
-    for (const EValue &v : kwValues)
-      m.collectLeaves(v, operands);
-    auto call = CallOp::create(b, loc(l), wrapper->func, operands);
+    auto call =
+        CallOp::create(b, loc(l), wrapper->func,
+                       wrapperOperands(transform.elts[0], args, kwValues));
     size_t next = 0;
     return m.rebuild(wrapper->resultTemplate, call.getResults(), next);
   }
@@ -828,17 +792,9 @@ FailureOr<EValue> FunctionEmitter::callTransform(
                        (valueType ? typeName(valueType) : describe(*value)));
 
   // Operands in the wrapper's order; the differentiated ones by index.
-  std::vector<mlir::Value> operands(stateArgs.begin(), stateArgs.end());
-  m.collectLeaves(fun, operands);
-  size_t argsStart = operands.size();
   std::vector<size_t> argStart;
-  for (const EValue &a : args) {
-    argStart.push_back(operands.size());
-    m.collectLeaves(a, operands);
-  }
-  for (const EValue &v : kwValues)
-    m.collectLeaves(v, operands);
-  (void)argsStart;
+  std::vector<mlir::Value> operands =
+      wrapperOperands(fun, args, kwValues, &argStart);
   llvm::SmallVector<int64_t> wrtIndices;
   if (wrt.kind == EValue::None) {
     for (int64_t n : nums)

@@ -370,6 +370,13 @@ private:
   /// an error naming `what`.
   FailureOr<EValue> floatValue(const EValue &v, SMLoc l,
                                const llvm::Twine &what);
+  /// The operands of a call of a wrapper (ModuleEmitter::wrap) of `fun`:
+  /// the Parameters, `fun`'s leaves, then those of each argument (where
+  /// each starts goes to `argStart`) and of the keyword values.
+  std::vector<mlir::Value>
+  wrapperOperands(const EValue &fun, llvm::ArrayRef<EValue> args,
+                  llvm::ArrayRef<EValue> kwValues,
+                  std::vector<size_t> *argStart = nullptr);
   /// Calls of the transforms other than grad and value_and_grad.
   FailureOr<EValue> callPullback(const EValue &pullback,
                                  std::vector<EValue> &args,
@@ -554,6 +561,14 @@ private:
   FailureOr<EValue> evalModuleValue(const Expr &e);
   std::string uniqueName(StringRef base);
   std::string key(const EValue &v);
+  /// A new function `name` at the end of the module, with an entry block
+  /// whose arguments are the module's Parameters (one per state slot);
+  /// the caller adds the others.
+  FuncOp newFunction(StringRef name, mlir::Location loc);
+  /// Ends `func` (begun by newFunction) at `b` with a return of `results`,
+  /// which also give its result types.
+  void returnFrom(FuncOp func, mlir::OpBuilder &b, mlir::Location loc,
+                  llvm::ArrayRef<mlir::Value> results);
 
 public:
   /// The run-time leaves of `v` in order (what a call passes for it).

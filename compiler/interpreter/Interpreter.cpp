@@ -71,6 +71,20 @@ double roundTo(Type et, double v) {
   return a.convertToDouble();
 }
 
+/// The tensor that a dense constant holds.
+Tensor fromElements(DenseElementsAttr attr) {
+  Tensor t = make(attr.getElementType(), attr.getType().getShape());
+  int64_t k = 0;
+  if (t.isFloat())
+    for (const APFloat &v : attr.getValues<APFloat>())
+      t.f[k++] = roundTo(t.elementType, v.convertToDouble());
+  else
+    for (const APInt &v : attr.getValues<APInt>())
+      t.i[k++] = t.elementType.isInteger(1) ? (int64_t)v.getZExtValue()
+                                            : v.getSExtValue();
+  return t;
+}
+
 /// `v` wrapped to the integer type `et` (index and i64 keep 64 bits).
 int64_t wrapTo(Type et, int64_t v) {
   unsigned width = et.isIndex() ? 64 : et.getIntOrFloatBitWidth();
@@ -404,19 +418,8 @@ std::vector<Tensor> Machine::execute(Operation &op,
 
   if (isa<spore::ScalarElementwiseOp>(op))
     return {elementwise(op, in)};
-  if (auto c = dyn_cast<spore::ConstantOp>(op)) {
-    auto attr = cast<DenseElementsAttr>(c.getValue());
-    Tensor t = make(attr.getElementType(), resultType().getShape());
-    int64_t k = 0;
-    if (t.isFloat())
-      for (const APFloat &v : attr.getValues<APFloat>())
-        t.f[k++] = roundTo(t.elementType, v.convertToDouble());
-    else
-      for (const APInt &v : attr.getValues<APInt>())
-        t.i[k++] = t.elementType.isInteger(1) ? (int64_t)v.getZExtValue()
-                                              : v.getSExtValue();
-    return {t};
-  }
+  if (auto c = dyn_cast<spore::ConstantOp>(op))
+    return {fromElements(cast<DenseElementsAttr>(c.getValue()))};
   if (auto call = dyn_cast<spore::CallOp>(op)) {
     auto callee = module.lookupSymbol<spore::FuncOp>(call.getCallee());
     if (!callee)
@@ -889,18 +892,7 @@ std::vector<Tensor> Machine::execute(Operation &op,
   if (auto c = dyn_cast<arith::ConstantOp>(op);
       c && isa<DenseElementsAttr>(c.getValue())) {
     // A tensor constant (folding makes them, e.g. of tensor.from_elements).
-    auto attr = cast<DenseElementsAttr>(c.getValue());
-    Tensor t = make(attr.getElementType(),
-                    cast<RankedTensorType>(c.getType()).getShape());
-    int64_t k = 0;
-    if (t.isFloat())
-      for (const APFloat &v : attr.getValues<APFloat>())
-        t.f[k++] = roundTo(t.elementType, v.convertToDouble());
-    else
-      for (const APInt &v : attr.getValues<APInt>())
-        t.i[k++] = t.elementType.isInteger(1) ? (int64_t)v.getZExtValue()
-                                              : v.getSExtValue();
-    return {t};
+    return {fromElements(cast<DenseElementsAttr>(c.getValue()))};
   }
   if (auto c = dyn_cast<arith::ConstantOp>(op)) {
     Type type = c.getType();

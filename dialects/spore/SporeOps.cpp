@@ -210,13 +210,27 @@ LogicalResult FuncOp::verify() {
   return success();
 }
 
-LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
+/// The spore.func that a transform op differentiates, checked to take
+/// `operands` (the op's `what`: operands or primals).
+static FailureOr<FuncOp> transformedCallee(Operation *op,
+                                           SymbolTableCollection &symbolTable,
+                                           FlatSymbolRefAttr callee,
+                                           TypeRange operands, StringRef what) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(op, callee);
   if (!fn)
-    return emitOpError("'") << getCallee() << "' is not a spore.func";
-  FunctionType type = fn.getFunctionType();
-  if (TypeRange(type.getInputs()) != TypeRange(getOperands().getTypes()))
-    return emitOpError("operand types do not match '") << getCallee() << "'";
+    return op->emitOpError("'") << callee.getValue() << "' is not a spore.func";
+  if (TypeRange(fn.getFunctionType().getInputs()) != operands)
+    return op->emitOpError()
+           << what << " types do not match '" << callee.getValue() << "'";
+  return fn;
+}
+
+LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = transformedCallee(*this, symbolTable, getCalleeAttr(),
+                              getOperands().getTypes(), "operand");
+  if (failed(fn))
+    return failure();
+  FunctionType type = fn->getFunctionType();
   if (type.getNumResults() == 0)
     return emitOpError("'")
            << getCallee() << "' returns nothing to differentiate";
@@ -263,12 +277,11 @@ LogicalResult VjpOp::verify() {
 }
 
 LogicalResult VjpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
-  if (!fn)
-    return emitOpError("'") << getCallee() << "' is not a spore.func";
-  FunctionType type = fn.getFunctionType();
-  if (TypeRange(type.getInputs()) != TypeRange(getPrimals().getTypes()))
-    return emitOpError("primal types do not match '") << getCallee() << "'";
+  auto fn = transformedCallee(*this, symbolTable, getCalleeAttr(),
+                              getPrimals().getTypes(), "primal");
+  if (failed(fn))
+    return failure();
+  FunctionType type = fn->getFunctionType();
   if (TypeRange(type.getResults()) != TypeRange(getCotangents().getTypes()))
     return emitOpError("cotangent types must be the results of '")
            << getCallee() << "'";
@@ -294,12 +307,11 @@ LogicalResult JvpOp::verify() {
 }
 
 LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  auto fn = symbolTable.lookupNearestSymbolFrom<FuncOp>(*this, getCalleeAttr());
-  if (!fn)
-    return emitOpError("'") << getCallee() << "' is not a spore.func";
-  FunctionType type = fn.getFunctionType();
-  if (TypeRange(type.getInputs()) != TypeRange(getPrimals().getTypes()))
-    return emitOpError("primal types do not match '") << getCallee() << "'";
+  auto fn = transformedCallee(*this, symbolTable, getCalleeAttr(),
+                              getPrimals().getTypes(), "primal");
+  if (failed(fn))
+    return failure();
+  FunctionType type = fn->getFunctionType();
   SmallVector<Type> want(type.getResults());
   llvm::append_range(want, type.getResults());
   if (TypeRange(want) != getResultTypes())

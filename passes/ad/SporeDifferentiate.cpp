@@ -215,13 +215,20 @@ struct SporeDifferentiatePass
     auto adjoint = adjointOf(callee, op.getWrt(), /*seeded=*/true, symbols);
     if (failed(adjoint))
       return failure();
-    OpBuilder b(op);
-    SmallVector<Value> operands(op.getPrimals());
-    llvm::append_range(operands, op.getCotangents());
-    auto call = CallOp::create(b, op.getLoc(), *adjoint, operands);
-    op.replaceAllUsesWith(call.getResults());
-    op.erase();
+    replaceByCall(op, *adjoint, op.getPrimals(), op.getCotangents());
     return success();
+  }
+
+  /// Replaces the transform `op` by a call of its generated function `fn`
+  /// with the primals, then the seeds (cotangents or tangents).
+  static void replaceByCall(Operation *op, FuncOp fn, ValueRange primals,
+                            ValueRange seeds) {
+    OpBuilder b(op);
+    SmallVector<Value> operands(primals);
+    llvm::append_range(operands, seeds);
+    auto call = CallOp::create(b, op->getLoc(), fn, operands);
+    op->replaceAllUsesWith(call.getResults());
+    op->erase();
   }
 
   /// Tangent functions made so far, by callee and differentiated operands.
@@ -288,12 +295,7 @@ struct SporeDifferentiatePass
     auto fn = tangentOf(callee, op.getWrt(), symbols);
     if (failed(fn))
       return failure();
-    OpBuilder b(op);
-    SmallVector<Value> operands(op.getPrimals());
-    llvm::append_range(operands, op.getTangents());
-    auto call = CallOp::create(b, op.getLoc(), *fn, operands);
-    op.replaceAllUsesWith(call.getResults());
-    op.erase();
+    replaceByCall(op, *fn, op.getPrimals(), op.getTangents());
     return success();
   }
 
