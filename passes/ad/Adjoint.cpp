@@ -93,15 +93,21 @@ void Adjoint::accumulate(OpBuilder &b, Location loc, CotangentMap &cot, Value v,
   sum = sum ? AddOp::create(b, loc, sum.getType(), sum, c).getResult() : c;
 }
 
+/// `x + y` where both are given, the one given, or zeros of `type`.
+static Value sumOrZeros(OpBuilder &b, Location loc, Type type, Value x,
+                        Value y) {
+  if (x && y)
+    return AddOp::create(b, loc, type, x, y);
+  if (x || y)
+    return x ? x : y;
+  return zerosOf(b, loc, type);
+}
+
 Value Adjoint::takeCotangent(OpBuilder &b, Location loc, CotangentMap &cot,
                              Value v, Value extra) {
   Value earlier = cot.lookup(v);
   cot.erase(v);
-  if (earlier && extra)
-    return AddOp::create(b, loc, v.getType(), earlier, extra);
-  if (earlier || extra)
-    return earlier ? earlier : extra;
-  return zerosOf(b, loc, v.getType());
+  return sumOrZeros(b, loc, v.getType(), earlier, extra);
 }
 
 LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
@@ -303,12 +309,9 @@ LogicalResult Adjoint::reverseIf(scf::IfOp op, ArrayRef<Value> resultCots,
   for (int i = 0; i < 2; ++i) {
     OpBuilder inner = OpBuilder::atBlockEnd(&backward[i]->front());
     SmallVector<Value> values;
-    for (Value v : outer) {
-      CotangentMap later;
-      if (Value c = cot.lookup(v))
-        later[v] = c;
-      values.push_back(takeCotangent(inner, loc, later, v, local[i].lookup(v)));
-    }
+    for (Value v : outer)
+      values.push_back(sumOrZeros(inner, loc, v.getType(), cot.lookup(v),
+                                  local[i].lookup(v)));
     scf::YieldOp::create(inner, loc, values);
   }
   // The same op with the results the branches now yield.
@@ -322,9 +325,8 @@ LogicalResult Adjoint::reverseIf(scf::IfOp op, ArrayRef<Value> resultCots,
     region.getBlocks().splice(region.end(), backward[i]->getBlocks());
   }
   adj.erase();
-  for (auto [v, c] : llvm::zip(outer, withResults.getResults())) {
-    cot.erase(v);
-    accumulate(b, loc, cot, v, c);
-  }
+  // The results include the cotangents of the later uses.
+  for (auto [v, c] : llvm::zip(outer, withResults.getResults()))
+    cot[v] = c;
   return success();
 }
