@@ -1,0 +1,41 @@
+// RUN: spore-opt %s -split-input-file -verify-diagnostics --spore-runtime-buffers | FileCheck %s
+
+// The lowered malloc and free of heap buffers become the runtime's cached
+// allocator; other calls are left alone.
+// CHECK-NOT: @malloc
+// CHECK-DAG: llvm.func @spore_buffer_alloc(i64) -> !llvm.ptr
+// CHECK-DAG: llvm.func @spore_buffer_free(!llvm.ptr)
+// CHECK-LABEL: llvm.func @f
+// CHECK: llvm.call @spore_buffer_alloc
+// CHECK: llvm.call @memset
+// CHECK: llvm.call @spore_buffer_free
+module {
+  llvm.func @malloc(i64) -> !llvm.ptr
+  llvm.func @free(!llvm.ptr)
+  llvm.func @memset(!llvm.ptr, i8, i64) -> !llvm.ptr
+  llvm.func @f(%n: i64, %v: i8) {
+    %p = llvm.call @malloc(%n) : (i64) -> !llvm.ptr
+    %q = llvm.call @memset(%p, %v, %n) : (!llvm.ptr, i8, i64) -> !llvm.ptr
+    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.return
+  }
+}
+
+// -----
+
+// A module that defines malloc itself is not rerouted.
+module {
+  // expected-error @+1 {{'malloc' is defined in the module}}
+  llvm.func @malloc(%n: i64) -> !llvm.ptr {
+    %0 = llvm.mlir.zero : !llvm.ptr
+    llvm.return %0 : !llvm.ptr
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'spore_buffer_free' is already declared}}
+module {
+  llvm.func @free(!llvm.ptr)
+  llvm.func @spore_buffer_free(!llvm.ptr)
+}
