@@ -41,12 +41,6 @@ struct CpuPipelineOptions {
 };
 
 /// spore-differentiate, then the clean-up that makes its adjoints lean:
-/// folds, removal of dead values (loop-carried values, branch results and
-/// function arguments and results that nothing reads, through loops and
-/// calls), CSE and removal of unused functions.
-void buildDifferentiatePipeline(mlir::OpPassManager &pm);
-
-/// spore-differentiate, then the clean-up that makes its adjoints lean:
 /// folds, loop state that nothing reads (spore-dead-loop-state), CSE and
 /// removal of unused functions.
 void buildDifferentiatePipeline(mlir::OpPassManager &pm);
@@ -57,6 +51,12 @@ void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 /// spore → LLVM dialect with the C ABI entry points, ready to translate.
 void buildCpuPipeline(mlir::OpPassManager &pm,
                       const CpuPipelineOptions &options);
+
+/// Whether `buffer`, or a value that may alias it, can be live after the
+/// end of an iteration of a loop around its definition: it is carried to
+/// the next iteration or returned. Such a buffer cannot share one stack
+/// slot across iterations (spore-hoist-allocas).
+bool outlivesIteration(mlir::Value buffer);
 
 /// Registers Spore's passes and the `spore-cpu-pipeline` and
 /// `spore-lower-to-linalg-pipeline` pipelines with the pass registry.

@@ -248,4 +248,25 @@ def SporeLowerStridedCopies
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SporeHoistAllocas : Pass<"spore-hoist-allocas", "::mlir::func::FuncOp"> {
+  let summary = "moves stack buffers to the function's entry block";
+  let description = [{
+    Every statically sized `memref.alloca` moves to the entry block of its
+    function (or of the body of an `scf.parallel`/`scf.forall`, whose
+    iterations run at once), so that a call reserves its stack once,
+    whatever the trip counts of its loops. Upstream's convert-scf-to-cf
+    releases nothing at the end of an iteration, so an alloca in a loop
+    body took new stack at every iteration (a gradient of a loop of 10^5
+    iterations overflowed an 8 MiB stack).
+
+    A buffer may be hoisted when no view or other alias of it reaches the
+    terminator of a loop around it or a return: then its value is dead at
+    the end of each iteration and one slot serves them all. The CPU
+    pipeline promotes only such buffers to the stack; an alloca in a loop
+    that outlives its iteration, or whose size is known only at run time,
+    is an error of this pass.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // SPORE_PASSES_TD

@@ -110,15 +110,19 @@ struct SporeDifferentiatePass
     }
   }
 
-  /// Whether `fn` is (or is called by) the callee of one of `transforms`
-  /// other than `self`: then what is generated in it is differentiated
-  /// again.
+  /// Whether `fn` is (or is called by) the callee of one of the reverse-mode
+  /// `transforms` other than `self`, directly or through the callees of
+  /// other transforms: then what is generated in it is differentiated again
+  /// in reverse mode, which cannot reverse value stacks. Forward mode
+  /// carries tangents through them (Tangent.cpp), so a gradient that only
+  /// jvp differentiates again keeps its stacks and stays linear in the
+  /// trip count.
   bool reachedByTransform(FuncOp fn, ArrayRef<Operation *> transforms,
                           Operation *self, SymbolTable &symbols) {
     llvm::SmallPtrSet<Operation *, 16> seen;
     SmallVector<FuncOp> work;
     for (Operation *t : transforms) {
-      if (!t || t == self)
+      if (!t || t == self || !isa<GradOp, VjpOp>(t))
         continue;
       auto sym = t->getAttrOfType<FlatSymbolRefAttr>("callee");
       if (auto f = sym ? symbols.lookup<FuncOp>(sym.getValue()) : FuncOp())
@@ -130,8 +134,10 @@ struct SporeDifferentiatePass
         continue;
       if (f == fn)
         return true;
-      f.walk([&](CallOp call) {
-        work.push_back(symbols.lookup<FuncOp>(call.getCallee()));
+      f.walk([&](Operation *op) {
+        if (isa<CallOp, GradOp, VjpOp, JvpOp>(op))
+          work.push_back(symbols.lookup<FuncOp>(
+              op->getAttrOfType<FlatSymbolRefAttr>("callee").getValue()));
       });
     }
     return false;

@@ -65,7 +65,9 @@ static std::function<bool(Value)> withinStackBudget(uint64_t budget) {
     if (auto self = dyn_cast<FunctionOpInterface>(
             alloc.getParentRegion()->getParentOp()))
       fn = self;
-    if (!bytes || !fn || *bytes > budget)
+    // spore-hoist-allocas gives each stack buffer one slot per call, which
+    // a buffer carried across loop iterations cannot share.
+    if (!bytes || !fn || *bytes > budget || spore::outlivesIteration(alloc))
       return false;
     uint64_t used = 0;
     fn->walk([&](memref::AllocaOp alloca) {
@@ -139,6 +141,7 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addNestedPass<func::FuncOp>(createSporeHoistAllocas());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
 
