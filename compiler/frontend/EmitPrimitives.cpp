@@ -8,10 +8,12 @@
 #include "compiler/frontend/Emitter.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <functional>
+#include <optional>
 
 using namespace spore;
 
@@ -24,11 +26,93 @@ static mlir::Value buildUnary(mlir::OpBuilder &b, mlir::Location loc,
   return Op::create(b, loc, x);
 }
 
+/// The value of an elementwise primitive on a number, computed at compile
+/// time in double precision, as Python's math module would.
+static std::optional<EValue> foldUnary(StringRef name, const EValue &x) {
+  if (name == "neg" || name == "abs" || name == "relu") {
+    if (x.kind == EValue::Int && x.i != INT64_MIN)
+      return EValue::ofInt(name == "neg"   ? -x.i
+                           : name == "abs" ? std::abs(x.i)
+                                           : std::max<int64_t>(x.i, 0));
+    if (x.kind != EValue::Float)
+      return std::nullopt;
+  }
+  using Fn = double (*)(double);
+  static const llvm::StringMap<Fn> fns = {
+      {"neg", [](double v) { return -v; }},
+      {"abs", [](double v) { return std::fabs(v); }},
+      {"relu", [](double v) { return v > 0 ? v : 0.0; }},
+      {"exp", [](double v) { return std::exp(v); }},
+      {"log", [](double v) { return std::log(v); }},
+      {"tanh", [](double v) { return std::tanh(v); }},
+      {"sigmoid", [](double v) { return 1.0 / (1.0 + std::exp(-v)); }},
+      {"sqrt", [](double v) { return std::sqrt(v); }},
+      {"rsqrt", [](double v) { return 1.0 / std::sqrt(v); }},
+      {"expm1", [](double v) { return std::expm1(v); }},
+      {"log1p", [](double v) { return std::log1p(v); }},
+      {"sin", [](double v) { return std::sin(v); }},
+      {"cos", [](double v) { return std::cos(v); }},
+      {"tan", [](double v) { return std::tan(v); }},
+      {"sinh", [](double v) { return std::sinh(v); }},
+      {"cosh", [](double v) { return std::cosh(v); }},
+      {"asin", [](double v) { return std::asin(v); }},
+      {"acos", [](double v) { return std::acos(v); }},
+      {"atan", [](double v) { return std::atan(v); }},
+      {"erf", [](double v) { return std::erf(v); }},
+      {"floor", [](double v) { return std::floor(v); }},
+      {"ceil", [](double v) { return std::ceil(v); }},
+      // Half to even, as NumPy's round.
+      {"round", [](double v) { return std::nearbyint(v); }},
+  };
+  auto it = fns.find(name);
+  if (it == fns.end() || !x.isScalarConst())
+    return std::nullopt;
+  return EValue::ofFloat(it->second(x.asDouble()));
+}
+
+/// Primitives whose result has a dtype of its own (a constructor's f32 by
+/// default, a count, random bits), not that of their arguments: literal
+/// arguments do not make it weak.
+static bool typesItsResult(StringRef name) {
+  static const llvm::StringSet<> names = {
+      "zeros", "ones", "full", "arange", "linspace", "eye", "len", "astype",
+      "rng", "random_bits", "random_uniform"};
+  return names.contains(name);
+}
+
 FailureOr<EValue>
 FunctionEmitter::callPrimitive(StringRef name, std::vector<EValue> args,
                                std::vector<SMLoc> argLocs,
                                const std::vector<Keyword> &keywords,
                                std::vector<EValue> kwValues, SMLoc l) {
+  // A primitive of values computed from literals only gives such a value
+  // (language.md §2): folded when it is a number, weak when a tensor.
+  if (args.size() == 1 && keywords.empty())
+    if (std::optional<EValue> folded = foldUnary(name, args[0]))
+      return *folded;
+  bool weak = !typesItsResult(name);
+  bool anyData = false;
+  // where's condition selects; it does not type the result.
+  size_t first = name == "where" ? 1 : 0;
+  for (const std::vector<EValue> *list : {&args, &kwValues})
+    for (size_t i = list == &args ? first : 0; i < list->size(); ++i) {
+      const EValue &v = (*list)[i];
+      if (v.kind == EValue::DType || (!v.isWeak() && v.holdsTensor()))
+        weak = false;
+      anyData |= v.holdsTensor() || v.kind == EValue::Float;
+    }
+  auto result = callTypedPrimitive(name, std::move(args), std::move(argLocs),
+                                   keywords, std::move(kwValues), l);
+  if (failed(result) || !weak || !anyData)
+    return result;
+  return result->withWeak(true);
+}
+
+FailureOr<EValue>
+FunctionEmitter::callTypedPrimitive(StringRef name, std::vector<EValue> args,
+                                    std::vector<SMLoc> argLocs,
+                                    const std::vector<Keyword> &keywords,
+                                    std::vector<EValue> kwValues, SMLoc l) {
   auto bind = [&](ArrayRef<StringRef> params, size_t required) {
     return bindArgs(name, params, required, args, argLocs, keywords, kwValues,
                     l);

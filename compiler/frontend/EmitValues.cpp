@@ -243,7 +243,8 @@ FailureOr<EValue> FunctionEmitter::castTo(const EValue &v, Type elementType,
   if (t.getElementType() == elementType)
     return v;
   auto type = RankedTensorType::get(t.getShape(), elementType);
-  return EValue::ofTensor(CastOp::create(b, loc(l), type, v.tensor));
+  return EValue::ofTensor(CastOp::create(b, loc(l), type, v.tensor))
+      .withWeak(v.weak);
 }
 
 FailureOr<EValue> FunctionEmitter::broadcastTo(const EValue &v,
@@ -253,7 +254,8 @@ FailureOr<EValue> FunctionEmitter::broadcastTo(const EValue &v,
   if (t.getShape() == shape)
     return v;
   auto type = RankedTensorType::get(shape, t.getElementType());
-  return EValue::ofTensor(BroadcastToOp::create(b, loc(l), type, v.tensor));
+  return EValue::ofTensor(BroadcastToOp::create(b, loc(l), type, v.tensor))
+      .withWeak(v.weak);
 }
 
 static int rankOfInt(Type t) {
@@ -303,6 +305,26 @@ FailureOr<std::pair<EValue, EValue>> FunctionEmitter::unify(StringRef op,
   if (a == c)
     return std::make_pair(lhs, rhs);
   Type target;
+  // A weak operand takes the other's dtype, unless it is of a higher kind
+  // (bool < integer < float): a weak float meeting an integer keeps its
+  // floating dtype (JAX's lattice).
+  auto kindOf = [&](Type t) { return floatOf(t) ? 2 : t.isInteger(1) ? 0 : 1; };
+  if (lhs.weak != rhs.weak) {
+    const EValue &w = lhs.weak ? lhs : rhs;
+    const EValue &strong = lhs.weak ? rhs : lhs;
+    Type ws = w.tensorType().getElementType();
+    Type ss = strong.tensorType().getElementType();
+    target = kindOf(ws) > kindOf(ss) ? ws : ss;
+  } else if (lhs.weak && floatOf(a) && floatOf(c)) {
+    target = a.getIntOrFloatBitWidth() >= c.getIntOrFloatBitWidth() ? a : c;
+  }
+  if (target) {
+    auto x = castTo(lhs, target, l);
+    auto y = castTo(rhs, target, l);
+    if (failed(x) || failed(y))
+      return mlir::failure();
+    return std::make_pair(*x, *y);
+  }
   if (floatOf(a) && floatOf(c)) {
     return fail(l, "operands of '" + op + "' have different floating dtypes " +
                        dtypeName(a) + " and " + dtypeName(c) +
@@ -387,10 +409,32 @@ static mlir::Value buildBinary(mlir::OpBuilder &b, mlir::Location loc,
   return Op::create(b, loc, p.getType(), p, q);
 }
 
+/// Whether the result of a binary op on `lhs` and `rhs` is weak: both are,
+/// or a weak float meets a typed integer or bool (the result has the weak
+/// float's dtype).
+static bool weakResult(const EValue &lhs, const EValue &rhs) {
+  auto typedInteger = [](const EValue &v) {
+    return v.kind == EValue::Tensor && !v.weak &&
+           !mlir::isa<mlir::FloatType>(v.tensorType().getElementType());
+  };
+  return (lhs.isWeak() && rhs.isWeak()) ||
+         (lhs.isWeakFloat() && typedInteger(rhs)) ||
+         (rhs.isWeakFloat() && typedInteger(lhs));
+}
+
 FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
                                             const EValue &rhs, SMLoc l) {
   if (lhs.isScalarConst() && rhs.isScalarConst())
     return foldBinary(op, lhs, rhs, l);
+  auto r = strongBinaryOp(op, lhs, rhs, l);
+  if (failed(r) || r->kind != EValue::Tensor)
+    return r;
+  return r->withWeak(weakResult(lhs, rhs));
+}
+
+FailureOr<EValue> FunctionEmitter::strongBinaryOp(StringRef op,
+                                                  const EValue &lhs,
+                                                  const EValue &rhs, SMLoc l) {
   if (op == "+" && lhs.kind == EValue::Tuple && rhs.kind == EValue::Tuple) {
     std::vector<EValue> elts = lhs.elts;
     elts.insert(elts.end(), rhs.elts.begin(), rhs.elts.end());

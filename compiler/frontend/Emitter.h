@@ -150,6 +150,30 @@ struct EValue {
   bool isScalarConst() const {
     return kind == Int || kind == Float || kind == Bool;
   }
+  /// Whether the value was computed from literals only (JAX's weak types):
+  /// it takes the dtype of the typed value it meets.
+  bool isWeak() const {
+    if (kind == Tuple)
+      return llvm::all_of(elts, [](const EValue &e) { return e.isWeak(); });
+    return isScalarConst() || (kind == Tensor && weak);
+  }
+  /// A weak value of a floating kind: a float literal, or a weak tensor
+  /// with a floating dtype.
+  bool isWeakFloat() const {
+    return kind == Float ||
+           (kind == Tensor && weak &&
+            mlir::isa<mlir::FloatType>(tensorType().getElementType()));
+  }
+  /// The same value marked weak (or not).
+  EValue withWeak(bool w) const {
+    EValue e = *this;
+    if (e.kind == Tensor)
+      e.weak = w;
+    for (EValue &x : e.elts)
+      if (kind == Tuple)
+        x = x.withWeak(w);
+    return e;
+  }
   bool isCompileTime() const {
     if (kind == Tuple)
       return llvm::all_of(elts,
@@ -325,6 +349,9 @@ private:
   FailureOr<EValue> emitBinary(const Expr &e);
   FailureOr<EValue> binaryOp(StringRef op, const EValue &lhs, const EValue &rhs,
                              SMLoc l);
+  /// binaryOp without the weakness of its result.
+  FailureOr<EValue> strongBinaryOp(StringRef op, const EValue &lhs, const EValue &rhs,
+                             SMLoc l);
   FailureOr<EValue> foldBinary(StringRef op, const EValue &lhs,
                                const EValue &rhs, SMLoc l);
   FailureOr<EValue> emitCompare(const Expr &e);
@@ -396,6 +423,11 @@ private:
   /// `x[key] = value`: rebinds `x` to the updated tensor (EmitIndex.cpp).
   mlir::LogicalResult assignIndexed(const Expr &target, const EValue &value);
   FailureOr<EValue> callPrimitive(StringRef name, std::vector<EValue> args,
+                                  std::vector<SMLoc> argLocs,
+                                  const std::vector<Keyword> &keywords,
+                                  std::vector<EValue> kwValues, SMLoc l);
+  /// callPrimitive without folding and without the weakness of its result.
+  FailureOr<EValue> callTypedPrimitive(StringRef name, std::vector<EValue> args,
                                   std::vector<SMLoc> argLocs,
                                   const std::vector<Keyword> &keywords,
                                   std::vector<EValue> kwValues, SMLoc l);
