@@ -190,20 +190,21 @@ FailureOr<EValue> ModuleEmitter::construct(const EValue &cls,
   return self;
 }
 
-void ModuleEmitter::registerState(const EValue &v, const std::string &path) {
+void ModuleEmitter::registerState(const EValue &v, const std::string &path,
+                                  SMLoc at) {
   if (v.kind == EValue::Parameter) {
     if (slotOfParameter.count(v.i))
       return;
     slotOfParameter[v.i] = stateSlots.size();
-    stateSlots.push_back({path, mlir::cast<RankedTensorType>(v.dtype), v});
+    stateSlots.push_back({path, mlir::cast<RankedTensorType>(v.dtype), v, at});
     return;
   }
   if (v.kind == EValue::Object)
     for (size_t i = 0; i < v.elts.size(); ++i)
-      registerState(v.elts[i], path + "." + (*v.captureNames)[i]);
+      registerState(v.elts[i], path + "." + (*v.captureNames)[i], at);
   if (v.kind == EValue::Tuple)
     for (size_t i = 0; i < v.elts.size(); ++i)
-      registerState(v.elts[i], path + "." + std::to_string(i));
+      registerState(v.elts[i], path + "." + std::to_string(i), at);
 }
 
 //===----------------------------------------------------------------------===//

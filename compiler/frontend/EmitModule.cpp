@@ -14,6 +14,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -851,7 +852,7 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
           continue;
         }
         globals[target->name] = *v;
-        registerState(*v, target->name);
+        registerState(*v, target->name, s->value->loc);
       }
       break;
     }
@@ -895,7 +896,7 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
   builder.setInsertionPointToEnd(module.getBody());
   for (const StateSlot &slot : stateSlots)
     ParameterOp::create(
-        builder, loc(SMLoc()), slot.name, slot.type, slot.parameter.str,
+        builder, loc(slot.at), slot.name, slot.type, slot.parameter.str,
         llvm::to_vector(llvm::map_range(slot.parameter.elts,
                                         [](const EValue &a) { return a.f; })));
 
@@ -916,13 +917,68 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
 
 using namespace spore::frontend::detail;
 
+/// The most bytes one tensor may hold: more than any machine's memory
+/// today, far less than would overflow 64-bit offsets. A shape beyond it
+/// is a typo, and compiling it would materialise or allocate absurd sizes.
+static constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 40;
+
+/// Reports the first tensor of `module` (a parameter or a value, in program
+/// order) whose element count or size passes kMaxTensorBytes or 64 bits.
+static mlir::LogicalResult checkTensorSizes(mlir::ModuleOp module) {
+  auto check = [](mlir::Type type, mlir::Location loc,
+                  const std::string &what) {
+    auto t = mlir::dyn_cast<RankedTensorType>(type);
+    if (!t || !t.hasStaticShape())
+      return true;
+    uint64_t count = 1, bytes = 0;
+    bool overflow = false;
+    for (int64_t d : t.getShape())
+      overflow |= __builtin_mul_overflow(count, (uint64_t)d, &count);
+    overflow |= __builtin_mul_overflow(
+        count, (uint64_t)(t.getElementTypeBitWidth() + 7) / 8, &bytes);
+    if (!overflow && bytes <= kMaxTensorBytes)
+      return true;
+    std::string size =
+        overflow ? std::string("more than 2^64 elements")
+                 : std::to_string(count) + " elements (" +
+                       llvm::formatv("{0:F1}", bytes / 1e12).str() + " TB)";
+    mlir::emitError(loc) << what << " " << typeName(t) << ", " << size
+                         << ": a tensor may hold at most 2^40 bytes (1 TiB)";
+    return false;
+  };
+  auto result =
+      module.walk<mlir::WalkOrder::PreOrder>([&](mlir::Operation *op) {
+        if (auto fn = mlir::dyn_cast<FuncOp>(op))
+          for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
+            auto name = fn.getArgAttrOfType<mlir::StringAttr>(
+                i, FuncOp::getArgNameAttrName());
+            if (!check(arg.getType(), arg.getLoc(),
+                       name ? "parameter '" + name.str() + "' is"
+                            : std::string("a parameter is")))
+              return mlir::WalkResult::interrupt();
+          }
+        if (auto p = mlir::dyn_cast<ParameterOp>(op))
+          if (!check(p.getType(), op->getLoc(),
+                     "the Parameter '" + p.getName().str() + "' is"))
+            return mlir::WalkResult::interrupt();
+        for (mlir::Value v : op->getResults())
+          if (!check(v.getType(), op->getLoc(), "this value is"))
+            return mlir::WalkResult::interrupt();
+        return mlir::WalkResult::advance();
+      });
+  return mlir::failure(result.wasInterrupted());
+}
+
 mlir::OwningOpRef<mlir::ModuleOp>
 spore::frontend::emitModule(const ast::Module &module, unsigned bufferId,
                             Diagnostics &diags, mlir::MLIRContext &context) {
   context.loadDialect<SporeDialect>();
   mlir::SourceMgrDiagnosticHandler handler(diags.getSourceMgr(), &context,
                                            diags.stream());
-  return ModuleEmitter(bufferId, diags, context).run(module);
+  auto emitted = ModuleEmitter(bufferId, diags, context).run(module);
+  if (emitted && failed(checkTensorSizes(*emitted)))
+    return nullptr;
+  return emitted;
 }
 
 mlir::OwningOpRef<mlir::ModuleOp>

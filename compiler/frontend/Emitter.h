@@ -23,6 +23,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Path.h"
 
 #include <map>
 #include <memory>
@@ -294,6 +295,10 @@ public:
   /// `v` with its Parameters replaced by the tensors of `stateArgs` (while
   /// constructing they stay Parameters).
   FailureOr<EValue> stateValue(const EValue &v, SMLoc l);
+  /// Fails the call at run time (SPORE_ERROR_VALUE) unless every element
+  /// of the integer tensor `index` is in [-size, size): the index of axis
+  /// `axis` at `at`. spore-strip-checks removes the check.
+  void checkIndex(mlir::Value index, int64_t size, int64_t axis, SMLoc at);
 
   FailureOr<EValue> emitExpr(const Expr &e);
 
@@ -350,8 +355,8 @@ private:
   FailureOr<EValue> binaryOp(StringRef op, const EValue &lhs, const EValue &rhs,
                              SMLoc l);
   /// binaryOp without the weakness of its result.
-  FailureOr<EValue> strongBinaryOp(StringRef op, const EValue &lhs, const EValue &rhs,
-                             SMLoc l);
+  FailureOr<EValue> strongBinaryOp(StringRef op, const EValue &lhs,
+                                   const EValue &rhs, SMLoc l);
   FailureOr<EValue> foldBinary(StringRef op, const EValue &lhs,
                                const EValue &rhs, SMLoc l);
   FailureOr<EValue> emitCompare(const Expr &e);
@@ -428,9 +433,9 @@ private:
                                   std::vector<EValue> kwValues, SMLoc l);
   /// callPrimitive without folding and without the weakness of its result.
   FailureOr<EValue> callTypedPrimitive(StringRef name, std::vector<EValue> args,
-                                  std::vector<SMLoc> argLocs,
-                                  const std::vector<Keyword> &keywords,
-                                  std::vector<EValue> kwValues, SMLoc l);
+                                       std::vector<SMLoc> argLocs,
+                                       const std::vector<Keyword> &keywords,
+                                       std::vector<EValue> kwValues, SMLoc l);
   FailureOr<EValue> constructPrimitive(StringRef name,
                                        std::vector<EValue> &args,
                                        std::vector<SMLoc> &argLocs,
@@ -484,6 +489,23 @@ public:
     auto [line, col] = sm.getLineAndColumn(l, id);
     return mlir::FileLineColLoc::get(
         &ctx, sm.getMemoryBuffer(id)->getBufferIdentifier(), line, col);
+  }
+
+  /// `file.py:line:col` of `l`, for messages of run-time checks ("{}",
+  /// which marks their values, cannot occur in it).
+  std::string where(SMLoc l) {
+    auto &sm = diags.getSourceMgr();
+    unsigned id = sm.FindBufferContainingLoc(l);
+    if (id == 0)
+      return "<unknown>";
+    auto [line, col] = sm.getLineAndColumn(l, id);
+    std::string file =
+        llvm::sys::path::filename(sm.getMemoryBuffer(id)->getBufferIdentifier())
+            .str();
+    for (size_t at = file.find("{}"); at != std::string::npos;
+         at = file.find("{}"))
+      file.replace(at, 2, "{ }");
+    return file + ":" + std::to_string(line) + ":" + std::to_string(col);
   }
 
   /// The line of `l` in the source, for messages.
@@ -545,6 +567,7 @@ public:
     std::string name;
     RankedTensorType type;
     EValue parameter;
+    SMLoc at; // the module-level instance that owns it
   };
   std::vector<StateSlot> stateSlots;
   llvm::DenseMap<int64_t, unsigned> slotOfParameter;
@@ -553,7 +576,7 @@ public:
   unsigned activeConstructions = 0;
   /// Gives the Parameters in the module-level value `v`, named by `path`,
   /// their state slots (a Parameter reached twice keeps its first name).
-  void registerState(const EValue &v, const std::string &path);
+  void registerState(const EValue &v, const std::string &path, SMLoc at);
 
   /// Resolves a type annotation: a tensor type, or a tuple of them.
   FailureOr<EValue> annotationType(const Expr &e);
