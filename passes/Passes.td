@@ -88,14 +88,29 @@ def SporeLowerToLinalg : Pass<"spore-lower-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::bufferization::BufferizationDialect"];
 }
 
+def SporeStripChecks : Pass<"spore-strip-checks"> {
+  let summary = "removes the run-time checks of language rules";
+  let description = [{
+    Erases every `spore.assert` marked `precondition`: the checks that the
+    frontend adds for rules of the language that only run-time values can
+    break (an index out of bounds, a range step of 0). Without them such a
+    value is clamped into bounds silently, as in XLA. Users' own `assert`
+    statements stay. `sporec --no-runtime-checks` runs this pass.
+  }];
+}
+
 def SporeRuntimeBuffers : Pass<"spore-runtime-buffers", "::mlir::ModuleOp"> {
   let summary = "allocates heap buffers through the Spore runtime";
   let description = [{
     Runs on the LLVM dialect: the `malloc` and `free` that memref
-    allocations lower to become `spore_buffer_alloc` and
+    allocations lower to become `spore_buffer_alloc_at` and
     `spore_buffer_free` from libspore_runtime, which keeps large freed
     buffers for the next call instead of returning them to the kernel
     (every call of a large model page-faulted its intermediates afresh).
+    Each allocation passes a constant string with the source position of
+    its call (`m.py:3:7`): when it fails, the call returns
+    SPORE_ERROR_MEMORY with "m.py:3:7: out of memory allocating N bytes"
+    (spore-emit-c-abi guards the call).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

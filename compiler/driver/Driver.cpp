@@ -124,6 +124,13 @@ LogicalResult spore::driver::differentiate(ModuleOp module) {
   return pm.run(module);
 }
 
+LogicalResult spore::driver::stripRuntimeChecks(ModuleOp module) {
+  PassManager pm(module->getContext());
+  pm.enableVerifier(true);
+  pm.addPass(spore::createSporeStripChecks());
+  return pm.run(module);
+}
+
 LogicalResult spore::driver::lowerToLinalg(ModuleOp module) {
   PassManager pm(module->getContext());
   pm.enableVerifier(true);

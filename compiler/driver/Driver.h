@@ -55,6 +55,10 @@ std::string moduleNameFromPath(llvm::StringRef path);
 /// interpreter runs.
 mlir::LogicalResult differentiate(mlir::ModuleOp module);
 
+/// Removes the run-time checks of language rules (spore-strip-checks), for
+/// `--no-runtime-checks`.
+mlir::LogicalResult stripRuntimeChecks(mlir::ModuleOp module);
+
 /// Lowers a spore module in place to linalg on tensors.
 mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
 

@@ -1162,6 +1162,20 @@ mlir::LogicalResult FunctionEmitter::emitFor(const Stmt &s) {
     }
     if (step.kind == EValue::Int && step.i == 0)
       return m.fail(it.elts[2]->loc, "range() step must not be zero");
+    if (step.kind == EValue::Tensor) {
+      // Known only at run time: checked then, as Python does.
+      mlir::Location l = loc(it.elts[2]->loc);
+      auto i64 = RankedTensorType::get({}, b.getI64Type());
+      mlir::Value st = step.tensor;
+      if (st.getType() != i64)
+        st = CastOp::create(b, l, i64, st);
+      mlir::Value zero = ConstantOp::create(
+          b, l, mlir::DenseElementsAttr::get(i64, b.getI64IntegerAttr(0)));
+      AssertOp::create(
+          b, l, CompareOp::create(b, l, ComparePredicate::ne, st, zero),
+          m.where(it.elts[2]->loc) + ": range() step must not be zero",
+          mlir::ValueRange{}, /*precondition=*/true);
+    }
     // While building Cells everything is known at compile time: the loop
     // runs there, like Python's (so that it can set attributes).
     if (constructing && start.kind == EValue::Int && stop.kind == EValue::Int &&

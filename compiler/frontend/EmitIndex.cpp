@@ -181,6 +181,7 @@ static FailureOr<IndexPlan> planIndex(FunctionEmitter &fe, ModuleEmitter &m,
       mlir::Value i = v->tensor;
       if (!et.isInteger(64))
         i = CastOp::create(b, l, i64, i);
+      fe.checkIndex(i, shape[d], d, item->loc);
       auto constant = [&](int64_t c) {
         return ConstantOp::create(
             b, l, mlir::DenseElementsAttr::get(i64, b.getI64IntegerAttr(c)));
@@ -199,6 +200,7 @@ static FailureOr<IndexPlan> planIndex(FunctionEmitter &fe, ModuleEmitter &m,
     if (plan.hasArray)
       return m.fail(item->loc, "indexing with more than one integer array "
                                "is not supported yet");
+    fe.checkIndex(v->tensor, shape[d], d, item->loc);
     DimIndex r;
     r.kind = DimIndex::Array;
     r.size = shape[d];
@@ -210,6 +212,46 @@ static FailureOr<IndexPlan> planIndex(FunctionEmitter &fe, ModuleEmitter &m,
   while ((int64_t)plan.dims.size() < rank)
     plan.dims.push_back(full(plan.dims.size()));
   return plan;
+}
+
+void FunctionEmitter::checkIndex(mlir::Value index, int64_t size, int64_t axis,
+                                 SMLoc at) {
+  mlir::Location l = loc(at);
+  auto type = mlir::cast<RankedTensorType>(index.getType());
+  if (type.getNumElements() == 0)
+    return;
+  auto i64 = RankedTensorType::get({}, b.getI64Type());
+  if (!type.getElementType().isInteger(64))
+    index = CastOp::create(b, l, type.clone(b.getI64Type()), index);
+  // The extreme indices stand for all of them.
+  mlir::Value lo = index, hi = index;
+  if (type.getRank() > 0) {
+    auto all = b.getDenseI64ArrayAttr(
+        llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())));
+    lo = MinOp::create(b, l, i64, index, all, false);
+    hi = MaxOp::create(b, l, i64, index, all, false);
+  }
+  auto constant = [&](int64_t c) {
+    return ConstantOp::create(
+        b, l, mlir::DenseElementsAttr::get(i64, b.getI64IntegerAttr(c)));
+  };
+  mlir::Value above =
+      CompareOp::create(b, l, ComparePredicate::ge, hi, constant(size));
+  mlir::Value below =
+      CompareOp::create(b, l, ComparePredicate::lt, lo, constant(-size));
+  mlir::Value inside = CompareOp::create(
+      b, l, ComparePredicate::eq,
+      OrOp::create(b, l, above.getType(), above, below),
+      ConstantOp::create(b, l,
+                         mlir::DenseElementsAttr::get(
+                             mlir::cast<RankedTensorType>(above.getType()),
+                             b.getBoolAttr(false))));
+  mlir::Value bad = SelectOp::create(b, l, i64, above, hi, lo);
+  AssertOp::create(b, l, inside,
+                   m.where(at) + ": index {} is out of bounds for axis " +
+                       std::to_string(axis) + " with size " +
+                       std::to_string(size),
+                   mlir::ValueRange{bad}, /*precondition=*/true);
 }
 
 FailureOr<EValue> FunctionEmitter::emitSubscript(const Expr &e) {

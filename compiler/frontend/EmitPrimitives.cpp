@@ -75,8 +75,8 @@ static std::optional<EValue> foldUnary(StringRef name, const EValue &x) {
 /// arguments do not make it weak.
 static bool typesItsResult(StringRef name) {
   static const llvm::StringSet<> names = {
-      "zeros", "ones", "full", "arange", "linspace", "eye", "len", "astype",
-      "rng", "random_bits", "random_uniform"};
+      "zeros", "ones",   "full", "arange",      "linspace",      "eye",
+      "len",   "astype", "rng",  "random_bits", "random_uniform"};
   return names.contains(name);
 }
 
@@ -533,6 +533,7 @@ FunctionEmitter::callTypedPrimitive(StringRef name, std::vector<EValue> args,
       shape.push_back(d);
     shape.append(xt.getShape().begin() + ax + 1, xt.getShape().end());
     auto type = RankedTensorType::get(shape, xt.getElementType());
+    checkIndex(idx->tensor, xt.getDimSize(ax), ax, a->locs[1]);
     if (!scatter)
       return EValue::ofTensor(GatherOp::create(
           b, ml, type, x->tensor, idx->tensor, b.getI64IntegerAttr(ax)));

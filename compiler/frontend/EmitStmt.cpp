@@ -163,7 +163,8 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
         m.lineOf(s->loc)};
     AssertOp::create(b, loc(s->loc), holds->tensor,
                      b.getStringAttr(llvm::sys::path::filename(file) + ":" +
-                                     std::to_string(line) + ": " + msg));
+                                     std::to_string(line) + ": " + msg),
+                     mlir::ValueRange{}, /*precondition=*/false);
     break;
   }
   case StmtKind::If:

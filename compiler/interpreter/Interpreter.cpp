@@ -19,10 +19,12 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <new>
 
 using namespace mlir;
 using spore::interp::Tensor;
@@ -47,14 +49,24 @@ struct Unsupported {
   throw Unsupported{message.str()};
 }
 
+/// Thrown when a tensor's storage cannot be allocated; runBlock adds the
+/// op's location.
+struct OutOfMemory {
+  uint64_t bytes;
+};
+
 Tensor make(Type et, ArrayRef<int64_t> shape) {
   Tensor t;
   t.elementType = et;
   t.shape.assign(shape.begin(), shape.end());
-  if (isa<FloatType>(et))
-    t.f.assign(t.numel(), 0.0);
-  else
-    t.i.assign(t.numel(), 0);
+  try {
+    if (isa<FloatType>(et))
+      t.f.assign(t.numel(), 0.0);
+    else
+      t.i.assign(t.numel(), 0);
+  } catch (const std::bad_alloc &) {
+    throw OutOfMemory{(uint64_t)t.numel() * 8};
+  }
   return t;
 }
 
@@ -203,7 +215,16 @@ private:
           out.push_back(frame.at(v));
         return out;
       }
-      std::vector<Tensor> results = execute(op, frame);
+      std::vector<Tensor> results;
+      try {
+        results = execute(op, frame);
+      } catch (const OutOfMemory &oom) {
+        unsupported(spore::sourceSite(op.getLoc()) +
+                    ": out of memory allocating " + Twine(oom.bytes) +
+                    " bytes");
+      } catch (const std::bad_alloc &) {
+        unsupported(spore::sourceSite(op.getLoc()) + ": out of memory");
+      }
       for (auto [r, t] : llvm::zip(op.getResults(), results))
         frame[r] = std::move(t);
     }
@@ -747,9 +768,21 @@ std::vector<Tensor> Machine::execute(Operation &op,
   }
 
   if (auto a = dyn_cast<spore::AssertOp>(op)) {
-    if (!in[0].i[0])
-      unsupported(a.getMessage());
-    return {};
+    if (in[0].i[0])
+      return {};
+    // The message the compiled code composes (spore-lower-to-linalg).
+    std::string message;
+    StringRef rest = a.getMessage();
+    for (size_t k = 1;; ++k) {
+      auto [text, after] =
+          in.size() == 1 ? std::pair(rest, StringRef()) : rest.split("{}");
+      message += text.str();
+      if (k >= in.size())
+        break;
+      message += std::to_string(in[k].i[0]);
+      rest = after;
+    }
+    unsupported(message);
   }
   if (auto p = dyn_cast<spore::PrintOp>(op)) {
     // The runtime's printer, so that both modes print alike.
@@ -984,11 +1017,20 @@ bool spore::interp::run(ModuleOp module, llvm::StringRef name,
             std::to_string(args.size());
     return false;
   }
+  // LLVM's new-handler ends the process when memory runs out; the program
+  // being interpreted gets an error instead.
+  struct ThrowingNew {
+    std::new_handler previous = std::set_new_handler(nullptr);
+    ~ThrowingNew() { std::set_new_handler(previous); }
+  } throwing;
   try {
     Machine machine(module);
     results = machine.call(fn, args);
   } catch (const Unsupported &u) {
     error = u.message;
+    return false;
+  } catch (const std::bad_alloc &) {
+    error = "out of memory";
     return false;
   }
   return true;

@@ -16,6 +16,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -268,6 +269,21 @@ static LogicalResult verifyWrt(Operation *op, ArrayRef<int64_t> wrt,
   return success();
 }
 
+LogicalResult AssertOp::verify() {
+  // A message without values is literal text (a user's assert message may
+  // hold "{}").
+  if (getValues().empty())
+    return success();
+  size_t holes = 0;
+  for (size_t at = getMessage().find("{}"); at != StringRef::npos;
+       at = getMessage().find("{}", at + 2))
+    ++holes;
+  if (holes != getValues().size())
+    return emitOpError("message has ")
+           << holes << " '{}' for " << getValues().size() << " values";
+  return success();
+}
+
 LogicalResult GradOp::verify() {
   return verifyWrt(*this, getWrt(), getOperands());
 }
@@ -340,6 +356,20 @@ LogicalResult ParameterOp::verify() {
            << getInit() << "' takes " << want << " arguments, got "
            << getArgs().size();
   return success();
+}
+
+std::string spore::sourceSite(Location loc) {
+  std::string site = "a model";
+  loc->walk([&](Location inner) {
+    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+      site = (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
+              Twine(file.getLine()) + ":" + Twine(file.getColumn()))
+                 .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return site;
 }
 
 std::string spore::stateDescriptor(ModuleOp module) {

@@ -67,6 +67,11 @@ std::string dtypeName(mlir::Type type);
 /// order; empty for a module without state.
 std::string stateDescriptor(mlir::ModuleOp module);
 
+/// `file.py:line:col` of the first source position in `loc` (the file's
+/// name without its folder), or `a model` without one: the site that
+/// run-time error messages name.
+std::string sourceSite(mlir::Location loc);
+
 /// Formats a shape as `[2, 3]` for diagnostics.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 

@@ -63,6 +63,10 @@ def Spore_FuncOp : Spore_Op<"func", [
     bool isExported() { return (*this)->hasAttr(getExportAttrName()); }
     static ::llvm::StringRef getExportAttrName() { return "spore.export"; }
     static ::llvm::StringRef getArgNameAttrName() { return "spore.name"; }
+    /// On a lowered export: the bytes of each of its results.
+    static ::llvm::StringRef getResultBytesAttrName() {
+      return "spore.result_bytes";
+    }
   }];
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;
@@ -772,11 +776,23 @@ def Spore_AssertOp : Spore_Op<"assert", [MemoryEffects<[MemWrite]>]> {
   let summary = "a run-time check: the entry point fails when it is false";
   let description = [{
     When `condition` (a 0-d bool) is false, the call of the exported
-    function that runs it returns `SPORE_ERROR_ASSERT` with `message` in
-    `spore_last_error()` (its results are then unspecified).
+    function that runs it returns a non-zero status with `message` in
+    `spore_last_error()`, each `{}` in it replaced by the next of `values`
+    in decimal (without values, the message is literal text). The status is `SPORE_ERROR_ASSERT` for a user's `assert`,
+    and `SPORE_ERROR_VALUE` for a `precondition` of the language that the
+    frontend checks (an index out of bounds, a range step of 0); the
+    `spore-strip-checks` pass removes the latter. The first failure of a
+    call is the one reported; the call runs to its end, with out-of-bounds
+    indices clamped, and writes none of its results.
   }];
-  let arguments = (ins 0DTensorOf<[I1]>:$condition, StrAttr:$message);
-  let assemblyFormat = "$condition `,` $message attr-dict `:` type($condition)";
+  let arguments = (ins 0DTensorOf<[I1]>:$condition, StrAttr:$message,
+                       Variadic<0DTensorOf<[I64]>>:$values,
+                       UnitAttr:$precondition);
+  let assemblyFormat = [{
+    $condition `,` $message (`(` $values^ `:` type($values) `)`)?
+    attr-dict `:` type($condition)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -89,7 +89,8 @@ struct SporeHoistAllocasPass
       for (Operation *p = alloca->getParentOp(); p != scope;
            p = p->getParentOp())
         inLoop |= isLoop(p);
-      if (!alloca.getDynamicSizes().empty() || !alloca.getSymbolOperands().empty() ||
+      if (!alloca.getDynamicSizes().empty() ||
+          !alloca.getSymbolOperands().empty() ||
           spore::outlivesIteration(alloca.getMemref())) {
         if (!inLoop)
           continue;

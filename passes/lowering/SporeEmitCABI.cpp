@@ -153,6 +153,168 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     return success();
   }
 
+  /// The LLVM types of the C entry points: i32, i64, ptr and void.
+  std::tuple<Type, Type, Type, Type> types() {
+    MLIRContext *ctx = &getContext();
+    return {IntegerType::get(ctx, 32), IntegerType::get(ctx, 64),
+            LLVM::LLVMPointerType::get(ctx), LLVM::LLVMVoidType::get(ctx)};
+  }
+
+  /// Whether `fn` or a function it calls calls `target`.
+  static bool reaches(LLVM::LLVMFuncOp fn, StringRef target,
+                      SymbolTable &symbols) {
+    llvm::SmallPtrSet<Operation *, 16> seen;
+    SmallVector<LLVM::LLVMFuncOp> work{fn};
+    while (!work.empty()) {
+      LLVM::LLVMFuncOp f = work.pop_back_val();
+      if (!f || !seen.insert(f).second)
+        continue;
+      bool found = false;
+      f.walk([&](LLVM::CallOp call) {
+        std::optional<StringRef> callee = call.getCallee();
+        if (!callee)
+          return;
+        found |= *callee == target;
+        work.push_back(symbols.lookup<LLVM::LLVMFuncOp>(*callee));
+      });
+      if (found)
+        return true;
+    }
+    return false;
+  }
+
+  /// Calls `impl` on `args` and returns the call's status: 0, or, when the
+  /// module allocates heap buffers, SPORE_ERROR_MEMORY from
+  /// spore_call_guarded if one of its allocations failed (the runtime then
+  /// unwinds the call and frees what it had allocated). The guarded call
+  /// goes through an internal trampoline that takes the arguments as an
+  /// array of pointers.
+  Value callImpl(OpBuilder &b, LLVM::LLVMFuncOp impl, ValueRange args,
+                 SymbolTable &symbols) {
+    Location loc = impl.getLoc();
+    auto [i32, i64, ptr, voidType] = types();
+    if (!reaches(impl, "spore_buffer_alloc_at", symbols)) {
+      LLVM::CallOp::create(b, loc, impl, args);
+      return LLVM::ConstantOp::create(b, loc, i32, 0);
+    }
+    std::string name = (impl.getSymName() + ".guarded").str();
+    auto trampoline = symbols.lookup<LLVM::LLVMFuncOp>(name);
+    if (!trampoline) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointAfter(impl);
+      trampoline = LLVM::LLVMFuncOp::create(
+          b, loc, name, LLVM::LLVMFunctionType::get(voidType, {ptr}),
+          LLVM::Linkage::Internal);
+      Block *body = trampoline.addEntryBlock(b);
+      b.setInsertionPointToStart(body);
+      SmallVector<Value> loaded;
+      for (size_t i = 0; i < args.size(); ++i) {
+        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
+                                         ArrayRef<LLVM::GEPArg>{(int32_t)i});
+        loaded.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+      }
+      LLVM::CallOp::create(b, loc, impl, loaded);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+      symbols.insert(trampoline);
+    }
+    Value frame = LLVM::AllocaOp::create(
+        b, loc, ptr, ptr,
+        LLVM::ConstantOp::create(b, loc, i64,
+                                 std::max<size_t>(args.size(), 1)));
+    for (auto [i, arg] : llvm::enumerate(args)) {
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, frame,
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      LLVM::StoreOp::create(b, loc, arg, slot);
+    }
+    auto guarded =
+        runtimeFunction(symbols, "spore_call_guarded", i32, {ptr, ptr});
+    return LLVM::CallOp::create(
+               b, loc, guarded,
+               ValueRange{LLVM::AddressOfOp::create(b, loc, trampoline), frame})
+        .getResult();
+  }
+
+  /// Calls `impl` when the call can fail (an assert, an index check, a
+  /// heap allocation): its
+  /// results go to one staging block of the runtime's memory, copied to
+  /// the caller's buffers only if the call succeeds, so that a failing call
+  /// writes none of them. Returns the status of the call.
+  LogicalResult callStaged(OpBuilder &b, LLVM::LLVMFuncOp entry,
+                           LLVM::LLVMFuncOp impl, SmallVector<Value> implArgs,
+                           SymbolTable &symbols) {
+    Location loc = impl.getLoc();
+    auto [i32, i64, ptr, voidType] = types();
+    auto bytesAttr = impl->getAttrOfType<DenseI64ArrayAttr>(
+        FuncOp::getResultBytesAttrName());
+    if (!bytesAttr || bytesAttr.size() > (int64_t)implArgs.size())
+      return impl.emitOpError("export without the bytes of its results");
+    // Each result at a 64-byte aligned offset of the block.
+    SmallVector<int64_t> offsets;
+    int64_t total = 0;
+    for (int64_t bytes : bytesAttr.asArrayRef()) {
+      offsets.push_back(total);
+      total += (bytes + 63) / 64 * 64;
+    }
+    auto take = runtimeFunction(symbols, "spore_take_status", i32, {});
+    // The status of a call: its allocations' failure, else its checks'.
+    auto statusOf = [&](Value guarded) -> Value {
+      Value checked =
+          LLVM::CallOp::create(b, loc, take, ValueRange{}).getResult();
+      Value failedAlloc =
+          LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, guarded,
+                               LLVM::ConstantOp::create(b, loc, i32, 0));
+      return LLVM::SelectOp::create(b, loc, failedAlloc, guarded, checked);
+    };
+    if (total == 0) {
+      LLVM::ReturnOp::create(b, loc,
+                             statusOf(callImpl(b, impl, implArgs, symbols)));
+      return success();
+    }
+    auto alloc =
+        runtimeFunction(symbols, "spore_aligned_alloc", ptr, {i64, i64});
+    auto release = runtimeFunction(symbols, "spore_free", voidType, {ptr});
+    Value block = LLVM::CallOp::create(
+                      b, loc, alloc,
+                      ValueRange{LLVM::ConstantOp::create(b, loc, i64, 64),
+                                 LLVM::ConstantOp::create(b, loc, i64, total)})
+                      .getResult();
+    Value missing = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, block,
+                                         LLVM::ZeroOp::create(b, loc, ptr));
+    Block *noMemory = entry.addBlock();
+    Block *run = entry.addBlock();
+    LLVM::CondBrOp::create(b, loc, missing, noMemory, run);
+    b.setInsertionPointToStart(noMemory);
+    LLVM::ReturnOp::create(
+        b, loc,
+        LLVM::ConstantOp::create(b, loc, i32, 4 /*SPORE_ERROR_MEMORY*/));
+
+    b.setInsertionPointToStart(run);
+    size_t first = implArgs.size() - offsets.size();
+    SmallVector<Value> outputs(implArgs.begin() + first, implArgs.end());
+    SmallVector<Value> staged;
+    for (int64_t offset : offsets)
+      staged.push_back(LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), block,
+                                           ArrayRef<LLVM::GEPArg>{offset}));
+    llvm::copy(staged, implArgs.begin() + first);
+    Value status = statusOf(callImpl(b, impl, implArgs, symbols));
+    Value ok = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, status,
+                                    LLVM::ConstantOp::create(b, loc, i32, 0));
+    Block *copy = entry.addBlock();
+    Block *done = entry.addBlock();
+    LLVM::CondBrOp::create(b, loc, ok, copy, done);
+    b.setInsertionPointToStart(copy);
+    for (auto [to, from, bytes] :
+         llvm::zip(outputs, staged, bytesAttr.asArrayRef()))
+      LLVM::MemcpyOp::create(b, loc, to, from,
+                             LLVM::ConstantOp::create(b, loc, i64, bytes),
+                             /*isVolatile=*/false);
+    LLVM::BrOp::create(b, loc, done);
+    b.setInsertionPointToStart(done);
+    LLVM::CallOp::create(b, loc, release, ValueRange{block});
+    LLVM::ReturnOp::create(b, loc, status);
+    return success();
+  }
+
   LogicalResult wrap(LLVM::LLVMFuncOp impl, SymbolTable &symbols) {
     MLIRContext *ctx = &getContext();
     LLVM::LLVMFunctionType implType = impl.getFunctionType();
@@ -205,7 +367,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     size_t numCParams = cParams.size();
 
     // int <prefix>_<name>(ptr...): call and return 0, or the status of a
-    // failure (an assert) raised during the call when the module can.
+    // failure (an assert, an index out of bounds) raised during the call
+    // when the module can.
     auto entry = LLVM::LLVMFuncOp::create(
         b, loc, name, LLVM::LLVMFunctionType::get(i32, cParams));
     for (unsigned i = numState > 0 ? 1 : 0; i < numCParams; ++i)
@@ -246,22 +409,16 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       } else {
         llvm::append_range(implArgs, body->getArguments());
       }
-      LLVM::CallOp::create(b, loc, impl, implArgs);
-      Value status;
-      if (symbols.lookup("spore_fail")) {
-        auto take = symbols.lookup<LLVM::LLVMFuncOp>("spore_take_status");
-        if (!take) {
-          OpBuilder::InsertionGuard inner(b);
-          b.setInsertionPointToStart(getOperation().getBody());
-          take = LLVM::LLVMFuncOp::create(b, loc, "spore_take_status",
-                                          LLVM::LLVMFunctionType::get(i32, {}));
-          symbols.insert(take);
-        }
-        status = LLVM::CallOp::create(b, loc, take, ValueRange{}).getResult();
-      } else {
-        status = LLVM::ConstantOp::create(b, loc, i32, 0);
+      // A call that can fail (a check, a heap allocation) writes its
+      // results only when it succeeds.
+      if (!reaches(impl, "spore_fail_code", symbols) &&
+          !reaches(impl, "spore_buffer_alloc_at", symbols)) {
+        LLVM::CallOp::create(b, loc, impl, implArgs);
+        LLVM::ReturnOp::create(b, loc,
+                               LLVM::ConstantOp::create(b, loc, i32, 0));
+      } else if (failed(callStaged(b, entry, impl, implArgs, symbols))) {
+        return failure();
       }
-      LLVM::ReturnOp::create(b, loc, status);
     }
 
     // int __spore_packed_<prefix>_<name>(void** args).

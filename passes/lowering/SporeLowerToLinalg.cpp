@@ -164,9 +164,19 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
     // Exports stay public (the roots that symbol DCE keeps) and remember
     // their source name for spore-emit-c-abi, which adds the C entry points
     // and makes every other symbol internal; the rest are private.
-    if (op.isExported())
+    if (op.isExported()) {
       func->setAttr(FuncOp::getExportAttrName(), op.getSymNameAttr());
-    else
+      // The bytes of each result, for the C entry point that stages them
+      // when the call can fail (spore-emit-c-abi).
+      SmallVector<int64_t> bytes;
+      for (Type t : op.getFunctionType().getResults()) {
+        auto type = cast<RankedTensorType>(t);
+        bytes.push_back(type.getNumElements() *
+                        ((type.getElementTypeBitWidth() + 7) / 8));
+      }
+      func->setAttr(FuncOp::getResultBytesAttrName(),
+                    rewriter.getDenseI64ArrayAttr(bytes));
+    } else
       func.setPrivate();
     // Differentiation keeps some functions out of line (the adjoint of a
     // checkpointed function, whose recomputation must stay separate).
@@ -215,6 +225,9 @@ struct CallLowering : OpConversionPattern<CallOp> {
 // Tensor primitives
 //===----------------------------------------------------------------------===//
 
+/// Splat constants above this size are filled at run time.
+constexpr int64_t kLargestConstantBytes = 1 << 16;
+
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -223,6 +236,22 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
     auto value = dyn_cast<TypedAttr>(op.getValue());
     if (!value)
       return rewriter.notifyMatchFailure(op, "constant is not a typed attr");
+    // A large splat is filled at run time: as a constant, LLVM's
+    // translation would materialise every element in the object (a 40 GB
+    // zeros(...) ran the compiler out of memory).
+    auto splat = dyn_cast<SplatElementsAttr>(value);
+    auto type = cast<RankedTensorType>(op.getType());
+    if (splat &&
+        type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8) >
+            kLargestConstantBytes) {
+      Value scalar = arith::ConstantOp::create(
+          rewriter, op.getLoc(),
+          cast<TypedAttr>(splat.getSplatValue<Attribute>()));
+      Value empty = tensor::EmptyOp::create(
+          rewriter, op.getLoc(), type.getShape(), type.getElementType());
+      rewriter.replaceOpWithNewOp<linalg::FillOp>(op, scalar, empty);
+      return success();
+    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }
@@ -992,7 +1021,7 @@ void declareRuntimeFunctions(ModuleOp module) {
       {"spore_print_f64", {f64}},  {"spore_print_i64", {i64}},
       {"spore_print_bool", {i32}}, {"spore_print_end_tensor", {}},
       {"spore_print_end", {}},     {"spore_fail_text", {i32}},
-      {"spore_fail", {}}};
+      {"spore_fail_i64", {i64}},   {"spore_fail_code", {i32}}};
   for (auto &[name, inputs] : decls) {
     if (module.lookupSymbol(name))
       continue;
@@ -1064,8 +1093,9 @@ struct PrintLowering : OpConversionPattern<PrintOp> {
   }
 };
 
-/// A failed assert records its message with the runtime; the C entry point
-/// reports it when the call returns (spore-emit-c-abi).
+/// A failed assert records its message with the runtime, the `{}` holes
+/// filled with its values; the C entry point reports it when the call
+/// returns (spore-emit-c-abi).
 struct AssertLowering : OpConversionPattern<AssertOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1077,12 +1107,30 @@ struct AssertLowering : OpConversionPattern<AssertOp> {
     Value fails = arith::XOrIOp::create(
         rewriter, loc, holds,
         arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(true)));
+    SmallVector<Value> values;
+    for (Value v : adaptor.getValues())
+      values.push_back(
+          tensor::ExtractOp::create(rewriter, loc, v, ValueRange{}));
+    int32_t status = op.getPrecondition() ? 6 /*SPORE_ERROR_VALUE*/
+                                          : 5 /*SPORE_ERROR_ASSERT*/;
     scf::IfOp::create(rewriter, loc, fails, [&](OpBuilder &b, Location l) {
-      for (char c : op.getMessage())
-        func::CallOp::create(b, l, "spore_fail_text", TypeRange{},
-                             ValueRange{arith::ConstantOp::create(
-                                 b, l, b.getI32IntegerAttr(c))});
-      func::CallOp::create(b, l, "spore_fail", TypeRange{}, ValueRange{});
+      StringRef message = op.getMessage();
+      for (size_t k = 0;; ++k) {
+        auto [text, rest] = values.empty() ? std::pair(message, StringRef())
+                                           : message.split("{}");
+        for (char c : text)
+          func::CallOp::create(b, l, "spore_fail_text", TypeRange{},
+                               ValueRange{arith::ConstantOp::create(
+                                   b, l, b.getI32IntegerAttr(c))});
+        if (k == values.size())
+          break;
+        func::CallOp::create(b, l, "spore_fail_i64", TypeRange{},
+                             ValueRange{values[k]});
+        message = rest;
+      }
+      func::CallOp::create(b, l, "spore_fail_code", TypeRange{},
+                           ValueRange{arith::ConstantOp::create(
+                               b, l, b.getI32IntegerAttr(status))});
       scf::YieldOp::create(b, l);
     });
     rewriter.eraseOp(op);

@@ -13,6 +13,7 @@
 
 #include "spore/runtime.h"
 
+#include <csetjmp>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -53,14 +54,53 @@ Cache &cache() {
   return *instance;
 }
 
-size_t &capacityOf(void *block) { return *static_cast<size_t *>(block); }
+/// The header in front of every buffer: its block's capacity, and its
+/// links in the list of buffers live in the current guarded call.
+struct Header {
+  size_t capacity;
+  Header *prev, *next;
+};
+static_assert(sizeof(Header) <= kHeader, "the header must fit");
 
-} // namespace
+size_t &capacityOf(void *block) {
+  return static_cast<Header *>(block)->capacity;
+}
 
-extern "C" void *spore_buffer_alloc(int64_t size) {
-  size_t bytes = size > 0 ? static_cast<size_t>(size) : 1;
-  size_t capacity = (bytes + 4095) & ~size_t(4095);
-  if (bytes >= kCachedFrom) {
+/// A call of compiled code that an allocation failure unwinds
+/// (spore_call_guarded): where to jump, and the buffers allocated during
+/// the call and not yet freed, which the jump would leak.
+struct Guard {
+  std::jmp_buf jump;
+  Header live; // sentinel of a circular list
+  Guard *outer;
+};
+thread_local Guard *currentGuard = nullptr;
+
+void track(void *block) {
+  auto *h = static_cast<Header *>(block);
+  if (!currentGuard) {
+    h->prev = h->next = nullptr;
+    return;
+  }
+  Header &live = currentGuard->live;
+  h->next = live.next;
+  h->prev = &live;
+  live.next->prev = h;
+  live.next = h;
+}
+
+void untrack(void *block) {
+  auto *h = static_cast<Header *>(block);
+  if (!h->prev)
+    return;
+  h->prev->next = h->next;
+  h->next->prev = h->prev;
+  h->prev = h->next = nullptr;
+}
+
+/// A block of at least `capacity` bytes: from the cache, or the system's.
+void *takeBlock(size_t capacity) {
+  if (capacity >= kCachedFrom) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.free.lower_bound(capacity);
@@ -69,20 +109,75 @@ extern "C" void *spore_buffer_alloc(int64_t size) {
       void *block = it->second;
       c.bytes -= it->first;
       c.free.erase(it);
-      return static_cast<char *>(block) + kHeader;
+      return block;
     }
   }
   void *block = nullptr;
-  if (posix_memalign(&block, kHeader, capacity + kHeader) != 0)
+  if (capacity > SIZE_MAX - kHeader ||
+      posix_memalign(&block, kHeader, capacity + kHeader) != 0)
     return nullptr;
   capacityOf(block) = capacity;
+  return block;
+}
+
+} // namespace
+
+extern "C" void *spore_buffer_alloc(int64_t size) {
+  size_t bytes = size > 0 ? static_cast<size_t>(size) : 1;
+  if (bytes > SIZE_MAX - 4095)
+    return nullptr;
+  size_t capacity = (bytes + 4095) & ~size_t(4095);
+  void *block = takeBlock(capacity);
+  if (!block)
+    return nullptr;
+  track(block);
   return static_cast<char *>(block) + kHeader;
+}
+
+extern "C" void *spore_buffer_alloc_at(int64_t size, const char *site) {
+  if (void *buffer = spore_buffer_alloc(size))
+    return buffer;
+  spore_set_error(SPORE_ERROR_MEMORY, "%s: out of memory allocating %lld bytes",
+                  site, static_cast<long long>(size));
+  // Unwind the compiled code to its guard, which frees what it allocated
+  // (nothing on this path holds a lock or an object with a destructor).
+  if (currentGuard)
+    std::longjmp(currentGuard->jump, 1);
+  return nullptr;
+}
+
+extern "C" int spore_call_guarded(void (*fn)(void *), void *frame) {
+  Guard guard;
+  guard.live.prev = guard.live.next = &guard.live;
+  guard.outer = currentGuard;
+  currentGuard = &guard;
+  if (setjmp(guard.jump) == 0) {
+    fn(frame);
+    currentGuard = guard.outer;
+    // What the call left allocated (nothing, in compiled code) belongs to
+    // the caller from now on.
+    while (guard.live.next != &guard.live) {
+      Header *h = guard.live.next;
+      untrack(h);
+      track(h);
+    }
+    return SPORE_OK;
+  }
+  currentGuard = guard.outer;
+  while (guard.live.next != &guard.live) {
+    Header *h = guard.live.next;
+    spore_buffer_free(reinterpret_cast<char *>(h) + kHeader);
+  }
+  // A failure recorded earlier in the call (an assert) is superseded.
+  spore_take_status();
+  return SPORE_ERROR_MEMORY;
 }
 
 extern "C" void spore_buffer_free(void *ptr) {
   if (!ptr)
     return;
   void *block = static_cast<char *>(ptr) - kHeader;
+  untrack(block);
   size_t capacity = capacityOf(block);
   if (capacity >= kCachedFrom) {
     Cache &c = cache();

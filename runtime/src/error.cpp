@@ -50,13 +50,20 @@ extern "C" void spore_free(void *ptr) { std::free(ptr); }
 
 extern "C" void spore_fail_text(int32_t c) { failureText += (char)c; }
 
-extern "C" void spore_fail(void) {
+extern "C" void spore_fail_i64(int64_t value) {
+  failureText += std::to_string(value);
+}
+
+extern "C" void spore_fail_code(int32_t status) {
   // The first failure of a call is the one reported.
-  if (pendingStatus == SPORE_OK)
-    spore_set_error(SPORE_ERROR_ASSERT, "%s", failureText.c_str());
-  pendingStatus = SPORE_ERROR_ASSERT;
+  if (pendingStatus == SPORE_OK) {
+    spore_set_error(status, "%s", failureText.c_str());
+    pendingStatus = status;
+  }
   failureText.clear();
 }
+
+extern "C" void spore_fail(void) { spore_fail_code(SPORE_ERROR_ASSERT); }
 
 extern "C" int spore_take_status(void) {
   int status = pendingStatus;

@@ -450,3 +450,11 @@ spore.func @f(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<3xf32> {
   %y, %ty = spore.jvp @half(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<2xf32>, tensor<2xf32>)
   spore.return %t : tensor<3xf32>
 }
+
+// -----
+
+spore.func @holes(%c: tensor<i1>, %i: tensor<i64>) {
+  // expected-error @+1 {{'spore.assert' op message has 2 '{}' for 1 values}}
+  spore.assert %c, "{} and {}"(%i : tensor<i64>) : tensor<i1>
+  spore.return
+}

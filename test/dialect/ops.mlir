@@ -150,9 +150,14 @@ spore.func @printing(%x: tensor<3xf32>) {
 }
 
 // CHECK-LABEL: spore.func @checking
-spore.func @checking(%c: tensor<i1>) {
+spore.func @checking(%c: tensor<i1>, %i: tensor<i64>) {
   // CHECK: spore.assert %{{.*}}, "m.py:3: assertion failed" : tensor<i1>
   spore.assert %c, "m.py:3: assertion failed" : tensor<i1>
+  // CHECK: spore.assert %{{.*}}, "m.py:4:9: index {} is out of bounds"(%{{.*}} : tensor<i64>) {precondition} : tensor<i1>
+  spore.assert %c, "m.py:4:9: index {} is out of bounds"(%i : tensor<i64>) {precondition} : tensor<i1>
+  // A message without values is literal text, braces included.
+  // CHECK: spore.assert %{{.*}}, "x == {}" : tensor<i1>
+  spore.assert %c, "x == {}" : tensor<i1>
   spore.return
 }
 

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -277,4 +278,43 @@ TEST_CASE("large heap buffers are reused after they are freed") {
   REQUIRE(huge != nullptr);
   spore_buffer_free(huge);
   CHECK(spore_release_buffers() == 0);
+}
+
+namespace {
+/// A stand-in for compiled code: allocates `frame[0]` buffers of 1 KiB
+/// (kept in `frame[1..]`), then an impossible one, which unwinds.
+void allocateThenFail(void *frame) {
+  auto *slots = static_cast<void **>(frame);
+  auto count = reinterpret_cast<intptr_t>(slots[0]);
+  for (intptr_t i = 0; i < count; ++i)
+    slots[1 + i] = spore_buffer_alloc_at(1024, "m.py:1:1");
+  spore_buffer_alloc_at(INT64_MAX, "m.py:2:9");
+  slots[0] = nullptr; // never reached
+}
+
+void allocateAndFree(void *frame) {
+  void *buffer = spore_buffer_alloc_at(1024, "m.py:3:1");
+  *static_cast<void **>(frame) = buffer;
+  spore_buffer_free(buffer);
+}
+} // namespace
+
+TEST_CASE("a failed allocation unwinds a guarded call with a located error") {
+  void *frame[4] = {reinterpret_cast<void *>(intptr_t(3)), nullptr, nullptr,
+                    nullptr};
+  CHECK(spore_call_guarded(allocateThenFail, frame) == SPORE_ERROR_MEMORY);
+  CHECK(std::string(spore_last_error()) ==
+        "m.py:2:9: out of memory allocating 9223372036854775807 bytes");
+  CHECK(frame[0] != nullptr); // the code after the failure did not run
+  CHECK(frame[3] != nullptr); // the buffers before it were allocated
+
+  // The guard left nothing behind: the next call runs normally, and so do
+  // allocations outside any guard (which return NULL on failure).
+  void *freed = nullptr;
+  CHECK(spore_call_guarded(allocateAndFree, &freed) == SPORE_OK);
+  CHECK(freed != nullptr);
+  CHECK(spore_buffer_alloc_at(INT64_MAX, "m.py:4:1") == nullptr);
+  void *outside = spore_buffer_alloc(64);
+  REQUIRE(outside != nullptr);
+  spore_buffer_free(outside);
 }

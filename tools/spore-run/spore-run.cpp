@@ -80,6 +80,11 @@ cl::opt<std::string>
               cl::desc("write the state as it is after the run to PATH "
                        "(.npz)"),
               cl::value_desc("PATH"), cl::cat(category));
+cl::opt<bool> noRuntimeChecks(
+    "no-runtime-checks",
+    cl::desc("omit the run-time checks of indices and range steps (as "
+             "sporec --no-runtime-checks)"),
+    cl::cat(category));
 cl::opt<bool> eager("eager",
                     cl::desc("run op by op in the reference interpreter "
                              "instead of compiling"),
@@ -394,6 +399,8 @@ int main(int argc, char **argv) {
   context.loadDialect<spore::SporeDialect>();
   auto module = spore::frontend::compileFile(modelPath, context);
   if (!module)
+    return 1;
+  if (noRuntimeChecks && failed(driver::stripRuntimeChecks(*module)))
     return 1;
   // Errors of later stages (differentiation) quote the source too.
   llvm::SourceMgr sourceMgr;

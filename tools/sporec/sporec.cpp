@@ -63,6 +63,11 @@ cl::opt<std::string> target("target",
                             cl::desc("code generation target: cpu (default); "
                                      "cuda:sm_XX is not supported yet"),
                             cl::init("cpu"), cl::cat(category));
+cl::opt<bool> noRuntimeChecks(
+    "no-runtime-checks",
+    cl::desc("omit the run-time checks of indices and range steps (faster; "
+             "a bad index is then clamped silently)"),
+    cl::cat(category));
 cl::opt<bool> noLocations("no-locations",
                           cl::desc("omit source locations from printed IR"),
                           cl::cat(category));
@@ -121,6 +126,8 @@ int main(int argc, char **argv) {
   auto exports = driver::collectExports(*module, moduleName);
   auto state = driver::collectState(*module);
 
+  if (noRuntimeChecks && failed(driver::stripRuntimeChecks(*module)))
+    return 1;
   if (emit == Emit::Spore)
     return printIR(*module);
   // Differentiation reports its own located errors; the lowering

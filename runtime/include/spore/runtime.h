@@ -21,6 +21,8 @@ typedef enum spore_status {
   SPORE_ERROR_FORMAT = 3,   /* a file is malformed */
   SPORE_ERROR_MEMORY = 4,   /* an allocation failed */
   SPORE_ERROR_ASSERT = 5,   /* an assert of the model failed at run time */
+  SPORE_ERROR_VALUE = 6,    /* a run-time value broke a rule of the language:
+                               an index out of bounds, a range step of 0 */
 } spore_status;
 
 /* Options for creating state objects and running on devices (reserved). */
@@ -136,13 +138,26 @@ void spore_philox4x32(const uint32_t counter[4], const uint32_t key[2],
  * variable SPORE_BUFFER_CACHE sets the most MiB kept (1024 by default;
  * 0 turns the cache off). */
 void *spore_buffer_alloc(int64_t size);
+/* The same for compiled code: on failure it sets SPORE_ERROR_MEMORY with
+ * "SITE: out of memory allocating N bytes" and, inside
+ * spore_call_guarded, unwinds to it. */
+void *spore_buffer_alloc_at(int64_t size, const char *site);
+/* Calls fn(frame); returns 0, or SPORE_ERROR_MEMORY when an allocation of
+ * spore_buffer_alloc_at failed during the call (the buffers the call had
+ * allocated are freed). The C entry points of compiled models call their
+ * code through it. */
+int spore_call_guarded(void (*fn)(void *), void *frame);
 void spore_buffer_free(void *ptr);
 size_t spore_release_buffers(void);
 
-/* Run-time failures of compiled models (a failing assert): the message
- * one character at a time, then spore_fail; the entry point then returns
- * spore_take_status(), the failure's status (or 0), and clears it. */
+/* Run-time failures of compiled models (a failing assert, an index out of
+ * bounds): the message one character (or one decimal integer) at a time,
+ * then spore_fail_code with its status (spore_fail: SPORE_ERROR_ASSERT);
+ * the entry point then returns spore_take_status(), the first failure's
+ * status (or 0), and clears it. */
 void spore_fail_text(int32_t c);
+void spore_fail_i64(int64_t value);
+void spore_fail_code(int32_t status);
 void spore_fail(void);
 int spore_take_status(void);
 

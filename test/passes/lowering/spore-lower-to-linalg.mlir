@@ -2,7 +2,7 @@
 
 // Elementwise ops become one linalg.generic whose body the op builds.
 // CHECK-LABEL: func.func @__spore_elementwise
-// CHECK-SAME: attributes {spore.export = "elementwise"}
+// CHECK-SAME: attributes {spore.export = "elementwise", spore.result_bytes = array<i64: 16>}
 // CHECK: linalg.generic
 // CHECK: arith.addf
 // CHECK: linalg.generic
@@ -140,4 +140,43 @@ spore.func @dynamic(%x: tensor<8x5xf32>, %i: tensor<i64>, %idx: tensor<3xi32>) -
 spore.func @printing(%x: tensor<2xf32>) attributes {spore.export} {
   spore.print ["x", "\n"] %x : tensor<2xf32>
   spore.return
+}
+
+// -----
+
+// A failing check records its message, with each `{}` filled by a value in
+// decimal, and the status: 6 (SPORE_ERROR_VALUE) for a precondition, 5
+// (SPORE_ERROR_ASSERT) for a user's assert.
+// CHECK-LABEL: func.func private @__spore_checks
+// CHECK: %[[I:.*]] = tensor.extract %arg1[] : tensor<i64>
+// CHECK: scf.if
+// CHECK: arith.constant 97 : i32
+// CHECK: call @spore_fail_text
+// CHECK: call @spore_fail_i64(%[[I]])
+// CHECK: arith.constant 98 : i32
+// CHECK: call @spore_fail_text
+// CHECK: %[[S:.*]] = arith.constant 6 : i32
+// CHECK: call @spore_fail_code(%[[S]])
+// CHECK: scf.if
+// CHECK: %[[A:.*]] = arith.constant 5 : i32
+// CHECK: call @spore_fail_code(%[[A]])
+spore.func @checks(%c: tensor<i1>, %i: tensor<i64>) {
+  spore.assert %c, "a{}b"(%i : tensor<i64>) {precondition} : tensor<i1>
+  spore.assert %c, "{}" : tensor<i1>
+  spore.return
+}
+
+// -----
+
+// A splat constant above 64 KiB is filled at run time, so that no object
+// holds its elements; a small one stays a constant.
+// CHECK-LABEL: func.func private @__spore_splats
+// CHECK-DAG: arith.constant dense<1.000000e+00> : tensor<16xf32>
+// CHECK-DAG: %[[TWO:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-DAG: %[[E:.*]] = tensor.empty() : tensor<100000x1000xf32>
+// CHECK: linalg.fill ins(%[[TWO]] : f32) outs(%[[E]] : tensor<100000x1000xf32>)
+spore.func @splats() -> (tensor<16xf32>, tensor<100000x1000xf32>) {
+  %0 = spore.constant dense<1.0> : tensor<16xf32>
+  %1 = spore.constant dense<2.0> : tensor<100000x1000xf32>
+  spore.return %0, %1 : tensor<16xf32>, tensor<100000x1000xf32>
 }

@@ -1,12 +1,15 @@
 // RUN: spore-opt %s -split-input-file -verify-diagnostics --spore-runtime-buffers | FileCheck %s
 
 // The lowered malloc and free of heap buffers become the runtime's cached
-// allocator; other calls are left alone.
+// allocator, each allocation with the source position of the op that
+// needed it (for its out-of-memory error); other calls are left alone.
 // CHECK-NOT: @malloc
-// CHECK-DAG: llvm.func @spore_buffer_alloc(i64) -> !llvm.ptr
+// CHECK-DAG: llvm.mlir.global internal constant @__spore_site_0("m.py:3:7\00")
+// CHECK-DAG: llvm.func @spore_buffer_alloc_at(i64, !llvm.ptr) -> !llvm.ptr
 // CHECK-DAG: llvm.func @spore_buffer_free(!llvm.ptr)
 // CHECK-LABEL: llvm.func @f
-// CHECK: llvm.call @spore_buffer_alloc
+// CHECK: %[[SITE:.*]] = llvm.mlir.addressof @__spore_site_0
+// CHECK: llvm.call @spore_buffer_alloc_at(%arg0, %[[SITE]])
 // CHECK: llvm.call @memset
 // CHECK: llvm.call @spore_buffer_free
 module {
@@ -14,7 +17,7 @@ module {
   llvm.func @free(!llvm.ptr)
   llvm.func @memset(!llvm.ptr, i8, i64) -> !llvm.ptr
   llvm.func @f(%n: i64, %v: i8) {
-    %p = llvm.call @malloc(%n) : (i64) -> !llvm.ptr
+    %p = llvm.call @malloc(%n) : (i64) -> !llvm.ptr loc("/some/dir/m.py":3:7)
     %q = llvm.call @memset(%p, %v, %n) : (!llvm.ptr, i8, i64) -> !llvm.ptr
     llvm.call @free(%p) : (!llvm.ptr) -> ()
     llvm.return
