@@ -30,13 +30,16 @@ def check(name, ok, why=""):
     failures += 0 if ok else 1
 
 
-def run(model, entry, arrays, out):
-    """Runs spore-run -v and returns its stderr (the cache report)."""
+def run(model, entry, arrays, out, one_flag=False):
+    """Runs spore-run -v and returns its stderr (the cache report). With
+    `one_flag`, every binding follows a single --input, as the README
+    writes it."""
     args = [spore_run, model, entry, "-v", "--cache-dir", cache, "--out", out]
-    for name, a in arrays.items():
+    for k, (name, a) in enumerate(arrays.items()):
         path = os.path.join(workdir, name + ".npy")
         np.save(path, a)
-        args += ["--input", "%s=%s" % (name, path)]
+        args += ([] if one_flag and k else ["--input"]) + [
+            "%s=%s" % (name, path)]
     proc = subprocess.run(args, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit("spore-run failed:\n" + proc.stderr)
@@ -68,7 +71,7 @@ with open(model, "w") as f:
             "    return x.mean(axis=0), k * 2, (x * x).sum()\n")
 x = rng.standard_normal((5, 3))
 arrays = {"k": np.int32(21), "x": x}
-run(model, "stats", arrays, workdir)
+run(model, "stats", arrays, workdir, one_flag=True)
 outs = [np.load(os.path.join(workdir, "stats.%d.npy" % i)) for i in range(3)]
 check("tuple result 0", *close(outs[0], x.mean(axis=0)))
 check("tuple result 1", outs[1].dtype == np.int32 and outs[1].shape == ()

@@ -46,7 +46,7 @@ cl::opt<std::string> entryName(cl::Positional, cl::desc("<ENTRY>"),
 cl::list<std::string>
     inputs("input",
            cl::desc("bind the parameter NAME to the array in a .npy file "
-                    "(one per parameter)"),
+                    "(one per parameter; several may follow one --input)"),
            cl::value_desc("NAME=file.npy"), cl::cat(category));
 cl::opt<std::string>
     outDir("out", cl::desc("folder for ENTRY.<i>.npy (default: current)"),
@@ -378,6 +378,32 @@ mlir::LogicalResult runEager(mlir::ModuleOp module,
   return mlir::success();
 }
 
+/// The arguments with `--input a=x.npy b=y.npy` spelt as one `--input`
+/// per binding: after the value of an `--input`, each argument of the form
+/// NAME=PATH that is not an option is another binding.
+std::vector<const char *> splitInputs(int argc, char **argv) {
+  std::vector<const char *> args(argv, argv + argc);
+  std::vector<const char *> out;
+  bool afterInput = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    StringRef arg = args[i];
+    if (afterInput && !arg.starts_with("-") && arg.contains('=')) {
+      out.push_back("--input");
+      out.push_back(args[i]);
+      continue;
+    }
+    out.push_back(args[i]);
+    afterInput = false;
+    if ((arg == "--input" || arg == "-input") && i + 1 < args.size()) {
+      out.push_back(args[++i]);
+      afterInput = true;
+    } else if (arg.starts_with("--input=") || arg.starts_with("-input=")) {
+      afterInput = true;
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -385,8 +411,9 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter(
       [](raw_ostream &os) { os << "spore-run 0.1.0 (LLVM/MLIR 22)\n"; });
+  std::vector<const char *> cmdline = splitInputs(argc, argv);
   cl::ParseCommandLineOptions(
-      argc, argv,
+      (int)cmdline.size(), cmdline.data(),
       "spore-run: run one exported function of a Spore model on .npy files\n\n"
       "  spore-run model.py ENTRY --input x=x.npy --input w=w.npy --out DIR\n\n"
       "Results are written as DIR/ENTRY.0.npy, DIR/ENTRY.1.npy, ... The\n"
