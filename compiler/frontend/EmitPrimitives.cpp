@@ -59,6 +59,7 @@ static std::optional<EValue> foldUnary(StringRef name, const EValue &x) {
       {"acos", [](double v) { return std::acos(v); }},
       {"atan", [](double v) { return std::atan(v); }},
       {"erf", [](double v) { return std::erf(v); }},
+      {"lgamma", [](double v) { return std::lgamma(v); }},
       {"floor", [](double v) { return std::floor(v); }},
       {"ceil", [](double v) { return std::ceil(v); }},
       // Half to even, as NumPy's round.
@@ -171,6 +172,8 @@ FunctionEmitter::callTypedPrimitive(StringRef name, std::vector<EValue> args,
       {"acos", {buildUnary<AcosOp>, true}},
       {"atan", {buildUnary<AtanOp>, true}},
       {"erf", {buildUnary<ErfOp>, true}},
+      {"lgamma", {buildUnary<LgammaOp>, true}},
+      {"digamma", {buildUnary<DigammaOp>, true}},
       {"floor", {buildUnary<FloorOp>, true}},
       {"ceil", {buildUnary<CeilOp>, true}},
       {"round", {buildUnary<RoundOp>, true}},
@@ -188,6 +191,25 @@ FunctionEmitter::callTypedPrimitive(StringRef name, std::vector<EValue> args,
                          "' of a bool tensor is not supported; "
                          "convert with astype first");
     return EValue::ofTensor(it->second.build(b, ml, x->tensor));
+  }
+  if (name == "polygamma") {
+    // polygamma(n, x): the n-th derivative of digamma, n known at compile
+    // time (scipy.special.polygamma); n = 0 is digamma.
+    auto a = bind({"n", "x"}, 2);
+    if (failed(a))
+      return mlir::failure();
+    const EValue *n = a->get(0);
+    if (n->kind != EValue::Int || n->i < 0 || n->i > 16)
+      return fail(a->locs[0], "polygamma's order must be a compile-time int "
+                              "in [0, 16], not " +
+                                  describe(*n));
+    auto x = floatArg(*a, 1);
+    if (failed(x))
+      return mlir::failure();
+    if (n->i == 0)
+      return EValue::ofTensor(DigammaOp::create(b, ml, x->tensor));
+    return EValue::ofTensor(
+        PolygammaOp::create(b, ml, x->tensor.getType(), x->tensor, n->i));
   }
   if (name == "atan2") {
     auto a = bind({"y", "x"}, 2);

@@ -32,6 +32,16 @@ def isnan(x):
     return x != x
 
 
+def multigammaln(a, d):
+    # log of the multivariate gamma function of dimension d (an int known
+    # at compile time), as jax.scipy.special.multigammaln: the normaliser
+    # of Wishart distributions.
+    total = lgamma(a)
+    for j in range(1, d):
+        total = total + lgamma(a - 0.5 * j)
+    return total + d * (d - 1) * 0.28618247146235004  # log(pi) / 4
+
+
 def var(x, axis=None, keepdims=False):
     d = x - mean(x, axis=axis, keepdims=True)
     return mean(d * d, axis=axis, keepdims=keepdims)

@@ -270,7 +270,23 @@ SPORE_UNARY_RULE(AcosOp,
 SPORE_UNARY_RULE(AtanOp, return r.div(g, r.add(r.like(x, 1), r.mul(x, x)));)
 SPORE_UNARY_RULE(ErfOp, return r.mul(r.scale(g, 2 / std::sqrt(M_PI)),
                                      r.exp(r.neg(r.mul(x, x))));)
+SPORE_UNARY_RULE(LgammaOp, return r.mul(g, DigammaOp::create(r.b, r.loc,
+                                                             x.getType(), x));)
+SPORE_UNARY_RULE(DigammaOp,
+                 return r.mul(g, PolygammaOp::create(r.b, r.loc, x.getType(), x,
+                                                     1));)
 #undef SPORE_UNARY_RULE
+
+LogicalResult PolygammaOp::buildVJP(OpBuilder &b, ValueRange cots,
+                                    SmallVectorImpl<Value> &out) {
+  if (getOrder() >= 16)
+    return emitOpError("cannot be differentiated beyond order 16");
+  return unaryRule(
+      *this, b, cots, out, [&](Rules &r, Value x, Value, Value g) -> Value {
+        return r.mul(
+            g, PolygammaOp::create(r.b, r.loc, x.getType(), x, getOrder() + 1));
+      });
+}
 
 LogicalResult FloorOp::buildVJP(OpBuilder &, ValueRange,
                                 SmallVectorImpl<Value> &out) {

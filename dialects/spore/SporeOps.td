@@ -334,6 +334,26 @@ def Spore_AtanOp : Spore_UnaryOp<"atan", Spore_FloatTensor,
                                  "elementwise arctangent">;
 def Spore_ErfOp : Spore_UnaryOp<"erf", Spore_FloatTensor,
                                 "elementwise error function">;
+def Spore_LgammaOp : Spore_UnaryOp<"lgamma", Spore_FloatTensor,
+    "elementwise log|Gamma(x)| (computed in f64, accurate to ~1e-15)">;
+def Spore_DigammaOp : Spore_UnaryOp<"digamma", Spore_FloatTensor,
+    "elementwise digamma: the derivative of lgamma">;
+
+def Spore_PolygammaOp : Spore_Op<"polygamma", [Pure, SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
+  let summary = "elementwise polygamma of order n >= 1, for x > 0";
+  let description = [{
+    The `order`-th derivative of digamma (trigamma for order 1), the
+    derivative rule of digamma and of itself (with the order raised by
+    one). Defined here for x > 0; NaN elsewhere.
+  }];
+  let arguments = (ins Spore_FloatTensor:$input, I64Attr:$order);
+  let results = (outs Spore_FloatTensor:$result);
+  let assemblyFormat = "$input `order` `=` $order attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Spore_FloorOp : Spore_UnaryOp<"floor", Spore_FloatTensor,
                                   "elementwise floor (not differentiable)">;
 def Spore_CeilOp : Spore_UnaryOp<"ceil", Spore_FloatTensor,

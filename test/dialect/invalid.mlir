@@ -458,3 +458,11 @@ spore.func @holes(%c: tensor<i1>, %i: tensor<i64>) {
   spore.assert %c, "{} and {}"(%i : tensor<i64>) : tensor<i1>
   spore.return
 }
+
+// -----
+
+spore.func @polygamma_order(%x: tensor<3xf64>) -> tensor<3xf64> {
+  // expected-error @+1 {{'spore.polygamma' op order must be in [1, 16], got 0}}
+  %0 = spore.polygamma %x order = 0 : tensor<3xf64>
+  spore.return %0 : tensor<3xf64>
+}

@@ -149,6 +149,17 @@ spore.func @printing(%x: tensor<3xf32>) {
   spore.return
 }
 
+// CHECK-LABEL: spore.func @special
+spore.func @special(%x: tensor<3xf64>) -> tensor<3xf64> {
+  // CHECK: spore.lgamma %{{.*}} : tensor<3xf64>
+  %0 = spore.lgamma %x : tensor<3xf64>
+  // CHECK: spore.digamma %{{.*}} : tensor<3xf64>
+  %1 = spore.digamma %0 : tensor<3xf64>
+  // CHECK: spore.polygamma %{{.*}} order = 2 : tensor<3xf64>
+  %2 = spore.polygamma %1 order = 2 : tensor<3xf64>
+  spore.return %2 : tensor<3xf64>
+}
+
 // CHECK-LABEL: spore.func @checking
 spore.func @checking(%c: tensor<i1>, %i: tensor<i64>) {
   // CHECK: spore.assert %{{.*}}, "m.py:3: assertion failed" : tensor<i1>

@@ -22,6 +22,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference import (attention, compile_shared, conv2d, erf,  # noqa: E402
                        layer_norm, log_softmax, pool2d, sigmoid, softmax)
 
+import mpmath  # noqa: E402
+
+LGAMMA = np.vectorize(lambda v: float(mpmath.log(abs(mpmath.gamma(v)))))
+DIGAMMA = np.vectorize(lambda v: float(mpmath.digamma(v)))
+POLYGAMMA = np.vectorize(lambda n, v: float(mpmath.polygamma(n, v)))
+
 SPOREC, WORKDIR = sys.argv[1], sys.argv[2]
 os.makedirs(WORKDIR, exist_ok=True)
 rng = np.random.default_rng(21)
@@ -65,6 +71,16 @@ CASES = [
      lambda a: np.arcsin(a) + np.arccos(a) * np.arctan(a)),
     ("atan2", "atan2(a, b)", [("a", F, "n", (3, 1)), ("b", F, "n", (4,))], np.arctan2),
     ("erf", "erf(a)", [("a", F, "n", (8,))], erf),
+    # Special functions against mpmath (in f64: check_special.py), with
+    # negative arguments through the reflection formulas.
+    ("lgamma", "lgamma(a * 8.0) + lgamma(-a - 0.5)", [("a", F, "p", (9,))],
+     lambda a: LGAMMA(a * 8.0) + LGAMMA(-a - 0.5)),
+    ("digamma", "digamma(a * 8.0) + digamma(-a - 0.5)",
+     [("a", F, "p", (9,))],
+     lambda a: DIGAMMA(a * 8.0) + DIGAMMA(-a - 0.5)),
+    ("polygamma", "polygamma(1, a) + polygamma(4, a * 9.0)",
+     [("a", F, "p", (9,))],
+     lambda a: POLYGAMMA(1, a) + POLYGAMMA(4, a * 9.0)),
     ("rounding", "floor(a) + ceil(a) * 10.0 + round(a) * 100.0",
      [("a", F, "h", (12,))], lambda a: np.floor(a) + np.ceil(a) * 10 + np.round(a) * 100),
     ("where", "where(a > 0, a, b)", [("a", F, "n", (3, 4)), ("b", F, "n", (4,))],

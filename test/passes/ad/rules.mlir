@@ -302,6 +302,25 @@ spore.func @v_erf(%x: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> {
   spore.return %0#1 : tensor<4xf32>
 }
 
+// The log-gamma family: each derivative is the next function of it.
+// CHECK-LABEL: spore.func private @u_gamma.vjp(%arg0: tensor<4xf64>, %arg1: tensor<4xf64>) -> (tensor<4xf64>, tensor<4xf64>)
+// CHECK-DAG: spore.polygamma %arg0 order = 3 : tensor<4xf64>
+// CHECK-DAG: spore.polygamma %arg0 order = 1 : tensor<4xf64>
+// CHECK-DAG: spore.digamma %arg0 : tensor<4xf64>
+// SIMPLE-LABEL: spore.func private @u_gamma.vjp
+spore.func private @u_gamma(%x: tensor<4xf64>) -> tensor<4xf64> {
+  %0 = spore.lgamma %x : tensor<4xf64>
+  %1 = spore.digamma %x : tensor<4xf64>
+  %2 = spore.polygamma %x order = 2 : tensor<4xf64>
+  %3 = spore.add %0, %1 : tensor<4xf64>
+  %4 = spore.add %3, %2 : tensor<4xf64>
+  spore.return %4 : tensor<4xf64>
+}
+spore.func @v_gamma(%x: tensor<4xf64>, %g: tensor<4xf64>) -> tensor<4xf64> {
+  %0:2 = spore.vjp @u_gamma(%x) cotangents(%g) wrt = [0] : (tensor<4xf64>), (tensor<4xf64>) -> (tensor<4xf64>, tensor<4xf64>)
+  spore.return %0#1 : tensor<4xf64>
+}
+
 // CHECK-LABEL: spore.func private @u_floor.vjp(%arg0: tensor<4xf32>, %arg1: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
 // CHECK: %[[Y:.*]] = spore.floor %arg0 : tensor<4xf32>
 // CHECK-NOT: spore.floor
