@@ -330,8 +330,8 @@ FunctionEmitter::bindArgs(StringRef name, ArrayRef<StringRef> params,
   return bound;
 }
 
-/// Python's str() of a compile-time value, for print.
-static std::string pythonStr(const EValue &v) {
+/// Python's str() of a compile-time value, for print and str().
+std::string pythonStr(const EValue &v) {
   switch (v.kind) {
   case EValue::Int:
     return std::to_string(v.i);
@@ -353,6 +353,16 @@ static std::string pythonStr(const EValue &v) {
     if (s.find_first_of(".eEn") == std::string::npos)
       s += ".0";
     return s;
+  }
+  case EValue::Tuple: {
+    if (!v.isCompileTime())
+      return describe(v);
+    std::string s = "(";
+    for (size_t i = 0; i < v.elts.size(); ++i)
+      s += (i ? ", " : "") + (v.elts[i].kind == EValue::String
+                                  ? "'" + v.elts[i].str + "'"
+                                  : pythonStr(v.elts[i]));
+    return s + (v.elts.size() == 1 ? ",)" : ")");
   }
   default:
     return describe(v);

@@ -216,6 +216,14 @@ static FailureOr<IndexPlan> planIndex(FunctionEmitter &fe, ModuleEmitter &m,
 
 void FunctionEmitter::checkIndex(mlir::Value index, int64_t size, int64_t axis,
                                  SMLoc at) {
+  checkRange(index, -size, size, at,
+             "index {} is out of bounds for axis " + std::to_string(axis) +
+                 " with size " + std::to_string(size));
+}
+
+void FunctionEmitter::checkRange(mlir::Value index, int64_t lowest,
+                                 int64_t size, SMLoc at,
+                                 const std::string &what) {
   mlir::Location l = loc(at);
   auto type = mlir::cast<RankedTensorType>(index.getType());
   if (type.getNumElements() == 0)
@@ -238,7 +246,7 @@ void FunctionEmitter::checkIndex(mlir::Value index, int64_t size, int64_t axis,
   mlir::Value above =
       CompareOp::create(b, l, ComparePredicate::ge, hi, constant(size));
   mlir::Value below =
-      CompareOp::create(b, l, ComparePredicate::lt, lo, constant(-size));
+      CompareOp::create(b, l, ComparePredicate::lt, lo, constant(lowest));
   mlir::Value inside = CompareOp::create(
       b, l, ComparePredicate::eq,
       OrOp::create(b, l, above.getType(), above, below),
@@ -247,10 +255,9 @@ void FunctionEmitter::checkIndex(mlir::Value index, int64_t size, int64_t axis,
                              mlir::cast<RankedTensorType>(above.getType()),
                              b.getBoolAttr(false))));
   mlir::Value bad = SelectOp::create(b, l, i64, above, hi, lo);
-  AssertOp::create(b, l, inside,
-                   m.where(at) + ": index {} is out of bounds for axis " +
-                       std::to_string(axis) + " with size " +
-                       std::to_string(size),
+  // A check in the prelude (labels of cross_entropy) names the model's
+  // call.
+  AssertOp::create(b, l, inside, m.where(m.userSite(at)) + ": " + what,
                    mlir::ValueRange{bad}, /*precondition=*/true);
 }
 

@@ -192,6 +192,35 @@ FunctionEmitter::callTypedPrimitive(StringRef name, std::vector<EValue> args,
                          "convert with astype first");
     return EValue::ofTensor(it->second.build(b, ml, x->tensor));
   }
+  if (name == "_check_labels") {
+    // The prelude's check of integer class labels (cross_entropy,
+    // one_hot): each in [0, n), as PyTorch requires; returns the labels.
+    auto a = bind({"labels", "n"}, 2);
+    if (failed(a))
+      return mlir::failure();
+    auto labels = tensorArg(*a, 0);
+    const EValue *n = a->get(1);
+    if (failed(labels) || n->kind != EValue::Int)
+      return fail(l, "_check_labels takes integer labels and a compile-time "
+                     "class count");
+    if (!mlir::isa<mlir::IntegerType>(labels->tensorType().getElementType()))
+      return *labels;
+    checkRange(labels->tensor, 0, n->i, l,
+               "label {} is out of range for " + std::to_string(n->i) +
+                   " classes");
+    return *labels;
+  }
+  if (name == "str") {
+    // Python's str() of a compile-time value (for messages of asserts).
+    auto a = bind({"x"}, 1);
+    if (failed(a))
+      return mlir::failure();
+    if (!a->get(0)->isCompileTime())
+      return fail(a->locs[0], "str() takes a value known at compile time, "
+                              "not " +
+                                  describe(*a->get(0)));
+    return EValue::named(EValue::String, pythonStr(*a->get(0)));
+  }
   if (name == "polygamma") {
     // polygamma(n, x): the n-th derivative of digamma, n known at compile
     // time (scipy.special.polygamma); n = 0 is digamma.

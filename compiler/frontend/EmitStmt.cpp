@@ -143,7 +143,8 @@ mlir::LogicalResult FunctionEmitter::emitStmt(const Stmt &stmt) {
         return mlir::failure();
       if (text->kind != EValue::String)
         return m.fail(s->message->loc, "an assert's message must be a string");
-      msg += ": " + text->str;
+      // The prelude's checks speak for themselves at the model's line.
+      msg = m.inPrelude(s->loc) ? text->str : msg + ": " + text->str;
     }
     auto holds = truth(*c, s->value->loc, "an assert's condition");
     if (failed(holds))

@@ -103,6 +103,8 @@ const llvm::StringSet<> &primitives() {
                                           "atan",
                                           "atan2",
                                           "erf",
+                                          "str",
+                                          "_check_labels",
                                           "lgamma",
                                           "digamma",
                                           "polygamma",
@@ -429,6 +431,11 @@ FailureOr<EValue> FunctionEmitter::binaryOp(StringRef op, const EValue &lhs,
                                             const EValue &rhs, SMLoc l) {
   if (lhs.isScalarConst() && rhs.isScalarConst())
     return foldBinary(op, lhs, rhs, l);
+  if (op == "+" && lhs.kind == EValue::String && rhs.kind == EValue::String) {
+    EValue joined = lhs;
+    joined.str += rhs.str;
+    return joined;
+  }
   auto r = strongBinaryOp(op, lhs, rhs, l);
   if (failed(r) || r->kind != EValue::Tensor)
     return r;

@@ -214,6 +214,8 @@ struct EValue {
   }
 };
 
+/// Python's str() of a compile-time value (print, str()).
+std::string pythonStr(const EValue &v);
 /// The name of a type as the language writes it: `f32[3, 4]`, `i64`.
 std::string typeName(Type t);
 /// A phrase for a value in messages: "a tensor f32[3]", "the int 2".
@@ -299,6 +301,10 @@ public:
   /// of the integer tensor `index` is in [-size, size): the index of axis
   /// `axis` at `at`. spore-strip-checks removes the check.
   void checkIndex(mlir::Value index, int64_t size, int64_t axis, SMLoc at);
+  /// The same for elements in [lowest, size), with the message `what`
+  /// whose `{}` is the offending value.
+  void checkRange(mlir::Value index, int64_t lowest, int64_t size, SMLoc at,
+                  const std::string &what);
 
   FailureOr<EValue> emitExpr(const Expr &e);
 
@@ -513,18 +519,33 @@ public:
     return diags.getSourceMgr().getLineAndColumn(l).first;
   }
 
-  /// Reports an error; the result converts to any FailureOr. An error
-  /// inside the prelude also points at the model's call that led there.
-  mlir::LogicalResult fail(SMLoc l, const llvm::Twine &msg) {
-    diags.error(l, msg);
-    auto &sm = diags.getSourceMgr();
-    if (preludeBuffer && l.isValid() &&
-        sm.FindBufferContainingLoc(l) == preludeBuffer)
+  /// `l`, or for a location in the prelude the model's call that led there.
+  SMLoc userSite(SMLoc l) {
+    if (inPrelude(l))
       for (auto it = callStack.rbegin(); it != callStack.rend(); ++it)
-        if (sm.FindBufferContainingLoc(*it) != preludeBuffer) {
-          diags.note(*it, "in this call of a primitive of the prelude");
-          break;
+        if (!inPrelude(*it))
+          return *it;
+    return l;
+  }
+
+  /// Whether `l` is in the prelude's source.
+  bool inPrelude(SMLoc l) {
+    return preludeBuffer && l.isValid() &&
+           diags.getSourceMgr().FindBufferContainingLoc(l) == preludeBuffer;
+  }
+
+  /// Reports an error; the result converts to any FailureOr. An error
+  /// inside the prelude is the model's: it is reported at the model's call
+  /// that led there, with the prelude's line as a note.
+  mlir::LogicalResult fail(SMLoc l, const llvm::Twine &msg) {
+    if (inPrelude(l))
+      for (auto it = callStack.rbegin(); it != callStack.rend(); ++it)
+        if (!inPrelude(*it)) {
+          diags.error(*it, msg);
+          diags.note(l, "where the prelude's code for this call failed");
+          return mlir::failure();
         }
+    diags.error(l, msg);
     return mlir::failure();
   }
 

@@ -158,6 +158,9 @@ def triu(x, k=0):
 
 
 def one_hot(indices, n, dtype=f32):
+    # A label outside [0, n) fails the call (SPORE_ERROR_VALUE), as in
+    # PyTorch; --no-runtime-checks gives JAX's row of zeros instead.
+    indices = _check_labels(indices, n)
     return (indices[..., None] == arange(n)).astype(dtype)
 
 
@@ -289,6 +292,10 @@ class Dense(Cell):
         self.has_bias = bias
 
     def __call__(self, x):
+        din, dout = self.weight.shape
+        assert x.shape[-1] == din, ("Dense(" + str(din) + ", " + str(dout) +
+                                    ") expects inputs with " + str(din) +
+                                    " features, got " + str(x.shape[-1]))
         y = x @ self.weight
         if self.has_bias:
             y = y + self.bias
@@ -305,6 +312,11 @@ class Conv2d(Cell):
         self.padding = padding
 
     def __call__(self, x):
+        k, _, cin, cout = self.weight.shape
+        assert x.ndim == 4 and x.shape[-1] == cin, (
+            "Conv2d(" + str(cin) + ", " + str(cout) + ", " + str(k) +
+            ") expects NHWC inputs with " + str(cin) + " channels, got " +
+            str(x.shape))
         return conv2d(x, self.weight, stride=self.stride,
                       padding=self.padding) + self.bias
 

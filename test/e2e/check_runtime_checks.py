@@ -67,6 +67,14 @@ def pick(x, i):
 @export
 def under_grad(x: f64[4], i: i64) -> f64[4]:
     return grad(pick)(x, i)
+
+@export
+def loss(logits: f32[2, 3], labels: i32[2]) -> f32:
+    return cross_entropy(logits, labels)
+
+@export
+def onehot(labels: i64[2]) -> f32[2, 3]:
+    return one_hot(labels, 3)
 """
 
 rng = np.random.default_rng(11)
@@ -74,6 +82,14 @@ X4 = rng.standard_normal(4).astype(np.float32)
 X34 = rng.standard_normal((3, 4)).astype(np.float32)
 X42 = rng.standard_normal((4, 2)).astype(np.float32)
 X64 = rng.standard_normal(4)
+X23 = rng.standard_normal((2, 3)).astype(np.float32)
+
+
+def cross_entropy(logits, labels):
+    z = logits.astype(np.float64)
+    logp = z - z.max(-1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(-1, keepdims=True))
+    return -np.mean(logp[np.arange(len(labels)), labels])
 
 
 def grad_pick(x, i):
@@ -138,6 +154,17 @@ CASES = [
     ("under_grad", [X64, i64(2)], ((4,), np.float64), grad_pick(X64, 2)),
     ("under_grad", [X64, i64(4)], ((4,), np.float64),
      "rc.py:42:27: index 4 is out of bounds for axis 0 with size 4"),
+    # Class labels (PyTorch's "Target out of bounds"), named at the call.
+    ("loss", [X23, np.array([2, 0], np.int32)], ((), np.float32),
+     cross_entropy(X23, [2, 0])),
+    ("loss", [X23, np.array([3, 0], np.int32)], ((), np.float32),
+     "rc.py:50:12: label 3 is out of range for 3 classes"),
+    ("loss", [X23, np.array([0, -1], np.int32)], ((), np.float32),
+     "rc.py:50:12: label -1 is out of range for 3 classes"),
+    ("onehot", [np.array([2, 0])], ((2, 3), np.float32),
+     np.eye(3, dtype=np.float32)[[2, 0]]),
+    ("onehot", [np.array([1, 7])], ((2, 3), np.float32),
+     "rc.py:54:12: label 7 is out of range for 3 classes"),
 ]
 
 
@@ -163,7 +190,7 @@ def main():
             ok = rc == 0 and np.allclose(out, want, rtol=1e-6, atol=1e-6)
             why = "rc %d, got %s, want %s" % (rc, out, want)
         print(("PASS " if ok else "FAIL ") + name + " " +
-              " ".join(str(a.tolist()) for a in args[1:]) +
+              " ".join(str(a.tolist()) for a in args[1:] or args) +
               ("" if ok else ": " + why))
         failures += not ok
 
