@@ -75,6 +75,30 @@ struct Expr {
   std::shared_ptr<Stmt> def;
 
   Expr(ExprKind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
+  Expr(const Expr &) = delete;
+  Expr &operator=(const Expr &) = delete;
+  /// Frees the subtrees without recursion: a line of 500,000 additions is a
+  /// tree that deep, and recursive destruction overflowed the stack.
+  ~Expr() {
+    std::vector<ExprPtr> pending;
+    auto detach = [&pending](Expr &e) {
+      for (ExprPtr *child : {&e.lhs, &e.rhs, &e.cond})
+        if (*child)
+          pending.push_back(std::move(*child));
+      for (ExprPtr &child : e.elts)
+        if (child)
+          pending.push_back(std::move(child));
+      for (Keyword &k : e.keywords)
+        if (k.value)
+          pending.push_back(std::move(k.value));
+    };
+    detach(*this);
+    while (!pending.empty()) {
+      ExprPtr e = std::move(pending.back());
+      pending.pop_back();
+      detach(*e);
+    } // each `e` is freed here, childless
+  }
 };
 
 enum class StmtKind {

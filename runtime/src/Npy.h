@@ -24,6 +24,12 @@ __attribute__((visibility("hidden"))) int parseNpy(const unsigned char *data,
 __attribute__((visibility("hidden"))) int encodeNpy(const spore_tensor *t,
                                                     std::string &out);
 
+/// Writes `bytes` to `path` through a temporary file in the same folder,
+/// flushed and renamed over it, so that a failed or interrupted write
+/// leaves any previous file whole; every write and close is checked.
+__attribute__((visibility("hidden"))) int
+writeFileAtomically(const char *path, const std::string &bytes);
+
 } // namespace spore::runtime
 
 #endif // SPORE_RUNTIME_NPY_H

@@ -10,9 +10,14 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -236,6 +241,18 @@ int spore::runtime::encodeNpy(const spore_tensor *t, std::string &out) {
   const DtypeInfo *info = infoOf(t->dtype);
   if (!info || t->rank < 0 || t->rank > SPORE_MAX_RANK)
     return spore_set_error(SPORE_ERROR_ARGUMENT, "invalid tensor");
+  // The byte count, refused if a dimension is negative or it overflows.
+  uint64_t bytes = info->size;
+  for (int32_t i = 0; i < t->rank; ++i)
+    if (t->shape[i] < 0 ||
+        __builtin_mul_overflow(bytes, (uint64_t)t->shape[i], &bytes))
+      return spore_set_error(SPORE_ERROR_ARGUMENT,
+                             "invalid tensor: dimension %d is %lld", (int)i,
+                             (long long)t->shape[i]);
+  if (bytes > 0 && !t->data)
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "invalid tensor: NULL data for %llu bytes",
+                           (unsigned long long)bytes);
   std::string shape = "(";
   for (int32_t i = 0; i < t->rank; ++i)
     shape += std::to_string(t->shape[i]) + (t->rank == 1      ? ","
@@ -254,7 +271,6 @@ int spore::runtime::encodeNpy(const spore_tensor *t, std::string &out) {
   out += (char)(header.size() & 0xff);
   out += (char)(header.size() >> 8);
   out += header;
-  size_t bytes = (size_t)spore_tensor_numel(t) * info->size;
   out.append((const char *)t->data, bytes);
   return SPORE_OK;
 }
@@ -270,19 +286,53 @@ extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
   return spore::runtime::parseNpy(bytes.data(), bytes.size(), path, out);
 }
 
+int spore::runtime::writeFileAtomically(const char *path,
+                                        const std::string &bytes) {
+  // A temporary file in the target's folder, renamed over the target once
+  // complete: an interrupted or failed write leaves the old file whole.
+  std::string temp = std::string(path) + ".tmp.XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0)
+    return spore_set_error(SPORE_ERROR_IO, "%s: cannot create: %s", path,
+                           std::strerror(errno));
+  FILE *f = fdopen(fd, "wb");
+  bool ok = f != nullptr;
+  if (!f)
+    close(fd);
+  ok = ok && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  int error = errno;
+  if (f && std::fclose(f) != 0 && ok) {
+    ok = false;
+    error = errno;
+  }
+  if (ok && std::rename(temp.c_str(), path) != 0) {
+    ok = false;
+    error = errno;
+  }
+  if (!ok) {
+    std::remove(temp.c_str());
+    return spore_set_error(SPORE_ERROR_IO, "%s: write failed: %s", path,
+                           std::strerror(error));
+  }
+  return SPORE_OK;
+}
+
 extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
   if (!path || !t)
     return spore_set_error(SPORE_ERROR_ARGUMENT,
                            "spore_npy_write: NULL argument");
-  std::string bytes;
-  if (spore::runtime::encodeNpy(t, bytes) != SPORE_OK)
-    return spore_set_error(SPORE_ERROR_ARGUMENT,
-                           "spore_npy_write: invalid tensor");
-  File file(std::fopen(path, "wb"));
-  if (!file.f)
-    return spore_set_error(SPORE_ERROR_IO, "%s: cannot create: %s", path,
-                           std::strerror(errno));
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file.f) != bytes.size())
-    return spore_set_error(SPORE_ERROR_IO, "%s: write failed", path);
-  return SPORE_OK;
+  try {
+    std::string bytes;
+    if (spore::runtime::encodeNpy(t, bytes) != SPORE_OK)
+      return spore_set_error(SPORE_ERROR_ARGUMENT, "spore_npy_write: %s",
+                             std::string(spore_last_error()).c_str());
+    return spore::runtime::writeFileAtomically(path, bytes);
+  } catch (const std::bad_alloc &) {
+    return spore_set_error(SPORE_ERROR_MEMORY,
+                           "spore_npy_write: out of memory");
+  } catch (const std::exception &e) {
+    return spore_set_error(SPORE_ERROR_ARGUMENT, "spore_npy_write: %s",
+                           e.what());
+  }
 }

@@ -318,3 +318,77 @@ TEST_CASE("a failed allocation unwinds a guarded call with a located error") {
   REQUIRE(outside != nullptr);
   spore_buffer_free(outside);
 }
+
+namespace {
+std::string readAll(const std::string &path) {
+  std::string bytes;
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return "<missing>";
+  char chunk[4096];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0)
+    bytes.append(chunk, n);
+  std::fclose(f);
+  return bytes;
+}
+
+/// The names in `dir` that start with `prefix` (leftover temporary files).
+int countFiles(const std::string &dir, const std::string &prefix) {
+  int count = 0;
+  std::string command = "ls -a " + dir;
+  FILE *ls = popen(command.c_str(), "r");
+  char line[512];
+  while (ls && std::fgets(line, sizeof line, ls))
+    count += std::string(line).rfind(prefix, 0) == 0;
+  if (ls)
+    pclose(ls);
+  return count;
+}
+} // namespace
+
+TEST_CASE("writers refuse what they cannot honour and keep old files") {
+  std::system("rm -rf /tmp/spore_unit_atomic && mkdir /tmp/spore_unit_atomic");
+  std::string path = "/tmp/spore_unit_atomic/x.npy";
+  float data[4] = {1, 2, 3, 4};
+  spore_tensor t{};
+  t.dtype = SPORE_F32;
+  t.rank = 1;
+  t.shape[0] = 4;
+  t.data = data;
+  REQUIRE(spore_npy_write(path.c_str(), &t) == SPORE_OK);
+  std::string before = readAll(path);
+
+  // A negative dimension, or NULL data for four elements: refused, and
+  // the previous file is left as it was (no exception crosses the C ABI).
+  spore_tensor bad = t;
+  bad.shape[0] = -4;
+  CHECK(spore_npy_write(path.c_str(), &bad) == SPORE_ERROR_ARGUMENT);
+  CHECK(std::string(spore_last_error()).find("dimension 0 is -4") !=
+        std::string::npos);
+  bad = t;
+  bad.data = nullptr;
+  CHECK(spore_npy_write(path.c_str(), &bad) == SPORE_ERROR_ARGUMENT);
+  CHECK(std::string(spore_last_error()).find("NULL data for 16 bytes") !=
+        std::string::npos);
+  CHECK(readAll(path) == before);
+
+  // A member without a name.
+  const char *names[2] = {"a", nullptr};
+  spore_tensor members[2] = {t, t};
+  std::string archive = "/tmp/spore_unit_atomic/s.npz";
+  CHECK(spore_npz_write(archive.c_str(), 2, names, members) ==
+        SPORE_ERROR_ARGUMENT);
+  CHECK(std::string(spore_last_error()) ==
+        "spore_npz_write: member 1 has no name");
+  CHECK(readAll(archive) == "<missing>");
+
+  // A write that fails at the end (the target is a folder) reports it and
+  // leaves no temporary file behind.
+  std::system("mkdir /tmp/spore_unit_atomic/dir.npy");
+  CHECK(spore_npy_write("/tmp/spore_unit_atomic/dir.npy", &t) ==
+        SPORE_ERROR_IO);
+  CHECK(countFiles("/tmp/spore_unit_atomic", "dir.npy.tmp") == 0);
+  CHECK(countFiles("/tmp/spore_unit_atomic", "x.npy.tmp") == 0);
+  std::system("rm -rf /tmp/spore_unit_atomic");
+}
