@@ -182,7 +182,8 @@ def argmin(x, axis=None):
 
 
 def _arg_extreme(x, axis, largest):
-    # The first index where x reaches its maximum (minimum) along the axis.
+    # The first index where x reaches its maximum (minimum) along the axis,
+    # or holds a NaN (NumPy's argmax and argmin).
     if axis == None:
         return _arg_extreme(x.reshape(-1), 0, largest)
     if axis < 0:
@@ -193,7 +194,10 @@ def _arg_extreme(x, axis, largest):
         best = max(x, axis=axis, keepdims=True)
     else:
         best = min(x, axis=axis, keepdims=True)
-    return min(where(x == best, index, n), axis=axis)
+    # A NaN wins, as in NumPy: the first NaN's index when there is one.
+    first_nan = min(where(x != x, index, n), axis=axis)
+    first_best = min(where(x == best, index, n), axis=axis)
+    return where(first_nan < n, first_nan, first_best)
 
 
 def any(x, axis=None, keepdims=False):

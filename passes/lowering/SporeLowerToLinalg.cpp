@@ -1138,10 +1138,60 @@ struct AssertLowering : OpConversionPattern<AssertOp> {
   }
 };
 
+/// An export's parameters and results without elements (f32[2, 0]) become
+/// tensor<0xT>: they hold no data, but the bare-pointer calling convention
+/// refuses a zero-size memref with more than one dimension. Inside, a
+/// parameter is replaced by an empty constant of its type, and a result
+/// by an empty 1-D one.
+void flattenEmptyBuffers(ModuleOp module) {
+  auto isEmpty = [](Type t) {
+    auto type = dyn_cast<RankedTensorType>(t);
+    return type && type.hasStaticShape() && type.getNumElements() == 0 &&
+           type.getRank() != 1;
+  };
+  auto flat = [](Type t) {
+    auto type = cast<RankedTensorType>(t);
+    return RankedTensorType::get({0}, type.getElementType());
+  };
+  auto empty = [](OpBuilder &b, Location loc, Type t) -> Value {
+    auto type = cast<RankedTensorType>(t);
+    return ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<Attribute>{}));
+  };
+  for (auto fn : module.getOps<FuncOp>()) {
+    FunctionType type = fn.getFunctionType();
+    if (!fn.isExported() || fn.getBody().empty() ||
+        (llvm::none_of(type.getInputs(), isEmpty) &&
+         llvm::none_of(type.getResults(), isEmpty)) ||
+        !SymbolTable::symbolKnownUseEmpty(fn, module))
+      continue;
+    Block &entry = fn.getBody().front();
+    OpBuilder b = OpBuilder::atBlockBegin(&entry);
+    SmallVector<Type> inputs, results;
+    for (BlockArgument arg : entry.getArguments()) {
+      if (isEmpty(arg.getType())) {
+        arg.replaceAllUsesWith(empty(b, fn.getLoc(), arg.getType()));
+        arg.setType(flat(arg.getType()));
+      }
+      inputs.push_back(arg.getType());
+    }
+    for (Type t : type.getResults())
+      results.push_back(isEmpty(t) ? flat(t) : t);
+    fn.walk([&](ReturnOp ret) {
+      b.setInsertionPoint(ret);
+      for (OpOperand &operand : ret->getOpOperands())
+        if (isEmpty(operand.get().getType()))
+          operand.set(empty(b, ret.getLoc(), flat(operand.get().getType())));
+    });
+    fn.setFunctionType(FunctionType::get(fn.getContext(), inputs, results));
+  }
+}
+
 struct SporeLowerToLinalgPass
     : spore::impl::SporeLowerToLinalgBase<SporeLowerToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    flattenEmptyBuffers(getOperation());
     bool callsRuntime = false;
     getOperation().walk(
         [&](Operation *op) { callsRuntime |= isa<PrintOp, AssertOp>(op); });

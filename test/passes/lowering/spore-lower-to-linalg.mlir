@@ -180,3 +180,19 @@ spore.func @splats() -> (tensor<16xf32>, tensor<100000x1000xf32>) {
   %1 = spore.constant dense<2.0> : tensor<100000x1000xf32>
   spore.return %0, %1 : tensor<16xf32>, tensor<100000x1000xf32>
 }
+
+// -----
+
+// An export's parameters and results without elements become tensor<0xT>
+// (the bare-pointer convention refuses zero-size memrefs of rank 2); inside
+// they are empty constants of their own shapes.
+// CHECK-LABEL: func.func @__spore_empty(
+// CHECK-SAME: %{{.*}}: tensor<0xf32> {{.*}}) -> tensor<0xf32>
+// CHECK: arith.constant dense<> : tensor<2x0xf32>
+// CHECK: linalg.generic
+// CHECK: %[[R:.*]] = arith.constant dense<> : tensor<0xf32>
+// CHECK: return %[[R]] : tensor<0xf32>
+spore.func @empty(%x: tensor<2x0xf32>) -> tensor<2x0xf32> attributes {spore.export} {
+  %0 = spore.add %x, %x : tensor<2x0xf32>
+  spore.return %0 : tensor<2x0xf32>
+}
