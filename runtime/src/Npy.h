@@ -10,6 +10,8 @@
 
 #include "spore/runtime.h"
 
+#include <exception>
+#include <new>
 #include <string>
 
 namespace spore::runtime {
@@ -29,6 +31,20 @@ __attribute__((visibility("hidden"))) int encodeNpy(const spore_tensor *t,
 /// leaves any previous file whole; every write and close is checked.
 __attribute__((visibility("hidden"))) int
 writeFileAtomically(const char *path, const std::string &bytes);
+
+/// Runs `body` (which returns a status) so that no C++ exception leaves a
+/// C entry point: memory exhaustion is SPORE_ERROR_MEMORY, any other
+/// exception SPORE_ERROR_ARGUMENT, each message naming `function`.
+template <typename Body>
+int withoutExceptions(const char *function, Body body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return spore_set_error(SPORE_ERROR_MEMORY, "%s: out of memory", function);
+  } catch (const std::exception &e) {
+    return spore_set_error(SPORE_ERROR_ARGUMENT, "%s: %s", function, e.what());
+  }
+}
 
 } // namespace spore::runtime
 

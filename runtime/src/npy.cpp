@@ -322,17 +322,11 @@ extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {
   if (!path || !t)
     return spore_set_error(SPORE_ERROR_ARGUMENT,
                            "spore_npy_write: NULL argument");
-  try {
+  return spore::runtime::withoutExceptions("spore_npy_write", [&] {
     std::string bytes;
     if (spore::runtime::encodeNpy(t, bytes) != SPORE_OK)
       return spore_set_error(SPORE_ERROR_ARGUMENT, "spore_npy_write: %s",
                              std::string(spore_last_error()).c_str());
     return spore::runtime::writeFileAtomically(path, bytes);
-  } catch (const std::bad_alloc &) {
-    return spore_set_error(SPORE_ERROR_MEMORY,
-                           "spore_npy_write: out of memory");
-  } catch (const std::exception &e) {
-    return spore_set_error(SPORE_ERROR_ARGUMENT, "spore_npy_write: %s",
-                           e.what());
-  }
+  });
 }

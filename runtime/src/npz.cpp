@@ -85,15 +85,8 @@ extern "C" int spore_npz_write(const char *path, int32_t count,
     if (!names[i] || !*names[i])
       return spore_set_error(SPORE_ERROR_ARGUMENT,
                              "spore_npz_write: member %d has no name", (int)i);
-  try {
-    return writeNpz(path, count, names, tensors);
-  } catch (const std::bad_alloc &) {
-    return spore_set_error(SPORE_ERROR_MEMORY,
-                           "spore_npz_write: out of memory");
-  } catch (const std::exception &e) {
-    return spore_set_error(SPORE_ERROR_ARGUMENT, "spore_npz_write: %s",
-                           e.what());
-  }
+  return spore::runtime::withoutExceptions(
+      "spore_npz_write", [&] { return writeNpz(path, count, names, tensors); });
 }
 
 namespace {
