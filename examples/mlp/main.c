@@ -21,9 +21,40 @@ static int load(const char *dir, const char *name, int64_t numel,
   if (t->dtype != SPORE_F32 || spore_tensor_numel(t) != numel) {
     fprintf(stderr, "mlp_demo: %s must be f32 with %lld elements\n", path,
             (long long)numel);
+    spore_tensor_free(t);
     return 1;
   }
   return 0;
+}
+
+/* Reads the five inputs, runs the model and writes its result; every
+ * tensor read is freed on every path. */
+static int runOnFiles(const char *dir, const char *outPath, float *out) {
+  static const char *names[5] = {"w1", "b1", "w2", "b2", "x"};
+  const int64_t numels[5] = {MLP_PREDICT_W1_NUMEL, MLP_PREDICT_B1_NUMEL,
+                             MLP_PREDICT_W2_NUMEL, MLP_PREDICT_B2_NUMEL,
+                             MLP_PREDICT_X_NUMEL};
+  spore_tensor in[5];
+  memset(in, 0, sizeof(in));
+  int rc = 0;
+  for (int i = 0; i < 5 && rc == 0; ++i)
+    rc = load(dir, names[i], numels[i], &in[i]);
+  if (rc == 0 && mlp_predict(in[0].data, in[1].data, in[2].data, in[3].data,
+                             in[4].data, out) != 0) {
+    fprintf(stderr, "mlp_demo: %s\n", spore_last_error());
+    rc = 1;
+  }
+  if (rc == 0) {
+    spore_tensor result = {
+        SPORE_F32, 2, {MLP_PREDICT_OUT0_DIM0, MLP_PREDICT_OUT0_DIM1}, out};
+    if (spore_npy_write(outPath, &result) != 0) {
+      fprintf(stderr, "mlp_demo: %s\n", spore_last_error());
+      rc = 1;
+    }
+  }
+  for (int i = 0; i < 5; ++i)
+    spore_tensor_free(&in[i]);
+  return rc;
 }
 
 /* A small deterministic generator, so that the demo needs no input files. */
@@ -37,26 +68,8 @@ static void fill(float *data, int64_t n, uint32_t seed, float scale) {
 
 int main(int argc, char **argv) {
   static float out[MLP_PREDICT_OUT0_NUMEL];
-  if (argc == 3) {
-    spore_tensor w1, b1, w2, b2, x;
-    if (load(argv[1], "w1", MLP_PREDICT_W1_NUMEL, &w1) ||
-        load(argv[1], "b1", MLP_PREDICT_B1_NUMEL, &b1) ||
-        load(argv[1], "w2", MLP_PREDICT_W2_NUMEL, &w2) ||
-        load(argv[1], "b2", MLP_PREDICT_B2_NUMEL, &b2) ||
-        load(argv[1], "x", MLP_PREDICT_X_NUMEL, &x))
-      return 1;
-    if (mlp_predict(w1.data, b1.data, w2.data, b2.data, x.data, out) != 0) {
-      fprintf(stderr, "mlp_demo: %s\n", spore_last_error());
-      return 1;
-    }
-    spore_tensor result = {
-        SPORE_F32, 2, {MLP_PREDICT_OUT0_DIM0, MLP_PREDICT_OUT0_DIM1}, out};
-    if (spore_npy_write(argv[2], &result) != 0) {
-      fprintf(stderr, "mlp_demo: %s\n", spore_last_error());
-      return 1;
-    }
-    return 0;
-  }
+  if (argc == 3)
+    return runOnFiles(argv[1], argv[2], out);
   if (argc != 1) {
     fprintf(stderr, "usage: mlp_demo [IN_DIR OUT.npy]\n");
     return 1;
