@@ -27,7 +27,8 @@ static mlir::Value buildUnary(mlir::OpBuilder &b, mlir::Location loc,
 }
 
 /// The value of an elementwise primitive on a number, computed at compile
-/// time in double precision, as Python's math module would.
+/// time in double precision by the interpreter's kernel (an int stays an
+/// int through neg, abs and relu, as in Python).
 static std::optional<EValue> foldUnary(StringRef name, const EValue &x) {
   if (name == "neg" || name == "abs" || name == "relu") {
     if (x.kind == EValue::Int && x.i != INT64_MIN)
@@ -37,38 +38,10 @@ static std::optional<EValue> foldUnary(StringRef name, const EValue &x) {
     if (x.kind != EValue::Float)
       return std::nullopt;
   }
-  using Fn = double (*)(double);
-  static const llvm::StringMap<Fn> fns = {
-      {"neg", [](double v) { return -v; }},
-      {"abs", [](double v) { return std::fabs(v); }},
-      {"relu", [](double v) { return v > 0 ? v : 0.0; }},
-      {"exp", [](double v) { return std::exp(v); }},
-      {"log", [](double v) { return std::log(v); }},
-      {"tanh", [](double v) { return std::tanh(v); }},
-      {"sigmoid", [](double v) { return 1.0 / (1.0 + std::exp(-v)); }},
-      {"sqrt", [](double v) { return std::sqrt(v); }},
-      {"rsqrt", [](double v) { return 1.0 / std::sqrt(v); }},
-      {"expm1", [](double v) { return std::expm1(v); }},
-      {"log1p", [](double v) { return std::log1p(v); }},
-      {"sin", [](double v) { return std::sin(v); }},
-      {"cos", [](double v) { return std::cos(v); }},
-      {"tan", [](double v) { return std::tan(v); }},
-      {"sinh", [](double v) { return std::sinh(v); }},
-      {"cosh", [](double v) { return std::cosh(v); }},
-      {"asin", [](double v) { return std::asin(v); }},
-      {"acos", [](double v) { return std::acos(v); }},
-      {"atan", [](double v) { return std::atan(v); }},
-      {"erf", [](double v) { return std::erf(v); }},
-      {"lgamma", [](double v) { return std::lgamma(v); }},
-      {"floor", [](double v) { return std::floor(v); }},
-      {"ceil", [](double v) { return std::ceil(v); }},
-      // Half to even, as NumPy's round.
-      {"round", [](double v) { return std::nearbyint(v); }},
-  };
-  auto it = fns.find(name);
-  if (it == fns.end() || !x.isScalarConst())
+  if (!x.isScalarConst())
     return std::nullopt;
-  return EValue::ofFloat(it->second(x.asDouble()));
+  std::optional<double> v = evaluateUnary(name, x.asDouble());
+  return v ? std::optional<EValue>(EValue::ofFloat(*v)) : std::nullopt;
 }
 
 /// Primitives whose result has a dtype of its own (a constructor's f32 by

@@ -23,7 +23,6 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/Path.h"
 
 #include <map>
 #include <memory>
@@ -500,18 +499,11 @@ public:
   /// `file.py:line:col` of `l`, for messages of run-time checks ("{}",
   /// which marks their values, cannot occur in it).
   std::string where(SMLoc l) {
-    auto &sm = diags.getSourceMgr();
-    unsigned id = sm.FindBufferContainingLoc(l);
-    if (id == 0)
-      return "<unknown>";
-    auto [line, col] = sm.getLineAndColumn(l, id);
-    std::string file =
-        llvm::sys::path::filename(sm.getMemoryBuffer(id)->getBufferIdentifier())
-            .str();
-    for (size_t at = file.find("{}"); at != std::string::npos;
-         at = file.find("{}"))
-      file.replace(at, 2, "{ }");
-    return file + ":" + std::to_string(line) + ":" + std::to_string(col);
+    std::string site = sourceSite(loc(l));
+    for (size_t at = site.find("{}"); at != std::string::npos;
+         at = site.find("{}"))
+      site.replace(at, 2, "{ }");
+    return site;
   }
 
   /// The line of `l` in the source, for messages.

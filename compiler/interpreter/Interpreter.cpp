@@ -245,98 +245,15 @@ private:
   Tensor elementwise(Operation &op, const std::vector<Tensor> &in);
 };
 
-/// The n-th derivative of digamma at x (n = 0: digamma; n >= 1 needs
-/// x > 0), by the recurrence up to x + 16 and the asymptotic series there.
-/// Written apart from the compiled code's (SpecialFunctions.cpp), with
-/// another shift, so that the two check each other.
-double polygammaScalar(int64_t n, double x) {
-  if (n == 0 && x < 0)
-    return polygammaScalar(0, 1 - x) - M_PI / std::tan(M_PI * x);
-  if (n > 0 && !(x > 0))
-    return std::nan("");
-  double factorial = 1;
-  for (int64_t i = 2; i <= n; ++i)
-    factorial *= i;
-  double sign = n % 2 ? 1 : -1, shifted = 0;
-  for (; x < 16 + 2 * n; x += 1)
-    shifted += n == 0 ? -1 / x : sign * factorial / std::pow(x, n + 1);
-  const double bernoulli[] = {1.0 / 6,  -1.0 / 30,     1.0 / 42, -1.0 / 30,
-                              5.0 / 66, -691.0 / 2730, 7.0 / 6};
-  double series;
-  if (n == 0) {
-    series = std::log(x) - 0.5 / x;
-    for (int k = 1; k <= 7; ++k)
-      series -= bernoulli[k - 1] / (2 * k * std::pow(x, 2 * k));
-  } else {
-    series =
-        factorial / n / std::pow(x, n) + factorial / 2 / std::pow(x, n + 1);
-    for (int k = 1; k <= 7; ++k) {
-      double ratio = 1;
-      for (int64_t j = 2 * k + 1; j <= 2 * k + n - 1; ++j)
-        ratio *= j;
-      series += bernoulli[k - 1] * ratio / std::pow(x, 2 * k + n);
-    }
-    series *= sign;
-  }
-  return series + shifted;
-}
-
 /// The scalar function of an elementwise spore op on floats.
 double floatScalar(Operation &op, ArrayRef<double> x) {
   StringRef name = op.getName().stripDialect();
   double a = x[0], b = x.size() > 1 ? x[1] : 0;
-  if (name == "neg")
-    return -a;
-  if (name == "abs")
-    return std::fabs(a);
-  if (name == "exp")
-    return std::exp(a);
-  if (name == "expm1")
-    return std::expm1(a);
-  if (name == "log")
-    return std::log(a);
-  if (name == "log1p")
-    return std::log1p(a);
-  if (name == "sqrt")
-    return std::sqrt(a);
-  if (name == "rsqrt")
-    return 1.0 / std::sqrt(a);
-  if (name == "sin")
-    return std::sin(a);
-  if (name == "cos")
-    return std::cos(a);
-  if (name == "tan")
-    return std::tan(a);
-  if (name == "sinh")
-    return std::sinh(a);
-  if (name == "cosh")
-    return std::cosh(a);
-  if (name == "asin")
-    return std::asin(a);
-  if (name == "acos")
-    return std::acos(a);
-  if (name == "atan")
-    return std::atan(a);
-  if (name == "erf")
-    return std::erf(a);
-  if (name == "lgamma")
-    return std::lgamma(a);
-  if (name == "digamma")
-    return polygammaScalar(0, a);
+  if (x.size() == 1)
+    if (std::optional<double> v = spore::evaluateUnary(name, a))
+      return *v;
   if (auto polygamma = dyn_cast<spore::PolygammaOp>(op))
-    return polygammaScalar(polygamma.getOrder(), a);
-  if (name == "floor")
-    return std::floor(a);
-  if (name == "ceil")
-    return std::ceil(a);
-  if (name == "round")
-    return std::nearbyint(a); // the default rounding: halves to even
-  if (name == "tanh")
-    return std::tanh(a);
-  if (name == "sigmoid")
-    return 1.0 / (1.0 + std::exp(-a));
-  if (name == "relu")
-    return a > 0 ? a : (a == a ? 0.0 : a);
+    return spore::polygammaValue(polygamma.getOrder(), a);
   if (name == "add")
     return a + b;
   if (name == "sub")

@@ -162,6 +162,38 @@ Value polygammaOf(F64 &f, Value x, int64_t n) {
 
 } // namespace
 
+double spore::polygammaValue(int64_t n, double x) {
+  if (n == 0 && x < 0)
+    return polygammaValue(0, 1 - x) - M_PI / std::tan(M_PI * x);
+  if (n > 0 && !(x > 0))
+    return std::nan("");
+  double factorial = 1;
+  for (int64_t i = 2; i <= n; ++i)
+    factorial *= i;
+  double sign = n % 2 ? 1 : -1, shifted = 0;
+  for (; x < 16 + 2 * n; x += 1)
+    shifted += n == 0 ? -1 / x : sign * factorial / std::pow(x, n + 1);
+  const double bernoulli[] = {1.0 / 6,  -1.0 / 30,     1.0 / 42, -1.0 / 30,
+                              5.0 / 66, -691.0 / 2730, 7.0 / 6};
+  double series;
+  if (n == 0) {
+    series = std::log(x) - 0.5 / x;
+    for (int k = 1; k <= 7; ++k)
+      series -= bernoulli[k - 1] / (2 * k * std::pow(x, 2 * k));
+  } else {
+    series =
+        factorial / n / std::pow(x, n) + factorial / 2 / std::pow(x, n + 1);
+    for (int k = 1; k <= 7; ++k) {
+      double ratio = 1;
+      for (int64_t j = 2 * k + 1; j <= 2 * k + n - 1; ++j)
+        ratio *= j;
+      series += bernoulli[k - 1] * ratio / std::pow(x, 2 * k + n);
+    }
+    series *= sign;
+  }
+  return series + shifted;
+}
+
 Value LgammaOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   auto [x, back] = inF64(b, loc, operands[0]);
   F64 f{b, loc};

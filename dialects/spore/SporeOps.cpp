@@ -14,10 +14,13 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace spore;
@@ -356,6 +359,42 @@ LogicalResult ParameterOp::verify() {
            << getInit() << "' takes " << want << " arguments, got "
            << getArgs().size();
   return success();
+}
+
+std::optional<double> spore::evaluateUnary(StringRef name, double a) {
+  using Fn = double (*)(double);
+  static const llvm::StringMap<Fn> kernels = {
+      {"neg", [](double v) { return -v; }},
+      {"abs", [](double v) { return std::fabs(v); }},
+      {"exp", [](double v) { return std::exp(v); }},
+      {"expm1", [](double v) { return std::expm1(v); }},
+      {"log", [](double v) { return std::log(v); }},
+      {"log1p", [](double v) { return std::log1p(v); }},
+      {"sqrt", [](double v) { return std::sqrt(v); }},
+      {"rsqrt", [](double v) { return 1.0 / std::sqrt(v); }},
+      {"sin", [](double v) { return std::sin(v); }},
+      {"cos", [](double v) { return std::cos(v); }},
+      {"tan", [](double v) { return std::tan(v); }},
+      {"sinh", [](double v) { return std::sinh(v); }},
+      {"cosh", [](double v) { return std::cosh(v); }},
+      {"asin", [](double v) { return std::asin(v); }},
+      {"acos", [](double v) { return std::acos(v); }},
+      {"atan", [](double v) { return std::atan(v); }},
+      {"erf", [](double v) { return std::erf(v); }},
+      {"lgamma", [](double v) { return std::lgamma(v); }},
+      {"digamma", [](double v) { return polygammaValue(0, v); }},
+      {"floor", [](double v) { return std::floor(v); }},
+      {"ceil", [](double v) { return std::ceil(v); }},
+      // The default rounding: halves to even, as NumPy.
+      {"round", [](double v) { return std::nearbyint(v); }},
+      {"tanh", [](double v) { return std::tanh(v); }},
+      {"sigmoid", [](double v) { return 1.0 / (1.0 + std::exp(-v)); }},
+      {"relu", [](double v) { return v > 0 ? v : (v == v ? 0.0 : v); }},
+  };
+  auto it = kernels.find(name);
+  if (it == kernels.end())
+    return std::nullopt;
+  return it->second(a);
 }
 
 std::string spore::sourceSite(Location loc) {

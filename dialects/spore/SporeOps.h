@@ -18,6 +18,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <optional>
+
 #include "dialects/spore/SporeEnums.h.inc"
 
 namespace spore {
@@ -66,6 +68,18 @@ std::string dtypeName(mlir::Type type);
 /// takes: a line `NAME DTYPE [D0,D1] KIND A B` per spore.parameter, in
 /// order; empty for a module without state.
 std::string stateDescriptor(mlir::ModuleOp module);
+
+/// The value of the elementwise unary op `name` (its mnemonic, which is
+/// also its primitive's name: `exp`, `lgamma`, ...) on a double, or
+/// nullopt for another name: the interpreter's kernel and the frontend's
+/// fold of a primitive applied to a number, so that the two agree.
+std::optional<double> evaluateUnary(llvm::StringRef name, double x);
+
+/// The n-th derivative of digamma at x (n = 0: digamma itself, all real
+/// x; n >= 1: x > 0, NaN elsewhere), in double precision. Written apart
+/// from the IR that spore.polygamma lowers to, so that each checks the
+/// other.
+double polygammaValue(int64_t n, double x);
 
 /// `file.py:line:col` of the first source position in `loc` (the file's
 /// name without its folder), or `a model` without one: the site that

@@ -183,8 +183,21 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     return false;
   }
 
-  /// Calls `impl` on `args` and returns the call's status: 0, or, when the
-  /// module allocates heap buffers, SPORE_ERROR_MEMORY from
+  /// The `count` pointers of the array at `base`.
+  static SmallVector<Value> loadPointers(OpBuilder &b, Location loc, Value base,
+                                         size_t count) {
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    SmallVector<Value> loaded;
+    for (size_t i = 0; i < count; ++i) {
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, base,
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      loaded.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+    }
+    return loaded;
+  }
+
+  /// Calls `impl` on `args` and returns the call's status: 0, or, when
+  /// `impl` allocates heap buffers, SPORE_ERROR_MEMORY from
   /// spore_call_guarded if one of its allocations failed (the runtime then
   /// unwinds the call and frees what it had allocated). The guarded call
   /// goes through an internal trampoline that takes the arguments as an
@@ -207,13 +220,9 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
           LLVM::Linkage::Internal);
       Block *body = trampoline.addEntryBlock(b);
       b.setInsertionPointToStart(body);
-      SmallVector<Value> loaded;
-      for (size_t i = 0; i < args.size(); ++i) {
-        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
-                                         ArrayRef<LLVM::GEPArg>{(int32_t)i});
-        loaded.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
-      }
-      LLVM::CallOp::create(b, loc, impl, loaded);
+      LLVM::CallOp::create(
+          b, loc, impl,
+          loadPointers(b, loc, body->getArgument(0), args.size()));
       LLVM::ReturnOp::create(b, loc, ValueRange{});
       symbols.insert(trampoline);
     }
@@ -235,10 +244,10 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
   }
 
   /// Calls `impl` when the call can fail (an assert, an index check, a
-  /// heap allocation): its
-  /// results go to one staging block of the runtime's memory, copied to
-  /// the caller's buffers only if the call succeeds, so that a failing call
-  /// writes none of them. Returns the status of the call.
+  /// heap allocation): its results go to one staging block of the
+  /// runtime's memory, copied to the caller's buffers only if the call
+  /// succeeds, so that a failing call writes none of them; returns the
+  /// call's status.
   LogicalResult callStaged(OpBuilder &b, LLVM::LLVMFuncOp entry,
                            LLVM::LLVMFuncOp impl, SmallVector<Value> implArgs,
                            SymbolTable &symbols) {
@@ -428,13 +437,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     OpBuilder::InsertionGuard guard(b);
     Block *body = packed.addEntryBlock(b);
     b.setInsertionPointToStart(body);
-    SmallVector<Value> args;
-    for (size_t i = 0; i < numCParams; ++i) {
-      Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
-                                       ArrayRef<LLVM::GEPArg>{(int32_t)i});
-      args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
-    }
-    auto call = LLVM::CallOp::create(b, loc, entry, args);
+    auto call = LLVM::CallOp::create(
+        b, loc, entry, loadPointers(b, loc, body->getArgument(0), numCParams));
     LLVM::ReturnOp::create(b, loc, call.getResult());
     symbols.insert(entry);
     symbols.insert(packed);

@@ -153,6 +153,11 @@ AffineMap droppedAxisMap(OpBuilder &b, int64_t rank, int64_t axis) {
 /// clash with a C library symbol (`free`, `expf`, ...) once in LLVM.
 std::string loweredName(StringRef name) { return ("__spore_" + name).str(); }
 
+/// The bytes of a statically shaped tensor's elements (bools take one).
+int64_t storageBytes(RankedTensorType type) {
+  return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+}
+
 struct FuncLowering : OpConversionPattern<FuncOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -169,11 +174,8 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
       // The bytes of each result, for the C entry point that stages them
       // when the call can fail (spore-emit-c-abi).
       SmallVector<int64_t> bytes;
-      for (Type t : op.getFunctionType().getResults()) {
-        auto type = cast<RankedTensorType>(t);
-        bytes.push_back(type.getNumElements() *
-                        ((type.getElementTypeBitWidth() + 7) / 8));
-      }
+      for (Type t : op.getFunctionType().getResults())
+        bytes.push_back(storageBytes(cast<RankedTensorType>(t)));
       func->setAttr(FuncOp::getResultBytesAttrName(),
                     rewriter.getDenseI64ArrayAttr(bytes));
     } else
@@ -241,9 +243,7 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
     // zeros(...) ran the compiler out of memory).
     auto splat = dyn_cast<SplatElementsAttr>(value);
     auto type = cast<RankedTensorType>(op.getType());
-    if (splat &&
-        type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8) >
-            kLargestConstantBytes) {
+    if (splat && storageBytes(type) > kLargestConstantBytes) {
       Value scalar = arith::ConstantOp::create(
           rewriter, op.getLoc(),
           cast<TypedAttr>(splat.getSplatValue<Attribute>()));

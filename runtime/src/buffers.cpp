@@ -68,7 +68,9 @@ size_t &capacityOf(void *block) {
 
 /// A call of compiled code that an allocation failure unwinds
 /// (spore_call_guarded): where to jump, and the buffers allocated during
-/// the call and not yet freed, which the jump would leak.
+/// the call and not yet freed, which the jump would leak. The list is the
+/// thread's own: compiled code frees a buffer on the thread that
+/// allocated it (parallel loops will need a guard per task).
 struct Guard {
   std::jmp_buf jump;
   Header live; // sentinel of a circular list

@@ -108,3 +108,16 @@ spore.func @f(%x: tensor<3xf32>, %n: i32) -> tensor<3xf32> {
   %0 = spore.grad @intloop(%x, %n) wrt = [0] : (tensor<3xf32>, i32) -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
+
+// -----
+
+// polygamma's derivative raises its order; past 16 it is refused.
+spore.func private @high(%x: tensor<f64>) -> tensor<f64> {
+  // expected-error @+1 {{'spore.polygamma' op cannot be differentiated beyond order 16}}
+  %0 = spore.polygamma %x order = 16 : tensor<f64>
+  spore.return %0 : tensor<f64>
+}
+spore.func @g(%x: tensor<f64>) -> tensor<f64> attributes {spore.export} {
+  %0 = spore.grad @high(%x) wrt = [0] : (tensor<f64>) -> tensor<f64>
+  spore.return %0 : tensor<f64>
+}
