@@ -14,6 +14,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 
+#include <array>
+
 namespace spore {
 #define GEN_PASS_DEF_SPOREEMITCABI
 #include "passes/Passes.h.inc"
@@ -160,8 +162,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
             LLVM::LLVMPointerType::get(ctx), LLVM::LLVMVoidType::get(ctx)};
   }
 
-  /// Whether `fn` or a function it calls calls `target`.
-  static bool reaches(LLVM::LLVMFuncOp fn, StringRef target,
+  /// Whether `fn` or a function it calls calls one of `targets`.
+  static bool reaches(LLVM::LLVMFuncOp fn, ArrayRef<StringRef> targets,
                       SymbolTable &symbols) {
     llvm::SmallPtrSet<Operation *, 16> seen;
     SmallVector<LLVM::LLVMFuncOp> work{fn};
@@ -174,7 +176,7 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
         std::optional<StringRef> callee = call.getCallee();
         if (!callee)
           return;
-        found |= *callee == target;
+        found |= llvm::is_contained(targets, *callee);
         work.push_back(symbols.lookup<LLVM::LLVMFuncOp>(*callee));
       });
       if (found)
@@ -196,17 +198,23 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     return loaded;
   }
 
+  /// The runtime functions that unwind a call to its guard: a failed
+  /// allocation, a recursion that used up the native stack.
+  static constexpr std::array<StringRef, 2> kUnwinding = {
+      "spore_buffer_alloc_at", "spore_stack_check"};
+
   /// Calls `impl` on `args` and returns the call's status: 0, or, when
-  /// `impl` allocates heap buffers, SPORE_ERROR_MEMORY from
-  /// spore_call_guarded if one of its allocations failed (the runtime then
-  /// unwinds the call and frees what it had allocated). The guarded call
+  /// `impl` allocates heap buffers or recurses, SPORE_ERROR_MEMORY from
+  /// spore_call_guarded if one of its allocations failed or the stack ran
+  /// out (the runtime then unwinds the call and frees what it had
+  /// allocated). The guarded call
   /// goes through an internal trampoline that takes the arguments as an
   /// array of pointers.
   Value callImpl(OpBuilder &b, LLVM::LLVMFuncOp impl, ValueRange args,
                  SymbolTable &symbols) {
     Location loc = impl.getLoc();
     auto [i32, i64, ptr, voidType] = types();
-    if (!reaches(impl, "spore_buffer_alloc_at", symbols)) {
+    if (!reaches(impl, kUnwinding, symbols)) {
       LLVM::CallOp::create(b, loc, impl, args);
       return LLVM::ConstantOp::create(b, loc, i32, 0);
     }
@@ -266,7 +274,7 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     }
     auto take = runtimeFunction(symbols, "spore_take_status", i32, {});
     // The status of a call: its allocations' failure, else its checks'.
-    auto statusOf = [&](Value guarded) -> Value {
+    auto statusOf = [&, i32 = i32](Value guarded) -> Value {
       Value checked =
           LLVM::CallOp::create(b, loc, take, ValueRange{}).getResult();
       Value failedAlloc =
@@ -420,8 +428,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       }
       // A call that can fail (a check, a heap allocation) writes its
       // results only when it succeeds.
-      if (!reaches(impl, "spore_fail_code", symbols) &&
-          !reaches(impl, "spore_buffer_alloc_at", symbols)) {
+      if (!reaches(impl, {"spore_fail_code", kUnwinding[0], kUnwinding[1]},
+                   symbols)) {
         LLVM::CallOp::create(b, loc, impl, implArgs);
         LLVM::ReturnOp::create(b, loc,
                                LLVM::ConstantOp::create(b, loc, i32, 0));
