@@ -58,6 +58,16 @@ void buildCpuPipeline(mlir::OpPassManager &pm,
 /// slot across iterations (spore-hoist-allocas).
 bool outlivesIteration(mlir::Value buffer);
 
+/// Whether the function `fn` calls itself, directly or through the
+/// functions it calls (calls of any dialect that name their callee).
+bool callsItself(mlir::Operation *fn, mlir::SymbolTableCollection &symbols);
+
+/// Marks the functions that call themselves from spore-lower-to-linalg on:
+/// their stack buffers are bounded by kRecursiveStackBudget, since a frame
+/// is live per level of recursion.
+inline constexpr llvm::StringLiteral kRecursiveAttr = "spore.recursive";
+inline constexpr uint64_t kRecursiveStackBudget = 16 * 1024;
+
 /// Registers Spore's passes and the `spore-cpu-pipeline` and
 /// `spore-lower-to-linalg-pipeline` pipelines with the pass registry.
 void registerSporePassesAndPipelines();

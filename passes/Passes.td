@@ -16,7 +16,8 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     Source-to-source reverse mode (docs/differentiation.md). Each
     `spore.grad @f(...) wrt = [...]` becomes a call of a generated function
     `@f.grad` that computes f's results and the gradients: a copy of `f`
-    with every call inlined, followed by its adjoint, built from the rules
+    with every call inlined but those of recursive, checkpointed and
+    @custom_vjp functions, followed by its adjoint, built from the rules
     of the primitives (DifferentiableOp) in reverse order, accumulating
     cotangents and skipping values that do not depend on a differentiated
     argument. Transforms nest: a `spore.grad` whose callee reaches another
@@ -37,12 +38,17 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     value through the primitives' `buildJVP` rules; branches yield
     tangents and loops carry them.
 
+    A call of a recursive function becomes a call of its derivative
+    (`@g.vjp`, `@g.jvp`), generated the same way and recursive in turn;
+    reverse mode evaluates the callee again at each level instead of
+    keeping a tape.
+
     An adjoint that a later transform differentiates again in reverse mode
     keeps no stacks: its reverse loops replay the forward iterations
     (`@f.grad.replay`).
 
-    Located errors: a primitive without a rule on an active path, recursion,
-    a value stack on an active path (hand-written IR), forward mode through
+    Located errors: a primitive without a rule on an active path, a value
+    stack on an active path (hand-written IR), forward mode through
     a @custom_vjp function.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
@@ -110,7 +116,10 @@ def SporeRuntimeBuffers : Pass<"spore-runtime-buffers", "::mlir::ModuleOp"> {
     Each allocation passes a constant string with the source position of
     its call (`m.py:3:7`): when it fails, the call returns
     SPORE_ERROR_MEMORY with "m.py:3:7: out of memory allocating N bytes"
-    (spore-emit-c-abi guards the call).
+    (spore-emit-c-abi guards the call). Each function that calls itself
+    starts with `spore_stack_check` and the position of its definition: a
+    recursion deep enough to use up the native stack fails the same way
+    ("m.py:1:5: recursion too deep: ...") instead of overflowing it.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

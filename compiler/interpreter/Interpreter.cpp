@@ -190,20 +190,21 @@ public:
   explicit Machine(ModuleOp module) : module(module) {}
 
   std::vector<Tensor> call(spore::FuncOp fn, const std::vector<Tensor> &args) {
-    if (++depth > 20000)
-      unsupported("calls nest deeper than 20000 (unbounded recursion?)");
+    // What compiled code checks at the entry of a recursive function
+    // (spore_stack_check), checked at every call.
+    if (spore_stack_left() == 0)
+      unsupported(spore::sourceSite(fn.getLoc()) +
+                  ": recursion too deep: the native stack is used up (raise "
+                  "its limit, e.g. with ulimit -s, or recurse less deeply)");
     llvm::DenseMap<Value, Tensor> frame;
     Block &entry = fn.getBody().front();
     for (auto [arg, value] : llvm::zip(entry.getArguments(), args))
       frame[arg] = value;
-    std::vector<Tensor> results = runBlock(entry, frame);
-    --depth;
-    return results;
+    return runBlock(entry, frame);
   }
 
 private:
   ModuleOp module;
-  unsigned depth = 0;
 
   /// Runs `block` and returns its terminator's operands.
   std::vector<Tensor> runBlock(Block &block,

@@ -5,7 +5,10 @@
 // first-order (closures and higher-order functions are specialised away,
 // language.md §4), so a function to differentiate is a spore.func whose
 // calls can be inlined; what remains is straight-line code, branches and
-// loops, which Adjoint (Adjoint.h) reverses.
+// loops, which Adjoint (Adjoint.h) reverses, and Tangent (Tangent.h)
+// carries tangents through. Calls of recursive functions (and of
+// checkpointed and @custom_vjp ones) stay calls: their derivatives call
+// the callees' derivatives, which are recursive in turn.
 //
 //===----------------------------------------------------------------------===//
 
@@ -160,13 +163,10 @@ struct SporeDifferentiatePass
     return found;
   }
 
-  /// Functions whose adjoint is being made (a checkpointed function that
-  /// reaches itself would not end).
-  llvm::SmallPtrSet<Operation *, 8> inProgress;
-
-  /// Adjoint functions made so far, by callee, differentiated operands,
-  /// whether the cotangents are arguments (vjp) or a seed of 1 (grad), and
-  /// whether loops replay their iterations (see `replay`).
+  /// Adjoint functions made so far (and being made: a recursive function's
+  /// adjoint calls itself), by callee, differentiated operands, whether
+  /// the cotangents are arguments (vjp) or a seed of 1 (grad), and whether
+  /// loops replay their iterations (see `replay`).
   std::map<std::tuple<std::string, std::vector<int64_t>, bool, bool>, FuncOp>
       adjoints;
 
@@ -176,30 +176,53 @@ struct SporeDifferentiatePass
   /// of O(n^2) iterations for n.
   bool replay = false;
 
+  /// Clones `callee` as the private function `name`, placed after it, with
+  /// the type `inputs -> results`: the type of the derivative it becomes,
+  /// set before it is built so that a recursive call can call it.
+  static FuncOp cloneAs(FuncOp callee, const Twine &name, TypeRange inputs,
+                        TypeRange results, SymbolTable &symbols) {
+    FuncOp fn = callee.clone();
+    fn.setPrivate();
+    fn->removeAttr(FuncOp::getExportAttrName());
+    fn->removeAttr("spore.checkpoint");
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      fn.setArgAttrs(i, ArrayRef<NamedAttribute>{});
+    fn.setSymName(name.str());
+    fn.setFunctionType(FunctionType::get(fn.getContext(), inputs, results));
+    symbols.insert(fn, std::next(Block::iterator(callee)));
+    return fn;
+  }
+
+  /// The types of `callee`'s arguments at `wrt`.
+  static SmallVector<Type> argumentTypes(FuncOp callee, ArrayRef<int64_t> wrt) {
+    SmallVector<Type> types;
+    for (int64_t i : wrt)
+      types.push_back(callee.getArgumentTypes()[i]);
+    return types;
+  }
+
   /// The adjoint of `callee` with respect to its arguments `wrt`: a
   /// function of the same arguments (then, when `seeded`, cotangents of
-  /// every result) that returns the results, then the gradients.
+  /// every result) that returns the results, then the gradients. Calls of
+  /// recursive functions stay calls, whose adjoints call these adjoints
+  /// again (each level evaluates its callee once more: see
+  /// docs/differentiation.md).
   FailureOr<FuncOp> adjointOf(FuncOp callee, ArrayRef<int64_t> wrtRef,
                               bool seeded, SymbolTable &symbols) {
     std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
     auto key = std::make_tuple(callee.getSymName().str(), wrt, seeded, replay);
     if (FuncOp done = adjoints[key])
       return done;
-    if (!inProgress.insert(callee).second)
-      return callee.emitError("cannot differentiate through the recursive "
-                              "function '")
-             << callee.getSymName() << "' yet";
-    llvm::scope_exit release([&] { inProgress.erase(callee); });
-    FuncOp adjoint = callee.clone();
-    adjoint.setPrivate();
-    adjoint->removeAttr(FuncOp::getExportAttrName());
-    adjoint->removeAttr("spore.checkpoint");
-    for (unsigned i = 0; i < adjoint.getNumArguments(); ++i)
-      adjoint.setArgAttrs(i, ArrayRef<NamedAttribute>{});
-    adjoint.setSymName((callee.getSymName() + (seeded ? ".vjp" : ".grad") +
-                        (replay ? ".replay" : ""))
-                           .str());
-    symbols.insert(adjoint, std::next(Block::iterator(callee)));
+    SmallVector<Type> inputs(callee.getArgumentTypes());
+    if (seeded)
+      llvm::append_range(inputs, callee.getResultTypes());
+    SmallVector<Type> results(callee.getResultTypes());
+    llvm::append_range(results, argumentTypes(callee, wrt));
+    FuncOp adjoint = cloneAs(callee,
+                             callee.getSymName() + (seeded ? ".vjp" : ".grad") +
+                                 (replay ? ".replay" : ""),
+                             inputs, results, symbols);
+    adjoints[key] = adjoint;
     bool ok = succeeded(inlineCalls(adjoint, symbols));
     if (ok && seeded)
       // A vjp function evaluates the function again (for a checkpoint, a
@@ -210,14 +233,29 @@ struct SporeDifferentiatePass
       });
     if (!ok || failed(unrollLoops(adjoint)) ||
         failed(reverse(adjoint, wrt, seeded))) {
+      adjoints.erase(key);
       adjoint.erase();
       return failure();
     }
-    adjoints[key] = adjoint;
     return adjoint;
   }
 
+  /// Checks that `callee`'s results are float tensors, which alone have
+  /// (co)tangents; `what` names the transform.
+  static LogicalResult checkFloatResults(FuncOp callee, StringRef what,
+                                         StringRef kind) {
+    auto ret = cast<ReturnOp>(callee.getBody().front().getTerminator());
+    for (Value r : ret.getOperands())
+      if (!isFloatTensor(r))
+        return ret.emitError(what)
+               << " of a function with a result of type " << r.getType()
+               << " (only float results have " << kind << ")";
+    return success();
+  }
+
   LogicalResult expand(VjpOp op, FuncOp callee, SymbolTable &symbols) {
+    if (failed(checkFloatResults(callee, "vjp", "cotangents")))
+      return failure();
     auto adjoint = adjointOf(callee, op.getWrt(), /*seeded=*/true, symbols);
     if (failed(adjoint))
       return failure();
@@ -237,28 +275,31 @@ struct SporeDifferentiatePass
     op->erase();
   }
 
-  /// Tangent functions made so far, by callee and differentiated operands.
+  /// Tangent functions made so far (and being made), by callee and
+  /// differentiated operands.
   std::map<std::pair<std::string, std::vector<int64_t>>, FuncOp> tangents;
 
   /// The forward-mode derivative of `callee` with respect to its
   /// arguments `wrt`: a function of the same arguments, then a tangent
-  /// per `wrt` argument, that returns the results, then their tangents.
+  /// per `wrt` argument, that returns the results, then their tangents
+  /// (zeros for results that are not floats). Calls of recursive
+  /// functions stay calls, of their own tangent functions.
   FailureOr<FuncOp> tangentOf(FuncOp callee, ArrayRef<int64_t> wrtRef,
                               SymbolTable &symbols) {
     std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
     auto key = std::make_pair(callee.getSymName().str(), wrt);
     if (FuncOp done = tangents[key])
       return done;
-    FuncOp fn = callee.clone();
-    fn.setPrivate();
-    fn->removeAttr(FuncOp::getExportAttrName());
-    fn->removeAttr("spore.checkpoint");
+    SmallVector<Type> inputs(callee.getArgumentTypes());
+    llvm::append_range(inputs, argumentTypes(callee, wrt));
+    SmallVector<Type> resultTypes(callee.getResultTypes());
+    llvm::append_range(resultTypes, callee.getResultTypes());
+    FuncOp fn = cloneAs(callee, callee.getSymName() + ".jvp", inputs,
+                        resultTypes, symbols);
     fn->removeAttr(ad::kCustomVjpAttr);
-    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-      fn.setArgAttrs(i, ArrayRef<NamedAttribute>{});
-    fn.setSymName((callee.getSymName() + ".jvp").str());
-    symbols.insert(fn, std::next(Block::iterator(callee)));
+    tangents[key] = fn;
     auto fail = [&]() {
+      tangents.erase(key);
       fn.erase();
       return failure();
     };
@@ -267,6 +308,10 @@ struct SporeDifferentiatePass
       return fail();
     Block &body = fn.getBody().front();
     ad::Tangent sweep;
+    sweep.jvpOf = [&](FuncOp target, ArrayRef<int64_t> operands) {
+      return tangentOf(target, operands, symbols);
+    };
+    sweep.symbols = &symbols;
     for (int64_t i : wrt) {
       BlockArgument arg = body.getArgument(i);
       sweep.tangent[arg] = body.addArgument(arg.getType(), arg.getLoc());
@@ -280,24 +325,17 @@ struct SporeDifferentiatePass
     OpBuilder b(ret);
     SmallVector<Value> results(ret.getOperands());
     for (Value r : ret.getOperands()) {
-      if (!isFloatTensor(r)) {
-        ret.emitError("jvp of a function with a result of type ")
-            << r.getType() << " (only float results have tangents)";
-        return fail();
-      }
-      Value t = sweep.tangent.lookup(r);
+      Value t = isFloatTensor(r) ? sweep.tangent.lookup(r) : Value();
       results.push_back(t ? t : zerosOf(b, ret.getLoc(), r.getType()));
     }
     ReturnOp::create(b, ret.getLoc(), results);
     ret.erase();
-    fn.setFunctionType(FunctionType::get(fn.getContext(),
-                                         body.getArgumentTypes(),
-                                         ValueRange(results).getTypes()));
-    tangents[key] = fn;
     return fn;
   }
 
   LogicalResult expand(JvpOp op, FuncOp callee, SymbolTable &symbols) {
+    if (failed(checkFloatResults(callee, "jvp", "tangents")))
+      return failure();
     auto fn = tangentOf(callee, op.getWrt(), symbols);
     if (failed(fn))
       return failure();
@@ -330,43 +368,21 @@ struct SporeDifferentiatePass
   }
 
   /// Inlines every call in `fn`, transitively, except calls of
-  /// checkpointed functions; a recursive call is an error (its adjoint
-  /// would need a stack of activations).
+  /// checkpointed and recursive functions (the derivative of such a call
+  /// is a call of the callee's derivative).
   LogicalResult inlineCalls(FuncOp fn, SymbolTable &symbols,
                             bool forward = false) {
     // Forward mode keeps nothing for a backward pass: checkpoints inline.
+    llvm::DenseMap<Operation *, bool> keptCache;
+    SymbolTableCollection collection;
     auto kept = [&](FuncOp target) {
-      return forward ? target && target->hasAttr(ad::kCustomVjpAttr)
-                     : keptAsCall(target);
+      auto [it, inserted] = keptCache.try_emplace(target, false);
+      if (inserted)
+        it->second = target && ((forward ? target->hasAttr(ad::kCustomVjpAttr)
+                                         : keptAsCall(target)) ||
+                                callsItself(target, collection));
+      return it->second;
     };
-    // A cycle among the functions reached first: inlining would not end.
-    llvm::SmallPtrSet<Operation *, 16> done, onPath;
-    std::function<LogicalResult(FuncOp)> acyclic =
-        [&](FuncOp f) -> LogicalResult {
-      if (done.count(f))
-        return success();
-      onPath.insert(f);
-      WalkResult r = f.walk([&](CallOp call) {
-        auto target = symbols.lookup<FuncOp>(call.getCallee());
-        if (kept(target))
-          return WalkResult::advance(); // differentiated on its own
-        if (onPath.count(target)) {
-          call.emitError("cannot differentiate through the recursive "
-                         "function '")
-              << call.getCallee()
-              << "' yet (write the recursion as a loop, or unroll it with a "
-                 "compile-time argument)";
-          return WalkResult::interrupt();
-        }
-        return failed(acyclic(target)) ? WalkResult::interrupt()
-                                       : WalkResult::advance();
-      });
-      onPath.erase(f);
-      done.insert(f);
-      return failure(r.wasInterrupted());
-    };
-    if (failed(acyclic(fn)))
-      return failure();
     while (true) {
       SmallVector<CallOp> calls;
       fn.walk([&](CallOp call) {
@@ -428,12 +444,8 @@ struct SporeDifferentiatePass
     auto ret = cast<ReturnOp>(body.getTerminator());
     SmallVector<Value> seeds;
     if (seeded)
-      for (Value r : ret.getOperands()) {
-        if (!isFloatTensor(r))
-          return ret.emitError("vjp of a function with a result of type ")
-                 << r.getType() << " (only float results have cotangents)";
+      for (Value r : ret.getOperands())
         seeds.push_back(body.addArgument(r.getType(), ret.getLoc()));
-      }
     Adjoint adjoint;
     adjoint.replay = replay;
     adjoint.vjpOf = [&](FuncOp callee, ArrayRef<int64_t> operands) {
@@ -453,7 +465,7 @@ struct SporeDifferentiatePass
     ad::CotangentMap cotangent;
     if (seeded) {
       for (auto [r, seed] : llvm::zip(ret.getOperands(), seeds))
-        if (adjoint.active.count(r))
+        if (adjoint.active.count(r) && isFloatTensor(r))
           Adjoint::accumulate(b, loc, cotangent, r, seed);
     } else if (Value out = ret.getOperand(0); adjoint.active.count(out)) {
       auto type = cast<RankedTensorType>(out.getType());

@@ -155,15 +155,42 @@ LogicalResult Tangent::forwardOp(Operation *op) {
     tangent[op->getResult(0)] = copy->getResult(0);
     return success();
   }
-  if (isa<CallOp>(op))
-    return op->emitError("forward-mode differentiation through a "
-                         "@custom_vjp function is not supported (its rule "
-                         "is for reverse mode)");
+  if (auto call = dyn_cast<CallOp>(op))
+    return forwardCall(call);
   if (llvm::none_of(op->getResults(), [](Value r) { return isFloatTensor(r); }))
     return success();
   return op->emitError("'") << op->getName()
                             << "' has no forward-mode rule yet, and it is "
                                "on the path being differentiated";
+}
+
+/// A call kept by differentiation (of a recursive function): a call of the
+/// callee's tangent function, with the tangents of the operands that have
+/// one, which returns the results, then their tangents.
+LogicalResult Tangent::forwardCall(CallOp op) {
+  auto callee = symbols->lookup<FuncOp>(op.getCallee());
+  if (callee && callee->hasAttr(kCustomVjpAttr))
+    return op->emitError("forward-mode differentiation through a "
+                         "@custom_vjp function is not supported (its rule "
+                         "is for reverse mode)");
+  SmallVector<int64_t> wrt;
+  for (auto [i, v] : llvm::enumerate(op.getOperands()))
+    if (tangent.count(v))
+      wrt.push_back(i);
+  auto fn = jvpOf(callee, wrt);
+  if (failed(fn))
+    return failure();
+  OpBuilder b(op);
+  SmallVector<Value> operands(op.getOperands());
+  for (int64_t i : wrt)
+    operands.push_back(tangent.lookup(op.getOperand(i)));
+  auto call = CallOp::create(b, op.getLoc(), *fn, operands);
+  SmallVector<unsigned> positions = floatPositions(op.getResults());
+  SmallVector<Value> results(call.getResults().take_front(op.getNumResults()));
+  for (unsigned i : positions)
+    results.push_back(call.getResult(op.getNumResults() + i));
+  replaceRebuilt(op, results, positions);
+  return success();
 }
 
 LogicalResult Tangent::forwardIf(scf::IfOp op) {

@@ -21,6 +21,13 @@ struct Tangent {
   /// Tangents by primal value (absent: zero).
   CotangentMap tangent;
 
+  /// The tangent function of a callee with respect to the operands at the
+  /// given positions (see SporeDifferentiate's tangentOf): calls of
+  /// recursive functions are differentiated as calls of these.
+  std::function<mlir::FailureOr<FuncOp>(FuncOp, llvm::ArrayRef<int64_t>)> jvpOf;
+  /// The module's symbols, to look the callees of calls up.
+  mlir::SymbolTable *symbols = nullptr;
+
   /// Adds, after each op of `ops` (in forward order) that has an operand
   /// with a tangent, the tangents of its results. Region ops are rebuilt
   /// with tangents beside their values.
@@ -36,6 +43,7 @@ private:
   mlir::LogicalResult forwardIf(mlir::scf::IfOp op);
   mlir::LogicalResult forwardFor(mlir::scf::ForOp op);
   mlir::LogicalResult forwardWhile(mlir::scf::WhileOp op);
+  mlir::LogicalResult forwardCall(CallOp op);
   /// Clones `block` (arguments already mapped) at `b` and runs the
   /// forward sweep over the clones; returns the cloned terminator, for the
   /// caller to replace, with `b` set before it.

@@ -184,6 +184,8 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
     // checkpointed function, whose recomputation must stay separate).
     if (op->hasAttr(CallOp::getNoInlineAttrName()))
       func.setNoInline(true);
+    if (op->hasAttr(kRecursiveAttr))
+      func->setAttr(kRecursiveAttr, rewriter.getUnitAttr());
     // Arguments are values: bufferisation must never update them in place
     // (an export's inputs are const buffers of the caller; a callee's
     // arguments may be its caller's live values).
@@ -1192,6 +1194,11 @@ struct SporeLowerToLinalgPass
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     flattenEmptyBuffers(getOperation());
+    // Recursive functions keep small frames (withinStackBudget).
+    SymbolTableCollection symbols;
+    for (auto fn : getOperation().getOps<FuncOp>())
+      if (callsItself(fn, symbols))
+        fn->setAttr(kRecursiveAttr, UnitAttr::get(ctx));
     bool callsRuntime = false;
     getOperation().walk(
         [&](Operation *op) { callsRuntime |= isa<PrintOp, AssertOp>(op); });

@@ -5,6 +5,8 @@
 // and spore_buffer_free, which keep large freed buffers for the next call
 // (runtime/src/buffers.cpp says why) and turn a failed allocation into
 // SPORE_ERROR_MEMORY with the source location of the op that needed it.
+// Functions that call themselves check the native stack at their entry
+// (spore_stack_check), so that deep recursion fails the same way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,28 @@ namespace {
 
 struct SporeRuntimeBuffersPass
     : spore::impl::SporeRuntimeBuffersBase<SporeRuntimeBuffersPass> {
+  /// One constant string per source position, placed before `anchor`.
+  llvm::StringMap<LLVM::GlobalOp> sites;
+  Value siteAt(OpBuilder &b, Location loc, Operation *anchor,
+               SymbolTable &symbols) {
+    std::string site = spore::sourceSite(loc);
+    LLVM::GlobalOp &global = sites[site];
+    if (!global) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(anchor);
+      std::string text = site + '\0';
+      global = LLVM::GlobalOp::create(
+          b, loc,
+          LLVM::LLVMArrayType::get(IntegerType::get(b.getContext(), 8),
+                                   text.size()),
+          /*isConstant=*/true, LLVM::Linkage::Internal,
+          "__spore_site_" + std::to_string(sites.size() - 1),
+          b.getStringAttr(text));
+      symbols.insert(global);
+    }
+    return LLVM::AddressOfOp::create(b, loc, global);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -36,7 +60,8 @@ struct SporeRuntimeBuffersPass
         return signalPassFailure();
       }
     }
-    for (StringRef to : {"spore_buffer_alloc_at", "spore_buffer_free"})
+    for (StringRef to :
+         {"spore_buffer_alloc_at", "spore_buffer_free", "spore_stack_check"})
       if (symbols.lookup(to)) {
         module.emitError("'") << to << "' is already declared";
         return signalPassFailure();
@@ -44,10 +69,15 @@ struct SporeRuntimeBuffersPass
     if (auto free = symbols.lookup<LLVM::LLVMFuncOp>("free"))
       if (failed(symbols.rename(free, "spore_buffer_free")))
         return signalPassFailure();
+    if (failed(routeMalloc(module, symbols)))
+      return signalPassFailure();
+    checkStackOfRecursion(module, symbols);
+  }
+
+  LogicalResult routeMalloc(ModuleOp module, SymbolTable &symbols) {
     auto malloc = symbols.lookup<LLVM::LLVMFuncOp>("malloc");
     if (!malloc)
-      return;
-
+      return success();
     MLIRContext *ctx = &getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto i64 = IntegerType::get(ctx, 64);
@@ -56,24 +86,6 @@ struct SporeRuntimeBuffersPass
         LLVM::LLVMFuncOp::create(b, malloc.getLoc(), "spore_buffer_alloc_at",
                                  LLVM::LLVMFunctionType::get(ptr, {i64, ptr}));
     symbols.insert(alloc);
-    // One constant string per source position.
-    llvm::StringMap<LLVM::GlobalOp> sites;
-    auto siteGlobal = [&](const std::string &site) {
-      LLVM::GlobalOp &global = sites[site];
-      if (!global) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(alloc);
-        std::string text = site + '\0';
-        global = LLVM::GlobalOp::create(
-            b, alloc.getLoc(),
-            LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size()),
-            /*isConstant=*/true, LLVM::Linkage::Internal,
-            "__spore_site_" + std::to_string(sites.size() - 1),
-            b.getStringAttr(text));
-        symbols.insert(global);
-      }
-      return global;
-    };
     SmallVector<LLVM::CallOp> calls;
     module.walk([&](LLVM::CallOp call) {
       if (call.getCallee() == "malloc")
@@ -81,18 +93,42 @@ struct SporeRuntimeBuffersPass
     });
     for (LLVM::CallOp call : calls) {
       b.setInsertionPoint(call);
-      Value site = LLVM::AddressOfOp::create(
-          b, call.getLoc(), siteGlobal(spore::sourceSite(call.getLoc())));
+      Value site = siteAt(b, call.getLoc(), alloc, symbols);
       auto replacement = LLVM::CallOp::create(
           b, call.getLoc(), alloc, ValueRange{call.getOperand(0), site});
       call.replaceAllUsesWith(replacement.getResults());
       call.erase();
     }
-    if (!SymbolTable::symbolKnownUseEmpty(malloc, module)) {
-      malloc.emitError("'malloc' is used other than by a call");
-      return signalPassFailure();
-    }
+    if (!SymbolTable::symbolKnownUseEmpty(malloc, module))
+      return malloc.emitError("'malloc' is used other than by a call");
     malloc.erase();
+    return success();
+  }
+
+  /// Recursion as deep as its run-time arguments say would overflow the
+  /// native stack: each function that calls itself first checks that
+  /// enough of the stack is left (spore_stack_check, which otherwise fails
+  /// the call with SPORE_ERROR_MEMORY naming the function's position).
+  void checkStackOfRecursion(ModuleOp module, SymbolTable &symbols) {
+    SymbolTableCollection collection;
+    SmallVector<LLVM::LLVMFuncOp> recursive;
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+      if (!fn.isExternal() && spore::callsItself(fn, collection))
+        recursive.push_back(fn);
+    if (recursive.empty())
+      return;
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(recursive.front());
+    auto check = LLVM::LLVMFuncOp::create(
+        b, module.getLoc(), "spore_stack_check",
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                    {LLVM::LLVMPointerType::get(ctx)}));
+    symbols.insert(check);
+    for (LLVM::LLVMFuncOp fn : recursive) {
+      b.setInsertionPointToStart(&fn.getBody().front());
+      LLVM::CallOp::create(b, fn.getLoc(), check,
+                           ValueRange{siteAt(b, fn.getLoc(), check, symbols)});
+    }
   }
 };
 

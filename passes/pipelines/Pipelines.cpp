@@ -55,9 +55,10 @@ static std::optional<uint64_t> staticBytes(Value buffer) {
 /// in program order) stay within `budget` bytes. Upstream's own heuristic
 /// bounds each buffer alone, so many of them could overflow the stack; this
 /// one bounds their sum and needs no state, so the pass may run on several
-/// functions in parallel.
-static std::function<bool(Value)> withinStackBudget(uint64_t budget) {
-  return [budget](Value alloc) {
+/// functions in parallel. A recursive function has a frame per level: its
+/// budget is kRecursiveStackBudget at most.
+static std::function<bool(Value)> withinStackBudget(uint64_t fullBudget) {
+  return [fullBudget](Value alloc) {
     std::optional<uint64_t> bytes = staticBytes(alloc);
     auto fn = alloc.getParentRegion()
                   ->getParentOp()
@@ -65,6 +66,9 @@ static std::function<bool(Value)> withinStackBudget(uint64_t budget) {
     if (auto self = dyn_cast<FunctionOpInterface>(
             alloc.getParentRegion()->getParentOp()))
       fn = self;
+    uint64_t budget = fn && fn->hasAttr(spore::kRecursiveAttr)
+                          ? std::min(fullBudget, spore::kRecursiveStackBudget)
+                          : fullBudget;
     // spore-hoist-allocas gives each stack buffer one slot per call, which
     // a buffer carried across loop iterations cannot share.
     if (!bytes || !fn || *bytes > budget || spore::outlivesIteration(alloc))

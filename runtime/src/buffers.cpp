@@ -13,11 +13,13 @@
 
 #include "spore/runtime.h"
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <pthread.h>
 
 namespace {
 
@@ -146,6 +148,55 @@ extern "C" void *spore_buffer_alloc_at(int64_t size, const char *site) {
   if (currentGuard)
     std::longjmp(currentGuard->jump, 1);
   return nullptr;
+}
+
+namespace {
+
+/// The lowest address of the calling thread's stack that compiled code
+/// may reach, leaving room for the runtime and the C library; 0 when the
+/// system does not say.
+uintptr_t stackFloor() {
+  thread_local uintptr_t floor = [] {
+    pthread_attr_t attr;
+    void *low = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+      return uintptr_t(0);
+    int got = pthread_attr_getstack(&attr, &low, &size);
+    pthread_attr_destroy(&attr);
+    if (got != 0 || !low)
+      return uintptr_t(0);
+    // A quarter of a small stack, 256 KiB of a large one: more than a
+    // recursive function's frame (16 KiB of buffers, see Passes.h) and
+    // the non-recursive calls it makes.
+    size_t reserve = std::min<size_t>(size / 4, 256 * 1024);
+    return reinterpret_cast<uintptr_t>(low) + reserve;
+  }();
+  return floor;
+}
+
+} // namespace
+
+extern "C" size_t spore_stack_left(void) {
+  uintptr_t floor = stackFloor();
+  auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  if (!floor)
+    return SIZE_MAX;
+  return here > floor ? here - floor : 0;
+}
+
+extern "C" void spore_stack_check(const char *site) {
+  if (spore_stack_left() > 0)
+    return;
+  spore_set_error(SPORE_ERROR_MEMORY,
+                  "%s: recursion too deep: the native stack is used up "
+                  "(raise its limit, e.g. with ulimit -s, or recurse less "
+                  "deeply)",
+                  site);
+  if (currentGuard)
+    std::longjmp(currentGuard->jump, 1);
+  // Outside a guarded call there is nothing to unwind to.
+  std::abort();
 }
 
 extern "C" int spore_call_guarded(void (*fn)(void *), void *frame) {

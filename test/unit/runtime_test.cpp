@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <pthread.h>
 #include <string>
 
 namespace {
@@ -317,6 +318,55 @@ TEST_CASE("a failed allocation unwinds a guarded call with a located error") {
   void *outside = spore_buffer_alloc(64);
   REQUIRE(outside != nullptr);
   spore_buffer_free(outside);
+}
+
+namespace {
+/// Recurses, checking the stack at each level as compiled recursive
+/// functions do, until the check unwinds the guarded call; records the
+/// depth reached in *frame.
+int recurse(int depth, volatile int *reached) {
+  volatile char pad[512];
+  pad[0] = static_cast<char>(depth);
+  spore_stack_check("m.py:7:5");
+  *reached = depth;
+  if (depth > 100000000) // never: the stack runs out first
+    return 0;
+  return recurse(depth + 1, reached) + pad[0];
+}
+void recurseForever(void *frame) { recurse(0, static_cast<int *>(frame)); }
+
+struct Deep {
+  int status = -1, leftKiB = 0, depth = 0;
+  std::string message; // errors are per thread
+};
+void *deepInThread(void *frame) {
+  auto *deep = static_cast<Deep *>(frame);
+  deep->leftKiB = static_cast<int>(spore_stack_left() / 1024);
+  deep->status = spore_call_guarded(recurseForever, &deep->depth);
+  deep->message = spore_last_error();
+  return nullptr;
+}
+} // namespace
+
+TEST_CASE("recursion that uses up the stack unwinds with a located error") {
+  // In a thread with a 1 MiB stack: a quarter of it is kept in reserve.
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  Deep deep;
+  pthread_t thread;
+  REQUIRE(pthread_create(&thread, &attr, deepInThread, &deep) == 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  CHECK(deep.status == SPORE_ERROR_MEMORY);
+  CHECK(deep.leftKiB > 600);
+  CHECK(deep.leftKiB < 768);
+  CHECK(deep.depth > 500); // levels of at least 512 bytes in 768 KiB
+  CHECK(deep.message.rfind(
+            "m.py:7:5: recursion too deep: the native stack is used up", 0) ==
+        0);
+  // The main thread's stack is its own.
+  CHECK(spore_stack_left() > 0);
 }
 
 namespace {

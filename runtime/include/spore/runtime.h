@@ -147,6 +147,15 @@ void *spore_buffer_alloc_at(int64_t size, const char *site);
  * allocated are freed). The C entry points of compiled models call their
  * code through it. */
 int spore_call_guarded(void (*fn)(void *), void *frame);
+/* The bytes of the calling thread's native stack still usable by compiled
+ * code and the reference interpreter (a reserve for the runtime and the C
+ * library excluded; SIZE_MAX when the system does not say). Compiled
+ * functions that call themselves start with spore_stack_check, which,
+ * when none is left, sets SPORE_ERROR_MEMORY with "SITE: recursion too
+ * deep: ..." and unwinds to spore_call_guarded, like a failed
+ * allocation. */
+size_t spore_stack_left(void);
+void spore_stack_check(const char *site);
 void spore_buffer_free(void *ptr);
 size_t spore_release_buffers(void);
 

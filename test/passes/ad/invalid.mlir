@@ -1,17 +1,5 @@
 // RUN: spore-opt %s -split-input-file -verify-diagnostics --spore-differentiate
 
-spore.func private @rec(%x: tensor<f32>) -> tensor<f32> {
-  // expected-error @+1 {{cannot differentiate through the recursive function 'rec' yet}}
-  %0 = spore.call @rec(%x) : (tensor<f32>) -> tensor<f32>
-  spore.return %0 : tensor<f32>
-}
-spore.func @f(%x: tensor<f32>) -> tensor<f32> attributes {spore.export} {
-  %0 = spore.grad @rec(%x) wrt = [0] : (tensor<f32>) -> tensor<f32>
-  spore.return %0 : tensor<f32>
-}
-
-// -----
-
 // An op of another dialect on the differentiated path.
 spore.func private @expand(%x: tensor<3xf32>) -> tensor<f32> {
   // expected-error @+1 {{'tensor.expand_shape' has no derivative rule yet, and it is on the path being differentiated}}

@@ -42,3 +42,35 @@ module {
   llvm.func @free(!llvm.ptr)
   llvm.func @spore_buffer_free(!llvm.ptr)
 }
+
+// -----
+
+// Functions that call themselves (directly, or through each other) check
+// the native stack at their entry, with the position of their definition;
+// the others do not.
+// CHECK-DAG: llvm.mlir.global internal constant @__spore_site_{{[0-9]+}}("m.py:1:5\00")
+// CHECK-DAG: llvm.mlir.global internal constant @__spore_site_{{[0-9]+}}("m.py:5:5\00")
+// CHECK-DAG: llvm.func @spore_stack_check(!llvm.ptr)
+// CHECK-LABEL: llvm.func @ping
+// CHECK-NEXT: llvm.mlir.addressof
+// CHECK-NEXT: llvm.call @spore_stack_check(
+// CHECK-LABEL: llvm.func @pong
+// CHECK-NEXT: llvm.mlir.addressof
+// CHECK-NEXT: llvm.call @spore_stack_check(
+// CHECK-LABEL: llvm.func @caller
+// CHECK-NOT: spore_stack_check
+// CHECK: llvm.return
+module {
+  llvm.func @ping(%n: i64) {
+    llvm.call @pong(%n) : (i64) -> ()
+    llvm.return
+  } loc("/some/dir/m.py":1:5)
+  llvm.func @pong(%n: i64) {
+    llvm.call @ping(%n) : (i64) -> ()
+    llvm.return
+  } loc("/some/dir/m.py":5:5)
+  llvm.func @caller(%n: i64) {
+    llvm.call @ping(%n) : (i64) -> ()
+    llvm.return
+  }
+}
