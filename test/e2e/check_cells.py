@@ -78,6 +78,11 @@ class Model:
     def error(self):
         return self.lib.spore_last_error().decode()
 
+    def destroy(self):
+        """Frees the state (LeakSanitizer runs of the suite check it)."""
+        self.fn("state_destroy")(self.state)
+        self.state = P()
+
     def init(self, seed):
         return self.fn("state_init")(self.state, seed)
 
@@ -390,5 +395,7 @@ if link.returncode == 0:
     else:
         check("the C driver runs", False, run.stderr)
 
+for model in (gptm, cnnm, choice, train, again):
+    model.destroy()
 print("%d failure(s)" % failures)
 sys.exit(1 if failures else 0)
