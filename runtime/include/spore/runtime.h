@@ -153,7 +153,8 @@ int spore_call_guarded(void (*fn)(void *), void *frame);
  * functions that call themselves start with spore_stack_check, which,
  * when none is left, sets SPORE_ERROR_MEMORY with "SITE: recursion too
  * deep: ..." and unwinds to spore_call_guarded, like a failed
- * allocation. */
+ * allocation (outside a guarded call there is nothing to unwind to, and
+ * it aborts: compiled entry points always guard code that checks). */
 size_t spore_stack_left(void);
 void spore_stack_check(const char *site);
 void spore_buffer_free(void *ptr);
