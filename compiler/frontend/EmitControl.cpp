@@ -187,6 +187,27 @@ EValue skeleton(const EValue &v) {
   return t;
 }
 
+/// The types of the tensors in `v` (and whether they are weak), for the
+/// key of what a loop learnt: values that are not tensors stay what they
+/// are in a loop, so their kind is enough.
+void typeSignature(const EValue &v, std::string &out) {
+  if (v.kind == EValue::Tuple) {
+    out += '(';
+    for (auto &e : v.elts) {
+      typeSignature(e, out);
+      out += ',';
+    }
+    out += ')';
+    return;
+  }
+  if (v.kind == EValue::Tensor) {
+    out += typeName(v.tensor ? v.tensor.getType() : v.dtype);
+    out += v.weak ? "~" : "";
+    return;
+  }
+  out += '#' + std::to_string((int)v.kind);
+}
+
 /// The element type a weak literal takes by default.
 Type defaultDtype(mlir::MLIRContext *ctx, const EValue &v) {
   mlir::Builder b(ctx);
@@ -736,6 +757,24 @@ mlir::LogicalResult FunctionEmitter::emitLoop(const Stmt *s,
   // Values of the enclosing scope that the loop leaves alone.
   llvm::StringMap<EValue> outer = scope;
 
+  // Start from what an earlier emission of this loop, with the same types
+  // entering it, learnt (an enclosing loop's earlier attempt). Attempts
+  // still check what they assume, so a hint can only save work.
+  std::string signature;
+  for (const std::string &name : plan.names) {
+    signature += name + ':';
+    typeSignature(outer.lookup(name), signature);
+    signature += ';';
+  }
+  for (const char *flag : {kReturned, kResult})
+    typeSignature(outer.lookup(flag), signature);
+  auto learntKey = std::make_pair(s, signature);
+  if (auto it = loopLearnt.find(learntKey); it != loopLearnt.end()) {
+    for (auto &entry : it->second.dtypes)
+      plan.dtypes[entry.getKey()] = entry.getValue();
+    plan.result = it->second.result;
+  }
+
   for (int attempt = 0; attempt < 8; ++attempt) {
     mlir::OpBuilder::InsertPoint ip = b.saveInsertionPoint();
     Carried c;
@@ -1094,6 +1133,9 @@ mlir::LogicalResult FunctionEmitter::emitLoop(const Stmt *s,
     mlir::scf::YieldOp::create(b, location, yields);
     b.restoreInsertionPoint(ip);
     b.setInsertionPointAfter(loopOp);
+    LoopLearnt &learnt = loopLearnt[learntKey];
+    learnt.dtypes = plan.dtypes;
+    learnt.result = plan.result;
 
     // After the loop: carried names take its results; names first assigned
     // inside it may be unset; break/continue belong to this loop only.

@@ -319,6 +319,16 @@ private:
 
   /// Loops enclosing the statement being emitted (for break/continue).
   unsigned loopDepth = 0;
+  /// What an emission of a loop learnt (the dtypes its literals take, the
+  /// type of the value it returns), keyed by the loop and the types of the
+  /// values entering it. A loop is emitted again when it learns something,
+  /// and so are the loops inside it: without this each nesting level
+  /// doubled the frontend's work (EmitControl.cpp, emitLoop).
+  struct LoopLearnt {
+    llvm::StringMap<Type> dtypes;
+    std::optional<EValue> result;
+  };
+  std::map<std::pair<const Stmt *, std::string>, LoopLearnt> loopLearnt;
   /// The bound on run-time branches nested in one another, across the
   /// functions being specialised (ModuleEmitter::branchNesting).
   static constexpr unsigned kMaxBranchDepth = 500;

@@ -89,6 +89,42 @@ for a, b in itertools.product(["if", "for", "while"], repeat=2):
                 f"    loss = lambda v, x: sum({name}_body(v, x, n) ** 2.0)\n"
                 f"    return grad(loss, argnums=(0, 1))(v, x)\n")
 
+
+def deep(depth):
+    """`depth` run-time loops, for and while in turn, around an early
+    return and a literal that learns its dtype in the innermost body. The
+    frontend used to emit each level twice (once to learn the returned
+    value's type), doubling its time per level: depth 18 took 14 s. (CPython,
+    the oracle, allows 20 nested blocks; test/frontend/deep-loops.py goes
+    to 30.)"""
+    body = ["acc = acc * 1.25 + x", "t = t + x",
+            "if acc.sum() > 4.0 or n > 1:", "    return acc * 2.0 + t"]
+    for level in reversed(range(depth)):
+        if level % 2 == 0:
+            head = [f"for k{level} in range(n):"]
+        else:
+            head = [f"w{level} = 0", f"while w{level} < n:",
+                    f"    w{level} = w{level} + 1"]
+        body = head + ["    " + line for line in body]
+    return "\n".join(body) + "\n"
+
+
+# n in {0, 1, 2} only: with n = 2 the innermost body returns at once.
+DEEP = {"deep18": 18, "deep6": 6}
+for name, depth in DEEP.items():
+    programs[name] = (
+        f"def {name}_body(v, x, n):\n    acc = v\n    t = 0.0\n"
+        f"{indent(deep(depth))}    return acc + t\n\n\n"
+        f"@export\ndef {name}(v: f32[3], x: f32, n: i64) -> f32[3]:\n"
+        f"    return {name}_body(v, x, n)\n")
+# The gradient through the shallower one (the deep one's adjoint is
+# compile-time work of another kind: issue 18).
+programs["deep6"] += (
+    "\n\n@export\ndef d_deep6(v: f64[3], x: f64, n: i64)"
+    " -> tuple[f64[3], f64]:\n"
+    "    loss = lambda v, x: sum(deep6_body(v, x, n) ** 2.0)\n"
+    "    return grad(loss, argnums=(0, 1))(v, x)\n")
+
 source = "\n\n".join(programs.values())
 library, src = compile_shared(SPOREC, source, WORKDIR, "grid")
 
@@ -97,12 +133,14 @@ ref = oracle(source, src)
 
 inputs = [(v, x, n) for v in ([0.5, -1.0, 2.0], [-3.0, 0.0, 0.25])
           for x in (-1.0, 0.5, 2.0) for n in (0, 1, 3, 7)]
+# n = 2 returns at once from the deep nests; larger n would run n**depth.
+deep_inputs = [(v, x, n) for v, x, _ in inputs[::4] for n in (0, 1, 2)]
 failures = 0
 for name in programs:
     fn = getattr(library, "grid_" + name)
     fn.restype = ctypes.c_int
     bad = None
-    for v, x, n in inputs:
+    for v, x, n in deep_inputs if name in DEEP else inputs:
         va = np.array(v, np.float32)
         xa = np.array(x, np.float32)
         na = np.array(n, np.int64)
@@ -122,11 +160,13 @@ for name in programs:
 P = ctypes.c_void_p
 shift = np.array([0.0123, -0.0271, 0.0089])
 for name in programs:
+    if name == "deep18":
+        continue
     fn = getattr(library, "grid_d_" + name)
     body = ref[name + "_body"]
     loss = lambda v, x, n: float(np.sum(np.asarray(body(v.copy(), x, n)) ** 2))
     bad = None
-    for v, x, n in inputs:
+    for v, x, n in deep_inputs if name in DEEP else inputs:
         va = np.array(v, np.float64) + shift
         xa = np.array(x + 0.0137, np.float64)
         na = np.array(n, np.int64)
