@@ -22,6 +22,7 @@
 #include "Npy.h"
 #include "spore/runtime.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -68,6 +69,9 @@ size_t byteSize(const spore_tensor &t) {
   return (size_t)spore_tensor_numel(&t) * spore_dtype_size(t.dtype);
 }
 
+/// The most bytes one tensor may hold, as in the compiler.
+constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 40;
+
 /// Parses one descriptor line into `slot` (without allocating).
 int parseLine(const std::string &line, Slot &slot) {
   std::istringstream in(line);
@@ -96,14 +100,30 @@ int parseLine(const std::string &line, Slot &slot) {
                              "state descriptor: rank above %d", SPORE_MAX_RANK);
     char *stop = nullptr;
     std::string dim = dims.substr(pos, end - pos);
+    errno = 0;
     long long d = std::strtoll(dim.c_str(), &stop, 10);
-    if (dim.empty() || *stop || d < 0)
+    if (dim.empty() || *stop || d < 0 || errno == ERANGE)
       return spore_set_error(SPORE_ERROR_FORMAT,
                              "state descriptor: malformed shape '%s'",
                              shape.c_str());
     slot.tensor.shape[slot.tensor.rank++] = d;
     pos = end + 1;
   }
+  // The compiler's limit on one tensor (EmitModule.cpp, kMaxTensorBytes):
+  // a hand-written or corrupted descriptor must not wrap the byte count
+  // into a small allocation that the model then overruns.
+  uint64_t bytes = spore_dtype_size(slot.tensor.dtype);
+  bool overflow = false;
+  for (int32_t i = 0; i < slot.tensor.rank; ++i)
+    overflow |=
+        __builtin_mul_overflow(bytes, (uint64_t)slot.tensor.shape[i], &bytes);
+  if (overflow || bytes > kMaxTensorBytes)
+    return spore_set_error(
+        SPORE_ERROR_FORMAT,
+        "state descriptor: '%s' of shape %s needs %s "
+        "bytes; a tensor may hold at most 2^40 bytes (1 TiB)",
+        slot.name.c_str(), shape.c_str(),
+        overflow ? "more than 2^64" : std::to_string(bytes).c_str());
   if (slot.kind == "const") {
     if (!(in >> slot.a))
       return spore_set_error(SPORE_ERROR_FORMAT,
@@ -244,7 +264,10 @@ extern "C" int spore_state_create(spore_state **out, const char *descriptor,
     size_t bytes = byteSize(slot.tensor);
     slot.tensor.data = spore_aligned_alloc(64, bytes ? bytes : 1);
     if (!slot.tensor.data)
-      return SPORE_ERROR_MEMORY;
+      return spore_set_error(SPORE_ERROR_MEMORY,
+                             "spore_state_create: out of memory allocating "
+                             "%zu bytes for '%s'",
+                             bytes, slot.name.c_str());
     std::memset(slot.tensor.data, 0, bytes);
     state->slots.push_back(std::move(slot));
     state->buffers.push_back(state->slots.back().tensor.data);

@@ -215,6 +215,26 @@ TEST_CASE("state objects initialise, save and load", "[runtime][state]") {
   CHECK(spore_state_create(&bad, "x f32 [2 const 0\n", nullptr) ==
         SPORE_ERROR_FORMAT);
   CHECK(bad == nullptr);
+  // Sizes that wrap 64 bits, or pass the compiler's 1 TiB limit, or a
+  // dimension beyond long long, are refused before anything is allocated.
+  for (const char *huge : {"x f32 [4611686018427387904,4] const 0\n",
+                           "x f64 [1099511627776] const 0\n",
+                           "x f32 [99999999999999999999] const 0\n"}) {
+    CAPTURE(huge);
+    CHECK(spore_state_create(&bad, huge, nullptr) == SPORE_ERROR_FORMAT);
+    CHECK(bad == nullptr);
+  }
+  CHECK(std::string(spore_last_error()) ==
+        "state descriptor: malformed shape '[99999999999999999999]'");
+  CHECK(spore_state_create(&bad, "x f32 [4611686018427387904,4] const 0\n",
+                           nullptr) == SPORE_ERROR_FORMAT);
+  CHECK(std::string(spore_last_error()) ==
+        "state descriptor: 'x' of shape [4611686018427387904,4] needs more "
+        "than 2^64 bytes; a tensor may hold at most 2^40 bytes (1 TiB)");
+  CHECK(spore_state_create(&bad, "x f64 [1099511627776] const 0\n", nullptr) ==
+        SPORE_ERROR_FORMAT);
+  CHECK(std::string(spore_last_error()).find("needs 8796093022208 bytes") !=
+        std::string::npos);
   spore_state_destroy(s);
   spore_state_destroy(t);
   spore_state_destroy(u);
