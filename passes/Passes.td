@@ -254,7 +254,10 @@ def SporeDistinctResults
     returns a `linalg.copy` of it for each repetition. Upstream's
     buffer-results-to-out-params with hoisted allocations crashes on a
     repeated allocation (MLIR 22.1), and each result needs its own
-    out-parameter anyway.
+    out-parameter anyway. A returned `tensor.empty` that has other uses
+    (the result of an op on a tensor without elements) is replaced by a new
+    one: its contents are undefined, so bufferization would let another op
+    write into its buffer in place, and two results would share it.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -399,8 +399,7 @@ FailureOr<EValue> FunctionEmitter::foldBinary(StringRef op, const EValue &x,
   if (op == "//" || op == "%") {
     if (c == 0)
       return fail(l, "division by zero");
-    double q = std::floor(a / c);
-    return EValue::ofFloat(op == "//" ? q : a - q * c);
+    return EValue::ofFloat(spore::floatDivMod(a, c, op == "%"));
   }
   if (op == "**")
     return EValue::ofFloat(std::pow(a, c));

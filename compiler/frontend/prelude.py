@@ -25,7 +25,8 @@ def clip(x, lo, hi):
 
 
 def sign(x):
-    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+    # NaN stays NaN, as in NumPy.
+    return where(x == x, (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype), x)
 
 
 def isnan(x):
@@ -52,8 +53,13 @@ def std(x, axis=None, keepdims=False):
 
 
 def logsumexp(x, axis=None, keepdims=False):
+    # Shifted by the maximum where it is finite and by 0 elsewhere, as in
+    # scipy and jax.nn: a row holding +inf gives +inf, an all -inf row -inf.
     m = max(x, axis=axis, keepdims=True)
-    return log(sum(exp(x - m), axis=axis, keepdims=keepdims)) + max(x, axis=axis, keepdims=keepdims)
+    m = where(m - m == 0.0, m, zeros_like(m))
+    top = max(x, axis=axis, keepdims=keepdims)
+    top = where(top - top == 0.0, top, zeros_like(top))
+    return log(sum(exp(x - m), axis=axis, keepdims=keepdims)) + top
 
 
 def mse(a, b):
@@ -201,11 +207,13 @@ def _arg_extreme(x, axis, largest):
 
 
 def any(x, axis=None, keepdims=False):
-    return max((x != 0).astype(i8), axis=axis, keepdims=keepdims) > 0
+    # Counts, so that an empty axis gives False (and True for all), as in
+    # NumPy; max and min have no identity there.
+    return sum((x != 0).astype(i64), axis=axis, keepdims=keepdims) > 0
 
 
 def all(x, axis=None, keepdims=False):
-    return min((x != 0).astype(i8), axis=axis, keepdims=keepdims) > 0
+    return sum((x == 0).astype(i64), axis=axis, keepdims=keepdims) == 0
 
 
 def attention(q, k, v, causal=False):

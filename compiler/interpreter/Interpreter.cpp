@@ -157,6 +157,23 @@ int64_t floorDiv(int64_t a, int64_t b) {
   return q;
 }
 
+/// IEEE 754-2019 maximum and minimum, as arith.maximumf/minimumf in the
+/// compiled code: NaN if either operand is NaN, and -0 < +0.
+double ieeeMaximum(double a, double b) {
+  if (a != a || b != b)
+    return std::numeric_limits<double>::quiet_NaN();
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+double ieeeMinimum(double a, double b) {
+  if (a != a || b != b)
+    return std::numeric_limits<double>::quiet_NaN();
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
 int64_t floorMod(int64_t a, int64_t b) {
   if (b == 0)
     return 0;
@@ -264,15 +281,13 @@ double floatScalar(Operation &op, ArrayRef<double> x) {
   if (name == "div")
     return a / b;
   if (name == "floordiv")
-    return std::floor(a / b);
+    return spore::floatDivMod(a, b, /*remainder=*/false);
   if (name == "mod")
-    return a - std::floor(a / b) * b;
+    return spore::floatDivMod(a, b, /*remainder=*/true);
   if (name == "maximum")
-    return (a != a || b != b) ? std::numeric_limits<double>::quiet_NaN()
-                              : std::max(a, b);
+    return ieeeMaximum(a, b);
   if (name == "minimum")
-    return (a != a || b != b) ? std::numeric_limits<double>::quiet_NaN()
-                              : std::min(a, b);
+    return ieeeMinimum(a, b);
   if (name == "pow")
     return std::pow(a, b);
   if (name == "atan2")
@@ -462,13 +477,9 @@ std::vector<Tensor> Machine::execute(Operation &op,
   if (auto r = dyn_cast<spore::ProdOp>(op))
     return {reduction(r.getAxes(), 1, std::multiplies<double>())};
   if (auto r = dyn_cast<spore::MaxOp>(op))
-    return {reduction(r.getAxes(), -INFINITY, [](double a, double b) {
-      return (a != a || b != b) ? NAN : std::max(a, b);
-    })};
+    return {reduction(r.getAxes(), -INFINITY, ieeeMaximum)};
   if (auto r = dyn_cast<spore::MinOp>(op))
-    return {reduction(r.getAxes(), INFINITY, [](double a, double b) {
-      return (a != a || b != b) ? NAN : std::min(a, b);
-    })};
+    return {reduction(r.getAxes(), INFINITY, ieeeMinimum)};
   if (auto r = dyn_cast<spore::MeanOp>(op)) {
     Tensor s = reduction(r.getAxes(), 0, std::plus<double>());
     int64_t count = 1;

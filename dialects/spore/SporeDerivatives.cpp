@@ -369,9 +369,9 @@ SPORE_BINARY_RULE(Atan2Op, {
   Value d = r.add(r.mul(x, x), r.mul(z, z));
   return {r.div(r.mul(g, z), d), r.neg(r.div(r.mul(g, x), d))};
 })
-// x mod z = x - floor(x / z) z.
+// x mod z = x - (x // z) z.
 SPORE_BINARY_RULE(ModOp, {
-  Value q = FloorOp::create(r.b, r.loc, x.getType(), r.div(x, z));
+  Value q = FloorDivOp::create(r.b, r.loc, x.getType(), x, z);
   return {g, r.neg(r.mul(g, q))};
 })
 #undef SPORE_BINARY_RULE

@@ -675,24 +675,78 @@ static Value integerDivision(OpBuilder &b, Location loc, Value x, Value y,
   return arith::SelectOp::create(b, loc, isZero, zero, r);
 }
 
+/// NumPy's floating divmod (npy_divmod): the remainder is fmod's (exact),
+/// moved into the divisor's sign; the quotient is (x - remainder) / y
+/// rounded to the nearest integer. floor(x / y) and x - floor(x / y) * y
+/// differ from it where x / y rounds up (1 // 0.1 is 9 and 1 % 0.1 is
+/// 0.1, not 10 and 0) and on infinite divisors (-1 % inf is inf, not NaN).
+/// spore::floatDivMod computes the same on doubles.
+static Value buildFloatDivMod(OpBuilder &b, Location loc, Value x, Value y,
+                              bool remainder) {
+  Type t = x.getType();
+  using P = arith::CmpFPredicate;
+  auto cmp = [&](P p, Value l, Value r) {
+    return arith::CmpFOp::create(b, loc, p, l, r);
+  };
+  Value zero = buildScalarConstant(b, loc, t, 0);
+  Value one = buildScalarConstant(b, loc, t, 1);
+  Value mod = arith::RemFOp::create(b, loc, x, y);
+  Value modNonzero = cmp(P::UNE, mod, zero);
+  Value signsDiffer = arith::XOrIOp::create(b, loc, cmp(P::OLT, y, zero),
+                                            cmp(P::OLT, mod, zero));
+  Value move = arith::AndIOp::create(b, loc, modNonzero, signsDiffer);
+  if (remainder) {
+    Value moved = arith::SelectOp::create(
+        b, loc, move, arith::AddFOp::create(b, loc, mod, y), mod);
+    // A zero remainder takes the divisor's sign.
+    return arith::SelectOp::create(b, loc, modNonzero, moved,
+                                   math::CopySignOp::create(b, loc, zero, y));
+  }
+  Value quotient = arith::DivFOp::create(b, loc, x, y);
+  Value div =
+      arith::DivFOp::create(b, loc, arith::SubFOp::create(b, loc, x, mod), y);
+  div = arith::SelectOp::create(b, loc, move,
+                                arith::SubFOp::create(b, loc, div, one), div);
+  Value floor = math::FloorOp::create(b, loc, div);
+  Value half = buildScalarConstant(b, loc, t, 0.5);
+  Value roundUp = cmp(P::OGT, arith::SubFOp::create(b, loc, div, floor), half);
+  floor = arith::SelectOp::create(
+      b, loc, roundUp, arith::AddFOp::create(b, loc, floor, one), floor);
+  Value result =
+      arith::SelectOp::create(b, loc, cmp(P::UNE, div, zero), floor,
+                              math::CopySignOp::create(b, loc, zero, quotient));
+  // A zero divisor gives x / y (+-inf or NaN).
+  return arith::SelectOp::create(b, loc, cmp(P::OEQ, y, zero), quotient,
+                                 result);
+}
+
+double spore::floatDivMod(double a, double b, bool remainder) {
+  double mod = std::fmod(a, b);
+  bool move = mod != 0 && ((b < 0) != (mod < 0));
+  if (remainder)
+    return mod != 0 ? (move ? mod + b : mod) : std::copysign(0.0, b);
+  if (b == 0)
+    return a / b;
+  double div = (a - mod) / b - (move ? 1 : 0);
+  if (div == 0)
+    return std::copysign(0.0, a / b);
+  double floor = std::floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
+}
+
 LogicalResult FloorDivOp::verify() { return verifyBinary(*this); }
 Value FloorDivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0], y = operands[1];
   if (isa<FloatType>(x.getType()))
-    return math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
+    return buildFloatDivMod(b, loc, x, y, /*remainder=*/false);
   return integerDivision(b, loc, x, y, /*remainder=*/false);
 }
 
 LogicalResult ModOp::verify() { return verifyBinary(*this); }
 Value ModOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0], y = operands[1];
-  if (isa<FloatType>(x.getType())) {
-    // x - floor(x / y) * y, the sign of y as in NumPy.
-    Value q =
-        math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
-    return arith::SubFOp::create(b, loc, x,
-                                 arith::MulFOp::create(b, loc, q, y));
-  }
+  if (isa<FloatType>(x.getType()))
+    return buildFloatDivMod(b, loc, x, y, /*remainder=*/true);
   return integerDivision(b, loc, x, y, /*remainder=*/true);
 }
 

@@ -75,6 +75,13 @@ std::string stateDescriptor(mlir::ModuleOp module);
 /// fold of a primitive applied to a number, so that the two agree.
 std::optional<double> evaluateUnary(llvm::StringRef name, double x);
 
+/// Python's and NumPy's floating `x // y` (remainder false) or `x % y`
+/// (true): the remainder is fmod's, in the divisor's sign; the quotient is
+/// (x - remainder) / y rounded to the nearest integer. The interpreter's
+/// kernel and the frontend's fold; the compiled code computes the same
+/// (FloorDivOp/ModOp::buildScalar).
+double floatDivMod(double x, double y, bool remainder);
+
 /// The n-th derivative of digamma at x (n = 0: digamma itself, all real
 /// x; n >= 1: x > 0, NaN elsewhere), in double precision. Written apart
 /// from the IR that spore.polygamma lowers to, so that each checks the

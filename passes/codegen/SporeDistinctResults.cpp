@@ -32,7 +32,21 @@ struct SporeDistinctResultsPass
       for (OpOperand &operand : ret->getOpOperands()) {
         Value v = operand.get();
         auto type = dyn_cast<RankedTensorType>(v.getType());
-        if (!type || seen.insert(v).second)
+        if (!type)
+          continue;
+        bool repeated = !seen.insert(v).second;
+        // A returned tensor.empty (a result without elements) has undefined
+        // contents, so one-shot bufferization lets another op write into
+        // its buffer in place (softmax of x: f32[0] into the empty that
+        // cumsum of x returns): two results would share one buffer again.
+        // Each use at the return gets its own empty tensor.
+        if (auto e = v.getDefiningOp<tensor::EmptyOp>()) {
+          if (!e->hasOneUse())
+            operand.set(tensor::EmptyOp::create(b, ret.getLoc(), type,
+                                                e.getDynamicSizes()));
+          continue;
+        }
+        if (!repeated)
           continue;
         Value empty = tensor::EmptyOp::create(b, ret.getLoc(), type.getShape(),
                                               type.getElementType());

@@ -451,7 +451,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
-/// softmax and log_softmax, stabilised by subtracting the maximum.
+/// softmax and log_softmax, stabilised by subtracting the maximum. A row
+/// holding NaN or +inf, or all -inf, is all NaN, as NumPy's exp(x - max) /
+/// sum gives (docs/guarantees.md#nan).
 template <typename Op> struct SoftmaxLikeLowering : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
   using OpAdaptor = typename Op::Adaptor;
@@ -465,13 +467,8 @@ template <typename Op> struct SoftmaxLikeLowering : OpConversionPattern<Op> {
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     AffineMap dropped = droppedAxisMap(rewriter, rank, axis);
     Value max = reduce(rewriter, loc, x, {axis}, ReductionKind::Max);
-    // The maximum of an all -inf row is -inf; subtracting it would give NaN,
-    // so such rows shift by 0 instead (NumPy/JAX give the same results).
     auto shifted = [&](OpBuilder &b, Location l, Value xv, Value mv) -> Value {
-      Value finite = math::IsFiniteOp::create(b, l, mv);
-      Value zero = buildScalarConstant(b, l, mv.getType(), 0);
-      Value m = arith::SelectOp::create(b, l, finite, mv, zero);
-      return arith::SubFOp::create(b, l, xv, m);
+      return arith::SubFOp::create(b, l, xv, mv);
     };
     Value e = elementwiseGeneric(
         rewriter, loc, type, ValueRange{x, max}, {identity, dropped},
@@ -530,8 +527,15 @@ struct CumsumLowering : OpConversionPattern<CumsumOp> {
     SmallVector<int64_t> sliceShape(type.getShape());
     sliceShape[axis] = 1;
     auto sliceType = RankedTensorType::get(sliceShape, et);
-    Value acc = filledTensor(rewriter, loc, sliceType,
-                             buildScalarConstant(rewriter, loc, et, 0));
+    // The running sum starts from -0, IEEE addition's identity, so that the
+    // first element is itself (-0 stays -0) as in NumPy's cumsum. (NumPy's
+    // sum, unlike its cumsum, starts from +0: a sum of -0s is +0.)
+    Value start = isa<FloatType>(et)
+                      ? arith::ConstantOp::create(
+                            rewriter, loc, rewriter.getFloatAttr(et, -0.0))
+                            .getResult()
+                      : buildScalarConstant(rewriter, loc, et, 0);
+    Value acc = filledTensor(rewriter, loc, sliceType, start);
     Value out = tensor::EmptyOp::create(rewriter, loc, type.getShape(), et);
     Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value ub =

@@ -504,8 +504,7 @@ spore.func @w_atan2(%x: tensor<4xf32>, %z: tensor<4xf32>, %g: tensor<4xf32>) -> 
 
 // CHECK-LABEL: spore.func private @b_mod.vjp(%arg0: tensor<4xf32>, %arg1: tensor<4xf32>, %arg2: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
 // CHECK: %[[Y:.*]] = spore.mod %arg0, %arg1 : tensor<4xf32>
-// CHECK: %[[Q0:.*]] = spore.div %arg0, %arg1
-// CHECK: %[[Q:.*]] = spore.floor %[[Q0]]
+// CHECK: %[[Q:.*]] = spore.floordiv %arg0, %arg1
 // CHECK: %[[M:.*]] = spore.mul %arg2, %[[Q]]
 // CHECK: %[[GZ:.*]] = spore.neg %[[M]]
 // CHECK: spore.return %[[Y]], %arg2, %[[GZ]]
