@@ -91,15 +91,62 @@ spore::driver::collectState(ModuleOp module) {
 
 std::vector<ExportSignature>
 spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
+std::string spore::driver::headerName(llvm::StringRef name,
+                                      llvm::StringSet<> &taken) {
+  static const llvm::StringSet<> reserved = {
+      // C11
+      "auto", "break", "case", "char", "const", "continue", "default", "do",
+      "double", "else", "enum", "extern", "float", "for", "goto", "if",
+      "inline", "int", "long", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+      "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof",
+      "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+      "_Static_assert", "_Thread_local",
+      // C++17, alternative tokens included
+      "alignas", "alignof", "and", "and_eq", "asm", "bitand", "bitor", "bool",
+      "catch", "char16_t", "char32_t", "class", "compl", "constexpr",
+      "const_cast", "decltype", "delete", "dynamic_cast", "explicit", "export",
+      "false", "friend", "mutable", "namespace", "new", "noexcept", "not",
+      "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected",
+      "public", "reinterpret_cast", "static_assert", "static_cast", "template",
+      "this", "thread_local", "throw", "true", "try", "typeid", "typename",
+      "using", "virtual", "wchar_t", "xor", "xor_eq",
+      // C++20, so that a header keeps compiling with newer standards
+      "char8_t", "concept", "consteval", "constinit", "co_await", "co_return",
+      "co_yield", "requires",
+      // macros of <stdbool.h>, <stdint.h>, <stddef.h> and spore/runtime.h
+      "NULL", "offsetof", "__bool_true_false_are_defined"};
+  std::string result = name.str();
+  // The limit macros of <stdint.h> and <stddef.h> (INT64_MAX, UINT8_C,
+  // SIZE_MAX, ...) and spore/runtime.h's SPORE_ macros.
+  auto isMacro = [](llvm::StringRef n) {
+    bool limit = llvm::any_of(
+        llvm::ArrayRef<llvm::StringRef>{"INT", "UINT", "SIZE_", "PTRDIFF_",
+                                        "WCHAR_", "WINT_", "SIG_ATOMIC_"},
+        [&](llvm::StringRef p) { return n.starts_with(p); });
+    return n.starts_with("SPORE_") ||
+           (limit &&
+            (n.ends_with("_MAX") || n.ends_with("_MIN") || n.ends_with("_C")));
+  };
+  while (reserved.contains(result) || isMacro(result) ||
+         taken.contains(llvm::StringRef(result).upper()))
+    result += "_";
+  taken.insert(llvm::StringRef(result).upper());
+  return result;
+}
+
   std::vector<ExportSignature> exports;
   for (auto fn : module.getOps<spore::FuncOp>()) {
     if (!fn.isExported())
+  bool stateful = !module.getOps<spore::ParameterOp>().empty();
       continue;
     ExportSignature sig;
     sig.name = fn.getSymName().str();
     sig.symbol = (moduleName + "_" + sig.name).str();
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
       if (auto state = fn.getArgAttrOfType<StringAttr>(
+    llvm::StringSet<> none;
+    sig.cppName = headerName(sig.name, none);
               i, spore::ParameterOp::getStateAttrName())) {
         sig.state.push_back(buffer(fn.getArgumentTypes()[i], state.str()));
         continue;
@@ -114,6 +161,15 @@ spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
       sig.outputs.push_back(buffer(type, "out" + std::to_string(i)));
     exports.push_back(std::move(sig));
   }
+    // The state's `s` and the results' names first, then the parameters in
+    // order: a user's name gives way to the generated ones.
+    llvm::StringSet<> taken;
+    if (stateful)
+      taken.insert("S");
+    for (auto &b : sig.outputs)
+      b.cName = headerName(b.name, taken);
+    for (auto &b : sig.inputs)
+      b.cName = headerName(b.name, taken);
   return exports;
 }
 
@@ -300,7 +356,7 @@ spore::driver::cHeader(const std::vector<ExportSignature> &exports,
       os << ")";
     os << " */\n";
     auto constants = [&](const ExportSignature::Buffer &b) {
-      std::string p = prefix + "_" + upper(b.name);
+      std::string p = prefix + "_" + upper(b.cName);
       os << "#define " << p << "_RANK " << b.shape.size() << "\n";
       os << "#define " << p << "_NUMEL " << numel(b) << "\n";
       for (size_t d = 0; d < b.shape.size(); ++d)
@@ -317,12 +373,12 @@ spore::driver::cHeader(const std::vector<ExportSignature> &exports,
       first = false;
     }
     for (auto &b : sig.inputs) {
-      os << (first ? "" : ", ") << "const " << b.cType << "* " << b.name
+      os << (first ? "" : ", ") << "const " << b.cType << "* " << b.cName
          << " /* " << shapeComment(b) << " */";
       first = false;
     }
     for (auto &b : sig.outputs) {
-      os << (first ? "" : ", ") << b.cType << "* " << b.name << " /* "
+      os << (first ? "" : ", ") << b.cType << "* " << b.cName << " /* "
          << shapeComment(b) << " */";
       first = false;
     }
@@ -347,23 +403,23 @@ spore::driver::cppHeader(const std::vector<ExportSignature> &exports,
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include \"" << moduleName << ".h\"\n\n"
      << "#include <array>\n#include <cstdint>\n\n"
-     << "namespace " << moduleName << " {\n";
+     << "namespace " << cppNamespace(moduleName) << " {\n";
   for (const ExportSignature &sig : exports) {
     os << "\n/// " << sig.name << ": shapes of its buffers and a call that "
-       << "returns 0 on success.\nstruct " << sig.name << "_t {\n";
+       << "returns 0 on success.\nstruct " << sig.cppName << "_t {\n";
     auto shape = [&](const ExportSignature::Buffer &b) {
       os << "  static constexpr std::array<int64_t, " << b.shape.size() << "> "
-         << b.name << "_shape{";
+         << b.cName << "_shape{";
       for (size_t i = 0; i < b.shape.size(); ++i)
         os << (i ? ", " : "") << b.shape[i];
-      os << "};\n  static constexpr int64_t " << b.name
+      os << "};\n  static constexpr int64_t " << b.cName
          << "_numel = " << numel(b) << ";\n";
     };
     for (auto &b : sig.inputs)
       shape(b);
     for (auto &b : sig.outputs)
       shape(b);
-    os << "};\n\ninline int " << sig.name << "(";
+    os << "};\n\ninline int " << sig.cppName << "(";
     bool first = true;
     std::string args;
     if (!state.empty()) {
@@ -372,18 +428,19 @@ spore::driver::cppHeader(const std::vector<ExportSignature> &exports,
       first = false;
     }
     for (auto &b : sig.inputs) {
-      os << (first ? "" : ", ") << "const " << b.cType << " *" << b.name;
-      args += (first ? "" : ", ") + b.name;
+      os << (first ? "" : ", ") << "const " << b.cType << " *" << b.cName;
+      args += (first ? "" : ", ") + b.cName;
       first = false;
     }
     for (auto &b : sig.outputs) {
-      os << (first ? "" : ", ") << b.cType << " *" << b.name;
-      args += (first ? "" : ", ") + b.name;
+      os << (first ? "" : ", ") << b.cType << " *" << b.cName;
+      args += (first ? "" : ", ") + b.cName;
       first = false;
     }
     os << ") {\n  return ::" << sig.symbol << "(" << args << ");\n}\n";
   }
-  os << "\n} // namespace " << moduleName << "\n\n#endif // " << guard << "\n";
+  os << "\n} // namespace " << cppNamespace(moduleName) << "\n\n#endif // "
+     << guard << "\n";
   return h;
 }
 
@@ -394,6 +451,63 @@ static LogicalResult writeFile(llvm::StringRef path, llvm::StringRef text) {
     llvm::errs() << "error: cannot write '" << path << "': " << ec.message()
                  << "\n";
     return failure();
+/// The C++ namespace of a module (`int.py`: `int_`).
+static std::string cppNamespace(llvm::StringRef moduleName) {
+  llvm::StringSet<> none;
+  return spore::driver::headerName(moduleName, none);
+}
+
+LogicalResult spore::driver::checkHeaderNames(
+    ModuleOp module, const std::vector<ExportSignature> &exports,
+    const std::vector<ExportSignature::Buffer> &state,
+    llvm::StringRef moduleName) {
+  // Every identifier the headers define at file or namespace scope, with
+  // the export that defines it (nullptr: the module's own).
+  llvm::StringMap<const ExportSignature *> defined;
+  const ExportSignature *clash = nullptr, *first = nullptr;
+  std::string what;
+  auto define = [&](const std::string &name, const ExportSignature *by) {
+    auto [it, inserted] = defined.try_emplace(name, by);
+    if (!inserted && !clash) {
+      clash = by;
+      first = it->second;
+      what = name;
+    }
+  };
+  std::string st = moduleName.str() + "_state";
+  if (!state.empty()) {
+    define(st, nullptr);
+    for (const char *f : {"_create", "_init", "_save", "_load", "_destroy"})
+      define(st + f, nullptr);
+  }
+  for (const ExportSignature &sig : exports) {
+    define(sig.symbol, &sig);
+    define("::" + sig.cppName, &sig);        // C++: the namespace's function
+    define("::" + sig.cppName + "_t", &sig); // and struct
+    std::string prefix = upper(sig.symbol);
+    for (const auto *buffers : {&sig.inputs, &sig.outputs})
+      for (const auto &b : *buffers) {
+        std::string p = prefix + "_" + upper(b.cName);
+        define(p + "_RANK", &sig);
+        define(p + "_NUMEL", &sig);
+        for (size_t d = 0; d < b.shape.size(); ++d)
+          define(p + "_DIM" + std::to_string(d), &sig);
+      }
+  }
+  if (!clash)
+    return success();
+  auto fn = module.lookupSymbol<spore::FuncOp>(clash->name);
+  auto diag = emitError(fn ? fn.getLoc() : module.getLoc())
+              << "the export '" << clash->name << "' would define '"
+              << llvm::StringRef(what).ltrim(':') << "' in the headers, as ";
+  if (first)
+    diag << "the export '" << first->name << "' does";
+  else
+    diag << "the state's functions do";
+  diag << "; rename one of them";
+  return failure();
+}
+
   }
   os << text;
   return success();

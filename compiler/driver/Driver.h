@@ -13,6 +13,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <string>
 #include <vector>
@@ -27,21 +28,44 @@ void registerDialects(mlir::DialectRegistry &registry);
 struct ExportSignature {
   struct Buffer {
     std::string name;           // parameter name, or "out<i>" for results
+    std::string cName;          // its name in the headers (headerName)
     std::string cType;          // "float", "int32_t", ...
     std::string dtype;          // "f32", ...
     std::vector<int64_t> shape; // static shape
   };
-  std::string name;   // source name
-  std::string symbol; // C symbol: <module>_<name>
+  std::string name;    // source name
+  std::string symbol;  // C symbol: <module>_<name>
+  std::string cppName; // the C++ wrapper's name (headerName of `name`)
   std::vector<Buffer> inputs, outputs;
   /// The module's Parameters (spore.parameter), which the entry point takes
   /// from the state object it is passed first; empty without state.
   std::vector<Buffer> state;
 };
 
-/// The exports of a spore module in source order.
+/// The exports of a spore module in source order, with the names their
+/// buffers take in the headers: a parameter named `s` (the state's), like
+/// a result (`out0`, ...), like an earlier parameter but for case, or
+/// like a C or C++ keyword, gets underscores appended (headerName).
 std::vector<ExportSignature> collectExports(mlir::ModuleOp module,
                                             llvm::StringRef moduleName);
+
+/// `name` as it may appear in a generated header: with an underscore
+/// appended while it is a C11 or C++17 keyword (alternative tokens such as
+/// `xor` included) or a macro of the headers they include (`bool`, `true`,
+/// `NULL`, ...), or while its upper-case form is in `taken` (macros are
+/// upper case). The result's upper-case form is added to `taken`.
+std::string headerName(llvm::StringRef name, llvm::StringSet<> &taken);
+
+/// Refuses, with an error at the export, names that would make the headers
+/// define one identifier twice: exports differing only in case (`f`, `F`:
+/// their macros clash), an export named like the state's functions
+/// (`state_create`), or an export and another's macro or C++ struct
+/// (`f_t`). Call before writing anything.
+mlir::LogicalResult
+checkHeaderNames(mlir::ModuleOp module,
+                 const std::vector<ExportSignature> &exports,
+                 const std::vector<ExportSignature::Buffer> &state,
+                 llvm::StringRef moduleName);
 
 /// The module's Parameters (spore.parameter), in state order; empty for a
 /// module without state.

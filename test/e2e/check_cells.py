@@ -27,8 +27,8 @@ import zipfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import (attention, close, conv2d, erf,  # noqa: E402
-                       layer_norm, log_softmax, pool2d)
+from reference import (attention, check_headers, close, conv2d,  # noqa: E402
+                       erf, layer_norm, log_softmax, pool2d)
 
 SPOREC, SPORE_RUN, CELLS, RUNTIME, INCLUDE, CC, WORKDIR = sys.argv[1:8]
 shutil.rmtree(WORKDIR, ignore_errors=True)
@@ -65,6 +65,7 @@ class Model:
                               capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit("FAIL: sporec %s:\n%s" % (name, proc.stderr))
+        check_headers(WORKDIR, name)
         self.lib = ctypes.CDLL(lib)
         self.lib.spore_last_error.restype = ctypes.c_char_p
         self.lib["%s_state_init" % name].argtypes = [P, ctypes.c_uint64]

@@ -17,6 +17,9 @@ import textwrap
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference import check_headers  # noqa: E402
+
 spore_run, root, workdir = sys.argv[1:4]
 shutil.rmtree(workdir, ignore_errors=True)
 os.makedirs(workdir)
@@ -95,6 +98,7 @@ for model in models:
     os.makedirs(header_dir, exist_ok=True)
     subprocess.run([sporec, model, "-o", os.path.join(header_dir, name + ".o")],
                    check=True)
+    check_headers(header_dir, name)
     header = open(os.path.join(header_dir, name + ".h")).read()
     for entry, params in re.findall(r"/\* (\w+)\((.*?)\) -> ", header):
         args = []

@@ -14,7 +14,8 @@ import textwrap
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import close, erf, log_softmax, sigmoid, softmax  # noqa: E402
+from reference import (check_headers, close, erf, log_softmax,  # noqa: E402
+                       sigmoid, softmax)
 
 SPOREC, WORKDIR = sys.argv[1], sys.argv[2]
 os.makedirs(WORKDIR, exist_ok=True)
@@ -162,6 +163,7 @@ for (name, source, export, specs, reference), opt in RUNS:
         print("FAIL %s %s: sporec failed:\n%s" % (name, opt, proc.stderr))
         failures += 1
         continue
+    check_headers(WORKDIR, name)
     if name not in INPUTS:
         INPUTS[name] = [random_input(shape, dtype) for shape, dtype in specs]
     inputs = INPUTS[name]

@@ -5,6 +5,7 @@ max(|want|, 1)) of 1e-5 for f32 results and 1e-12 for f64 ones, and exact
 equality for integers.
 """
 import math
+import os
 
 import numpy as np
 
@@ -146,4 +147,30 @@ def compile_shared(sporec, source, workdir, name):
                           capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit("FAIL: sporec could not compile %s:\n%s" % (src, proc.stderr))
+    check_headers(workdir, name)
     return ctypes.CDLL(lib), src
+
+
+RUNTIME_INCLUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "..", "runtime", "include")
+
+
+def check_headers(workdir, name):
+    """Compiles the NAME.h and NAME.hpp that sporec wrote into WORKDIR as
+    C11 and C++17 with every warning an error (docs/guarantees.md): every
+    model of the tests has headers that compile. Exits on failure."""
+    import subprocess
+    import sys
+
+    for compiler, std, header, ext in (("cc", "c11", name + ".h", "c"),
+                                       ("c++", "c++17", name + ".hpp", "cpp")):
+        unit = os.path.join(workdir, "%s_header.%s" % (name, ext))
+        with open(unit, "w") as f:
+            f.write('#include "%s"\n' % header)
+        proc = subprocess.run(
+            [compiler, "-std=" + std, "-Wall", "-Wextra", "-Werror",
+             "-I", workdir, "-I", RUNTIME_INCLUDE, "-fsyntax-only", unit],
+            capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit("FAIL: %s does not compile as %s:\n%s"
+                     % (os.path.join(workdir, header), std, proc.stderr))

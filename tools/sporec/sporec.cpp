@@ -161,6 +161,9 @@ int main(int argc, char **argv) {
       return fail("lowering to LLVM failed");
     if (failed(driver::emitNative(*module, optLevel, driver::LLVMOutput::Object,
                                   out)))
+  // Names the headers cannot hold are refused before anything is written.
+  if (failed(driver::checkHeaderNames(*module, exports, state, moduleName)))
+    return 1;
       return 1;
   }
   std::string dir = headerDir;
