@@ -11,6 +11,7 @@
 #include "spore/runtime.h"
 
 #include <exception>
+#include <functional>
 #include <new>
 #include <string>
 
@@ -25,6 +26,18 @@ __attribute__((visibility("hidden"))) int parseNpy(const unsigned char *data,
 /// The .npy encoding of `t` (format 1.0).
 __attribute__((visibility("hidden"))) int encodeNpy(const spore_tensor *t,
                                                     std::string &out);
+
+/// The header of that encoding alone, and how many bytes of `t->data`
+/// follow it: for writers that do not copy the data.
+__attribute__((visibility("hidden"))) int
+encodeNpyHeader(const spore_tensor *t, std::string &out, uint64_t &dataBytes);
+
+/// Replaces `path` by what `fill` writes into a temporary file of the same
+/// folder (named `temp`, created empty): flushed to disk and renamed over
+/// `path` only if `fill` returns SPORE_OK, so that a failed or interrupted
+/// write leaves any previous file whole. `fill` sets the error it returns.
+__attribute__((visibility("hidden"))) int
+replaceFile(const char *path, const std::function<int(const char *temp)> &fill);
 
 /// Writes `bytes` to `path` through a temporary file in the same folder,
 /// flushed and renamed over it, so that a failed or interrupted write

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -52,28 +53,144 @@ struct File {
   }
 };
 
-/// Finds `'key':` in the header dict and returns the position after it.
-size_t findKey(const std::string &header, const char *key) {
-  std::string quoted1 = std::string("'") + key + "'";
-  std::string quoted2 = std::string("\"") + key + "\"";
-  size_t p = header.find(quoted1);
-  size_t len = quoted1.size();
-  if (p == std::string::npos) {
-    p = header.find(quoted2);
-    len = quoted2.size();
+/// The header of a .npy file, parsed as the Python dict literal NumPy
+/// writes: exactly the keys 'descr' (a string), 'fortran_order' (True or
+/// False) and 'shape' (a tuple of non-negative ints), each once, in any
+/// order, then spaces and a newline. Anything else is refused: a loose
+/// search for the keys read `{'x': "'descr': '<f4'"}` as f32.
+struct NpyHeader {
+  std::string descr;
+  bool fortran = false;
+  std::vector<int64_t> shape;
+};
+
+class HeaderParser {
+public:
+  explicit HeaderParser(const std::string &text) : h(text) {}
+
+  /// Parses the whole header; on failure returns false with `why` set.
+  bool parse(NpyHeader &out) {
+    bool seenDescr = false, seenOrder = false, seenShape = false;
+    skip();
+    if (!eat('{'))
+      return fail("it does not start with '{'");
+    skip();
+    while (!peek('}')) {
+      std::string key;
+      if (!string(key))
+        return fail("a key is not a quoted string");
+      skip();
+      if (!eat(':'))
+        return fail("no ':' after '" + key + "'");
+      skip();
+      if (key == "descr" && !seenDescr) {
+        seenDescr = true;
+        if (!string(out.descr))
+          return fail("'descr' is not a string");
+      } else if (key == "fortran_order" && !seenOrder) {
+        seenOrder = true;
+        if (word("True"))
+          out.fortran = true;
+        else if (!word("False"))
+          return fail("'fortran_order' is not True or False");
+      } else if (key == "shape" && !seenShape) {
+        seenShape = true;
+        if (!tuple(out.shape))
+          return fail(why.empty() ? "'shape' is not a tuple of ints" : why);
+      } else {
+        bool twice = key == "descr" || key == "fortran_order" || key == "shape";
+        return fail(twice ? "'" + key + "' appears twice"
+                          : "unexpected key '" + key + "'");
+      }
+      skip();
+      if (!eat(','))
+        break;
+      skip();
+    }
+    if (!eat('}'))
+      return fail("it does not end with '}'");
+    skip();
+    if (p != h.size())
+      return fail("text follows the dict");
+    if (!seenDescr || !seenOrder || !seenShape)
+      return fail(std::string("it has no '") +
+                  (!seenDescr   ? "descr"
+                   : !seenOrder ? "fortran_order"
+                                : "shape") +
+                  "'");
+    return true;
   }
-  if (p == std::string::npos)
-    return std::string::npos;
-  p += len;
-  while (p < header.size() && std::isspace((unsigned char)header[p]))
+
+  std::string why;
+
+private:
+  const std::string &h;
+  size_t p = 0;
+
+  bool fail(const std::string &message) {
+    why = message;
+    return false;
+  }
+  void skip() {
+    while (p < h.size() &&
+           (h[p] == ' ' || h[p] == '\n' || h[p] == '\t' || h[p] == '\r'))
+      ++p;
+  }
+  bool peek(char c) const { return p < h.size() && h[p] == c; }
+  bool eat(char c) {
+    if (!peek(c))
+      return false;
     ++p;
-  if (p >= header.size() || header[p] != ':')
-    return std::string::npos;
-  ++p;
-  while (p < header.size() && std::isspace((unsigned char)header[p]))
-    ++p;
-  return p;
-}
+    return true;
+  }
+  bool word(const char *w) {
+    size_t n = std::strlen(w);
+    if (h.compare(p, n, w) != 0)
+      return false;
+    p += n;
+    return true;
+  }
+  /// A '...' or "..." string without escapes.
+  bool string(std::string &out) {
+    if (!peek('\'') && !peek('"'))
+      return false;
+    char quote = h[p++];
+    size_t end = h.find(quote, p);
+    if (end == std::string::npos)
+      return false;
+    out = h.substr(p, end - p);
+    if (out.find('\\') != std::string::npos)
+      return false;
+    p = end + 1;
+    return true;
+  }
+  /// A tuple of non-negative ints: (), (3,), (3, 4) or (3, 4,).
+  bool tuple(std::vector<int64_t> &out) {
+    if (!eat('('))
+      return false;
+    skip();
+    while (!peek(')')) {
+      if (p >= h.size() || !std::isdigit((unsigned char)h[p]))
+        return false;
+      int64_t dim = 0;
+      while (p < h.size() && std::isdigit((unsigned char)h[p])) {
+        if (dim > (INT64_MAX - 9) / 10)
+          return fail("a dimension of 'shape' is too large");
+        dim = dim * 10 + (h[p++] - '0');
+      }
+      out.push_back(dim);
+      skip();
+      if (!eat(',')) {
+        // One element needs its comma: (3) is an int, not a tuple.
+        if (out.size() == 1)
+          return false;
+        break;
+      }
+      skip();
+    }
+    return eat(')');
+  }
+};
 
 } // namespace
 
@@ -125,15 +242,13 @@ int spore::runtime::parseNpy(const unsigned char *data, size_t size,
   size_t dataStart = 8 + lenSize + headerLen;
   if (size < dataStart)
     return spore_set_error(SPORE_ERROR_FORMAT, "%s: truncated header", path);
-  std::string header((const char *)data + 8 + lenSize, headerLen);
-  size_t p = findKey(header, "descr");
-  if (p == std::string::npos || (header[p] != '\'' && header[p] != '"'))
-    return spore_set_error(SPORE_ERROR_FORMAT, "%s: header has no 'descr'",
-                           path);
-  size_t end = header.find(header[p], p + 1);
-  if (end == std::string::npos)
-    return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'descr'", path);
-  std::string descr = header.substr(p + 1, end - p - 1);
+  std::string text((const char *)data + 8 + lenSize, headerLen);
+  NpyHeader header;
+  HeaderParser parser(text);
+  if (!parser.parse(header))
+    return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed header: %s", path,
+                           parser.why.c_str());
+  std::string descr = header.descr;
   // Single-byte types may be written with '|' or '<' or '='.
   if (descr.size() == 3 &&
       (descr[0] == '=' || descr[0] == '<' || descr[0] == '|') &&
@@ -149,54 +264,21 @@ int spore::runtime::parseNpy(const unsigned char *data, size_t size,
     return spore_set_error(SPORE_ERROR_FORMAT,
                            "%s: unsupported dtype '%s' (expected f16, f32, "
                            "f64, bool, i8, i32 or i64, little-endian)",
-                           path, descr.c_str());
-
-  p = findKey(header, "fortran_order");
-  if (p == std::string::npos)
-    return spore_set_error(SPORE_ERROR_FORMAT,
-                           "%s: header has no 'fortran_order'", path);
-  if (header.compare(p, 4, "True") == 0)
+                           path, header.descr.c_str());
+  if (header.fortran)
     return spore_set_error(SPORE_ERROR_FORMAT,
                            "%s: Fortran-order arrays are not supported; "
                            "save with numpy.ascontiguousarray",
                            path);
-  if (header.compare(p, 5, "False") != 0)
-    return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'fortran_order'",
-                           path);
-
-  p = findKey(header, "shape");
-  if (p == std::string::npos || header[p] != '(')
-    return spore_set_error(SPORE_ERROR_FORMAT, "%s: header has no 'shape'",
-                           path);
-  end = header.find(')', p);
-  if (end == std::string::npos)
-    return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'shape'", path);
+  if (header.shape.size() > SPORE_MAX_RANK)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: rank above %d is not supported", path,
+                           SPORE_MAX_RANK);
   spore_tensor t;
   std::memset(&t, 0, sizeof(t));
   t.dtype = info->dtype;
-  const char *s = header.c_str() + p + 1;
-  const char *stop = header.c_str() + end;
-  while (s < stop) {
-    while (s < stop && (std::isspace((unsigned char)*s) || *s == ','))
-      ++s;
-    if (s >= stop)
-      break;
-    if (!std::isdigit((unsigned char)*s))
-      return spore_set_error(SPORE_ERROR_FORMAT, "%s: malformed 'shape'", path);
-    if (t.rank == SPORE_MAX_RANK)
-      return spore_set_error(SPORE_ERROR_FORMAT,
-                             "%s: rank above %d is not supported", path,
-                             SPORE_MAX_RANK);
-    int64_t dim = 0;
-    while (s < stop && std::isdigit((unsigned char)*s)) {
-      if (dim > (INT64_MAX - 9) / 10)
-        return spore_set_error(SPORE_ERROR_FORMAT, "%s: dimension too large",
-                               path);
-      dim = dim * 10 + (*s - '0');
-      ++s;
-    }
+  for (int64_t dim : header.shape)
     t.shape[t.rank++] = dim;
-  }
   int64_t numel = 1;
   for (int32_t i = 0; i < t.rank; ++i) {
     if (t.shape[i] != 0 && numel > INT64_MAX / 16 / t.shape[i])
@@ -211,7 +293,9 @@ int spore::runtime::parseNpy(const unsigned char *data, size_t size,
                            path, size - dataStart, bytes);
   t.data = spore_aligned_alloc(64, bytes);
   if (!t.data)
-    return SPORE_ERROR_MEMORY;
+    return spore_set_error(SPORE_ERROR_MEMORY,
+                           "%s: out of memory allocating %zu bytes", path,
+                           bytes);
   if (bytes)
     std::memcpy(t.data, data + dataStart, bytes);
   *out = t;
@@ -237,7 +321,8 @@ int readFile(const char *path, std::vector<unsigned char> &bytes) {
 
 } // namespace
 
-int spore::runtime::encodeNpy(const spore_tensor *t, std::string &out) {
+int spore::runtime::encodeNpyHeader(const spore_tensor *t, std::string &out,
+                                    uint64_t &dataBytes) {
   const DtypeInfo *info = infoOf(t->dtype);
   if (!info || t->rank < 0 || t->rank > SPORE_MAX_RANK)
     return spore_set_error(SPORE_ERROR_ARGUMENT, "invalid tensor");
@@ -271,6 +356,14 @@ int spore::runtime::encodeNpy(const spore_tensor *t, std::string &out) {
   out += (char)(header.size() & 0xff);
   out += (char)(header.size() >> 8);
   out += header;
+  dataBytes = bytes;
+  return SPORE_OK;
+}
+
+int spore::runtime::encodeNpy(const spore_tensor *t, std::string &out) {
+  uint64_t bytes = 0;
+  if (int rc = encodeNpyHeader(t, out, bytes))
+    return rc;
   out.append((const char *)t->data, bytes);
   return SPORE_OK;
 }
@@ -286,36 +379,55 @@ extern "C" int spore_npy_read(const char *path, spore_tensor *out) {
   return spore::runtime::parseNpy(bytes.data(), bytes.size(), path, out);
 }
 
-int spore::runtime::writeFileAtomically(const char *path,
-                                        const std::string &bytes) {
+int spore::runtime::replaceFile(
+    const char *path, const std::function<int(const char *temp)> &fill) {
   // A temporary file in the target's folder, renamed over the target once
-  // complete: an interrupted or failed write leaves the old file whole.
+  // complete and on disk: an interrupted or failed write leaves the old
+  // file whole, and no temporary file behind.
   std::string temp = std::string(path) + ".tmp.XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0)
     return spore_set_error(SPORE_ERROR_IO, "%s: cannot create: %s", path,
                            std::strerror(errno));
-  FILE *f = fdopen(fd, "wb");
-  bool ok = f != nullptr;
-  if (!f)
-    close(fd);
-  ok = ok && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
-  int error = errno;
-  if (f && std::fclose(f) != 0 && ok) {
-    ok = false;
-    error = errno;
+  close(fd);
+  int rc = fill(temp.c_str());
+  int error = 0;
+  if (rc == SPORE_OK) {
+    fd = open(temp.c_str(), O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0)
+      error = errno;
+    if (fd >= 0 && close(fd) != 0 && !error)
+      error = errno;
+    if (!error && std::rename(temp.c_str(), path) != 0)
+      error = errno;
   }
-  if (ok && std::rename(temp.c_str(), path) != 0) {
-    ok = false;
-    error = errno;
-  }
-  if (!ok) {
+  if (rc != SPORE_OK || error) {
     std::remove(temp.c_str());
+    if (rc != SPORE_OK)
+      return rc;
     return spore_set_error(SPORE_ERROR_IO, "%s: write failed: %s", path,
                            std::strerror(error));
   }
   return SPORE_OK;
+}
+
+int spore::runtime::writeFileAtomically(const char *path,
+                                        const std::string &bytes) {
+  return replaceFile(path, [&](const char *temp) -> int {
+    FILE *f = std::fopen(temp, "wb");
+    bool ok = f != nullptr;
+    ok = ok && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    ok = ok && std::fflush(f) == 0;
+    int error = errno;
+    if (f && std::fclose(f) != 0 && ok) {
+      ok = false;
+      error = errno;
+    }
+    if (!ok)
+      return spore_set_error(SPORE_ERROR_IO, "%s: write failed: %s", path,
+                             std::strerror(error));
+    return SPORE_OK;
+  });
 }
 
 extern "C" int spore_npy_write(const char *path, const spore_tensor *t) {

@@ -1,73 +1,32 @@
 //===- npz.cpp - .npz archives (numpy.savez) ------------------------------===//
 //
-// An .npz file is a zip archive of .npy members named NAME.npy. Writing
-// uses the stored (uncompressed) method with CRC-32, as numpy.savez does;
-// reading accepts stored members (with zip64 sizes, as NumPy writes them),
-// checks every offset, size and CRC, and refuses compressed archives with a
-// message. Model state files use this format.
+// An .npz file is a zip archive of .npy members named NAME.npy. The zip
+// layer is libzip's (Debian libzip-dev): it writes zip64 records whenever
+// a size or offset needs them (states past 4 GiB), reads stored and
+// deflated members (numpy.savez and savez_compressed), checks CRCs and the
+// consistency of local and central headers, and is maintained against
+// malformed archives. The hand-written reader and writer it replaces had
+// 32-bit offsets and bounds checks that could wrap. Members are written
+// stored, as numpy.savez does, straight from the caller's tensors, with a
+// fixed time stamp so that the same state always gives the same bytes, and
+// the archive replaces its path atomically (replaceFile).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Npy.h"
 #include "spore/runtime.h"
 
+#include <zip.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace {
-
-/// The CRC-32 table, built once: thread-safe, unlike the lazily filled
-/// static array it replaces (ThreadSanitizer saw eight saving threads race).
-struct Crc32Table {
-  uint32_t entries[256];
-  constexpr Crc32Table() : entries() {
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k)
-        c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      entries[i] = c;
-    }
-  }
-};
-constexpr Crc32Table kCrc32;
-
-uint32_t crc32(const unsigned char *data, size_t size) {
-  const uint32_t *table = kCrc32.entries;
-  uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i)
-    c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
-void put16(std::string &out, uint32_t v) {
-  out += (char)(v & 0xFF);
-  out += (char)((v >> 8) & 0xFF);
-}
-
-void put32(std::string &out, uint32_t v) {
-  put16(out, v & 0xFFFF);
-  put16(out, v >> 16);
-}
-
-uint32_t get16(const unsigned char *p) { return p[0] | (p[1] << 8); }
-
-uint32_t get32(const unsigned char *p) {
-  return get16(p) | ((uint32_t)get16(p + 2) << 16);
-}
-
-uint64_t get64(const unsigned char *p) {
-  return get32(p) | ((uint64_t)get32(p + 4) << 32);
-}
-
-struct Member {
-  std::string name;
-  uint64_t offset, size;
-  uint32_t crc;
-};
 
 /// The archive of spore_npz_write, whose arguments it has checked.
 int writeNpz(const char *path, int32_t count, const char *const *names,
@@ -91,69 +50,82 @@ extern "C" int spore_npz_write(const char *path, int32_t count,
 
 namespace {
 
+struct ZipCloser {
+  void operator()(zip_t *z) const { zip_discard(z); }
+};
+
 int writeNpz(const char *path, int32_t count, const char *const *names,
              const spore_tensor *tensors) {
-  std::string archive, directory;
+  // An archive without members is its end record alone (libzip writes
+  // nothing for one), as numpy.savez() writes it.
+  if (count == 0)
+    return spore::runtime::writeFileAtomically(
+        path, std::string("PK\x05\x06", 4) + std::string(18, '\0'));
+  // Each member is its .npy header and the caller's data, read by libzip
+  // when it writes the archive: no copy of the state is made.
+  std::vector<std::string> headers(count);
+  std::vector<zip_buffer_fragment_t> fragments(2 * (size_t)count);
   for (int32_t i = 0; i < count; ++i) {
-    std::string member = std::string(names[i]) + ".npy";
-    std::string data;
-    if (spore::runtime::encodeNpy(&tensors[i], data) != SPORE_OK)
+    uint64_t bytes = 0;
+    if (spore::runtime::encodeNpyHeader(&tensors[i], headers[i], bytes) !=
+        SPORE_OK)
       return spore_set_error(SPORE_ERROR_ARGUMENT,
-                             "spore_npz_write: '%s' is not a valid tensor",
-                             names[i]);
-    if (data.size() >= 0xFFFFFFFFu || archive.size() >= 0xFFFFFFFFu)
-      return spore_set_error(SPORE_ERROR_ARGUMENT,
-                             "%s: archives of 4 GiB or more are not "
-                             "supported",
-                             path);
-    uint32_t crc = crc32((const unsigned char *)data.data(), data.size());
-    uint32_t offset = archive.size();
-    // Local header, stored, no time stamp (1980-01-01).
-    put32(archive, 0x04034b50);
-    put16(archive, 20);
-    put16(archive, 0);
-    put16(archive, 0);
-    put16(archive, 0);
-    put16(archive, 0x21);
-    put32(archive, crc);
-    put32(archive, data.size());
-    put32(archive, data.size());
-    put16(archive, member.size());
-    put16(archive, 0);
-    archive += member;
-    archive += data;
-    // Its central directory entry.
-    put32(directory, 0x02014b50);
-    put16(directory, 20);
-    put16(directory, 20);
-    put16(directory, 0);
-    put16(directory, 0);
-    put16(directory, 0);
-    put16(directory, 0x21);
-    put32(directory, crc);
-    put32(directory, data.size());
-    put32(directory, data.size());
-    put16(directory, member.size());
-    put16(directory, 0);
-    put16(directory, 0);
-    put16(directory, 0);
-    put16(directory, 0);
-    put32(directory, 0);
-    put32(directory, offset);
-    directory += member;
+                             "spore_npz_write: '%s' is not a valid tensor (%s)",
+                             names[i], std::string(spore_last_error()).c_str());
+    fragments[2 * i] = {(zip_uint8_t *)headers[i].data(), headers[i].size()};
+    fragments[2 * i + 1] = {(zip_uint8_t *)tensors[i].data, bytes};
   }
-  uint32_t directoryOffset = archive.size();
-  archive += directory;
-  put32(archive, 0x06054b50);
-  put16(archive, 0);
-  put16(archive, 0);
-  put16(archive, count);
-  put16(archive, count);
-  put32(archive, directory.size());
-  put32(archive, directoryOffset);
-  put16(archive, 0);
-  return spore::runtime::writeFileAtomically(path, archive);
+  return spore::runtime::replaceFile(path, [&](const char *temp) {
+    auto fail = [&](zip_error_t *error) {
+      int code = zip_error_code_zip(error) == ZIP_ER_MEMORY ? SPORE_ERROR_MEMORY
+                                                            : SPORE_ERROR_IO;
+      return spore_set_error(code, "%s: write failed: %s", path,
+                             zip_error_strerror(error));
+    };
+    int code = 0;
+    std::unique_ptr<zip_t, ZipCloser> archive(
+        zip_open(temp, ZIP_CREATE | ZIP_TRUNCATE, &code));
+    if (!archive) {
+      zip_error_t error;
+      zip_error_init_with_code(&error, code);
+      int rc = fail(&error);
+      zip_error_fini(&error);
+      return rc;
+    }
+    for (int32_t i = 0; i < count; ++i) {
+      std::string member = std::string(names[i]) + ".npy";
+      zip_source_t *source =
+          zip_source_buffer_fragment(archive.get(), &fragments[2 * i], 2, 0);
+      zip_int64_t index = source ? zip_file_add(archive.get(), member.c_str(),
+                                                source, ZIP_FL_ENC_UTF_8)
+                                 : -1;
+      if (index < 0) {
+        if (source)
+          zip_source_free(source);
+        if (zip_error_code_zip(zip_get_error(archive.get())) == ZIP_ER_EXISTS)
+          return spore_set_error(SPORE_ERROR_ARGUMENT,
+                                 "spore_npz_write: two members are named '%s'",
+                                 names[i]);
+        return fail(zip_get_error(archive.get()));
+      }
+      // Stored, as numpy.savez; 1980-01-01 00:00, the first DOS date, so
+      // that the same state gives the same bytes.
+      if (zip_set_file_compression(archive.get(), index, ZIP_CM_STORE, 0) !=
+              0 ||
+          zip_file_set_dostime(archive.get(), index, 0, 0x21, 0) != 0)
+        return fail(zip_get_error(archive.get()));
+    }
+    // libzip writes into a file of its own and renames it over `temp`.
+    if (zip_close(archive.get()) != 0)
+      return fail(zip_get_error(archive.get()));
+    archive.release(); // closed and freed
+    return (int)SPORE_OK;
+  });
 }
+
+/// The archive of spore_npz_read, whose arguments it has checked.
+int readNpz(const char *path, int32_t *count, char ***names,
+            spore_tensor **tensors);
 
 } // namespace
 
@@ -177,105 +149,82 @@ extern "C" int spore_npz_read(const char *path, int32_t *count, char ***names,
   *count = 0;
   *names = nullptr;
   *tensors = nullptr;
-  FILE *f = std::fopen(path, "rb");
-  if (!f)
-    return spore_set_error(SPORE_ERROR_IO, "%s: cannot open: %s", path,
-                           std::strerror(errno));
-  std::vector<unsigned char> bytes;
-  unsigned char chunk[65536];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0)
-    bytes.insert(bytes.end(), chunk, chunk + n);
-  std::fclose(f);
-  const unsigned char *data = bytes.data();
-  size_t size = bytes.size();
-  auto bad = [&](const char *why) {
+  return spore::runtime::withoutExceptions(
+      "spore_npz_read", [&] { return readNpz(path, count, names, tensors); });
+}
+
+namespace {
+
+struct FileCloser {
+  void operator()(zip_file_t *f) const { zip_fclose(f); }
+};
+
+int readNpz(const char *path, int32_t *count, char ***names,
+            spore_tensor **tensors) {
+  int code = 0;
+  std::unique_ptr<zip_t, ZipCloser> archive(
+      zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code));
+  if (!archive) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    std::string why = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    // A seek fails on an offset the archive made up: a format error.
+    if (code == ZIP_ER_NOENT || code == ZIP_ER_OPEN || code == ZIP_ER_READ)
+      return spore_set_error(SPORE_ERROR_IO, "%s: cannot open: %s", path,
+                             why.c_str());
+    if (code == ZIP_ER_MEMORY)
+      return spore_set_error(SPORE_ERROR_MEMORY, "%s: out of memory", path);
     return spore_set_error(SPORE_ERROR_FORMAT, "%s: not a valid .npz (%s)",
-                           path, why);
+                           path, why.c_str());
+  }
+  zip_int64_t entries = zip_get_num_entries(archive.get(), 0);
+  if (entries < 0 || entries > INT32_MAX)
+    return spore_set_error(SPORE_ERROR_FORMAT,
+                           "%s: not a valid .npz (%lld members)", path,
+                           (long long)entries);
+  struct Read {
+    std::string name;
+    std::vector<unsigned char> bytes;
   };
-
-  // The end of central directory record, searched from the end.
-  if (size < 22)
-    return bad("too short for a zip archive");
-  size_t eocd = size - 22;
-  while (get32(data + eocd) != 0x06054b50) {
-    if (eocd == 0 || size - eocd > 22 + 65535)
-      return bad("no end of central directory");
-    --eocd;
-  }
-  uint32_t entries = get16(data + eocd + 10);
-  uint64_t dirSize = get32(data + eocd + 12),
-           dirOffset = get32(data + eocd + 16);
-  if (dirOffset == 0xFFFFFFFFu || entries == 0xFFFF) {
-    // zip64: the locator just before points at the zip64 record.
-    if (eocd < 20 || get32(data + eocd - 20) != 0x07064b50)
-      return bad("zip64 locator missing");
-    uint64_t rec = get64(data + eocd - 20 + 8);
-    if (rec + 56 > size || get32(data + rec) != 0x06064b50)
-      return bad("zip64 record out of bounds");
-    entries = (uint32_t)get64(data + rec + 32);
-    dirSize = get64(data + rec + 40);
-    dirOffset = get64(data + rec + 48);
-  }
-  if (dirOffset > size || dirSize > size - dirOffset)
-    return bad("central directory out of bounds");
-
-  std::vector<Member> members;
-  size_t p = dirOffset;
-  for (uint32_t i = 0; i < entries; ++i) {
-    if (p + 46 > dirOffset + dirSize || get32(data + p) != 0x02014b50)
-      return bad("damaged central directory");
-    uint32_t method = get16(data + p + 10);
-    uint32_t crc = get32(data + p + 16);
-    uint64_t csize = get32(data + p + 20), usize = get32(data + p + 24);
-    uint32_t nameLen = get16(data + p + 28), extraLen = get16(data + p + 30),
-             commentLen = get16(data + p + 32);
-    uint64_t offset = get32(data + p + 42);
-    if (p + 46 + nameLen + extraLen + commentLen > dirOffset + dirSize)
-      return bad("damaged central directory");
-    std::string name((const char *)data + p + 46, nameLen);
-    // zip64 sizes in the extra field, in this order, for fields at max.
-    size_t e = p + 46 + nameLen, end = e + extraLen;
-    while (e + 4 <= end) {
-      uint32_t id = get16(data + e), len = get16(data + e + 2);
-      if (e + 4 + len > end)
-        return bad("damaged extra field");
-      if (id == 0x0001) {
-        size_t q = e + 4;
-        for (uint64_t *field : {&usize, &csize, &offset})
-          if (*field == 0xFFFFFFFFu) {
-            if (q + 8 > e + 4 + len)
-              return bad("damaged zip64 field");
-            *field = get64(data + q);
-            q += 8;
-          }
-      }
-      e += 4 + len;
+  std::vector<Read> members;
+  for (zip_int64_t i = 0; i < entries; ++i) {
+    zip_stat_t stat;
+    if (zip_stat_index(archive.get(), i, 0, &stat) != 0 ||
+        !(stat.valid & ZIP_STAT_NAME) || !(stat.valid & ZIP_STAT_SIZE))
+      return spore_set_error(SPORE_ERROR_FORMAT,
+                             "%s: not a valid .npz (member %lld: %s)", path,
+                             (long long)i, zip_strerror(archive.get()));
+    std::string name = stat.name;
+    // libzip turns a NUL inside a stored name into a space, so that
+    // `w\0evil.npy` can never pass for `w`; names are Parameters' names,
+    // which have no spaces.
+    if (name.size() < 5 || name.compare(name.size() - 4, 4, ".npy") != 0 ||
+        name.find(' ') != std::string::npos)
+      return spore_set_error(SPORE_ERROR_FORMAT,
+                             "%s: member '%s' is not a .npy array named "
+                             "NAME.npy",
+                             path, name.c_str());
+    std::unique_ptr<zip_file_t, FileCloser> file(
+        zip_fopen_index(archive.get(), i, 0));
+    if (!file)
+      return spore_set_error(SPORE_ERROR_FORMAT, "%s: member '%s': %s", path,
+                             name.c_str(), zip_strerror(archive.get()));
+    // Read to the end, which is where libzip checks the CRC; grow as the
+    // data comes rather than trusting the declared size.
+    Read member{name.substr(0, name.size() - 4), {}};
+    unsigned char chunk[1 << 16];
+    zip_int64_t n;
+    while ((n = zip_fread(file.get(), chunk, sizeof chunk)) > 0)
+      member.bytes.insert(member.bytes.end(), chunk, chunk + n);
+    if (n < 0 || member.bytes.size() != stat.size) {
+      std::string why =
+          n < 0 ? zip_file_strerror(file.get()) : "size differs from header";
+      return spore_set_error(SPORE_ERROR_FORMAT,
+                             "%s: member '%s' is corrupt (%s)", path,
+                             name.c_str(), why.c_str());
     }
-    if (method != 0)
-      return spore_set_error(SPORE_ERROR_FORMAT,
-                             "%s: member '%s' is compressed; save state "
-                             "with numpy.savez, not savez_compressed",
-                             path, name.c_str());
-    if (csize != usize)
-      return bad("stored member sizes differ");
-    if (offset + 30 > size || get32(data + offset) != 0x04034b50)
-      return bad("local header out of bounds");
-    uint64_t start =
-        offset + 30 + get16(data + offset + 26) + get16(data + offset + 28);
-    if (start > size || usize > size - start)
-      return bad("member data out of bounds");
-    if (crc32(data + start, usize) != crc)
-      return spore_set_error(SPORE_ERROR_FORMAT,
-                             "%s: member '%s' fails its CRC check (the file "
-                             "is corrupt)",
-                             path, name.c_str());
-    if (name.size() < 5 || name.compare(name.size() - 4, 4, ".npy") != 0)
-      return spore_set_error(SPORE_ERROR_FORMAT,
-                             "%s: member '%s' is not a .npy array", path,
-                             name.c_str());
-    members.push_back({name.substr(0, name.size() - 4), start, usize, crc});
-    p += 46 + nameLen + extraLen + commentLen;
+    members.push_back(std::move(member));
   }
 
   int32_t k = (int32_t)members.size();
@@ -289,16 +238,22 @@ extern "C" int spore_npz_read(const char *path, int32_t *count, char ***names,
   }
   for (int32_t i = 0; i < k; ++i) {
     std::string label = std::string(path) + ":" + members[i].name;
-    if (int rc =
-            spore::runtime::parseNpy(data + members[i].offset, members[i].size,
-                                     label.c_str(), &outTensors[i])) {
+    if (int rc = spore::runtime::parseNpy(members[i].bytes.data(),
+                                          members[i].bytes.size(),
+                                          label.c_str(), &outTensors[i])) {
       spore_npz_free(i, outNames, outTensors);
       return rc;
     }
     outNames[i] = strdup(members[i].name.c_str());
+    if (!outNames[i]) {
+      spore_npz_free(i + 1, outNames, outTensors);
+      return spore_set_error(SPORE_ERROR_MEMORY, "%s: out of memory", path);
+    }
   }
   *count = k;
   *names = outNames;
   *tensors = outTensors;
   return SPORE_OK;
 }
+
+} // namespace

@@ -83,11 +83,12 @@ int spore_npy_write(const char *path, const spore_tensor *t);
 void spore_tensor_free(spore_tensor *t);
 
 /* An .npz archive as numpy.savez writes it: members NAME.npy, stored
- * uncompressed. spore_npz_write writes `count` named tensors;
- * spore_npz_read reads every member into arrays of *count names and
- * tensors that the runtime allocates (free them with spore_npz_free).
- * Reading checks offsets, sizes and CRCs and refuses compressed archives;
- * on failure nothing is returned and the message names the problem. */
+ * uncompressed, with zip64 records past 4 GiB. spore_npz_write writes
+ * `count` named tensors (atomically: a failed write leaves the old file);
+ * spore_npz_read reads every member, stored or deflated (savez_compressed),
+ * into arrays of *count names and tensors that the runtime allocates (free
+ * them with spore_npz_free). Reading checks offsets, sizes and CRCs; on
+ * failure nothing is returned and the message names the problem. */
 int spore_npz_write(const char *path, int32_t count, const char *const *names,
                     const spore_tensor *tensors);
 int spore_npz_read(const char *path, int32_t *count, char ***names,

@@ -9,15 +9,15 @@
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/truncated_header.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=TRUNCATED-HEADER
 # TRUNCATED-HEADER: spore-run: error: input 'x': {{.*}}truncated_header.npy: truncated header
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/no_descr.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=NO-DESCR
-# NO-DESCR: spore-run: error: input 'x': {{.*}}no_descr.npy: header has no 'descr'
+# NO-DESCR: spore-run: error: input 'x': {{.*}}no_descr.npy: malformed header: it has no 'descr'
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/bad_descr.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=BAD-DESCR
 # BAD-DESCR: spore-run: error: input 'x': {{.*}}bad_descr.npy: unsupported dtype '<q7'
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/bad_shape.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=BAD-SHAPE
-# BAD-SHAPE: spore-run: error: input 'x': {{.*}}bad_shape.npy: malformed 'shape'
+# BAD-SHAPE: spore-run: error: input 'x': {{.*}}bad_shape.npy: malformed header: 'shape' is not a tuple of ints
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/truncated_data.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=TRUNCATED-DATA
 # TRUNCATED-DATA: spore-run: error: input 'x': {{.*}}truncated_data.npy: data is 10 bytes but the shape and dtype need 24
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/header_garbage.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=HEADER-GARBAGE
-# HEADER-GARBAGE: spore-run: error: input 'x': {{.*}}header_garbage.npy: header has no 'descr'
+# HEADER-GARBAGE: spore-run: error: input 'x': {{.*}}header_garbage.npy: malformed header: it does not start with '{'
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/fortran.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=FORTRAN
 # FORTRAN: spore-run: error: input 'x': {{.*}}fortran.npy: Fortran-order arrays are not supported
 # RUN: not spore-run %s f --cache-dir %t/cache --input x=%t/big_endian.npy --input y=%t/y.npy 2>&1 | FileCheck %s --check-prefix=BIG-ENDIAN
