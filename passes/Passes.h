@@ -38,6 +38,9 @@ struct CpuPipelineOptions {
   /// Bytes of static intermediates each function may keep on the stack;
   /// the rest are heap-allocated (see buildCpuPipeline).
   uint64_t stackBudget = 1 << 20;
+  /// Whether to run buildDifferentiatePipeline first; false for a module
+  /// that has been differentiated already (sporec's, after --emit=spore-ad).
+  bool differentiate = true;
 };
 
 /// spore-differentiate, then the clean-up that makes its adjoints lean:
@@ -45,8 +48,10 @@ struct CpuPipelineOptions {
 /// removal of unused functions.
 void buildDifferentiatePipeline(mlir::OpPassManager &pm);
 
-/// spore → linalg on tensors (stops before bufferisation).
-void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
+/// spore → linalg on tensors (stops before bufferisation), after
+/// buildDifferentiatePipeline unless `differentiate` is false.
+void buildLowerToLinalgPipeline(mlir::OpPassManager &pm,
+                                bool differentiate = true);
 
 /// spore → LLVM dialect with the C ABI entry points, ready to translate.
 void buildCpuPipeline(mlir::OpPassManager &pm,

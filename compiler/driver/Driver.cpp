@@ -175,9 +175,16 @@ std::string spore::driver::headerName(llvm::StringRef name,
 
 LogicalResult spore::driver::differentiate(ModuleOp module) {
   PassManager pm(module->getContext());
+/// Marks a module whose transforms are expanded, so that the lowerings
+/// below do not run the differentiation pipeline again.
+static constexpr llvm::StringLiteral kDifferentiated = "spore.differentiated";
+
   pm.enableVerifier(true);
   spore::buildDifferentiatePipeline(pm);
-  return pm.run(module);
+  if (failed(pm.run(module)))
+    return failure();
+  module->setAttr(kDifferentiated, UnitAttr::get(module->getContext()));
+  return success();
 }
 
 LogicalResult spore::driver::stripRuntimeChecks(ModuleOp module) {
@@ -190,7 +197,7 @@ LogicalResult spore::driver::stripRuntimeChecks(ModuleOp module) {
 LogicalResult spore::driver::lowerToLinalg(ModuleOp module) {
   PassManager pm(module->getContext());
   pm.enableVerifier(true);
-  spore::buildLowerToLinalgPipeline(pm);
+  spore::buildLowerToLinalgPipeline(pm, !module->hasAttr(kDifferentiated));
   return pm.run(module);
 }
 
@@ -204,6 +211,7 @@ LogicalResult spore::driver::lowerToLLVMDialect(ModuleOp module,
   options.optLevel = optLevel;
   spore::buildCpuPipeline(pm, options);
   return pm.run(module);
+  options.differentiate = !module->hasAttr(kDifferentiated);
 }
 
 static llvm::OptimizationLevel llvmOptLevel(unsigned level) {

@@ -77,6 +77,8 @@ std::string moduleNameFromPath(llvm::StringRef path);
 /// Expands the transforms of a spore module in place (spore-differentiate)
 /// and simplifies the result: what `--emit=spore-ad` prints and what the
 /// interpreter runs.
+/// Marks the module (`spore.differentiated`) so that lowerToLinalg and
+/// lowerToLLVMDialect do not differentiate it again.
 mlir::LogicalResult differentiate(mlir::ModuleOp module);
 
 /// Removes the run-time checks of language rules (spore-strip-checks), for

@@ -29,9 +29,10 @@ void spore::buildDifferentiatePipeline(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
 }
 
-void spore::buildLowerToLinalgPipeline(OpPassManager &pm) {
+void spore::buildLowerToLinalgPipeline(OpPassManager &pm, bool differentiate) {
   // Transforms first: what they generate is ordinary spore IR.
-  buildDifferentiatePipeline(pm);
+  if (differentiate)
+    buildDifferentiatePipeline(pm);
   pm.addPass(createSporeLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -83,7 +84,7 @@ static std::function<bool(Value)> withinStackBudget(uint64_t fullBudget) {
 
 void spore::buildCpuPipeline(OpPassManager &pm,
                              const CpuPipelineOptions &options) {
-  buildLowerToLinalgPipeline(pm);
+  buildLowerToLinalgPipeline(pm, options.differentiate);
   if (options.optLevel > 0) {
     // Inline calls between model functions, so that fusion and buffer
     // planning see whole exports; drop the functions left unused.
