@@ -18,8 +18,10 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -89,8 +91,6 @@ spore::driver::collectState(ModuleOp module) {
   return state;
 }
 
-std::vector<ExportSignature>
-spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
 std::string spore::driver::headerName(llvm::StringRef name,
                                       llvm::StringSet<> &taken) {
   static const llvm::StringSet<> reserved = {
@@ -135,18 +135,20 @@ std::string spore::driver::headerName(llvm::StringRef name,
   return result;
 }
 
+std::vector<ExportSignature>
+spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
   std::vector<ExportSignature> exports;
+  bool stateful = !module.getOps<spore::ParameterOp>().empty();
   for (auto fn : module.getOps<spore::FuncOp>()) {
     if (!fn.isExported())
-  bool stateful = !module.getOps<spore::ParameterOp>().empty();
       continue;
     ExportSignature sig;
     sig.name = fn.getSymName().str();
     sig.symbol = (moduleName + "_" + sig.name).str();
-    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-      if (auto state = fn.getArgAttrOfType<StringAttr>(
     llvm::StringSet<> none;
     sig.cppName = headerName(sig.name, none);
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      if (auto state = fn.getArgAttrOfType<StringAttr>(
               i, spore::ParameterOp::getStateAttrName())) {
         sig.state.push_back(buffer(fn.getArgumentTypes()[i], state.str()));
         continue;
@@ -159,8 +161,6 @@ std::string spore::driver::headerName(llvm::StringRef name,
     }
     for (auto [i, type] : llvm::enumerate(fn.getResultTypes()))
       sig.outputs.push_back(buffer(type, "out" + std::to_string(i)));
-    exports.push_back(std::move(sig));
-  }
     // The state's `s` and the results' names first, then the parameters in
     // order: a user's name gives way to the generated ones.
     llvm::StringSet<> taken;
@@ -170,15 +170,17 @@ std::string spore::driver::headerName(llvm::StringRef name,
       b.cName = headerName(b.name, taken);
     for (auto &b : sig.inputs)
       b.cName = headerName(b.name, taken);
+    exports.push_back(std::move(sig));
+  }
   return exports;
 }
 
-LogicalResult spore::driver::differentiate(ModuleOp module) {
-  PassManager pm(module->getContext());
 /// Marks a module whose transforms are expanded, so that the lowerings
 /// below do not run the differentiation pipeline again.
 static constexpr llvm::StringLiteral kDifferentiated = "spore.differentiated";
 
+LogicalResult spore::driver::differentiate(ModuleOp module) {
+  PassManager pm(module->getContext());
   pm.enableVerifier(true);
   spore::buildDifferentiatePipeline(pm);
   if (failed(pm.run(module)))
@@ -209,9 +211,9 @@ LogicalResult spore::driver::lowerToLLVMDialect(ModuleOp module,
   spore::CpuPipelineOptions options;
   options.prefix = moduleName.str();
   options.optLevel = optLevel;
+  options.differentiate = !module->hasAttr(kDifferentiated);
   spore::buildCpuPipeline(pm, options);
   return pm.run(module);
-  options.differentiate = !module->hasAttr(kDifferentiated);
 }
 
 static llvm::OptimizationLevel llvmOptLevel(unsigned level) {
@@ -227,31 +229,179 @@ static llvm::OptimizationLevel llvmOptLevel(unsigned level) {
   }
 }
 
-LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
-                                        LLVMOutput kind, llvm::StringRef path) {
+/// x86 instruction-set features whose absence makes code compiled with
+/// them fault, as LLVM names them and as the object records them (the
+/// names of __builtin_cpu_supports, which runtime/src/cpu.cpp checks at
+/// the object's first call).
+static const std::pair<const char *, const char *> kCheckedFeatures[] = {
+    {"sse3", "sse3"},
+    {"ssse3", "ssse3"},
+    {"sse4.1", "sse4.1"},
+    {"sse4.2", "sse4.2"},
+    {"popcnt", "popcnt"},
+    {"lzcnt", "lzcnt"},
+    {"movbe", "movbe"},
+    {"adx", "adx"},
+    {"aes", "aes"},
+    {"pclmul", "pclmul"},
+    {"sha", "sha"},
+    {"avx", "avx"},
+    {"avx2", "avx2"},
+    {"fma", "fma"},
+    {"f16c", "f16c"},
+    {"bmi", "bmi"},
+    {"bmi2", "bmi2"},
+    {"avxvnni", "avxvnni"},
+    {"avxifma", "avxifma"},
+    {"avxvnniint8", "avxvnniint8"},
+    {"avxneconvert", "avxneconvert"},
+    {"avx512f", "avx512f"},
+    {"avx512cd", "avx512cd"},
+    {"avx512dq", "avx512dq"},
+    {"avx512bw", "avx512bw"},
+    {"avx512vl", "avx512vl"},
+    {"avx512ifma", "avx512ifma"},
+    {"avx512vbmi", "avx512vbmi"},
+    {"avx512vbmi2", "avx512vbmi2"},
+    {"avx512vnni", "avx512vnni"},
+    {"avx512bitalg", "avx512bitalg"},
+    {"avx512vpopcntdq", "avx512vpopcntdq"},
+    {"avx512bf16", "avx512bf16"},
+    {"avx512fp16", "avx512fp16"},
+    {"avx10.1", "avx10.1"},
+    {"avx10.2", "avx10.2"},
+    {"gfni", "gfni"},
+    {"vpclmulqdq", "vpclmulqdq"},
+    {"vaes", "vaes"},
+    {"amx-tile", "amx-tile"},
+    {"amx-int8", "amx-int8"},
+    {"amx-bf16", "amx-bf16"},
+    {"egpr", "apxf"}};
+
+/// The target machine for `cpu` (an LLVM CPU name, or `host`), or null
+/// with `error` set.
+static std::unique_ptr<llvm::TargetMachine>
+targetMachine(llvm::StringRef cpu, unsigned optLevel, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) {
+    error = "no LLVM target for " + triple.str() + ": " + error;
+    return nullptr;
+  }
+  std::string name = cpu.str(), features;
+  if (cpu == "host") {
+    name = llvm::sys::getHostCPUName().str();
+    for (auto &feature : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(feature.second ? "+" : "-") +
+                  feature.first().str();
+  }
+  // Checked first: LLVM would warn on stderr and use a generic CPU.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(name)) {
+    error = "unknown CPU '" + cpu.str() + "' for " + triple.str() +
+            " (LLVM CPU names such as x86-64-v3 or znver4, or host; "
+            "`llc -mcpu=help` lists them)";
+    return nullptr;
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, name, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      optLevel == 0 ? llvm::CodeGenOptLevel::None
+                    : llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    error = "cannot create the LLVM target machine for " + triple.str();
+  return machine;
+}
+
+LogicalResult spore::driver::checkCpu(llvm::StringRef cpu, std::string &error) {
+  return success(targetMachine(cpu, 2, error) != nullptr);
+}
+
+/// Makes every C entry point of `m` (external functions returning int
+/// that are not the runtime's) check the CPU first: the entry point becomes
+/// a small function compiled for the baseline x86-64, which calls
+/// spore_check_cpu with the CPU and the checked features `machine`
+/// compiles for and returns its code if it fails, and otherwise calls the
+/// original code (renamed, internal, compiled for `machine`; LLVM does not
+/// inline a function into one with fewer features). An object run on a CPU
+/// without them reports it instead of dying of SIGILL, which even the
+/// prologue of the original could raise (APX's push2 on diamondrapids).
+static void guardCpuFeatures(llvm::Module &m, llvm::TargetMachine &machine) {
+  if (!machine.getTargetTriple().isX86())
+    return;
+  const llvm::MCSubtargetInfo *sti = machine.getMCSubtargetInfo();
+  std::string features;
+  for (auto [llvmName, name] : kCheckedFeatures)
+    if (sti->checkFeatures(std::string("+") + llvmName))
+      features += (features.empty() ? "" : ",") + std::string(name);
+  std::string description = machine.getTargetCPU().str() + ":" + features;
+  llvm::LLVMContext &ctx = m.getContext();
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::FunctionCallee check = m.getOrInsertFunction(
+      "spore_check_cpu", llvm::FunctionType::get(i32, {ptr}, false));
+  std::vector<llvm::Function *> entries;
+  for (llvm::Function &f : m) {
+    llvm::StringRef name = f.getName();
+    if (!f.isDeclaration() && f.hasExternalLinkage() &&
+        f.getReturnType()->isIntegerTy(32) && !name.starts_with("spore_") &&
+        !name.starts_with("__spore") && !name.starts_with("_mlir"))
+      entries.push_back(&f);
+  }
+  if (entries.empty())
+    return;
+  llvm::Constant *init = llvm::ConstantDataArray::getString(ctx, description);
+  auto *text = new llvm::GlobalVariable(m, init->getType(), true,
+                                        llvm::GlobalValue::PrivateLinkage, init,
+                                        "spore.cpu");
+  for (llvm::Function *body : entries) {
+    std::string name = body->getName().str();
+    body->setName(name + ".body");
+    body->setLinkage(llvm::GlobalValue::InternalLinkage);
+    auto *entry = llvm::Function::Create(
+        body->getFunctionType(), llvm::GlobalValue::ExternalLinkage, name, &m);
+    entry->setAttributes(body->getAttributes());
+    entry->addFnAttr("target-cpu", "x86-64");
+    entry->removeFnAttr("target-features");
+    entry->removeFnAttr("tune-cpu");
+    auto *start = llvm::BasicBlock::Create(ctx, "", entry);
+    auto *lacking = llvm::BasicBlock::Create(ctx, "cpu.lacking", entry);
+    auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
+    llvm::IRBuilder<> b(start);
+    llvm::Value *rc = b.CreateCall(check, {text});
+    b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(0)), run, lacking);
+    b.SetInsertPoint(lacking);
+    b.CreateRet(rc);
+    b.SetInsertPoint(run);
+    std::vector<llvm::Value *> args;
+    for (llvm::Argument &a : entry->args())
+      args.push_back(&a);
+    b.CreateRet(b.CreateCall(body, args));
+  }
+}
+
+LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
+                                        LLVMOutput kind, llvm::StringRef path,
+                                        llvm::StringRef cpu) {
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return emitError(module.getLoc(), "translation to LLVM IR failed");
 
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return emitError(module.getLoc(), "no LLVM target for ")
-           << triple.str() << ": " << error;
-  llvm::TargetOptions targetOptions;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), "", targetOptions, llvm::Reloc::PIC_,
-      std::nullopt,
-      optLevel == 0 ? llvm::CodeGenOptLevel::None
-                    : llvm::CodeGenOptLevel::Aggressive));
-  llvmModule->setTargetTriple(triple);
+  std::unique_ptr<llvm::TargetMachine> machine =
+      targetMachine(cpu, optLevel, error);
+  if (!machine)
+    return emitError(module.getLoc(), error);
+  llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
+  guardCpuFeatures(*llvmModule, *machine);
 
   if (optLevel > 0) {
     llvm::LoopAnalysisManager lam;
@@ -307,6 +457,63 @@ static int64_t numel(const ExportSignature::Buffer &b) {
 }
 
 static std::string upper(llvm::StringRef s) { return s.upper(); }
+
+/// The C++ namespace of a module (`int.py`: `int_`).
+static std::string cppNamespace(llvm::StringRef moduleName) {
+  llvm::StringSet<> none;
+  return spore::driver::headerName(moduleName, none);
+}
+
+LogicalResult spore::driver::checkHeaderNames(
+    ModuleOp module, const std::vector<ExportSignature> &exports,
+    const std::vector<ExportSignature::Buffer> &state,
+    llvm::StringRef moduleName) {
+  // Every identifier the headers define at file or namespace scope, with
+  // the export that defines it (nullptr: the module's own).
+  llvm::StringMap<const ExportSignature *> defined;
+  const ExportSignature *clash = nullptr, *first = nullptr;
+  std::string what;
+  auto define = [&](const std::string &name, const ExportSignature *by) {
+    auto [it, inserted] = defined.try_emplace(name, by);
+    if (!inserted && !clash) {
+      clash = by;
+      first = it->second;
+      what = name;
+    }
+  };
+  std::string st = moduleName.str() + "_state";
+  if (!state.empty()) {
+    define(st, nullptr);
+    for (const char *f : {"_create", "_init", "_save", "_load", "_destroy"})
+      define(st + f, nullptr);
+  }
+  for (const ExportSignature &sig : exports) {
+    define(sig.symbol, &sig);
+    define("::" + sig.cppName, &sig);        // C++: the namespace's function
+    define("::" + sig.cppName + "_t", &sig); // and struct
+    std::string prefix = upper(sig.symbol);
+    for (const auto *buffers : {&sig.inputs, &sig.outputs})
+      for (const auto &b : *buffers) {
+        std::string p = prefix + "_" + upper(b.cName);
+        define(p + "_RANK", &sig);
+        define(p + "_NUMEL", &sig);
+        for (size_t d = 0; d < b.shape.size(); ++d)
+          define(p + "_DIM" + std::to_string(d), &sig);
+      }
+  }
+  if (!clash)
+    return success();
+  auto fn = module.lookupSymbol<spore::FuncOp>(clash->name);
+  auto diag = emitError(fn ? fn.getLoc() : module.getLoc())
+              << "the export '" << clash->name << "' would define '"
+              << llvm::StringRef(what).ltrim(':') << "' in the headers, as ";
+  if (first)
+    diag << "the export '" << first->name << "' does";
+  else
+    diag << "the state's functions do";
+  diag << "; rename one of them";
+  return failure();
+}
 
 std::string
 spore::driver::cHeader(const std::vector<ExportSignature> &exports,
@@ -459,63 +666,6 @@ static LogicalResult writeFile(llvm::StringRef path, llvm::StringRef text) {
     llvm::errs() << "error: cannot write '" << path << "': " << ec.message()
                  << "\n";
     return failure();
-/// The C++ namespace of a module (`int.py`: `int_`).
-static std::string cppNamespace(llvm::StringRef moduleName) {
-  llvm::StringSet<> none;
-  return spore::driver::headerName(moduleName, none);
-}
-
-LogicalResult spore::driver::checkHeaderNames(
-    ModuleOp module, const std::vector<ExportSignature> &exports,
-    const std::vector<ExportSignature::Buffer> &state,
-    llvm::StringRef moduleName) {
-  // Every identifier the headers define at file or namespace scope, with
-  // the export that defines it (nullptr: the module's own).
-  llvm::StringMap<const ExportSignature *> defined;
-  const ExportSignature *clash = nullptr, *first = nullptr;
-  std::string what;
-  auto define = [&](const std::string &name, const ExportSignature *by) {
-    auto [it, inserted] = defined.try_emplace(name, by);
-    if (!inserted && !clash) {
-      clash = by;
-      first = it->second;
-      what = name;
-    }
-  };
-  std::string st = moduleName.str() + "_state";
-  if (!state.empty()) {
-    define(st, nullptr);
-    for (const char *f : {"_create", "_init", "_save", "_load", "_destroy"})
-      define(st + f, nullptr);
-  }
-  for (const ExportSignature &sig : exports) {
-    define(sig.symbol, &sig);
-    define("::" + sig.cppName, &sig);        // C++: the namespace's function
-    define("::" + sig.cppName + "_t", &sig); // and struct
-    std::string prefix = upper(sig.symbol);
-    for (const auto *buffers : {&sig.inputs, &sig.outputs})
-      for (const auto &b : *buffers) {
-        std::string p = prefix + "_" + upper(b.cName);
-        define(p + "_RANK", &sig);
-        define(p + "_NUMEL", &sig);
-        for (size_t d = 0; d < b.shape.size(); ++d)
-          define(p + "_DIM" + std::to_string(d), &sig);
-      }
-  }
-  if (!clash)
-    return success();
-  auto fn = module.lookupSymbol<spore::FuncOp>(clash->name);
-  auto diag = emitError(fn ? fn.getLoc() : module.getLoc())
-              << "the export '" << clash->name << "' would define '"
-              << llvm::StringRef(what).ltrim(':') << "' in the headers, as ";
-  if (first)
-    diag << "the export '" << first->name << "' does";
-  else
-    diag << "the state's functions do";
-  diag << "; rename one of them";
-  return failure();
-}
-
   }
   os << text;
   return success();
@@ -579,7 +729,8 @@ LogicalResult spore::driver::linkShared(llvm::StringRef object,
 LogicalResult spore::driver::buildSharedLibrary(ModuleOp module,
                                                 llvm::StringRef moduleName,
                                                 unsigned optLevel,
-                                                llvm::StringRef output) {
+                                                llvm::StringRef output,
+                                                llvm::StringRef cpu) {
   if (failed(lowerToLLVMDialect(module, moduleName, optLevel)))
     return emitError(module.getLoc(), "lowering to LLVM failed");
   llvm::SmallString<128> object;
@@ -587,7 +738,7 @@ LogicalResult spore::driver::buildSharedLibrary(ModuleOp module,
     return emitError(module.getLoc(), "cannot create a temporary file: ")
            << ec.message();
   LogicalResult result =
-      emitNative(module, optLevel, LLVMOutput::Object, object);
+      emitNative(module, optLevel, LLVMOutput::Object, object, cpu);
   if (succeeded(result))
     result = linkShared(object, output);
   llvm::sys::fs::remove(object);

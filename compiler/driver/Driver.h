@@ -95,9 +95,18 @@ mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
 
 /// Translates an LLVM-dialect module, optimises it at `optLevel` and writes
 /// LLVM IR (`asLLVMIR`), assembly (`asAssembly`) or an object file.
+/// The code is generated for `cpu`: an LLVM CPU name (`x86-64-v3`,
+/// `znver4`, ...) or `host`, the machine the compiler runs on, with its
+/// exact features. Every C entry point first checks that the running CPU
+/// has the instruction-set features the code was compiled with
+/// (spore_check_cpu).
 enum class LLVMOutput { IR, Assembly, Object };
 mlir::LogicalResult emitNative(mlir::ModuleOp module, unsigned optLevel,
-                               LLVMOutput kind, llvm::StringRef path);
+                               LLVMOutput kind, llvm::StringRef path,
+                               llvm::StringRef cpu = "host");
+
+/// Fails, with the message in `error`, for a CPU name LLVM does not know.
+mlir::LogicalResult checkCpu(llvm::StringRef cpu, std::string &error);
 
 /// Writes `<dir>/<module>.h` and `<dir>/<module>.hpp`.
 mlir::LogicalResult
@@ -122,7 +131,8 @@ mlir::LogicalResult linkShared(llvm::StringRef object, llvm::StringRef output);
 mlir::LogicalResult buildSharedLibrary(mlir::ModuleOp module,
                                        llvm::StringRef moduleName,
                                        unsigned optLevel,
-                                       llvm::StringRef output);
+                                       llvm::StringRef output,
+                                       llvm::StringRef cpu = "host");
 
 } // namespace spore::driver
 

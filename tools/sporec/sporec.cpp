@@ -63,6 +63,13 @@ cl::opt<std::string> target("target",
                             cl::desc("code generation target: cpu (default); "
                                      "cuda:sm_XX is not supported yet"),
                             cl::init("cpu"), cl::cat(category));
+cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("the CPU to generate code for: an LLVM CPU name (x86-64-v2, "
+                 "x86-64-v3, znver4, ...) or host, this machine (the default). "
+                 "An object run on a CPU without the features it was compiled "
+                 "for returns SPORE_ERROR_CPU at its first call"),
+        cl::value_desc("name"), cl::init("host"), cl::cat(category));
 cl::opt<bool> noRuntimeChecks(
     "no-runtime-checks",
     cl::desc("omit the run-time checks of indices and range steps (faster; "
@@ -109,6 +116,9 @@ int main(int argc, char **argv) {
     return fail("target '" + target + "' is not supported yet (only cpu)");
   if (emit == Emit::PTX)
     return fail("--emit=ptx is not supported yet");
+  std::string cpuError;
+  if (failed(driver::checkCpu(cpu, cpuError)))
+    return fail(cpuError);
 
   mlir::DialectRegistry registry;
   driver::registerDialects(registry);
@@ -147,23 +157,25 @@ int main(int argc, char **argv) {
     std::string path = output.empty() ? "-" : output.getValue();
     auto kind = emit == Emit::LLVM ? driver::LLVMOutput::IR
                                    : driver::LLVMOutput::Assembly;
-    return failed(driver::emitNative(*module, optLevel, kind, path)) ? 1 : 0;
+    return failed(driver::emitNative(*module, optLevel, kind, path, cpu)) ? 1
+                                                                          : 0;
   }
 
+  // Names the headers cannot hold are refused before anything is written.
+  if (failed(driver::checkHeaderNames(*module, exports, state, moduleName)))
+    return 1;
   std::string out = output;
   if (out.empty())
     out = shared ? "lib" + moduleName + ".so" : moduleName + ".o";
   if (shared) {
-    if (failed(driver::buildSharedLibrary(*module, moduleName, optLevel, out)))
+    if (failed(driver::buildSharedLibrary(*module, moduleName, optLevel, out,
+                                          cpu)))
       return 1;
   } else {
     if (failed(driver::lowerToLLVMDialect(*module, moduleName, optLevel)))
       return fail("lowering to LLVM failed");
     if (failed(driver::emitNative(*module, optLevel, driver::LLVMOutput::Object,
-                                  out)))
-  // Names the headers cannot hold are refused before anything is written.
-  if (failed(driver::checkHeaderNames(*module, exports, state, moduleName)))
-    return 1;
+                                  out, cpu)))
       return 1;
   }
   std::string dir = headerDir;

@@ -23,7 +23,15 @@ typedef enum spore_status {
   SPORE_ERROR_ASSERT = 5,   /* an assert of the model failed at run time */
   SPORE_ERROR_VALUE = 6,    /* a run-time value broke a rule of the language:
                                an index out of bounds, a range step of 0 */
+  SPORE_ERROR_CPU = 7,      /* the model was compiled for CPU features that
+                               this machine lacks (sporec --cpu) */
 } spore_status;
+
+/* Called first by every entry point of a compiled model with the CPU and
+ * features it was compiled for ("znver4:avx,avx2,avx512f,..."):
+ * SPORE_ERROR_CPU with a message naming the missing features if this CPU
+ * lacks one, instead of the SIGILL that running the model would raise. */
+int spore_check_cpu(const char *compiled_for);
 
 /* Options for creating state objects and running on devices (reserved). */
 typedef struct spore_options spore_options;
