@@ -50,17 +50,22 @@ def check(name, ok, why=""):
     failures += not ok
 
 
+def write(path, named):
+    """spore_npz_write of the arrays in `named`; returns its code."""
+    keep = [np.require(a, requirements="C") for a in named.values()]
+    tensors = (Tensor * len(keep))()
+    for t, a in zip(tensors, keep):
+        t.dtype, t.rank = CODES[a.dtype], a.ndim
+        for d, n in enumerate(a.shape):
+            t.shape[d] = n
+        t.data = a.ctypes.data
+    names = (ctypes.c_char_p * len(keep))(*[n.encode() for n in named])
+    return lib.spore_npz_write(path.encode(), len(keep), names, tensors)
+
+
 # Spore writes, NumPy reads.
-keep = [np.require(a, requirements="C") for a in arrays.values()]
-tensors = (Tensor * len(keep))()
-for t, a in zip(tensors, keep):
-    t.dtype, t.rank = CODES[a.dtype], a.ndim
-    for d, s in enumerate(a.shape):
-        t.shape[d] = s
-    t.data = a.ctypes.data
-names = (ctypes.c_char_p * len(keep))(*[n.encode() for n in arrays])
 path = os.path.join(workdir, "spore.npz")
-rc = lib.spore_npz_write(path.encode(), len(keep), names, tensors)
+rc = write(path, arrays)
 check("spore_npz_write", rc == 0, lib.spore_last_error().decode())
 with np.load(path) as z:
     check("numpy reads every array", sorted(z.files) == sorted(arrays) and
@@ -181,17 +186,6 @@ for k, (header, want) in enumerate(HEADERS.items()):
         ok = rc != 0 and (p + ": malformed header: " + want) in message
     check("header %s" % header, ok, "rc %d: %s" % (rc, message))
 
-
-def write(path, named):
-    keep = list(named.values())
-    tensors = (Tensor * len(keep))()
-    for t, a in zip(tensors, keep):
-        t.dtype, t.rank = CODES[a.dtype], a.ndim
-        for d, n in enumerate(a.shape):
-            t.shape[d] = n
-        t.data = a.ctypes.data
-    names = (ctypes.c_char_p * len(keep))(*[n.encode() for n in named])
-    return lib.spore_npz_write(path.encode(), len(keep), names, tensors)
 
 
 if os.environ.get("SPORE_TEST_LARGE_NPZ") == "1":
