@@ -9,6 +9,8 @@
 #include <cstring>
 #include <pthread.h>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 std::string tempPath(const char *name) {
@@ -461,4 +463,86 @@ TEST_CASE("writers refuse what they cannot honour and keep old files") {
   CHECK(countFiles("/tmp/spore_unit_atomic", "dir.npy.tmp") == 0);
   CHECK(countFiles("/tmp/spore_unit_atomic", "x.npy.tmp") == 0);
   std::system("rm -rf /tmp/spore_unit_atomic");
+}
+
+namespace {
+/// One thread's share of the concurrency test: its own state, archive and
+/// error messages; the buffer cache, the CPU check and the CRC table are
+/// shared. Returns how many of its checks failed (Catch2's macros are not
+/// thread-safe).
+int hammer(int thread, int rounds) {
+  int failures = 0;
+  const char *desc = "net.w f32 [64,32] uniform -0.5 0.5\n"
+                     "net.b f64 [32] const 0.25\n"
+                     "step i64 [] const 0\n";
+  std::string path = tempPath(("threads" + std::to_string(thread) + ".npz")
+                                  .c_str());
+  for (int r = 0; r < rounds; ++r) {
+    // Buffers of sizes the cache keeps and sizes it does not, written over.
+    void *blocks[4];
+    int64_t sizes[4] = {100, 70000, (1 << 20) + thread, 1 << 16};
+    for (int k = 0; k < 4; ++k) {
+      blocks[k] = spore_buffer_alloc(sizes[k]);
+      if (!blocks[k]) {
+        ++failures;
+        continue;
+      }
+      std::memset(blocks[k], thread, (size_t)sizes[k]);
+    }
+    for (int k = 0; k < 4; ++k) {
+      auto *bytes = static_cast<unsigned char *>(blocks[k]);
+      if (bytes && (bytes[0] != (unsigned char)thread ||
+                    bytes[sizes[k] - 1] != (unsigned char)thread))
+        ++failures; // another thread wrote into this buffer
+      spore_buffer_free(blocks[k]);
+    }
+    // The CPU check of compiled entry points, with one shared string.
+    failures += spore_check_cpu("x86-64:sse3") != SPORE_OK;
+    // A state of its own, saved and loaded (the CRC table is shared).
+    spore_state *s = nullptr;
+    if (spore_state_create(&s, desc, nullptr) != SPORE_OK) {
+      ++failures;
+      continue;
+    }
+    spore_state_init(s, 1000 * thread + r);
+    failures += spore_state_save(s, path.c_str()) != SPORE_OK;
+    spore_state *t = nullptr;
+    failures += spore_state_create(&t, desc, nullptr) != SPORE_OK;
+    failures += t && spore_state_load(t, path.c_str()) != SPORE_OK;
+    for (int32_t i = 0; t && i < spore_state_count(s); ++i) {
+      spore_tensor a, b;
+      spore_state_tensor(s, i, nullptr, &a);
+      spore_state_tensor(t, i, nullptr, &b);
+      size_t bytes = (size_t)spore_tensor_numel(&a) * spore_dtype_size(a.dtype);
+      failures += std::memcmp(a.data, b.data, bytes) != 0;
+    }
+    spore_state_destroy(s);
+    spore_state_destroy(t);
+    // Error messages are per thread.
+    std::string missing = path + ".missing";
+    failures += spore_state_load(nullptr, nullptr) != SPORE_ERROR_ARGUMENT;
+    spore_tensor none;
+    failures += spore_npy_read(missing.c_str(), &none) != SPORE_ERROR_IO;
+    failures += std::string(spore_last_error()).find(missing) ==
+                std::string::npos;
+  }
+  std::remove(path.c_str());
+  return failures;
+}
+} // namespace
+
+TEST_CASE("the runtime is safe to call from many threads",
+          "[runtime][concurrency]") {
+  // scripts/sanitize runs this under ThreadSanitizer too.
+  constexpr int kThreads = 16, kRounds = 20;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&failures, i] { failures[i] = hammer(i, kRounds); });
+  for (auto &thread : threads)
+    thread.join();
+  for (int i = 0; i < kThreads; ++i) {
+    CAPTURE(i);
+    CHECK(failures[i] == 0);
+  }
 }
