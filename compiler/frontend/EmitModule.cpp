@@ -820,12 +820,12 @@ mlir::OwningOpRef<mlir::ModuleOp> ModuleEmitter::run(const ast::Module &ast) {
     }
     case StmtKind::Assign:
     case StmtKind::AnnAssign: {
-      const Expr &value = *s->value;
       if (!s->value) {
         ok = false;
         diags.error(s->loc, "a module constant needs a value");
         break;
       }
+      const Expr &value = *s->value;
       if (value.kind == ExprKind::Call && value.lhs->kind == ExprKind::Name &&
           (value.lhs->name == "dim")) {
         ok = false;
