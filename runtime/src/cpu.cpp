@@ -1,4 +1,4 @@
-//===- cpu.cpp - does this CPU run the object? -----------------------------===//
+//===- cpu.cpp - does this CPU run the object? ----------------------------===//
 //
 // spore_check_cpu: every entry point of a compiled model calls it first
 // with the CPU and the instruction-set features it was compiled for

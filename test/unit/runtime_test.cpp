@@ -475,8 +475,8 @@ int hammer(int thread, int rounds) {
   const char *desc = "net.w f32 [64,32] uniform -0.5 0.5\n"
                      "net.b f64 [32] const 0.25\n"
                      "step i64 [] const 0\n";
-  std::string path = tempPath(("threads" + std::to_string(thread) + ".npz")
-                                  .c_str());
+  std::string path =
+      tempPath(("threads" + std::to_string(thread) + ".npz").c_str());
   for (int r = 0; r < rounds; ++r) {
     // Buffers of sizes the cache keeps and sizes it does not, written over.
     void *blocks[4];
@@ -523,8 +523,8 @@ int hammer(int thread, int rounds) {
     failures += spore_state_load(nullptr, nullptr) != SPORE_ERROR_ARGUMENT;
     spore_tensor none;
     failures += spore_npy_read(missing.c_str(), &none) != SPORE_ERROR_IO;
-    failures += std::string(spore_last_error()).find(missing) ==
-                std::string::npos;
+    failures +=
+        std::string(spore_last_error()).find(missing) == std::string::npos;
   }
   std::remove(path.c_str());
   return failures;
