@@ -54,6 +54,15 @@ struct ZipCloser {
   void operator()(zip_t *z) const { zip_discard(z); }
 };
 
+/// libzip's message for the error code of a failed zip_open.
+std::string openError(int code) {
+  zip_error_t error;
+  zip_error_init_with_code(&error, code);
+  std::string why = zip_error_strerror(&error);
+  zip_error_fini(&error);
+  return why;
+}
+
 int writeNpz(const char *path, int32_t count, const char *const *names,
              const spore_tensor *tensors) {
   // An archive without members is its end record alone (libzip writes
@@ -85,13 +94,10 @@ int writeNpz(const char *path, int32_t count, const char *const *names,
     int code = 0;
     std::unique_ptr<zip_t, ZipCloser> archive(
         zip_open(temp, ZIP_CREATE | ZIP_TRUNCATE, &code));
-    if (!archive) {
-      zip_error_t error;
-      zip_error_init_with_code(&error, code);
-      int rc = fail(&error);
-      zip_error_fini(&error);
-      return rc;
-    }
+    if (!archive)
+      return spore_set_error(
+          code == ZIP_ER_MEMORY ? SPORE_ERROR_MEMORY : SPORE_ERROR_IO,
+          "%s: write failed: %s", path, openError(code).c_str());
     for (int32_t i = 0; i < count; ++i) {
       std::string member = std::string(names[i]) + ".npy";
       zip_source_t *source =
@@ -165,10 +171,7 @@ int readNpz(const char *path, int32_t *count, char ***names,
   std::unique_ptr<zip_t, ZipCloser> archive(
       zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code));
   if (!archive) {
-    zip_error_t error;
-    zip_error_init_with_code(&error, code);
-    std::string why = zip_error_strerror(&error);
-    zip_error_fini(&error);
+    std::string why = openError(code);
     // A seek fails on an offset the archive made up: a format error.
     if (code == ZIP_ER_NOENT || code == ZIP_ER_OPEN || code == ZIP_ER_READ)
       return spore_set_error(SPORE_ERROR_IO, "%s: cannot open: %s", path,
