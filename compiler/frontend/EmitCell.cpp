@@ -105,12 +105,9 @@ const Stmt *ModuleEmitter::findMethod(const Stmt *cls, StringRef name) {
   return nullptr;
 }
 
-FailureOr<EValue> ModuleEmitter::construct(const EValue &cls,
-                                           std::vector<EValue> args,
-                                           std::vector<SMLoc> argLocs,
-                                           const std::vector<Keyword> &keywords,
-                                           std::vector<EValue> kwValues,
-                                           SMLoc l) {
+FailureOr<EValue> ModuleEmitter::construct(const EValue &cls, CallSite call) {
+  std::vector<EValue> &args = call.args;
+  SMLoc l = call.loc;
   EValue obj;
   obj.kind = EValue::Object;
   obj.fn = cls.fn;
@@ -122,14 +119,15 @@ FailureOr<EValue> ModuleEmitter::construct(const EValue &cls,
     if (cls.str != "Sequential")
       return fail(l, "Cell is the base of Cell classes; define a class that "
                      "derives from it and create that");
-    if (!keywords.empty())
-      return fail(keywords[0].loc, "Sequential takes no keyword arguments");
+    if (!call.keywords.empty())
+      return fail(call.keywords[0].loc,
+                  "Sequential takes no keyword arguments");
     std::vector<std::string> names;
     for (size_t i = 0; i < args.size(); ++i) {
       const EValue &c = args[i];
       if (c.kind != EValue::Object && c.kind != EValue::Function &&
           c.kind != EValue::Primitive)
-        return fail(argLocs[i],
+        return fail(call.argLocs[i],
                     "Sequential takes Cells or functions, got " + describe(c));
       names.push_back(std::to_string(i));
     }
@@ -150,21 +148,20 @@ FailureOr<EValue> ModuleEmitter::construct(const EValue &cls,
 
   const Stmt *init = findMethod(cls.fn, "__init__");
   if (!init) {
-    if (!args.empty() || !keywords.empty())
+    if (!args.empty() || !call.keywords.empty())
       return fail(l, "'" + cls.str +
                          "' takes no arguments (it has no "
                          "__init__)");
     return obj;
   }
   args.insert(args.begin(), obj);
-  argLocs.insert(argLocs.begin(), l);
+  call.argLocs.insert(call.argLocs.begin(), l);
   mlir::OpBuilder scratch(&ctx);
   auto block = std::make_unique<mlir::Block>();
   scratch.setInsertionPointToStart(block.get());
   FunctionEmitter fe(*this, scratch);
   fe.constructing = true;
-  auto bound = bindParams(*init, std::move(args), std::move(argLocs), keywords,
-                          std::move(kwValues), l, scratch);
+  auto bound = bindParams(*init, std::move(call), scratch);
   if (failed(bound)) {
     block->clear();
     return mlir::failure();
@@ -291,16 +288,12 @@ mlir::LogicalResult FunctionEmitter::assignAttribute(const Expr &target,
   return mlir::success();
 }
 
-FailureOr<EValue>
-FunctionEmitter::makeParameter(std::vector<EValue> &args,
-                               std::vector<SMLoc> &argLocs,
-                               const std::vector<Keyword> &keywords,
-                               std::vector<EValue> &kwValues, SMLoc l) {
+FailureOr<EValue> FunctionEmitter::makeParameter(CallSite &call) {
+  SMLoc l = call.loc;
   if (!constructing)
     return fail(l, "Parameters can be created only in a Cell's __init__ or "
                    "at module level");
-  auto bound = bindArgs("Parameter", {"value", "init"}, 1, args, argLocs,
-                        keywords, kwValues, l);
+  auto bound = bindArgs("Parameter", {"value", "init"}, 1, call);
   if (failed(bound))
     return mlir::failure();
   EValue value = *bound->get(0);
@@ -374,25 +367,18 @@ FunctionEmitter::makeParameter(std::vector<EValue> &args,
   return p;
 }
 
-FailureOr<EValue> FunctionEmitter::callCell(
-    const EValue &obj, StringRef method, std::vector<EValue> &args,
-    std::vector<SMLoc> &argLocs, const std::vector<Keyword> &keywords,
-    std::vector<EValue> &kwValues, SMLoc l) {
+FailureOr<EValue> FunctionEmitter::callCell(const EValue &obj, StringRef method,
+                                            const CallSite &call) {
+  SMLoc l = call.loc;
   if (!obj.fn) { // Sequential: each child applied to the previous result
     if (method != "__call__")
       return fail(l, "Sequential has no method '" + method.str() + "'");
-    if (args.size() != 1 || !keywords.empty())
+    if (call.args.size() != 1 || !call.keywords.empty())
       return fail(l, "a Sequential takes one argument");
-    EValue x = args[0];
+    EValue x = call.args[0];
     for (const EValue &child : obj.elts) {
-      std::vector<EValue> a{x}, kw;
-      std::vector<SMLoc> locs{argLocs[0]};
-      FailureOr<EValue> r =
-          child.kind == EValue::Object
-              ? callCell(child, "__call__", a, locs, {}, kw, l)
-          : child.kind == EValue::Primitive
-              ? callPrimitive(child.str, a, locs, {}, kw, l)
-              : callValue(child, a, locs, {}, kw, l);
+      CallSite step = CallSite::positional({x}, {call.argLocs[0]}, l);
+      FailureOr<EValue> r = callValue(child, step);
       if (failed(r))
         return mlir::failure();
       x = *r;
@@ -407,15 +393,13 @@ FailureOr<EValue> FunctionEmitter::callCell(
                           "' is not callable: it defines no "
                           "__call__"
                     : "'" + obj.str + "' has no method '" + method.str() + "'");
-  std::vector<EValue> all = args;
-  std::vector<SMLoc> locs = argLocs;
-  all.insert(all.begin(), obj);
-  locs.insert(locs.begin(), l);
+  CallSite withSelf = call;
+  withSelf.args.insert(withSelf.args.begin(), obj);
+  withSelf.argLocs.insert(withSelf.argLocs.begin(), l);
   // The specialisation is named after the class: `MLP.__call__`.
   EValue callee = EValue::ofFunction(fn);
   callee.str = obj.str + "." + method.str();
-  return m.call(callee, std::move(all), std::move(locs), keywords, kwValues, l,
-                b, stateArgs);
+  return m.call(callee, std::move(withSelf), b, stateArgs);
 }
 
 } // namespace spore::frontend::detail

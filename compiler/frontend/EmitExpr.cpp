@@ -105,7 +105,7 @@ FailureOr<EValue> FunctionEmitter::lookup(const Expr &e) {
     v.dtype = *dt;
     return v;
   }
-  if (primitives().contains(e.name))
+  if (isPrimitive(e.name))
     return EValue::named(EValue::Primitive, e.name);
   auto pit = m.preludeFns.find(e.name);
   if (pit != m.preludeFns.end())
@@ -294,39 +294,39 @@ FunctionEmitter::axesOf(const EValue *axis, int64_t rank, SMLoc l) {
   return axes;
 }
 
-FailureOr<BoundArgs>
-FunctionEmitter::bindArgs(StringRef name, ArrayRef<StringRef> params,
-                          size_t required, std::vector<EValue> &args,
-                          std::vector<SMLoc> &argLocs,
-                          const std::vector<Keyword> &keywords,
-                          std::vector<EValue> &kwValues, SMLoc l) {
+FailureOr<BoundArgs> FunctionEmitter::bindArgs(StringRef name,
+                                               ArrayRef<StringRef> params,
+                                               size_t required,
+                                               const CallSite &call) {
   BoundArgs bound;
   bound.values.resize(params.size());
-  bound.locs.assign(params.size(), l);
-  if (args.size() > params.size())
-    return (fail(l, "'" + name + "' takes at most " +
-                        std::to_string(params.size()) + " arguments, got " +
-                        std::to_string(args.size())));
-  for (size_t i = 0; i < args.size(); ++i) {
-    bound.values[i] = args[i];
-    bound.locs[i] = argLocs[i];
+  bound.locs.assign(params.size(), call.loc);
+  if (call.args.size() > params.size())
+    return (fail(call.loc, "'" + name + "' takes at most " +
+                               std::to_string(params.size()) +
+                               " arguments, got " +
+                               std::to_string(call.args.size())));
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    bound.values[i] = call.args[i];
+    bound.locs[i] = call.argLocs[i];
   }
-  for (size_t k = 0; k < keywords.size(); ++k) {
-    auto it = llvm::find(params, keywords[k].name);
+  for (size_t k = 0; k < call.keywords.size(); ++k) {
+    const KeywordName &kw = call.keywords[k];
+    auto it = llvm::find(params, kw.name);
     if (it == params.end())
-      return (fail(keywords[k].loc, "'" + name + "' has no parameter named '" +
-                                        keywords[k].name + "'"));
+      return (fail(kw.loc,
+                   "'" + name + "' has no parameter named '" + kw.name + "'"));
     size_t i = it - params.begin();
     if (bound.values[i])
-      return (fail(keywords[k].loc, "'" + name + "' got multiple values for '" +
-                                        keywords[k].name + "'"));
-    bound.values[i] = kwValues[k];
-    bound.locs[i] = keywords[k].loc;
+      return (fail(kw.loc,
+                   "'" + name + "' got multiple values for '" + kw.name + "'"));
+    bound.values[i] = call.kwValues[k];
+    bound.locs[i] = kw.loc;
   }
   for (size_t i = 0; i < required; ++i)
     if (!bound.values[i])
-      return (fail(l, "'" + name + "' is missing its argument '" +
-                          params[i].str() + "'"));
+      return (fail(call.loc, "'" + name + "' is missing its argument '" +
+                                 params[i].str() + "'"));
   return bound;
 }
 
@@ -422,8 +422,8 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
   if (e.lhs->kind == ExprKind::Name && e.lhs->name == "print" &&
       !scope.count("print") && !m.globals.count("print"))
     return emitPrint(e);
-  std::vector<EValue> args;
-  std::vector<SMLoc> argLocs;
+  CallSite call;
+  call.loc = e.loc;
   EValue callee;
   std::optional<EValue> cellSelf; // a method call on a Cell
   // Method calls on tensors: x.sum(axis=1) is sum(x, axis=1).
@@ -441,13 +441,12 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
       auto pit = m.preludeFns.find(method);
       if (pit != m.preludeFns.end())
         callee = pit->second;
-      else if (!primitives().contains(method) &&
-               !plannedPrimitives().contains(method))
+      else if (!isPrimitive(method) && !plannedPrimitives().contains(method))
         return fail(e.lhs->loc, "tensor has no method '" + method + "'");
       else
         callee = EValue::named(EValue::Primitive, method);
-      args.push_back(*self);
-      argLocs.push_back(e.lhs->lhs->loc);
+      call.args.push_back(*self);
+      call.argLocs.push_back(e.lhs->lhs->loc);
     }
   }
   if (callee.kind == EValue::None) {
@@ -462,40 +461,39 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
     auto v = emitExpr(*arg);
     if (failed(v))
       return mlir::failure();
-    args.push_back(*v);
-    argLocs.push_back(arg->loc);
+    call.args.push_back(*v);
+    call.argLocs.push_back(arg->loc);
   }
-  std::vector<EValue> kwValues;
   for (auto &kw : e.keywords) {
     auto v = emitExpr(*kw.value);
     if (failed(v))
       return mlir::failure();
-    kwValues.push_back(*v);
+    call.keywords.push_back({kw.name, kw.loc});
+    call.kwValues.push_back(*v);
   }
   if (cellSelf)
-    return callCell(*cellSelf, callee.str, args, argLocs, e.keywords, kwValues,
-                    e.loc);
+    return callCell(*cellSelf, callee.str, call);
   if (callee.kind == EValue::Object)
-    return callCell(callee, "__call__", args, argLocs, e.keywords, kwValues,
-                    e.loc);
+    return callCell(callee, "__call__", call);
   if (callee.kind == EValue::Class) {
     if (!callee.fn && callee.str == "Parameter")
-      return makeParameter(args, argLocs, e.keywords, kwValues, e.loc);
+      return makeParameter(call);
     if (!constructing)
       return fail(e.lhs->loc, "Cells can be created only at module level or "
                               "in another Cell's __init__ (their Parameters "
                               "are the module's state)");
-    return m.construct(callee, std::move(args), std::move(argLocs), e.keywords,
-                       std::move(kwValues), e.loc);
+    return m.construct(callee, call);
   }
   // normal(std) and uniform(a, b) with numbers only are initialisers of
   // Parameters; with a key and a shape, they draw random numbers.
-  if (callee.kind == EValue::Function && e.keywords.empty() &&
-      llvm::all_of(args, [](const EValue &a) { return a.isScalarConst(); })) {
+  if (callee.kind == EValue::Function && call.keywords.empty() &&
+      llvm::all_of(call.args,
+                   [](const EValue &a) { return a.isScalarConst(); })) {
     auto isPrelude = [&](StringRef name) {
       auto it = m.preludeFns.find(name);
       return it != m.preludeFns.end() && it->second.fn == callee.fn;
     };
+    const std::vector<EValue> &args = call.args;
     if (isPrelude("normal") && args.size() <= 1) {
       EValue init = EValue::named(EValue::Init, "normal");
       init.elts.push_back(
@@ -512,31 +510,15 @@ FailureOr<EValue> FunctionEmitter::emitCall(const Expr &e) {
     }
   }
   if (callee.kind == EValue::Primitive &&
-      llvm::is_contained({"grad", "value_and_grad", "jacrev", "jacfwd",
-                          "hessian", "checkpoint"},
-                         StringRef(callee.str)))
-    return makeTransform(callee.str, args, argLocs, e.keywords, kwValues,
-                         e.loc);
-  if (callee.kind == EValue::Primitive &&
-      (callee.str == "vjp" || callee.str == "jvp"))
-    return callee.str == "vjp"
-               ? emitVjp(args, argLocs, e.keywords, kwValues, e.loc)
-               : emitJvp(args, argLocs, e.keywords, kwValues, e.loc);
-  if (callee.kind == EValue::Transform)
-    return callTransform(callee, args, argLocs, e.keywords, kwValues, e.loc);
-  if (callee.kind == EValue::Primitive) {
-    if (plannedPrimitives().contains(callee.str) &&
-        !primitives().contains(callee.str))
-      return fail(e.lhs->loc, "'" + callee.str + "' is not supported yet");
-    return callPrimitive(callee.str, std::move(args), std::move(argLocs),
-                         e.keywords, std::move(kwValues), e.loc);
-  }
-  if (callee.kind == EValue::Function || callee.kind == EValue::Choice)
-    return callValue(callee, args, argLocs, e.keywords, kwValues, e.loc);
+      plannedPrimitives().contains(callee.str) && !isPrimitive(callee.str))
+    return fail(e.lhs->loc, "'" + callee.str + "' is not supported yet");
+  if (callee.kind == EValue::Primitive || callee.kind == EValue::Function ||
+      callee.kind == EValue::Choice || callee.kind == EValue::Transform)
+    return callValue(callee, call);
   if (callee.kind == EValue::DType) {
-    if (args.size() != 1 || !e.keywords.empty())
+    if (call.args.size() != 1 || !call.keywords.empty())
       return fail(e.loc, "a dtype conversion takes one argument");
-    return castTo(args[0], callee.dtype, e.loc);
+    return castTo(call.args[0], callee.dtype, e.loc);
   }
   return fail(e.lhs->loc, describe(callee) + " is not callable");
 }
@@ -571,31 +553,29 @@ FailureOr<EValue> FunctionEmitter::emitAttribute(const Expr &e) {
       return d;
     }
     if (e.name == "T")
-      return callPrimitive("transpose", {*v}, {e.loc}, {}, {}, e.loc);
+      return callPrimitive("transpose",
+                           CallSite::positional({*v}, {e.loc}, e.loc));
     return fail(e.loc, "tensor has no attribute '" + e.name + "'");
   }
   return fail(e.loc, describe(*v) + " has no attribute '" + e.name + "'");
 }
 
-FailureOr<EValue>
-FunctionEmitter::callValue(const EValue &callee, std::vector<EValue> &args,
-                           std::vector<SMLoc> &argLocs,
-                           const std::vector<Keyword> &keywords,
-                           std::vector<EValue> &kwValues, SMLoc l) {
+FailureOr<EValue> FunctionEmitter::callValue(const EValue &callee,
+                                             CallSite &call) {
   if (callee.kind == EValue::Function)
-    return m.call(callee, args, argLocs, keywords, kwValues, l, b, stateArgs);
+    return m.call(callee, call, b, stateArgs);
   if (callee.kind == EValue::Object)
-    return callCell(callee, "__call__", args, argLocs, keywords, kwValues, l);
+    return callCell(callee, "__call__", call);
   if (callee.kind == EValue::Primitive)
-    return callPrimitive(callee.str, args, argLocs, keywords, kwValues, l);
+    return callPrimitive(callee.str, call);
   if (callee.kind == EValue::Transform)
-    return callTransform(callee, args, argLocs, keywords, kwValues, l);
+    return callTransform(callee, call);
   // A function chosen at run time: call each alternative under a run-time
   // if on the choice's condition; the results merge as an if's do.
   static constexpr const char *kValue = "%call";
   auto branch = [&](const EValue &fn) {
     return [&, fn]() -> mlir::LogicalResult {
-      auto r = callValue(fn, args, argLocs, keywords, kwValues, l);
+      auto r = callValue(fn, call);
       if (failed(r))
         return mlir::failure();
       scope[kValue] = *r;
@@ -603,7 +583,7 @@ FunctionEmitter::callValue(const EValue &callee, std::vector<EValue> &args,
     };
   };
   if (failed(emitBranches(callee.elts[0].tensor, branch(callee.elts[1]),
-                          branch(callee.elts[2]), l)))
+                          branch(callee.elts[2]), call.loc)))
     return mlir::failure();
   EValue v = scope[kValue];
   scope.erase(kValue);

@@ -538,10 +538,11 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
   return &spec;
 }
 
-FailureOr<std::vector<EValue>> ModuleEmitter::bindParams(
-    const Stmt &fn, std::vector<EValue> args, std::vector<SMLoc> argLocs,
-    const std::vector<Keyword> &keywords, std::vector<EValue> kwValues, SMLoc l,
-    mlir::OpBuilder &callerBuilder) {
+FailureOr<std::vector<EValue>>
+ModuleEmitter::bindParams(const Stmt &fn, const CallSite &call,
+                          mlir::OpBuilder &callerBuilder) {
+  const std::vector<EValue> &args = call.args;
+  SMLoc l = call.loc;
   size_t n = fn.params.size();
   if (args.size() > n)
     return fail(l, "'" + fn.name + "' takes " + std::to_string(n) +
@@ -551,22 +552,21 @@ FailureOr<std::vector<EValue>> ModuleEmitter::bindParams(
   std::vector<SMLoc> locs(n, l);
   for (size_t i = 0; i < args.size(); ++i) {
     bound[i] = args[i];
-    locs[i] = argLocs[i];
+    locs[i] = call.argLocs[i];
   }
-  for (size_t k = 0; k < keywords.size(); ++k) {
-    auto it = llvm::find_if(
-        fn.params, [&](const Param &p) { return p.name == keywords[k].name; });
+  for (size_t k = 0; k < call.keywords.size(); ++k) {
+    const KeywordName &kw = call.keywords[k];
+    auto it = llvm::find_if(fn.params,
+                            [&](const Param &p) { return p.name == kw.name; });
     if (it == fn.params.end())
-      return fail(keywords[k].loc, "'" + fn.name +
-                                       "' has no parameter named '" +
-                                       keywords[k].name + "'");
+      return fail(kw.loc,
+                  "'" + fn.name + "' has no parameter named '" + kw.name + "'");
     size_t i = it - fn.params.begin();
     if (bound[i])
-      return fail(keywords[k].loc, "'" + fn.name +
-                                       "' got multiple values for '" +
-                                       keywords[k].name + "'");
-    bound[i] = kwValues[k];
-    locs[i] = keywords[k].loc;
+      return fail(kw.loc, "'" + fn.name + "' got multiple values for '" +
+                              kw.name + "'");
+    bound[i] = call.kwValues[k];
+    locs[i] = kw.loc;
   }
   FunctionEmitter caller(*this, callerBuilder);
   std::vector<EValue> values;
@@ -631,13 +631,13 @@ FailureOr<std::vector<EValue>> ModuleEmitter::bindParams(
   return values;
 }
 
-FailureOr<EValue> ModuleEmitter::call(
-    const EValue &callee, std::vector<EValue> args, std::vector<SMLoc> argLocs,
-    const std::vector<Keyword> &keywords, std::vector<EValue> kwValues, SMLoc l,
-    mlir::OpBuilder &callerBuilder, ArrayRef<mlir::Value> state) {
+FailureOr<EValue> ModuleEmitter::call(const EValue &callee,
+                                      const CallSite &call,
+                                      mlir::OpBuilder &callerBuilder,
+                                      ArrayRef<mlir::Value> state) {
   const Stmt &fn = *callee.fn;
-  auto bound = bindParams(fn, std::move(args), std::move(argLocs), keywords,
-                          std::move(kwValues), l, callerBuilder);
+  SMLoc l = call.loc;
+  auto bound = bindParams(fn, call, callerBuilder);
   if (failed(bound))
     return mlir::failure();
   std::vector<EValue> &values = *bound;

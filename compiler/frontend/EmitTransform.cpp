@@ -56,19 +56,17 @@ void collectSlots(const EValue &tmpl, llvm::SmallVectorImpl<int64_t> &out) {
 } // namespace
 
 FailureOr<ModuleEmitter::Wrapper>
-ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
-                    std::vector<SMLoc> argLocs,
-                    const std::vector<Keyword> &keywords,
-                    std::vector<EValue> kwValues, SMLoc l, WrapKind kind) {
+ModuleEmitter::wrap(const EValue &callee, CallSite call, WrapKind kind) {
+  SMLoc l = call.loc;
   bool checkpointed = kind == WrapKind::Checkpointed;
   const char *kindKey = checkpointed                  ? "checkpoint:"
                         : kind == WrapKind::CustomVjp ? "custom:"
                                                       : "wrap:";
   std::string k = kindKey + key(callee) + "(";
-  for (const EValue &a : args)
+  for (const EValue &a : call.args)
     k += key(a) + ";";
-  for (size_t i = 0; i < keywords.size(); ++i)
-    k += keywords[i].name + "=" + key(kwValues[i]) + ";";
+  for (size_t i = 0; i < call.keywords.size(); ++i)
+    k += call.keywords[i].name + "=" + key(call.kwValues[i]) + ";";
   k += ")";
   auto it = wrappers.find(k);
   if (it != wrappers.end())
@@ -96,14 +94,14 @@ ModuleEmitter::wrap(const EValue &callee, std::vector<EValue> args,
   FunctionEmitter fe(*this, bodyBuilder);
   fe.stateArgs.assign(entry->args_begin(), entry->args_end());
   EValue self = parameterize(callee, *entry, fnLoc);
-  for (EValue &a : args)
+  for (EValue &a : call.args)
     a = parameterize(a, *entry, fnLoc);
-  for (EValue &v : kwValues)
+  for (EValue &v : call.kwValues)
     v = parameterize(v, *entry, fnLoc);
   // The wrapper of a @custom_vjp function calls it directly.
   if (kind == WrapKind::CustomVjp)
     customBodies.insert(callee.fn);
-  auto result = fe.callValue(self, args, argLocs, keywords, kwValues, l);
+  auto result = fe.callValue(self, call);
   if (kind == WrapKind::CustomVjp)
     customBodies.erase(callee.fn);
   if (failed(result)) {
@@ -142,7 +140,8 @@ FailureOr<EValue> ModuleEmitter::callCustomVjp(const EValue &callee,
                        "rule: define one with @" +
                        fn.name + ".defvjp");
   std::vector<SMLoc> locs(values.size(), l);
-  auto wrapper = wrap(callee, values, locs, {}, {}, l, WrapKind::CustomVjp);
+  auto wrapper =
+      wrap(callee, CallSite::positional(values, locs, l), WrapKind::CustomVjp);
   if (failed(wrapper))
     return mlir::failure();
   if (!wrapper->func->hasAttr("spore.custom_vjp")) {
@@ -190,9 +189,8 @@ FailureOr<FuncOp> ModuleEmitter::customRule(const EValue &callee,
     args.push_back(rebuild(resultTemplate, leaves, next));
   }
   std::vector<SMLoc> locs(args.size(), l);
-  std::vector<EValue> noKw;
-  auto result =
-      fe.callValue(EValue::ofFunction(&rule), args, locs, {}, noKw, l);
+  CallSite ruleCall = CallSite::positional(args, locs, l);
+  auto result = fe.callValue(EValue::ofFunction(&rule), ruleCall);
   if (failed(result)) {
     func.erase();
     return mlir::failure();
@@ -272,13 +270,23 @@ FailureOr<FuncOp> ModuleEmitter::customRule(const EValue &callee,
   return func;
 }
 
-FailureOr<EValue>
-FunctionEmitter::makeTransform(StringRef name, std::vector<EValue> &args,
-                               std::vector<SMLoc> &argLocs,
-                               const std::vector<Keyword> &keywords,
-                               std::vector<EValue> &kwValues, SMLoc l) {
+FailureOr<EValue> FunctionEmitter::primTransform(const PrimitiveCall &p) {
+  return makeTransform(p.name, p.call);
+}
+
+FailureOr<EValue> FunctionEmitter::primVjp(const PrimitiveCall &p) {
+  return emitVjp(p.call);
+}
+
+FailureOr<EValue> FunctionEmitter::primJvp(const PrimitiveCall &p) {
+  return emitJvp(p.call);
+}
+
+FailureOr<EValue> FunctionEmitter::makeTransform(StringRef name,
+                                                 CallSite &call) {
+  SMLoc l = call.loc;
   if (name == "checkpoint") {
-    auto a = bindArgs(name, {"fun"}, 1, args, argLocs, keywords, kwValues, l);
+    auto a = bindArgs(name, {"fun"}, 1, call);
     if (failed(a))
       return mlir::failure();
     if (!isCallable(*a->get(0)))
@@ -288,8 +296,7 @@ FunctionEmitter::makeTransform(StringRef name, std::vector<EValue> &args,
     t.elts = {*a->get(0)};
     return t;
   }
-  auto a = bindArgs(name, {"fun", "argnums", "has_aux", "wrt"}, 1, args,
-                    argLocs, keywords, kwValues, l);
+  auto a = bindArgs(name, {"fun", "argnums", "has_aux", "wrt"}, 1, call);
   if (failed(a))
     return mlir::failure();
   const EValue &fun = *a->get(0);
@@ -398,14 +405,13 @@ static llvm::SmallVector<int64_t> leavesFrom(ArrayRef<size_t> argStart,
   return positions;
 }
 
-FailureOr<EValue> FunctionEmitter::emitVjp(std::vector<EValue> &args,
-                                           std::vector<SMLoc> &argLocs,
-                                           const std::vector<Keyword> &keywords,
-                                           std::vector<EValue> &kwValues,
-                                           SMLoc l) {
-  if (!keywords.empty())
-    return fail(keywords[0].loc, "vjp takes no keyword arguments (has_aux is "
-                                 "not supported yet)");
+FailureOr<EValue> FunctionEmitter::emitVjp(CallSite &call) {
+  const std::vector<EValue> &args = call.args;
+  const std::vector<SMLoc> &argLocs = call.argLocs;
+  SMLoc l = call.loc;
+  if (!call.keywords.empty())
+    return fail(call.keywords[0].loc, "vjp takes no keyword arguments "
+                                      "(has_aux is not supported yet)");
   if (args.empty() || !isCallable(args[0]))
     return fail(l, "vjp takes a function and its primal arguments");
   std::vector<EValue> primals;
@@ -417,8 +423,8 @@ FailureOr<EValue> FunctionEmitter::emitVjp(std::vector<EValue> &args,
     primals.push_back(*p);
     locs.push_back(argLocs[i]);
   }
-  std::vector<EValue> noKw;
-  auto y = callValue(args[0], primals, locs, {}, noKw, l);
+  CallSite primalCall = CallSite::positional(primals, locs, l);
+  auto y = callValue(args[0], primalCall);
   if (failed(y))
     return mlir::failure();
   EValue pullback = EValue::named(EValue::Transform, "pullback");
@@ -433,8 +439,7 @@ FailureOr<EValue> FunctionEmitter::callPullback(const EValue &pullback,
   const EValue &fun = pullback.elts[0];
   std::vector<EValue> primals = pullback.elts[1].elts;
   std::vector<SMLoc> locs(primals.size(), l);
-  std::vector<EValue> noKw;
-  auto wrapper = m.wrap(fun, primals, locs, {}, noKw, l);
+  auto wrapper = m.wrap(fun, CallSite::positional(primals, locs, l));
   if (failed(wrapper))
     return mlir::failure();
   if (args.size() != 1)
@@ -519,10 +524,11 @@ FunctionEmitter::wrapperOperands(const EValue &fun, ArrayRef<EValue> args,
   return operands;
 }
 
-FailureOr<EValue> FunctionEmitter::callJacobian(
-    const EValue &transform, std::vector<EValue> &args,
-    std::vector<SMLoc> &argLocs, const std::vector<Keyword> &keywords,
-    std::vector<EValue> &kwValues, SMLoc l) {
+FailureOr<EValue> FunctionEmitter::callJacobian(const EValue &transform,
+                                                CallSite &call) {
+  std::vector<EValue> &args = call.args;
+  const std::vector<SMLoc> &argLocs = call.argLocs;
+  SMLoc l = call.loc;
   const EValue &fun = transform.elts[0];
   int64_t n = transform.elts[1].i;
   if (n >= (int64_t)args.size())
@@ -538,7 +544,7 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
                                 "one tensor, not " +
                                 describe(*x));
   args[n] = *x;
-  auto wrapper = m.wrap(fun, args, argLocs, keywords, kwValues, l);
+  auto wrapper = m.wrap(fun, call);
   if (failed(wrapper))
     return mlir::failure();
   const EValue &y = wrapper->resultTemplate;
@@ -565,7 +571,7 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
 
   std::vector<size_t> argStart;
   std::vector<mlir::Value> operands =
-      wrapperOperands(fun, args, kwValues, &argStart);
+      wrapperOperands(fun, args, call.kwValues, &argStart);
   int64_t wrt = argStart[n];
   RankedTensorType xType = x->tensorType();
   mlir::Location ml = loc(l);
@@ -628,12 +634,11 @@ FailureOr<EValue> FunctionEmitter::callJacobian(
           : ReshapeOp::create(b, ml, jType, joined).getResult());
 }
 
-FailureOr<EValue> FunctionEmitter::emitJvp(std::vector<EValue> &args,
-                                           std::vector<SMLoc> &argLocs,
-                                           const std::vector<Keyword> &keywords,
-                                           std::vector<EValue> &kwValues,
-                                           SMLoc l) {
-  if (!keywords.empty() || args.size() != 3 || !isCallable(args[0]))
+FailureOr<EValue> FunctionEmitter::emitJvp(CallSite &call) {
+  const std::vector<EValue> &args = call.args;
+  const std::vector<SMLoc> &argLocs = call.argLocs;
+  SMLoc l = call.loc;
+  if (!call.keywords.empty() || args.size() != 3 || !isCallable(args[0]))
     return fail(l, "jvp takes a function, a tuple of primals and a tuple of "
                    "tangents: jvp(f, (x,), (t,))");
   auto primals = floatValue(args[1], argLocs[1], "the primals of jvp");
@@ -662,8 +667,7 @@ FailureOr<EValue> FunctionEmitter::emitJvp(std::vector<EValue> &args,
   // Forward mode: a spore.jvp of a wrapper of the function with the
   // primals, differentiated with respect to the primals' leaves.
   std::vector<SMLoc> locs(primals->elts.size(), l);
-  std::vector<EValue> noKw;
-  auto wrapper = m.wrap(args[0], primals->elts, locs, {}, noKw, l);
+  auto wrapper = m.wrap(args[0], CallSite::positional(primals->elts, locs, l));
   if (failed(wrapper))
     return mlir::failure();
   for (Type t : wrapper->func.getFunctionType().getResults())
@@ -694,27 +698,28 @@ FailureOr<EValue> FunctionEmitter::emitJvp(std::vector<EValue> &args,
   return EValue::ofTuple({y, t});
 }
 
-FailureOr<EValue> FunctionEmitter::callTransform(
-    const EValue &transform, std::vector<EValue> &args,
-    std::vector<SMLoc> &argLocs, const std::vector<Keyword> &keywords,
-    std::vector<EValue> &kwValues, SMLoc l) {
+FailureOr<EValue> FunctionEmitter::callTransform(const EValue &transform,
+                                                 CallSite &call) {
+  std::vector<EValue> &args = call.args;
+  const std::vector<SMLoc> &argLocs = call.argLocs;
+  SMLoc l = call.loc;
   if (transform.str == "checkpoint") {
     // A call of a wrapper that differentiation recomputes in the backward
     // pass instead of keeping its intermediate values.
-    auto wrapper = m.wrap(transform.elts[0], args, argLocs, keywords, kwValues,
-                          l, ModuleEmitter::WrapKind::Checkpointed);
+    auto wrapper =
+        m.wrap(transform.elts[0], call, ModuleEmitter::WrapKind::Checkpointed);
     if (failed(wrapper))
       return mlir::failure();
-    auto call =
+    auto op =
         CallOp::create(b, loc(l), wrapper->func,
-                       wrapperOperands(transform.elts[0], args, kwValues));
+                       wrapperOperands(transform.elts[0], args, call.kwValues));
     size_t next = 0;
-    return m.rebuild(wrapper->resultTemplate, call.getResults(), next);
+    return m.rebuild(wrapper->resultTemplate, op.getResults(), next);
   }
   if (transform.str == "pullback")
-    return callPullback(transform, args, argLocs, l);
+    return callPullback(transform, args, call.argLocs, l);
   if (transform.str == "jacrev" || transform.str == "jacfwd")
-    return callJacobian(transform, args, argLocs, keywords, kwValues, l);
+    return callJacobian(transform, call);
   if (transform.str == "hessian") {
     // The Jacobian of the gradient: forward over reverse, as in JAX.
     EValue inner = transform;
@@ -722,7 +727,7 @@ FailureOr<EValue> FunctionEmitter::callTransform(
     EValue outer = transform;
     outer.str = "jacfwd";
     outer.elts[0] = inner;
-    return callJacobian(outer, args, argLocs, keywords, kwValues, l);
+    return callJacobian(outer, call);
   }
   const EValue &fun = transform.elts[0], &argnums = transform.elts[1],
                &wrt = transform.elts[3];
@@ -767,7 +772,7 @@ FailureOr<EValue> FunctionEmitter::callTransform(
                                        : ""));
   }
 
-  auto wrapper = m.wrap(fun, args, argLocs, keywords, kwValues, l);
+  auto wrapper = m.wrap(fun, call);
   if (failed(wrapper))
     return mlir::failure();
   const EValue &result = wrapper->resultTemplate;
@@ -794,7 +799,7 @@ FailureOr<EValue> FunctionEmitter::callTransform(
   // Operands in the wrapper's order; the differentiated ones by index.
   std::vector<size_t> argStart;
   std::vector<mlir::Value> operands =
-      wrapperOperands(fun, args, kwValues, &argStart);
+      wrapperOperands(fun, args, call.kwValues, &argStart);
   llvm::SmallVector<int64_t> wrtIndices;
   if (wrt.kind == EValue::None) {
     for (int64_t n : nums)

@@ -5,7 +5,8 @@
 // or name), FunctionEmitter (expressions, primitives and statements of one
 // function body) and ModuleEmitter (the module, its constants and the
 // specialisations of its functions). Implemented across Emit*.cpp, one file
-// per concern.
+// per concern, and the primitives across Prim*.cpp, one file per family
+// (Primitives.cpp holds their table).
 //
 //===----------------------------------------------------------------------===//
 
@@ -222,8 +223,11 @@ std::string describe(const EValue &v);
 /// Primitives of language.md §5 that parse and resolve but are not
 /// implemented yet: calling one is a located "not supported yet" error.
 const llvm::StringSet<> &plannedPrimitives();
-/// Primitives implemented by this emitter.
-const llvm::StringSet<> &primitives();
+/// Whether `name` is a primitive implemented by this emitter (the
+/// prelude, prelude.py, adds those that are compositions).
+bool isPrimitive(StringRef name);
+/// The names of the unary elementwise primitives (PrimElementwise.cpp).
+ArrayRef<StringRef> unaryPrimitiveNames();
 /// The element type named `name` (`f32`, `bool`, ...).
 std::optional<Type> dtypeByName(mlir::MLIRContext *ctx, StringRef name);
 /// The names that statements of `body` may assign (not counting nested
@@ -243,6 +247,29 @@ void collectTargetNames(const Expr &t, llvm::StringSet<> &names);
 class ModuleEmitter;
 struct MergeState;
 
+/// A keyword of a call: its name and where it is written.
+struct KeywordName {
+  std::string name;
+  SMLoc loc;
+};
+
+/// A call as written, its arguments evaluated: the positional arguments,
+/// the keywords with their values (in the same order), and the locations of
+/// each and of the call. Calls pass one along rather than its five parts.
+struct CallSite {
+  std::vector<EValue> args;
+  std::vector<SMLoc> argLocs;
+  std::vector<KeywordName> keywords;
+  std::vector<EValue> kwValues;
+  SMLoc loc;
+
+  /// A call with positional arguments only.
+  static CallSite positional(std::vector<EValue> args,
+                             std::vector<SMLoc> argLocs, SMLoc loc) {
+    return CallSite{std::move(args), std::move(argLocs), {}, {}, loc};
+  }
+};
+
 /// Arguments of a call bound to a primitive's parameters by position or
 /// keyword, with defaults.
 struct BoundArgs {
@@ -251,6 +278,39 @@ struct BoundArgs {
   const EValue *get(size_t i) const {
     return values[i] ? &*values[i] : nullptr;
   }
+};
+
+class FunctionEmitter;
+
+/// A call of a primitive: its arguments bound to the primitive's
+/// parameters, and the call as written (which variadic primitives read).
+struct PrimitiveCall {
+  StringRef name;
+  BoundArgs a;
+  CallSite &call;
+};
+
+/// An entry of the table of primitives (Primitives.cpp).
+struct Primitive {
+  enum Flags : unsigned {
+    None = 0,
+    /// The result has a dtype of its own (a constructor's f32, a count,
+    /// random bits): literal arguments do not make it weak.
+    TypesItsResult = 1,
+    /// The first argument selects and does not type the result (where).
+    FirstSelects = 2,
+    /// Positional arguments past the parameters are packed into a tuple
+    /// for the last one (x.reshape(2, 3)).
+    PacksRest = 4,
+    /// The emitter reads the call itself: no binding, no folding, no
+    /// weak result (einsum's operands, the transforms).
+    Unbound = 8,
+  };
+  /// Parameters in Python's order; the first `required` have no default.
+  std::vector<StringRef> params;
+  size_t required;
+  unsigned flags;
+  FailureOr<EValue> (FunctionEmitter::*emit)(const PrimitiveCall &);
 };
 
 class FunctionEmitter {
@@ -378,41 +438,22 @@ private:
   FailureOr<EValue> emitCall(const Expr &e);
   FailureOr<EValue> emitPrint(const Expr &e);
   /// Calls a function value (a Function, or a Choice made at run time).
-  FailureOr<EValue> callValue(const EValue &callee, std::vector<EValue> &args,
-                              std::vector<SMLoc> &argLocs,
-                              const std::vector<Keyword> &keywords,
-                              std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> callValue(const EValue &callee, CallSite &call);
   FailureOr<EValue> emitAttribute(const Expr &e);
   /// Cells (EmitCell.cpp): attributes of a Cell instance, `Parameter(...)`,
   /// initialisers, and calls of Cells and their methods.
   FailureOr<EValue> cellAttribute(const EValue &obj, const Expr &e);
   mlir::LogicalResult assignAttribute(const Expr &target, const EValue &value);
-  FailureOr<EValue> makeParameter(std::vector<EValue> &args,
-                                  std::vector<SMLoc> &argLocs,
-                                  const std::vector<Keyword> &keywords,
-                                  std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> makeParameter(CallSite &call);
   /// Differentiation (EmitTransform.cpp): `grad(f, ...)` and
   /// `value_and_grad(f, ...)` as function values, and their calls, which
   /// emit spore.grad on a wrapper function of f.
-  FailureOr<EValue> makeTransform(StringRef name, std::vector<EValue> &args,
-                                  std::vector<SMLoc> &argLocs,
-                                  const std::vector<Keyword> &keywords,
-                                  std::vector<EValue> &kwValues, SMLoc l);
-  FailureOr<EValue> callTransform(const EValue &transform,
-                                  std::vector<EValue> &args,
-                                  std::vector<SMLoc> &argLocs,
-                                  const std::vector<Keyword> &keywords,
-                                  std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> makeTransform(StringRef name, CallSite &call);
+  FailureOr<EValue> callTransform(const EValue &transform, CallSite &call);
   /// vjp(f, *primals) -> (y, pullback), and jvp(f, primals, tangents) ->
   /// (y, tangent_out).
-  FailureOr<EValue> emitVjp(std::vector<EValue> &args,
-                            std::vector<SMLoc> &argLocs,
-                            const std::vector<Keyword> &keywords,
-                            std::vector<EValue> &kwValues, SMLoc l);
-  FailureOr<EValue> emitJvp(std::vector<EValue> &args,
-                            std::vector<SMLoc> &argLocs,
-                            const std::vector<Keyword> &keywords,
-                            std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> emitVjp(CallSite &call);
+  FailureOr<EValue> emitJvp(CallSite &call);
   /// The tensors of `v` made floating tensors (literals materialised), or
   /// an error naming `what`.
   FailureOr<EValue> floatValue(const EValue &v, SMLoc l,
@@ -428,54 +469,88 @@ private:
   FailureOr<EValue> callPullback(const EValue &pullback,
                                  std::vector<EValue> &args,
                                  std::vector<SMLoc> &argLocs, SMLoc l);
-  FailureOr<EValue> callJacobian(const EValue &transform,
-                                 std::vector<EValue> &args,
-                                 std::vector<SMLoc> &argLocs,
-                                 const std::vector<Keyword> &keywords,
-                                 std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> callJacobian(const EValue &transform, CallSite &call);
   FailureOr<EValue> callCell(const EValue &obj, StringRef method,
-                             std::vector<EValue> &args,
-                             std::vector<SMLoc> &argLocs,
-                             const std::vector<Keyword> &keywords,
-                             std::vector<EValue> &kwValues, SMLoc l);
+                             const CallSite &call);
   FailureOr<EValue> emitSubscript(const Expr &e);
   FailureOr<EValue> indexTuple(const EValue &t, const Expr &key);
   /// `x[key] = value`: rebinds `x` to the updated tensor (EmitIndex.cpp).
   mlir::LogicalResult assignIndexed(const Expr &target, const EValue &value);
-  FailureOr<EValue> callPrimitive(StringRef name, std::vector<EValue> args,
-                                  std::vector<SMLoc> argLocs,
-                                  const std::vector<Keyword> &keywords,
-                                  std::vector<EValue> kwValues, SMLoc l);
+  /// Calls the primitive `name` (Primitives.cpp): binds the call's
+  /// arguments to its parameters and emits it. A primitive of values
+  /// computed from literals only is folded or weak (language.md §2).
+  /// Takes the call by value: a primitive may rewrite its arguments, and a
+  /// run-time choice calls each alternative with the same ones.
+  FailureOr<EValue> callPrimitive(StringRef name, CallSite call);
   /// callPrimitive without folding and without the weakness of its result.
-  FailureOr<EValue> callTypedPrimitive(StringRef name, std::vector<EValue> args,
-                                       std::vector<SMLoc> argLocs,
-                                       const std::vector<Keyword> &keywords,
-                                       std::vector<EValue> kwValues, SMLoc l);
-  FailureOr<EValue> constructPrimitive(StringRef name,
-                                       std::vector<EValue> &args,
-                                       std::vector<SMLoc> &argLocs,
-                                       const std::vector<Keyword> &keywords,
-                                       std::vector<EValue> &kwValues, SMLoc l);
-  FailureOr<EValue> shapePrimitive(StringRef name, std::vector<EValue> &args,
-                                   std::vector<SMLoc> &argLocs,
-                                   const std::vector<Keyword> &keywords,
-                                   std::vector<EValue> &kwValues, SMLoc l);
-  FailureOr<EValue> windowPrimitive(StringRef name, std::vector<EValue> &args,
-                                    std::vector<SMLoc> &argLocs,
-                                    const std::vector<Keyword> &keywords,
-                                    std::vector<EValue> &kwValues, SMLoc l);
-  FailureOr<EValue> emitEinsum(std::vector<EValue> &args,
-                               std::vector<SMLoc> &argLocs,
-                               const std::vector<Keyword> &keywords, SMLoc l);
-  FailureOr<EValue> randomPrimitive(StringRef name, std::vector<EValue> &args,
-                                    std::vector<SMLoc> &argLocs,
-                                    const std::vector<Keyword> &keywords,
-                                    std::vector<EValue> &kwValues, SMLoc l);
+  FailureOr<EValue> callTypedPrimitive(StringRef name, CallSite &call);
   FailureOr<BoundArgs> bindArgs(StringRef name, ArrayRef<StringRef> params,
-                                size_t required, std::vector<EValue> &args,
-                                std::vector<SMLoc> &argLocs,
-                                const std::vector<Keyword> &keywords,
-                                std::vector<EValue> &kwValues, SMLoc l);
+                                size_t required, const CallSite &call);
+
+public:
+  /// The table of primitives, by name (Primitives.cpp).
+  static const llvm::StringMap<Primitive> &primitiveTable();
+
+private:
+  /// Arguments of primitives: the bound argument `i` as a tensor, as a
+  /// floating tensor (integers become f32), as an axis of a tensor of
+  /// `rank` (`dflt` when absent), as a compile-time number, as a dtype
+  /// (`dflt` when absent or None), or as a random key.
+  FailureOr<EValue> tensorArg(const BoundArgs &a, size_t i);
+  FailureOr<EValue> floatArg(const BoundArgs &a, size_t i);
+  FailureOr<int64_t> axisArg(const EValue *v, SMLoc at, int64_t rank,
+                             int64_t dflt);
+  FailureOr<double> numberArg(const PrimitiveCall &p, size_t i,
+                              const char *what);
+  FailureOr<Type> dtypeArg(const PrimitiveCall &p, size_t i, Type dflt);
+  FailureOr<mlir::Value> keyArg(const BoundArgs &a, size_t i);
+  /// A constant tensor of `shape` holding `values`.
+  EValue constantOf(ArrayRef<int64_t> shape, Type et, ArrayRef<double> values,
+                    SMLoc l);
+  /// The primitive emitters, one per family of the table; each file
+  /// Prim<Family>.cpp holds one family.
+  /// Elementwise (PrimElementwise.cpp).
+  FailureOr<EValue> primUnary(const PrimitiveCall &p);
+  FailureOr<EValue> primBinary(const PrimitiveCall &p);
+  FailureOr<EValue> primAtan2(const PrimitiveCall &p);
+  FailureOr<EValue> primPolygamma(const PrimitiveCall &p);
+  FailureOr<EValue> primWhere(const PrimitiveCall &p);
+  FailureOr<EValue> primAstype(const PrimitiveCall &p);
+  FailureOr<EValue> primStopGradient(const PrimitiveCall &p);
+  FailureOr<EValue> primCheckLabels(const PrimitiveCall &p);
+  FailureOr<EValue> primStr(const PrimitiveCall &p);
+  FailureOr<EValue> primLen(const PrimitiveCall &p);
+  /// Reductions and scans (PrimReduce.cpp).
+  FailureOr<EValue> primReduce(const PrimitiveCall &p);
+  FailureOr<EValue> primSoftmax(const PrimitiveCall &p);
+  FailureOr<EValue> primCumsum(const PrimitiveCall &p);
+  /// Shapes, slices and gathers (PrimShape.cpp).
+  FailureOr<EValue> primReshape(const PrimitiveCall &p);
+  FailureOr<EValue> primTranspose(const PrimitiveCall &p);
+  FailureOr<EValue> primBroadcastTo(const PrimitiveCall &p);
+  FailureOr<EValue> primConcatenate(const PrimitiveCall &p);
+  FailureOr<EValue> primFlip(const PrimitiveCall &p);
+  FailureOr<EValue> primPad(const PrimitiveCall &p);
+  FailureOr<EValue> primSplit(const PrimitiveCall &p);
+  FailureOr<EValue> primGather(const PrimitiveCall &p);
+  FailureOr<EValue> primSlice(const PrimitiveCall &p);
+  /// Constants from compile-time arguments (PrimConstruct.cpp).
+  FailureOr<EValue> primFill(const PrimitiveCall &p);
+  FailureOr<EValue> primArange(const PrimitiveCall &p);
+  FailureOr<EValue> primLinspace(const PrimitiveCall &p);
+  FailureOr<EValue> primEye(const PrimitiveCall &p);
+  /// Contractions and windows (PrimContract.cpp).
+  FailureOr<EValue> primEinsum(const PrimitiveCall &p);
+  FailureOr<EValue> primWindow(const PrimitiveCall &p);
+  /// Random numbers (PrimRandom.cpp).
+  FailureOr<EValue> primRng(const PrimitiveCall &p);
+  FailureOr<EValue> primRandomSplit(const PrimitiveCall &p);
+  FailureOr<EValue> primRandom(const PrimitiveCall &p);
+  /// Transforms (EmitTransform.cpp): grad and the others, vjp and jvp.
+  FailureOr<EValue> primTransform(const PrimitiveCall &p);
+  FailureOr<EValue> primVjp(const PrimitiveCall &p);
+  FailureOr<EValue> primJvp(const PrimitiveCall &p);
+
   FailureOr<EValue> castTo(const EValue &v, Type elementType, SMLoc l);
   FailureOr<std::pair<EValue, EValue>> unify(StringRef op, const EValue &lhs,
                                              const EValue &rhs, SMLoc l);
@@ -561,25 +636,19 @@ public:
 
   /// Calls the function value `fn` with `args`: finds or emits its
   /// specialisation.
-  FailureOr<EValue>
-  call(const EValue &fn, std::vector<EValue> args, std::vector<SMLoc> argLocs,
-       const std::vector<Keyword> &keywords, std::vector<EValue> kwValues,
-       SMLoc l, mlir::OpBuilder &callerBuilder, ArrayRef<mlir::Value> state);
+  FailureOr<EValue> call(const EValue &fn, const CallSite &call,
+                         mlir::OpBuilder &callerBuilder,
+                         ArrayRef<mlir::Value> state);
 
   /// Binds the arguments of a call of `fn` to its parameters (keywords,
   /// defaults, compile-time `int`/`float` parameters, annotations).
-  FailureOr<std::vector<EValue>>
-  bindParams(const Stmt &fn, std::vector<EValue> args,
-             std::vector<SMLoc> argLocs, const std::vector<Keyword> &keywords,
-             std::vector<EValue> kwValues, SMLoc l,
-             mlir::OpBuilder &callerBuilder);
+  FailureOr<std::vector<EValue>> bindParams(const Stmt &fn,
+                                            const CallSite &call,
+                                            mlir::OpBuilder &callerBuilder);
 
   /// Cells (EmitCell.cpp). Creates an instance of the Cell class `cls`,
   /// running its __init__ at compile time.
-  FailureOr<EValue> construct(const EValue &cls, std::vector<EValue> args,
-                              std::vector<SMLoc> argLocs,
-                              const std::vector<Keyword> &keywords,
-                              std::vector<EValue> kwValues, SMLoc l);
+  FailureOr<EValue> construct(const EValue &cls, CallSite call);
   /// The method `name` of the Cell class `cls` (searching its bases).
   const Stmt *findMethod(const Stmt *cls, StringRef name);
   /// The class statements of the bases of `cls`, checked.
@@ -670,10 +739,7 @@ public:
     /// carries `spore.custom_vjp` once its rule is emitted.
     CustomVjp,
   };
-  FailureOr<Wrapper> wrap(const EValue &callee, std::vector<EValue> args,
-                          std::vector<SMLoc> argLocs,
-                          const std::vector<Keyword> &keywords,
-                          std::vector<EValue> kwValues, SMLoc l,
+  FailureOr<Wrapper> wrap(const EValue &callee, CallSite call,
                           WrapKind kind = WrapKind::Plain);
 
   /// @custom_vjp functions, with the def of their @f.defvjp rule (null
