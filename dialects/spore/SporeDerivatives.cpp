@@ -926,17 +926,19 @@ LogicalResult Pool2DOp::buildVJP(OpBuilder &b, ValueRange cots,
 // Forward mode
 //===----------------------------------------------------------------------===//
 //
-// One rule per kind of primitive rather than per op:
-// - linear ops (shape ops, sums, slices, gathers, add, select, ...) apply
-//   themselves to the tangents of their float operands (zeros for the
-//   missing ones);
-// - multilinear ops (mul, matmul, conv2d) sum the op applied with one
-//   operand replaced by its tangent at a time;
+// One rule per kind of primitive rather than per op; an op declares its
+// kind beside its definition with a trait (SporeOps.td):
+// - linear ops (LinearTangent: shape ops, sums, slices, gathers, add,
+//   select, ...) apply themselves to the tangents of their float operands
+//   (zeros for the missing ones);
+// - multilinear ops (MultilinearTangent: mul, matmul, conv2d) sum the op
+//   applied with one operand replaced by its tangent at a time;
 // - other elementwise ops have a diagonal Jacobian, so their tangent is
 //   their reverse rule applied to the tangent, operand by operand;
 // - softmax's Jacobian is symmetric (likewise); log_softmax, the max/min
 //   reductions, prod and max pooling have rules of their own below;
-// - piecewise constant ops (floor, comparisons, ...) have zero tangents.
+// - piecewise constant ops (ZeroTangent: floor, floordiv, logic, ...) and
+//   ops with integer or bool results (comparisons) have zero tangents.
 
 namespace {
 
@@ -950,20 +952,22 @@ Operation *cloneWith(OpBuilder &b, Operation *op, ArrayRef<Value> values) {
   return copy;
 }
 
+/// Whether `op` is linear in its float operands: declared by its
+/// LinearTangent trait, or, for a cast and a pool, by its attributes.
 bool isLinear(Operation *op) {
   if (auto cast = dyn_cast<CastOp>(op))
     return isFloatTensor(cast.getInput()) && isFloatTensor(cast.getResult());
   if (auto pool = dyn_cast<Pool2DOp>(op))
     return pool.getKind() == PoolKind::avg;
-  return isa<AddOp, SubOp, NegOp, SelectOp, ReshapeOp, TransposeOp,
-             BroadcastToOp, SumOp, MeanOp, CumsumOp, ConcatenateOp, SliceOp,
-             DynamicSliceOp, UpdateSliceOp, DynamicUpdateSliceOp, GatherOp,
-             ScatterAddOp>(op);
+  return op->hasTrait<spore::OpTrait::LinearTangent>();
 }
 
-bool isPiecewiseConstant(Operation *op) {
-  return isa<FloorOp, CeilOp, RoundOp, FloorDivOp, StopGradientOp, NotOp, AndOp,
-             OrOp, XorOp, CastOp>(op);
+/// Whether `op`'s tangent is zero: declared by its ZeroTangent trait; a
+/// cast that is not linear (to or from integers) as well.
+bool hasZeroTangent(Operation *op) {
+  if (isa<CastOp>(op))
+    return !isLinear(op);
+  return op->hasTrait<spore::OpTrait::ZeroTangent>();
 }
 
 } // namespace
@@ -975,8 +979,7 @@ LogicalResult spore::buildJVPRule(Operation *op, OpBuilder &b,
   Rules r{b, loc};
   Value y = op->getNumResults() == 1 ? op->getResult(0) : Value();
   bool none = llvm::none_of(tangents, [](Value t) { return (bool)t; });
-  if (none || !y || !isFloatTensor(y) ||
-      (isPiecewiseConstant(op) && !isLinear(op))) {
+  if (none || !y || !isFloatTensor(y) || hasZeroTangent(op)) {
     out.append(op->getNumResults(), nullptr);
     return success();
   }
@@ -994,7 +997,7 @@ LogicalResult spore::buildJVPRule(Operation *op, OpBuilder &b,
     out.push_back(cloneWith(b, op, withZeros())->getResult(0));
     return success();
   }
-  if (isa<MulOp, MatmulOp, Conv2DOp>(op)) {
+  if (op->hasTrait<spore::OpTrait::MultilinearTangent>()) {
     Value sum;
     for (auto [i, t] : llvm::enumerate(tangents)) {
       if (!t)
@@ -1056,7 +1059,7 @@ LogicalResult spore::buildJVPRule(Operation *op, OpBuilder &b,
     return success();
   }
   if (isa<SoftmaxOp>(op) ||
-      op->hasTrait<OpTrait::SameOperandsAndResultType>() ||
+      op->hasTrait<mlir::OpTrait::SameOperandsAndResultType>() ||
       isa<ScalarElementwiseOp>(op)) {
     // A diagonal (or symmetric) Jacobian: the reverse rule, seeded with
     // the tangent of one operand at a time.

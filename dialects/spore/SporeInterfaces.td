@@ -65,4 +65,24 @@ def Spore_DifferentiableOpInterface : OpInterface<"DifferentiableOp"> {
   ];
 }
 
+// The kind of an op's forward-mode rule, declared beside the op and read by
+// DifferentiableOp's default buildJVP (spore::buildJVPRule).
+
+// The op applied to its operands' tangents is its result's tangent
+// (reshape, sum, slice, add, ...): it is linear in its float operands.
+def Spore_LinearTangent : NativeOpTrait<"LinearTangent"> {
+  let cppNamespace = "::spore::OpTrait";
+}
+// Linear in each float operand separately (mul, matmul, conv2d): the
+// tangent sums the op applied with one operand replaced by its tangent at
+// a time.
+def Spore_MultilinearTangent : NativeOpTrait<"MultilinearTangent"> {
+  let cppNamespace = "::spore::OpTrait";
+}
+// Piecewise constant (floor, floordiv, logic, stop_gradient): the tangent
+// is zero.
+def Spore_ZeroTangent : NativeOpTrait<"ZeroTangent"> {
+  let cppNamespace = "::spore::OpTrait";
+}
+
 #endif // SPORE_INTERFACES_TD

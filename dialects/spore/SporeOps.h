@@ -32,6 +32,20 @@ mlir::LogicalResult buildJVPRule(mlir::Operation *op, mlir::OpBuilder &b,
 
 #include "dialects/spore/SporeInterfaces.h.inc"
 
+/// The kinds of forward-mode rule (SporeInterfaces.td): marker traits that
+/// the default buildJVP reads.
+namespace spore::OpTrait {
+template <typename ConcreteType>
+class LinearTangent
+    : public mlir::OpTrait::TraitBase<ConcreteType, LinearTangent> {};
+template <typename ConcreteType>
+class MultilinearTangent
+    : public mlir::OpTrait::TraitBase<ConcreteType, MultilinearTangent> {};
+template <typename ConcreteType>
+class ZeroTangent
+    : public mlir::OpTrait::TraitBase<ConcreteType, ZeroTangent> {};
+} // namespace spore::OpTrait
+
 #define GET_OP_CLASSES
 #include "dialects/spore/SporeOps.h.inc"
 

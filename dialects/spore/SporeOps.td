@@ -203,7 +203,7 @@ def Spore_JvpOp : Spore_Op<"jvp", [AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
-def Spore_StopGradientOp : Spore_Op<"stop_gradient", [Pure,
+def Spore_StopGradientOp : Spore_Op<"stop_gradient", [Pure, Spore_ZeroTangent,
     SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "its operand, with a zero derivative";
@@ -286,17 +286,19 @@ def Spore_CastOp : Spore_Op<"cast", [Pure,
 // Elementwise primitives
 //===----------------------------------------------------------------------===//
 
-class Spore_UnaryOp<string mnemonic, Type operandType, string summaryText>
-    : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType,
+class Spore_UnaryOp<string mnemonic, Type operandType, string summaryText,
+                    list<Trait> traits = []>
+    : Spore_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
         DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
-    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>], traits)> {
   let summary = summaryText;
   let arguments = (ins operandType:$input);
   let results = (outs operandType:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Spore_NegOp : Spore_UnaryOp<"neg", Spore_Tensor, "elementwise negation"> {
+def Spore_NegOp : Spore_UnaryOp<"neg", Spore_Tensor, "elementwise negation",
+                                [Spore_LinearTangent]> {
   let hasFolder = 1;
 }
 def Spore_ExpOp : Spore_UnaryOp<"exp", Spore_FloatTensor, "elementwise e^x">;
@@ -355,16 +357,18 @@ def Spore_PolygammaOp : Spore_Op<"polygamma", [Pure, SameOperandsAndResultType,
 }
 
 def Spore_FloorOp : Spore_UnaryOp<"floor", Spore_FloatTensor,
-                                  "elementwise floor (not differentiable)">;
+    "elementwise floor (not differentiable)", [Spore_ZeroTangent]>;
 def Spore_CeilOp : Spore_UnaryOp<"ceil", Spore_FloatTensor,
-                                 "elementwise ceiling (not differentiable)">;
+    "elementwise ceiling (not differentiable)", [Spore_ZeroTangent]>;
 def Spore_RoundOp : Spore_UnaryOp<"round", Spore_FloatTensor,
-    "elementwise rounding, halves to even as in NumPy (not differentiable)">;
+    "elementwise rounding, halves to even as in NumPy (not differentiable)",
+    [Spore_ZeroTangent]>;
 
-class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText>
-    : Spore_Op<mnemonic, [Pure,
+class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText,
+                     list<Trait> traits = []>
+    : Spore_Op<mnemonic, !listconcat([Pure,
         DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
-    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>], traits)> {
   let summary = summaryText;
   let description = [{
     Both operands have the result's type: the frontend makes NumPy
@@ -382,13 +386,16 @@ class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText>
 
 // The folds of the arithmetic ops keep derivative code lean: the rules'
 // constants fold, and adding zeros or multiplying by ones disappears.
-def Spore_AddOp : Spore_BinaryOp<"add", Spore_Tensor, "elementwise sum"> {
+def Spore_AddOp : Spore_BinaryOp<"add", Spore_Tensor, "elementwise sum",
+                                 [Spore_LinearTangent]> {
   let hasFolder = 1;
 }
-def Spore_SubOp : Spore_BinaryOp<"sub", Spore_Tensor, "elementwise difference"> {
+def Spore_SubOp : Spore_BinaryOp<"sub", Spore_Tensor, "elementwise difference",
+                                 [Spore_LinearTangent]> {
   let hasFolder = 1;
 }
-def Spore_MulOp : Spore_BinaryOp<"mul", Spore_Tensor, "elementwise product"> {
+def Spore_MulOp : Spore_BinaryOp<"mul", Spore_Tensor, "elementwise product",
+                                 [Spore_MultilinearTangent]> {
   let hasFolder = 1;
 }
 def Spore_DivOp : Spore_BinaryOp<"div", Spore_FloatTensor,
@@ -406,19 +413,21 @@ def Spore_Atan2Op : Spore_BinaryOp<"atan2", Spore_FloatTensor,
 
 def Spore_FloorDivOp : Spore_BinaryOp<"floordiv", Spore_Tensor,
     "elementwise floor division, x // y (an integer divisor of 0 gives 0, "
-    "as in NumPy)">;
+    "as in NumPy)", [Spore_ZeroTangent]>;
 def Spore_ModOp : Spore_BinaryOp<"mod", Spore_Tensor,
     "elementwise remainder with the divisor's sign, x % y (an integer "
     "divisor of 0 gives 0, as in NumPy)">;
 
 def Spore_AndOp : Spore_BinaryOp<"and", Spore_IntTensor,
-    "elementwise logical (bool) or bitwise (integer) and">;
+    "elementwise logical (bool) or bitwise (integer) and", [Spore_ZeroTangent]>;
 def Spore_OrOp : Spore_BinaryOp<"or", Spore_IntTensor,
-    "elementwise logical (bool) or bitwise (integer) or">;
+    "elementwise logical (bool) or bitwise (integer) or", [Spore_ZeroTangent]>;
 def Spore_XorOp : Spore_BinaryOp<"xor", Spore_IntTensor,
-    "elementwise logical (bool) or bitwise (integer) exclusive or">;
+    "elementwise logical (bool) or bitwise (integer) exclusive or",
+    [Spore_ZeroTangent]>;
 def Spore_NotOp : Spore_UnaryOp<"not", Spore_IntTensor,
-    "elementwise logical (bool) or bitwise (integer) complement">;
+    "elementwise logical (bool) or bitwise (integer) complement",
+    [Spore_ZeroTangent]>;
 
 def Spore_ComparePredicate : I64EnumAttr<"ComparePredicate",
     "the relation that spore.compare tests", [
@@ -451,7 +460,7 @@ def Spore_CompareOp : Spore_Op<"compare", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_SelectOp : Spore_Op<"select", [Pure,
+def Spore_SelectOp : Spore_Op<"select", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "elementwise choice: where(cond, a, b)";
@@ -473,7 +482,7 @@ def Spore_SelectOp : Spore_Op<"select", [Pure,
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Spore_MatmulOp : Spore_Op<"matmul", [Pure,
+def Spore_MatmulOp : Spore_Op<"matmul", [Pure, Spore_MultilinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "matrix product with NumPy's rules";
   let description = [{
@@ -494,9 +503,10 @@ def Spore_MatmulOp : Spore_Op<"matmul", [Pure,
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class Spore_ReductionOp<string mnemonic, string summaryText>
-    : Spore_Op<mnemonic, [Pure,
-    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
+class Spore_ReductionOp<string mnemonic, string summaryText,
+                        list<Trait> traits = []>
+    : Spore_Op<mnemonic, !listconcat([Pure,
+    DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>], traits)> {
   let summary = summaryText;
   let description = [{
     Reduces `input` over `axes` (non-negative, strictly increasing). With
@@ -512,8 +522,10 @@ class Spore_ReductionOp<string mnemonic, string summaryText>
   let hasVerifier = 1;
 }
 
-def Spore_SumOp : Spore_ReductionOp<"sum", "sum over axes">;
-def Spore_MeanOp : Spore_ReductionOp<"mean", "arithmetic mean over axes">;
+def Spore_SumOp : Spore_ReductionOp<"sum", "sum over axes",
+                                    [Spore_LinearTangent]>;
+def Spore_MeanOp : Spore_ReductionOp<"mean", "arithmetic mean over axes",
+                                     [Spore_LinearTangent]>;
 def Spore_MaxOp : Spore_ReductionOp<"max", "maximum over axes">;
 def Spore_MinOp : Spore_ReductionOp<"min", "minimum over axes">;
 def Spore_ProdOp : Spore_ReductionOp<"prod", "product over axes">;
@@ -522,7 +534,7 @@ def Spore_ProdOp : Spore_ReductionOp<"prod", "product over axes">;
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def Spore_ReshapeOp : Spore_Op<"reshape", [Pure,
+def Spore_ReshapeOp : Spore_Op<"reshape", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "the same elements in row-major order with a new shape";
   let arguments = (ins Spore_Tensor:$input);
@@ -532,7 +544,7 @@ def Spore_ReshapeOp : Spore_Op<"reshape", [Pure,
   let hasFolder = 1;
 }
 
-def Spore_TransposeOp : Spore_Op<"transpose", [Pure,
+def Spore_TransposeOp : Spore_Op<"transpose", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "permutes dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Spore_Tensor:$input, DenseI64ArrayAttr:$permutation);
@@ -545,7 +557,7 @@ def Spore_TransposeOp : Spore_Op<"transpose", [Pure,
   let hasFolder = 1;
 }
 
-def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure,
+def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "NumPy broadcasting to the result shape";
   let description = [{
@@ -560,7 +572,8 @@ def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure,
   let hasFolder = 1;
 }
 
-def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, SameOperandsAndResultType,
+def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, Spore_LinearTangent,
+    SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "inclusive running sum along an axis";
   let arguments = (ins Spore_Tensor:$input, I64Attr:$axis);
@@ -569,7 +582,7 @@ def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
-def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure,
+def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "joins tensors of one dtype along an axis";
   let description = [{
@@ -591,7 +604,7 @@ def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure,
 def Spore_I64Scalar : 0DTensorOf<[I64]>,
     BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getIntegerType(64))">;
 
-def Spore_SliceOp : Spore_Op<"slice", [Pure,
+def Spore_SliceOp : Spore_Op<"slice", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "basic slicing with compile-time starts and steps";
   let description = [{
@@ -614,7 +627,7 @@ def Spore_SliceOp : Spore_Op<"slice", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_DynamicSliceOp : Spore_Op<"dynamic_slice", [Pure,
+def Spore_DynamicSliceOp : Spore_Op<"dynamic_slice", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "a block at run-time starts (indexing by run-time ints)";
   let description = [{
@@ -630,7 +643,7 @@ def Spore_DynamicSliceOp : Spore_Op<"dynamic_slice", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_UpdateSliceOp : Spore_Op<"update_slice", [Pure,
+def Spore_UpdateSliceOp : Spore_Op<"update_slice", [Pure, Spore_LinearTangent,
     AllTypesMatch<["input", "result"]>,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "functional update of a strided block (x[a:b:s] = v)";
@@ -649,6 +662,7 @@ def Spore_UpdateSliceOp : Spore_Op<"update_slice", [Pure,
 }
 
 def Spore_DynamicUpdateSliceOp : Spore_Op<"dynamic_update_slice", [Pure,
+    Spore_LinearTangent,
     AllTypesMatch<["input", "result"]>,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "functional update of a block at run-time starts";
@@ -666,7 +680,7 @@ def Spore_DynamicUpdateSliceOp : Spore_Op<"dynamic_update_slice", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_GatherOp : Spore_Op<"gather", [Pure,
+def Spore_GatherOp : Spore_Op<"gather", [Pure, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "integer-array indexing along one axis (x[idx], take)";
   let description = [{
@@ -685,7 +699,7 @@ def Spore_GatherOp : Spore_Op<"gather", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure,
+def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure, Spore_LinearTangent,
     AllTypesMatch<["input", "result"]>,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "adds slices of `updates` at integer indices along an axis";
@@ -724,7 +738,7 @@ def Spore_SoftmaxOp : Spore_SoftmaxLikeOp<"softmax",
 def Spore_LogSoftmaxOp : Spore_SoftmaxLikeOp<"log_softmax",
     "x - max - log(sum(exp(x - max))) along axis">;
 
-def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure,
+def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure, Spore_MultilinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "2-D convolution, NHWC activations and HWIO filters";
   let description = [{

@@ -113,3 +113,28 @@ spore.func @jvp_pick(%x: tensor<3xf32>, %c: i1, %t: tensor<3xf32>) -> tensor<3xf
   %0:2 = spore.jvp @pick(%x, %c) tangents(%t) wrt = [0] : (tensor<3xf32>, i1), (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
   spore.return %0#1 : tensor<3xf32>
 }
+
+// The kind of rule comes from the op's trait: reshape (LinearTangent) is
+// applied to the tangent, floor (ZeroTangent) gives none, and matmul
+// (MultilinearTangent) gets one term per operand with a tangent.
+// CHECK-LABEL: spore.func private @kinds.jvp(%arg0: tensor<2x3xf32>, %arg1: tensor<2x3xf32>)
+// CHECK: %[[R:.*]] = spore.reshape %arg0
+// CHECK: %[[TR:.*]] = spore.reshape %arg1
+// CHECK: %[[F:.*]] = spore.floor %arg0
+// CHECK-NOT: spore.floor
+// CHECK: %[[M:.*]] = spore.matmul %[[F]], %[[R]]
+// CHECK-NEXT: %[[TM:.*]] = spore.matmul %[[F]], %[[TR]]
+// CHECK-NEXT: %[[S:.*]] = spore.sum %[[M]]
+// CHECK-NEXT: %[[TS:.*]] = spore.sum %[[TM]]
+// CHECK-NEXT: spore.return %[[S]], %[[TS]]
+spore.func private @kinds(%x: tensor<2x3xf32>) -> tensor<f32> {
+  %r = spore.reshape %x : tensor<2x3xf32> -> tensor<3x2xf32>
+  %f = spore.floor %x : tensor<2x3xf32>
+  %m = spore.matmul %f, %r : tensor<2x3xf32>, tensor<3x2xf32> -> tensor<2x2xf32>
+  %s = spore.sum %m axes = [0, 1] : tensor<2x2xf32> -> tensor<f32>
+  spore.return %s : tensor<f32>
+}
+spore.func @kj(%x: tensor<2x3xf32>, %t: tensor<2x3xf32>) -> tensor<f32> {
+  %0:2 = spore.jvp @kinds(%x) tangents(%t) wrt = [0] : (tensor<2x3xf32>), (tensor<2x3xf32>) -> (tensor<f32>, tensor<f32>)
+  spore.return %0#1 : tensor<f32>
+}
