@@ -124,11 +124,8 @@ FailureOr<EValue> FunctionEmitter::primEinsum(const PrimitiveCall &p) {
         rest += t.labels[k];
     if (axes.empty())
       return mlir::success();
-    RankedTensorType type = t.value.tensorType();
-    auto rt = RankedTensorType::get(reducedShape(type.getShape(), axes, false),
-                                    type.getElementType());
     t.value =
-        EValue::ofTensor(SumOp::create(b, ml, rt, t.value.tensor, axes, false));
+        EValue::ofTensor(SumOp::create(b, ml, t.value.tensor, axes, false));
     t.labels = rest;
     return mlir::success();
   };

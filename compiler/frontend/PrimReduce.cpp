@@ -39,19 +39,18 @@ FailureOr<EValue> FunctionEmitter::primReduce(const PrimitiveCall &p) {
     for (int64_t axis : *axes)
       if (t.getDimSize(axis) == 0)
         return fail(l, "'" + name + "' over an axis of size 0 has no identity");
-  auto type = RankedTensorType::get(reducedShape(t.getShape(), *axes, keepdims),
-                                    t.getElementType());
+  // The result type is inferred (InferTypeOpInterface).
   mlir::Value r;
   if (name == "sum")
-    r = SumOp::create(b, ml, type, x->tensor, *axes, keepdims);
+    r = SumOp::create(b, ml, x->tensor, *axes, keepdims);
   else if (name == "mean")
-    r = MeanOp::create(b, ml, type, x->tensor, *axes, keepdims);
+    r = MeanOp::create(b, ml, x->tensor, *axes, keepdims);
   else if (name == "prod")
-    r = ProdOp::create(b, ml, type, x->tensor, *axes, keepdims);
+    r = ProdOp::create(b, ml, x->tensor, *axes, keepdims);
   else if (name == "min")
-    r = MinOp::create(b, ml, type, x->tensor, *axes, keepdims);
+    r = MinOp::create(b, ml, x->tensor, *axes, keepdims);
   else
-    r = MaxOp::create(b, ml, type, x->tensor, *axes, keepdims);
+    r = MaxOp::create(b, ml, x->tensor, *axes, keepdims);
   if (et.isInteger(1) && (name == "max" || name == "min"))
     return castTo(EValue::ofTensor(r), et, l);
   return EValue::ofTensor(r);

@@ -92,11 +92,7 @@ FailureOr<EValue> FunctionEmitter::primTranspose(const PrimitiveCall &p) {
       perm.push_back(p);
     }
   }
-  llvm::SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(t.getDimSize(p));
-  auto type = RankedTensorType::get(shape, t.getElementType());
-  return EValue::ofTensor(TransposeOp::create(b, ml, type, x->tensor, perm));
+  return EValue::ofTensor(TransposeOp::create(b, ml, x->tensor, perm));
 }
 
 FailureOr<EValue> FunctionEmitter::primBroadcastTo(const PrimitiveCall &p) {

@@ -77,15 +77,7 @@ struct Rules {
   Value sum(Value x, ArrayRef<int64_t> axes, bool keepdims) {
     if (axes.empty())
       return x;
-    SmallVector<int64_t> shape;
-    for (auto [d, n] : llvm::enumerate(type(x).getShape())) {
-      if (!llvm::is_contained(axes, (int64_t)d))
-        shape.push_back(n);
-      else if (keepdims)
-        shape.push_back(1);
-    }
-    auto t = RankedTensorType::get(shape, type(x).getElementType());
-    return SumOp::create(b, loc, t, x, axes, keepdims);
+    return SumOp::create(b, loc, x, axes, keepdims); // its type is inferred
   }
   /// `g`, of a broadcast result's shape, summed back to `t`'s (NumPy
   /// broadcasting in reverse).
@@ -101,29 +93,13 @@ struct Rules {
   /// `x` with the last two dimensions swapped.
   Value swapLast(Value x) {
     int64_t r = type(x).getRank();
-    SmallVector<int64_t> perm(r), shape(type(x).getShape());
+    SmallVector<int64_t> perm(r);
     std::iota(perm.begin(), perm.end(), 0);
     std::swap(perm[r - 1], perm[r - 2]);
-    std::swap(shape[r - 1], shape[r - 2]);
-    auto t = RankedTensorType::get(shape, type(x).getElementType());
-    return TransposeOp::create(b, loc, t, x, perm);
+    return TransposeOp::create(b, loc, x, perm);
   }
   /// NumPy matmul of operands of rank >= 2.
-  Value matmul(Value x, Value y) {
-    ArrayRef<int64_t> xs = type(x).getShape(), ys = type(y).getShape();
-    SmallVector<int64_t> xb(xs.drop_back(2)), yb(ys.drop_back(2));
-    size_t rank = std::max(xb.size(), yb.size());
-    SmallVector<int64_t> shape;
-    for (size_t i = 0; i < rank; ++i) {
-      int64_t dx = i + xb.size() >= rank ? xb[i + xb.size() - rank] : 1;
-      int64_t dy = i + yb.size() >= rank ? yb[i + yb.size() - rank] : 1;
-      shape.push_back(dx == 1 ? dy : dx);
-    }
-    shape.push_back(xs[xs.size() - 2]);
-    shape.push_back(ys.back());
-    auto t = RankedTensorType::get(shape, type(x).getElementType());
-    return MatmulOp::create(b, loc, t, x, y);
-  }
+  Value matmul(Value x, Value y) { return MatmulOp::create(b, loc, x, y); }
   Value slice(Value x, ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
               ArrayRef<int64_t> shape) {
     auto t = RankedTensorType::get(shape, type(x).getElementType());
@@ -139,12 +115,7 @@ struct Rules {
   Value concat(ValueRange xs, int64_t axis) {
     if (xs.size() == 1)
       return xs[0];
-    SmallVector<int64_t> shape(type(xs[0]).getShape());
-    shape[axis] = 0;
-    for (Value x : xs)
-      shape[axis] += type(x).getDimSize(axis);
-    auto t = RankedTensorType::get(shape, type(xs[0]).getElementType());
-    return ConcatenateOp::create(b, loc, t, xs, axis);
+    return ConcatenateOp::create(b, loc, xs, axis);
   }
   Value transpose(Value x, ArrayRef<int64_t> perm) {
     bool identity = true;
@@ -152,11 +123,7 @@ struct Rules {
       identity &= (int64_t)i == p;
     if (identity)
       return x;
-    SmallVector<int64_t> shape;
-    for (int64_t p : perm)
-      shape.push_back(type(x).getDimSize(p));
-    auto t = RankedTensorType::get(shape, type(x).getElementType());
-    return TransposeOp::create(b, loc, t, x, perm);
+    return TransposeOp::create(b, loc, x, perm);
   }
   /// `x` reversed along `axis` (a slice with step -1).
   Value flip(Value x, int64_t axis) {
@@ -1023,7 +990,7 @@ LogicalResult spore::buildJVPRule(Operation *op, OpBuilder &b,
   // weighted tangent over the same axes.
   auto weighted = [&](ArrayRef<int64_t> axes, bool keepdims, Value w) {
     Value t = r.mul(tangents[0], w);
-    return SumOp::create(b, loc, y.getType(), t, axes, keepdims).getResult();
+    return SumOp::create(b, loc, t, axes, keepdims).getResult();
   };
   if (auto max = dyn_cast<MaxOp>(op)) {
     out.push_back(weighted(max.getAxes(), max.getKeepdims(),

@@ -935,20 +935,21 @@ LogicalResult ScatterAddOp::verify() {
   return success();
 }
 
-LogicalResult GatherOp::verify() {
-  ArrayRef<int64_t> in = shapeOf(getInput()), idx = shapeOf(getIndices());
-  int64_t axis = getAxis();
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  ArrayRef<int64_t> in = shapeOf(adaptor.getInput()),
+                    idx = shapeOf(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
   if (axis < 0 || axis >= (int64_t)in.size())
-    return emitOpError("axis ")
-           << axis << " is out of range for rank " << in.size();
-  SmallVector<int64_t> want(in.begin(), in.begin() + axis);
-  want.append(idx.begin(), idx.end());
-  want.append(in.begin() + axis + 1, in.end());
-  if (ArrayRef<int64_t>(want) != shapeOf(getResult()))
-    return emitOpError("result shape ") << formatShape(shapeOf(getResult()))
-                                        << " should be " << formatShape(want);
-  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
-    return emitOpError("result element type differs from the input's");
+    return emitOptionalError(loc, "'spore.gather' op axis ", axis,
+                             " is out of range for rank ", in.size());
+  SmallVector<int64_t> shape(in.begin(), in.begin() + axis);
+  shape.append(idx.begin(), idx.end());
+  shape.append(in.begin() + axis + 1, in.end());
+  inferred.push_back(
+      RankedTensorType::get(shape, elementTypeOf(adaptor.getInput())));
   return success();
 }
 
@@ -1052,21 +1053,19 @@ LogicalResult RandomOp::verify() {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::verify() {
-  if (elementTypeOf(getLhs()) != elementTypeOf(getRhs()))
-    return emitOpError("operand element types differ: ")
-           << getLhs().getType() << " vs " << getRhs().getType();
-  if (elementTypeOf(getLhs()) != elementTypeOf(getResult()))
-    return emitOpError("result element type ")
-           << elementTypeOf(getResult()) << " differs from the operands' "
-           << elementTypeOf(getLhs());
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+  if (elementTypeOf(lhs) != elementTypeOf(rhs))
+    return emitOptionalError(loc, "'spore.matmul' op operand element types "
+                                  "differ: ",
+                             lhs.getType(), " vs ", rhs.getType());
   std::string why;
-  auto shape = matmulShape(shapeOf(getLhs()), shapeOf(getRhs()), why);
+  auto shape = matmulShape(shapeOf(lhs), shapeOf(rhs), why);
   if (failed(shape))
-    return emitOpError(why);
-  if (*shape != shapeOf(getResult()))
-    return emitOpError("result shape ") << formatShape(shapeOf(getResult()))
-                                        << " should be " << formatShape(*shape);
+    return emitOptionalError(loc, "'spore.matmul' op ", why);
+  inferred.push_back(RankedTensorType::get(*shape, elementTypeOf(lhs)));
   return success();
 }
 
@@ -1074,38 +1073,47 @@ LogicalResult MatmulOp::verify() {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyReduction(Operation *op, ArrayRef<int64_t> axes,
-                                     bool keepdims) {
-  ArrayRef<int64_t> in = shapeOf(op->getOperand(0));
-  ArrayRef<int64_t> out = shapeOf(op->getResult(0));
+/// The result type of a reduction of `input` over `axes` (checked).
+static LogicalResult inferReduction(StringRef name, std::optional<Location> loc,
+                                    Value input, ArrayRef<int64_t> axes,
+                                    bool keepdims,
+                                    SmallVectorImpl<Type> &inferred) {
+  ArrayRef<int64_t> in = shapeOf(input);
   int64_t rank = in.size();
   for (auto [i, axis] : llvm::enumerate(axes)) {
     if (axis < 0 || axis >= rank)
-      return op->emitOpError("axis ")
-             << axis << " is out of range for rank " << rank;
+      return emitOptionalError(loc, "'spore.", name, "' op axis ", axis,
+                               " is out of range for rank ", rank);
     if (i > 0 && axis <= axes[i - 1])
-      return op->emitOpError("axes must be strictly increasing, got ")
-             << formatShape(axes);
+      return emitOptionalError(loc, "'spore.", name,
+                               "' op axes must be strictly increasing, got ",
+                               formatShape(axes));
   }
-  if (elementTypeOf(op->getOperand(0)) != elementTypeOf(op->getResult(0)))
-    return op->emitOpError("result element type ")
-           << elementTypeOf(op->getResult(0)) << " differs from the input's "
-           << elementTypeOf(op->getOperand(0));
-  SmallVector<int64_t> expected = reducedShape(in, axes, keepdims);
-  if (expected != out)
-    return op->emitOpError("result shape ")
-           << formatShape(out) << " should be " << formatShape(expected);
+  inferred.push_back(RankedTensorType::get(reducedShape(in, axes, keepdims),
+                                           elementTypeOf(input)));
   return success();
 }
 
-LogicalResult SumOp::verify() {
-  return verifyReduction(*this, getAxes(), getKeepdims());
-}
+#define SPORE_INFER_REDUCTION(Op, name)                                        \
+  LogicalResult Op::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &inferred) {        \
+    return inferReduction(name, loc, adaptor.getInput(), adaptor.getAxes(),   \
+                          adaptor.getKeepdims(), inferred);                    \
+  }
+SPORE_INFER_REDUCTION(SumOp, "sum")
+SPORE_INFER_REDUCTION(MeanOp, "mean")
+SPORE_INFER_REDUCTION(MaxOp, "max")
+SPORE_INFER_REDUCTION(MinOp, "min")
+SPORE_INFER_REDUCTION(ProdOp, "prod")
+#undef SPORE_INFER_REDUCTION
+
 LogicalResult MeanOp::verify() {
   if (!isa<FloatType>(elementTypeOf(getInput())))
     return emitOpError("mean needs a floating input, got ")
            << getInput().getType();
-  return verifyReduction(*this, getAxes(), getKeepdims());
+  return success();
 }
 LogicalResult CumsumOp::verify() {
   int64_t rank = shapeOf(getInput()).size();
@@ -1115,32 +1123,36 @@ LogicalResult CumsumOp::verify() {
   return success();
 }
 
-LogicalResult ConcatenateOp::verify() {
-  if (getInputs().empty())
-    return emitOpError("needs at least one input");
-  ArrayRef<int64_t> out = shapeOf(getResult());
-  int64_t axis = getAxis();
+LogicalResult ConcatenateOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitOptionalError(loc,
+                             "'spore.concatenate' op needs at least one input");
+  SmallVector<int64_t> out(shapeOf(inputs[0]));
+  int64_t axis = adaptor.getAxis();
   if (axis < 0 || axis >= (int64_t)out.size())
-    return emitOpError("axis ")
-           << axis << " is out of range for rank " << out.size();
-  int64_t total = 0;
-  for (auto [i, in] : llvm::enumerate(getInputs())) {
-    if (elementTypeOf(in) != elementTypeOf(getResult()))
-      return emitOpError("input #") << i << " has another element type";
+    return emitOptionalError(loc, "'spore.concatenate' op axis ", axis,
+                             " is out of range for rank ", out.size());
+  out[axis] = 0;
+  for (auto [i, in] : llvm::enumerate(inputs)) {
+    if (elementTypeOf(in) != elementTypeOf(inputs[0]))
+      return emitOptionalError(loc, "'spore.concatenate' op input #", i,
+                               " has another element type");
     ArrayRef<int64_t> s = shapeOf(in);
     if (s.size() != out.size())
-      return emitOpError("input #")
-             << i << " has rank " << s.size() << ", the result " << out.size();
+      return emitOptionalError(loc, "'spore.concatenate' op input #", i,
+                               " has rank ", s.size(), ", input #0 ",
+                               out.size());
     for (size_t d = 0; d < s.size(); ++d)
       if ((int64_t)d != axis && s[d] != out[d])
-        return emitOpError("input #")
-               << i << " has shape " << formatShape(s)
-               << ", which differs from the result's off the axis";
-    total += s[axis];
+        return emitOptionalError(
+            loc, "'spore.concatenate' op input #", i, " has shape ",
+            formatShape(s), ", which differs from input #0's off the axis");
+    out[axis] += s[axis];
   }
-  if (total != out[axis])
-    return emitOpError("inputs add up to ") << total << " along axis " << axis
-                                            << ", the result has " << out[axis];
+  inferred.push_back(RankedTensorType::get(out, elementTypeOf(inputs[0])));
   return success();
 }
 
@@ -1150,11 +1162,7 @@ LogicalResult MinOp::verify() {
         shapeOf(getInput())[axis] == 0)
       return emitOpError("min over axis ")
              << axis << " of size 0 has no identity";
-  return verifyReduction(*this, getAxes(), getKeepdims());
-}
-
-LogicalResult ProdOp::verify() {
-  return verifyReduction(*this, getAxes(), getKeepdims());
+  return success();
 }
 
 LogicalResult MaxOp::verify() {
@@ -1163,7 +1171,7 @@ LogicalResult MaxOp::verify() {
         shapeOf(getInput())[axis] == 0)
       return emitOpError("max over axis ")
              << axis << " of size 0 has no identity";
-  return verifyReduction(*this, getAxes(), getKeepdims());
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -1259,31 +1267,29 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
                     [](APFloat x, APFloat y) { return x / y; });
 }
 
-LogicalResult TransposeOp::verify() {
-  ArrayRef<int64_t> perm = getPermutation();
-  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  ArrayRef<int64_t> in = shapeOf(adaptor.getInput());
   if (perm.size() != in.size())
-    return emitOpError("permutation ")
-           << formatShape(perm) << " has " << perm.size()
-           << " entries but the input has rank " << in.size();
+    return emitOptionalError(loc, "'spore.transpose' op permutation ",
+                             formatShape(perm), " has ", perm.size(),
+                             " entries but the input has rank ", in.size());
   SmallVector<bool> seen(in.size(), false);
+  SmallVector<int64_t> shape;
   for (int64_t p : perm) {
     if (p < 0 || p >= (int64_t)in.size() || seen[p])
-      return emitOpError("permutation ")
-             << formatShape(perm) << " is not a permutation of 0.."
-             << (int64_t)in.size() - 1;
+      return emitOptionalError(loc, "'spore.transpose' op permutation ",
+                               formatShape(perm),
+                               " is not a permutation of 0..",
+                               (int64_t)in.size() - 1);
     seen[p] = true;
+    shape.push_back(in[p]);
   }
-  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
-    return emitOpError("result element type ")
-           << elementTypeOf(getResult()) << " differs from the input's "
-           << elementTypeOf(getInput());
-  SmallVector<int64_t> expected;
-  for (int64_t p : perm)
-    expected.push_back(in[p]);
-  if (expected != out)
-    return emitOpError("result shape ")
-           << formatShape(out) << " should be " << formatShape(expected);
+  inferred.push_back(
+      RankedTensorType::get(shape, elementTypeOf(adaptor.getInput())));
   return success();
 }
 

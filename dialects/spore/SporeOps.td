@@ -482,7 +482,8 @@ def Spore_SelectOp : Spore_Op<"select", [Pure, Spore_LinearTangent,
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Spore_MatmulOp : Spore_Op<"matmul", [Pure, Spore_MultilinearTangent,
+def Spore_MatmulOp : Spore_Op<"matmul", [Pure, InferTypeOpAdaptor,
+    Spore_MultilinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "matrix product with NumPy's rules";
   let description = [{
@@ -496,7 +497,6 @@ def Spore_MatmulOp : Spore_Op<"matmul", [Pure, Spore_MultilinearTangent,
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -505,7 +505,7 @@ def Spore_MatmulOp : Spore_Op<"matmul", [Pure, Spore_MultilinearTangent,
 
 class Spore_ReductionOp<string mnemonic, string summaryText,
                         list<Trait> traits = []>
-    : Spore_Op<mnemonic, !listconcat([Pure,
+    : Spore_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>], traits)> {
   let summary = summaryText;
   let description = [{
@@ -519,15 +519,20 @@ class Spore_ReductionOp<string mnemonic, string summaryText,
     $input `axes` `=` $axes (`keepdims` $keepdims^)? attr-dict `:`
     type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 def Spore_SumOp : Spore_ReductionOp<"sum", "sum over axes",
                                     [Spore_LinearTangent]>;
 def Spore_MeanOp : Spore_ReductionOp<"mean", "arithmetic mean over axes",
-                                     [Spore_LinearTangent]>;
-def Spore_MaxOp : Spore_ReductionOp<"max", "maximum over axes">;
-def Spore_MinOp : Spore_ReductionOp<"min", "minimum over axes">;
+                                     [Spore_LinearTangent]> {
+  let hasVerifier = 1;
+}
+def Spore_MaxOp : Spore_ReductionOp<"max", "maximum over axes"> {
+  let hasVerifier = 1;
+}
+def Spore_MinOp : Spore_ReductionOp<"min", "minimum over axes"> {
+  let hasVerifier = 1;
+}
 def Spore_ProdOp : Spore_ReductionOp<"prod", "product over axes">;
 
 //===----------------------------------------------------------------------===//
@@ -544,7 +549,8 @@ def Spore_ReshapeOp : Spore_Op<"reshape", [Pure, Spore_LinearTangent,
   let hasFolder = 1;
 }
 
-def Spore_TransposeOp : Spore_Op<"transpose", [Pure, Spore_LinearTangent,
+def Spore_TransposeOp : Spore_Op<"transpose", [Pure, InferTypeOpAdaptor,
+    Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "permutes dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Spore_Tensor:$input, DenseI64ArrayAttr:$permutation);
@@ -553,7 +559,6 @@ def Spore_TransposeOp : Spore_Op<"transpose", [Pure, Spore_LinearTangent,
     $input `permutation` `=` $permutation attr-dict `:` type($input) `->`
     type($result)
   }];
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -582,7 +587,8 @@ def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, Spore_LinearTangent,
   let hasVerifier = 1;
 }
 
-def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure, Spore_LinearTangent,
+def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure,
+    InferTypeOpAdaptor, Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "joins tensors of one dtype along an axis";
   let description = [{
@@ -594,7 +600,6 @@ def Spore_ConcatenateOp : Spore_Op<"concatenate", [Pure, Spore_LinearTangent,
   let assemblyFormat = [{
     $inputs `axis` `=` $axis attr-dict `:` type($inputs) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -680,7 +685,8 @@ def Spore_DynamicUpdateSliceOp : Spore_Op<"dynamic_update_slice", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_GatherOp : Spore_Op<"gather", [Pure, Spore_LinearTangent,
+def Spore_GatherOp : Spore_Op<"gather", [Pure, InferTypeOpAdaptor,
+    Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "integer-array indexing along one axis (x[idx], take)";
   let description = [{
@@ -696,7 +702,6 @@ def Spore_GatherOp : Spore_Op<"gather", [Pure, Spore_LinearTangent,
     $input `[` $indices `]` `axis` `=` $axis attr-dict `:` type($input) `,`
     type($indices) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure, Spore_LinearTangent,

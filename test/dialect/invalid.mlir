@@ -33,7 +33,8 @@ spore.func @f(%a: tensor<3xi32>) -> tensor<3xi32> {
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
-  // expected-error @+1 {{'spore.matmul' op contracting dimensions differ: [2, 3] @ [4, 5] (3 vs 4)}}
+  // expected-error @+2 {{'spore.matmul' op contracting dimensions differ: [2, 3] @ [4, 5] (3 vs 4)}}
+  // expected-error @+1 {{'spore.matmul' op failed to infer returned types}}
   %0 = spore.matmul %a, %b : tensor<2x3xf32>, tensor<4x5xf32> -> tensor<2x5xf32>
   spore.return %0 : tensor<2x5xf32>
 }
@@ -41,7 +42,8 @@ spore.func @f(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'spore.matmul' op result shape [2, 4] should be [2, 5]}}
+  // expected-error @+2 {{'spore.matmul' op inferred type(s) 'tensor<2x5xf32>' are incompatible with return type(s) of operation 'tensor<2x4xf32>'}}
+  // expected-error @+1 {{'spore.matmul' op failed to infer returned types}}
   %0 = spore.matmul %a, %b : tensor<2x3xf32>, tensor<3x5xf32> -> tensor<2x4xf32>
   spore.return %0 : tensor<2x4xf32>
 }
@@ -49,7 +51,8 @@ spore.func @f(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) -> tensor<2x4xf32> {
 // -----
 
 spore.func @f(%a: tensor<f32>, %b: tensor<3xf32>) -> tensor<3xf32> {
-  // expected-error @+1 {{'spore.matmul' op matmul operands must have rank >= 1}}
+  // expected-error @+2 {{'spore.matmul' op matmul operands must have rank >= 1}}
+  // expected-error @+1 {{'spore.matmul' op failed to infer returned types}}
   %0 = spore.matmul %a, %b : tensor<f32>, tensor<3xf32> -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
@@ -57,7 +60,8 @@ spore.func @f(%a: tensor<f32>, %b: tensor<3xf32>) -> tensor<3xf32> {
 // -----
 
 spore.func @f(%a: tensor<2x3x4xf32>, %b: tensor<5x4x2xf32>) -> tensor<2x3x2xf32> {
-  // expected-error @+1 {{'spore.matmul' op batch dimensions of [2, 3, 4] and [5, 4, 2] do not broadcast}}
+  // expected-error @+2 {{'spore.matmul' op batch dimensions of [2, 3, 4] and [5, 4, 2] do not broadcast}}
+  // expected-error @+1 {{'spore.matmul' op failed to infer returned types}}
   %0 = spore.matmul %a, %b : tensor<2x3x4xf32>, tensor<5x4x2xf32> -> tensor<2x3x2xf32>
   spore.return %0 : tensor<2x3x2xf32>
 }
@@ -65,7 +69,8 @@ spore.func @f(%a: tensor<2x3x4xf32>, %b: tensor<5x4x2xf32>) -> tensor<2x3x2xf32>
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{'spore.sum' op axis 2 is out of range for rank 2}}
+  // expected-error @+2 {{'spore.sum' op axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'spore.sum' op failed to infer returned types}}
   %0 = spore.sum %a axes = [2] : tensor<2x3xf32> -> tensor<2xf32>
   spore.return %0 : tensor<2xf32>
 }
@@ -73,7 +78,8 @@ spore.func @f(%a: tensor<2x3xf32>) -> tensor<2xf32> {
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'spore.sum' op axes must be strictly increasing, got [1, 0]}}
+  // expected-error @+2 {{'spore.sum' op axes must be strictly increasing, got [1, 0]}}
+  // expected-error @+1 {{'spore.sum' op failed to infer returned types}}
   %0 = spore.sum %a axes = [1, 0] : tensor<2x3xf32> -> tensor<f32>
   spore.return %0 : tensor<f32>
 }
@@ -81,7 +87,8 @@ spore.func @f(%a: tensor<2x3xf32>) -> tensor<f32> {
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>) -> tensor<3xf32> {
-  // expected-error @+1 {{'spore.sum' op result shape [3] should be [2]}}
+  // expected-error @+2 {{'spore.sum' op inferred type(s) 'tensor<2xf32>' are incompatible with return type(s) of operation 'tensor<3xf32>'}}
+  // expected-error @+1 {{'spore.sum' op failed to infer returned types}}
   %0 = spore.sum %a axes = [1] : tensor<2x3xf32> -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
@@ -113,7 +120,8 @@ spore.func @f(%a: tensor<2x3xf32>) -> tensor<5xf32> {
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
-  // expected-error @+1 {{'spore.transpose' op permutation [0, 0] is not a permutation of 0..1}}
+  // expected-error @+2 {{'spore.transpose' op permutation [0, 0] is not a permutation of 0..1}}
+  // expected-error @+1 {{'spore.transpose' op failed to infer returned types}}
   %0 = spore.transpose %a permutation = [0, 0] : tensor<2x3xf32> -> tensor<3x2xf32>
   spore.return %0 : tensor<3x2xf32>
 }
@@ -121,7 +129,8 @@ spore.func @f(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
-  // expected-error @+1 {{'spore.transpose' op result shape [2, 3] should be [3, 2]}}
+  // expected-error @+2 {{'spore.transpose' op inferred type(s) 'tensor<3x2xf32>' are incompatible with return type(s) of operation 'tensor<2x3xf32>'}}
+  // expected-error @+1 {{'spore.transpose' op failed to infer returned types}}
   %0 = spore.transpose %a permutation = [1, 0] : tensor<2x3xf32> -> tensor<2x3xf32>
   spore.return %0 : tensor<2x3xf32>
 }
@@ -129,7 +138,8 @@ spore.func @f(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
 // -----
 
 spore.func @f(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
-  // expected-error @+1 {{'spore.transpose' op permutation [1] has 1 entries but the input has rank 2}}
+  // expected-error @+2 {{'spore.transpose' op permutation [1] has 1 entries but the input has rank 2}}
+  // expected-error @+1 {{'spore.transpose' op failed to infer returned types}}
   %0 = spore.transpose %a permutation = [1] : tensor<2x3xf32> -> tensor<3x2xf32>
   spore.return %0 : tensor<3x2xf32>
 }
@@ -273,7 +283,8 @@ spore.func @f(%x: tensor<8x2xf32>, %i: tensor<i64>) {
 // -----
 
 spore.func @f(%x: tensor<8x2xf32>, %idx: tensor<3xi32>) {
-  // expected-error @+1 {{'spore.gather' op result shape [3, 3] should be [3, 2]}}
+  // expected-error @+2 {{'spore.gather' op inferred type(s) 'tensor<3x2xf32>' are incompatible with return type(s) of operation 'tensor<3x3xf32>'}}
+  // expected-error @+1 {{'spore.gather' op failed to infer returned types}}
   %0 = spore.gather %x[%idx] axis = 0 : tensor<8x2xf32>, tensor<3xi32> -> tensor<3x3xf32>
   spore.return
 }
