@@ -1053,13 +1053,15 @@ LogicalResult RandomOp::verify() {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
   if (elementTypeOf(lhs) != elementTypeOf(rhs))
-    return emitOptionalError(loc, "'spore.matmul' op operand element types "
-                                  "differ: ",
+    return emitOptionalError(loc,
+                             "'spore.matmul' op operand element types "
+                             "differ: ",
                              lhs.getType(), " vs ", rhs.getType());
   std::string why;
   auto shape = matmulShape(shapeOf(lhs), shapeOf(rhs), why);
@@ -1095,11 +1097,10 @@ static LogicalResult inferReduction(StringRef name, std::optional<Location> loc,
 }
 
 #define SPORE_INFER_REDUCTION(Op, name)                                        \
-  LogicalResult Op::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    return inferReduction(name, loc, adaptor.getInput(), adaptor.getAxes(),   \
+  LogicalResult Op::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
+    return inferReduction(name, loc, adaptor.getInput(), adaptor.getAxes(),    \
                           adaptor.getKeepdims(), inferred);                    \
   }
 SPORE_INFER_REDUCTION(SumOp, "sum")
@@ -1123,9 +1124,10 @@ LogicalResult CumsumOp::verify() {
   return success();
 }
 
-LogicalResult ConcatenateOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult ConcatenateOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
   ValueRange inputs = adaptor.getInputs();
   if (inputs.empty())
     return emitOptionalError(loc,
@@ -1281,10 +1283,9 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape;
   for (int64_t p : perm) {
     if (p < 0 || p >= (int64_t)in.size() || seen[p])
-      return emitOptionalError(loc, "'spore.transpose' op permutation ",
-                               formatShape(perm),
-                               " is not a permutation of 0..",
-                               (int64_t)in.size() - 1);
+      return emitOptionalError(
+          loc, "'spore.transpose' op permutation ", formatShape(perm),
+          " is not a permutation of 0..", (int64_t)in.size() - 1);
     seen[p] = true;
     shape.push_back(in[p]);
   }

@@ -42,8 +42,8 @@ template <typename ConcreteType>
 class MultilinearTangent
     : public mlir::OpTrait::TraitBase<ConcreteType, MultilinearTangent> {};
 template <typename ConcreteType>
-class ZeroTangent
-    : public mlir::OpTrait::TraitBase<ConcreteType, ZeroTangent> {};
+class ZeroTangent : public mlir::OpTrait::TraitBase<ConcreteType, ZeroTangent> {
+};
 } // namespace spore::OpTrait
 
 #define GET_OP_CLASSES

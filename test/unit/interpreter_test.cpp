@@ -62,8 +62,7 @@ TEST_CASE("the interpreter runs elementwise ops, rounding to f32") {
   Module m(kModule);
   std::vector<Tensor> results;
   std::string error;
-  REQUIRE(m.run("scaled", {f32s(m.context, {1.0, -2.0, 0.1})}, results,
-                error));
+  REQUIRE(m.run("scaled", {f32s(m.context, {1.0, -2.0, 0.1})}, results, error));
   REQUIRE(results.size() == 1);
   CHECK(results[0].f[0] == 2.5);
   CHECK(results[0].f[1] == -2.0); // max(-5, -2)
