@@ -2,14 +2,19 @@
 """Random valid programs, compiled and checked (issue: correct on every
 valid program). Each program is a function of two vectors, a scalar and a
 run-time trip count, built from a seeded random mix of weak literals,
-primitives, `if`, `for` (with `break`), `while`, closures, lambdas passed
-to a higher-order function and run-time recursion. It is exported as its
-value, its gradient (reverse mode) and its jvp (forward mode), in f64 or
-in f32 (then with an f64 twin of the same text). Checks:
+primitives, outer products and matmuls, `where`, the integer trip count
+mixed into float arithmetic, `if`, `for` (with `break`), `while`,
+closures, lambdas passed to a higher-order function and run-time
+recursion. It is exported as its value, its gradient (reverse mode) and
+its jvp (forward mode), in f64 or in f32 (then with an f64 twin of the
+same text); a quarter of the programs also as a second derivative (the
+gradient of the gradient dotted with y, reverse over reverse). Checks:
 
 - compiled values and gradients against the interpreter (`spore-run
   --eager`);
-- gradients against float64 central differences of the compiled value;
+- gradients against float64 central differences of the compiled value,
+  and second derivatives against central differences of the compiled
+  gradient;
 - jvp against the gradient dotted with the tangent;
 - f32 programs against their f64 twin.
 
@@ -82,11 +87,27 @@ class Program:
         if r < 0.85:
             return "(%s / (1.5 + %s * %s))" % ((self.vexpr(d - 1),) +
                                                (self.vexpr(d - 1),) * 2)
-        if r < 0.9:
+        if r < 0.88:
             return "%s[::-1]" % self.r.choice(self.vectors)
-        if r < 0.95:
+        if r < 0.91:
             return "(%s if %s else %s)" % (self.vexpr(d - 1), self.cond(),
                                            self.vexpr(d - 1))
+        if r < 0.94:
+            # An outer product (broadcasting) times a vector, or its
+            # transpose: matmul of a matrix and a vector.
+            outer = "(%s[:, None] * %s[None, :])" % (self.vexpr(d - 1),
+                                                     self.vexpr(d - 1))
+            if self.r.random() < 0.5:
+                outer += ".T"
+            return "((%s @ %s) * 0.25)" % (outer, self.vexpr(d - 1))
+        if r < 0.97:
+            return "where(%s > %s, %s, %s)" % (
+                self.vexpr(d - 1), self.r.choice(["0.0", "0.2"] +
+                                                 self.vectors),
+                self.vexpr(d - 1), self.vexpr(d - 1))
+        if r < 0.985:
+            # The run-time i64 trip count mixed into float arithmetic.
+            return "(%s * (n + 1) * 0.5)" % self.vexpr(d - 1)
         return "(%s + %s)" % (self.vexpr(d - 1), self.r.choice(LITERAL))
 
     def sexpr(self, d):
@@ -225,6 +246,15 @@ def j_{n}_{d}(x: {v}, y: {v}, s: {t}, tx: {v}, ty: {v}, ts: {t}, n: i64) -> tupl
 '''.format(n=name, d=dt, v=v, t=t)
 
 
+def second_order(name):
+    """d/dx of (d{name}/dx . y): reverse over reverse."""
+    return '''
+@export
+def h_{n}_f64(x: f64[4], y: f64[4], s: f64, n: i64) -> f64[4]:
+    return grad(lambda a: sum(grad({n}, argnums=0)(a, y, s, n) * y))(x)
+'''.format(n=name)
+
+
 P = ctypes.c_void_p
 
 
@@ -251,6 +281,12 @@ class Compiled:
         rc = self.fn("v")(*[ptr(np.asarray(a, self.np)) for a in (x, y, s)],
                           ptr(n), ptr(out))
         return rc, float(out)
+
+    def hess(self, x, y, s, n):
+        out = np.zeros(4, self.np)
+        rc = self.fn("h")(*[ptr(np.asarray(a, self.np)) for a in (x, y, s)],
+                          ptr(n), ptr(out))
+        return rc, out.astype(np.float64)
 
     def grad(self, x, y, s, n):
         outs = [np.zeros(4, self.np), np.zeros(4, self.np),
@@ -315,10 +351,13 @@ def main():
             name = "p%d_%d" % (module, k)
             dt = "f32" if rng.random() < 0.3 else "f64"
             body = Program(rng, name).source()
-            programs.append((name, dt, body))
+            second = rng.random() < 0.25
+            programs.append((name, dt, body, second))
             text += "\n" + body + exports(name, "f64")
             if dt == "f32":
                 text += exports(name, "f32")
+            if second:
+                text += second_order(name)
         src = os.path.join(args.workdir, "gen.py")
         lib_path = os.path.join(args.workdir, "libgen%d.so" % module)
         with open(src, "w") as f:
@@ -333,7 +372,7 @@ def main():
             break
         lib = ctypes.CDLL(lib_path)
         jobs = []
-        for name, dt, body in programs:
+        for name, dt, body, second in programs:
             x, y = data.uniform(-1, 1, 4), data.uniform(-1, 1, 4)
             s = data.uniform(-1, 1)
             n = np.array(data.integers(0, 4), np.int64)
@@ -363,6 +402,22 @@ def main():
                 fail("%s: gradient %s, central differences %s (x=%s y=%s s=%r "
                      "n=%d)\n%s" % (name, g, fd, x, y, s, n, body))
                 continue
+            if second:
+                rch, hv = c64.hess(x, y, s, n)
+                hfd = np.zeros(4)
+                for i in range(4):
+                    h = 1e-5
+                    e = np.zeros(4)
+                    e[i] = h
+                    hfd[i] = (np.dot(c64.grad(x + e, y, s, n)[1][:4], y) -
+                              np.dot(c64.grad(x - e, y, s, n)[1][:4], y)) / (
+                                  2 * h)
+                htol = 1e-4 * (1 + np.max(np.abs(hfd)) + np.max(np.abs(g)))
+                if rch != 0 or not np.max(np.abs(hv - hfd)) <= htol:
+                    fail("%s: second derivative %s, central differences of "
+                         "the gradient %s (x=%s y=%s s=%r n=%d)\n%s" % (
+                             name, hv, hfd, x, y, s, n, body))
+                    continue
             rcj, dy = c64.jvp(x, y, s, t, n)
             if rcj != 0 or rel(dy, np.dot(g, t)) > 1e-9:
                 fail("%s: jvp %r, grad . t %r\n%s" % (name, dy, np.dot(g, t),
