@@ -55,6 +55,10 @@ def std(x, axis=None, keepdims=False):
 def logsumexp(x, axis=None, keepdims=False):
     # Shifted by the maximum where it is finite and by 0 elsewhere, as in
     # scipy and jax.nn: a row holding +inf gives +inf, an all -inf row -inf.
+    if x.size == 0:
+        # Over an empty axis: log(0) = -inf, as scipy, jax.nn and PyTorch
+        # give (max has no identity to shift by).
+        return log(sum(exp(x), axis=axis, keepdims=keepdims))
     m = max(x, axis=axis, keepdims=True)
     m = where(m - m == 0.0, m, zeros_like(m))
     top = max(x, axis=axis, keepdims=keepdims)

@@ -160,11 +160,16 @@ EMPTY = {
     "all": ("all(e > 0.0, axis=1)", lambda e: np.all(e > 0, 1), "bool[3]"),
     "softmax": ("softmax(e, axis=1)", lambda e: e, "f32[3, 0]"),
     "cumsum": ("cumsum(e, axis=1)", lambda e: e, "f32[3, 0]"),
+    # -inf, as scipy.special.logsumexp, jax.nn.logsumexp and PyTorch give.
+    "logsumexp": ("logsumexp(e, axis=1)",
+                  lambda e: np.log(np.sum(np.exp(e), 1)), "f32[3]"),
+    "logsumexp_all": ("logsumexp(e)", lambda e: np.log(np.sum(np.exp(e))),
+                      "f32"),
 }
 # max, min, argmax and argmin have no identity: NumPy raises, Spore refuses
 # at compile time (the shape is static).
 NO_IDENTITY = ["max(e, axis=1)", "min(e)", "argmax(e, axis=1)",
-               "argmin(e, axis=1)", "logsumexp(e, axis=1)"]
+               "argmin(e, axis=1)"]
 
 
 def same(got, want):
