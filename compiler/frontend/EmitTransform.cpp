@@ -556,82 +556,21 @@ FailureOr<EValue> FunctionEmitter::callJacobian(const EValue &transform,
                        " needs a function that returns one "
                        "floating tensor, not " +
                        describe(y));
-  bool forward = transform.str == "jacfwd";
-  int64_t rows = yType.getNumElements();
-  if (!forward && rows > 4096)
-    return fail(l, transform.str + " of a function with " +
-                       std::to_string(rows) +
-                       " outputs is not supported yet (at most 4096: one "
-                       "reverse pass per output)");
-  if (forward && x->tensorType().getNumElements() > 4096)
-    return fail(l, "jacfwd with respect to " +
-                       std::to_string(x->tensorType().getNumElements()) +
-                       " inputs is not supported yet (at most 4096: one "
-                       "forward pass per input)");
-
+  // One spore.jacobian, which spore-differentiate expands into a loop of
+  // forward passes (jacfwd: one per input element, each a column) or
+  // reverse passes (jacrev: one per output element, each a row).
   std::vector<size_t> argStart;
   std::vector<mlir::Value> operands =
       wrapperOperands(fun, args, call.kwValues, &argStart);
-  int64_t wrt = argStart[n];
   RankedTensorType xType = x->tensorType();
-  mlir::Location ml = loc(l);
   llvm::SmallVector<int64_t> jShape(yType.getShape());
   llvm::append_range(jShape, xType.getShape());
   auto jType = RankedTensorType::get(jShape, xType.getElementType());
-  int64_t cols = xType.getNumElements();
-  if (rows == 0 || cols == 0)
-    return EValue::ofTensor(
-        ConstantOp::create(b, ml,
-                           mlir::DenseElementsAttr::get(
-                               jType, b.getZeroAttr(xType.getElementType()))));
-  // The unit vector k of `type`: the seed of one pass.
-  auto unit = [&](RankedTensorType type, int64_t k) -> mlir::Value {
-    llvm::SmallVector<mlir::Attribute> elements(
-        type.getNumElements(), b.getFloatAttr(type.getElementType(), 0.0));
-    elements[k] = b.getFloatAttr(type.getElementType(), 1.0);
-    return ConstantOp::create(b, ml,
-                              mlir::DenseElementsAttr::get(type, elements));
-  };
-  auto callee = mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr());
-  auto wrtAttr = b.getDenseI64ArrayAttr({wrt});
-  // jacfwd: one forward pass per input element, whose tangent is a column
-  // of the Jacobian; the columns sit side by side. jacrev: one reverse
-  // pass per output element, whose cotangent is a row; the rows stack.
-  // Either way the result is reshaped to y.shape + x.shape.
-  llvm::SmallVector<int64_t> partShape{rows, 1}, joinedShape{rows, cols};
-  int64_t axis = 1;
-  if (!forward) {
-    partShape.assign({1});
-    llvm::append_range(partShape, xType.getShape());
-    joinedShape.assign({rows});
-    llvm::append_range(joinedShape, xType.getShape());
-    axis = 0;
-  }
-  auto partType = RankedTensorType::get(partShape, xType.getElementType());
-  llvm::SmallVector<mlir::Value> parts;
-  for (int64_t k = 0; k < (forward ? cols : rows); ++k) {
-    mlir::Value part =
-        forward
-            ? JvpOp::create(b, ml, mlir::TypeRange{yType, yType}, callee,
-                            operands, mlir::ValueRange{unit(xType, k)}, wrtAttr)
-                  .getResult(1)
-            : VjpOp::create(b, ml, mlir::TypeRange{yType, xType}, callee,
-                            operands, mlir::ValueRange{unit(yType, k)}, wrtAttr)
-                  .getResult(1);
-    parts.push_back(ReshapeOp::create(b, ml, partType, part).getResult());
-  }
-  mlir::Value joined =
-      parts.size() == 1
-          ? parts[0]
-          : ConcatenateOp::create(
-                b, ml,
-                RankedTensorType::get(joinedShape, xType.getElementType()),
-                parts, b.getI64IntegerAttr(axis))
-                .getResult();
-  return EValue::ofTensor(
-      joined.getType() == jType
-          ? joined
-          : ReshapeOp::create(b, ml, jType, joined).getResult());
+  return EValue::ofTensor(JacobianOp::create(
+      b, loc(l), jType,
+      mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()), operands,
+      b.getI64IntegerAttr(argStart[n]),
+      transform.str == "jacfwd" ? b.getUnitAttr() : mlir::UnitAttr()));
 }
 
 FailureOr<EValue> FunctionEmitter::emitJvp(CallSite &call) {

@@ -339,6 +339,40 @@ LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+LogicalResult JacobianOp::verify() {
+  int64_t wrt = getWrt();
+  if (wrt < 0 || wrt >= (int64_t)getPrimals().size())
+    return emitOpError("wrt ") << wrt << " is out of range for "
+                               << getPrimals().size() << " primals";
+  auto x = dyn_cast<RankedTensorType>(getPrimals()[wrt].getType());
+  if (!x || !isa<FloatType>(x.getElementType()))
+    return emitOpError("differentiates with respect to a floating tensor, "
+                       "not ")
+           << getPrimals()[wrt].getType();
+  return success();
+}
+
+LogicalResult JacobianOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = transformedCallee(*this, symbolTable, getCalleeAttr(),
+                              getPrimals().getTypes(), "primal");
+  if (failed(fn))
+    return failure();
+  FunctionType type = fn->getFunctionType();
+  auto y = type.getNumResults() == 1
+               ? dyn_cast<RankedTensorType>(type.getResult(0))
+               : RankedTensorType();
+  if (!y || !isa<FloatType>(y.getElementType()))
+    return emitOpError("'")
+           << getCallee() << "' must return one floating tensor";
+  auto x = cast<RankedTensorType>(getPrimals()[getWrt()].getType());
+  SmallVector<int64_t> shape(y.getShape());
+  llvm::append_range(shape, x.getShape());
+  auto want = RankedTensorType::get(shape, x.getElementType());
+  if (getType() != want)
+    return emitOpError("result type must be ") << want;
+  return success();
+}
+
 LogicalResult ParameterOp::verify() {
   StringRef name = getName();
   if (name.empty() ||

@@ -203,6 +203,35 @@ def Spore_JvpOp : Spore_Op<"jvp", [AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
+def Spore_JacobianOp : Spore_Op<"jacobian", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "the Jacobian of a function's result with respect to one primal";
+  let description = [{
+    The derivative of the one floating result `y` of `callee`, called with
+    `primals`, with respect to the primal `wrt` (`x`): a tensor of shape
+    `y.shape + x.shape` and `x`'s element type. With `forward` it is built
+    column by column, one forward pass (`spore.jvp`) per element of `x`;
+    otherwise row by row, one reverse pass (`spore.vjp`) per element of
+    `y`. `spore-differentiate` expands it into an `scf.for` over the
+    columns or rows whose body seeds the pass with a unit vector made at
+    run time, so the code does not grow with the number of elements. The
+    frontend uses it for `jacfwd`, `jacrev` and `hessian`.
+
+    ```mlir
+    %j = spore.jacobian @f(%x) wrt = 0 forward
+        : (tensor<3xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$primals,
+                       I64Attr:$wrt, UnitAttr:$forward);
+  let results = (outs Spore_FloatTensor:$result);
+  let assemblyFormat = [{
+    $callee `(` $primals `)` `wrt` `=` $wrt (`forward` $forward^)? attr-dict
+    `:` `(` type($primals) `)` `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Spore_StopGradientOp : Spore_Op<"stop_gradient", [Pure, Spore_ZeroTangent,
     SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {

@@ -17,8 +17,10 @@
 #include "passes/ad/Adjoint.h"
 #include "passes/ad/Tangent.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -75,7 +77,7 @@ struct SporeDifferentiatePass
     while (true) {
       SmallVector<Operation *> transforms;
       module.walk([&](Operation *op) {
-        if (isa<GradOp, VjpOp, JvpOp>(op))
+        if (isa<GradOp, VjpOp, JvpOp, JacobianOp>(op))
           transforms.push_back(op);
       });
       if (transforms.empty()) {
@@ -85,9 +87,8 @@ struct SporeDifferentiatePass
       }
       bool progress = false;
       for (Operation *&op : transforms) {
-        StringRef calleeName = isa<GradOp>(op)  ? cast<GradOp>(op).getCallee()
-                               : isa<VjpOp>(op) ? cast<VjpOp>(op).getCallee()
-                                                : cast<JvpOp>(op).getCallee();
+        StringRef calleeName =
+            op->getAttrOfType<FlatSymbolRefAttr>("callee").getValue();
         auto callee = symbols.lookup<FuncOp>(calleeName);
         llvm::SmallPtrSet<Operation *, 16> seen;
         if (reachesGrad(callee, symbols, seen))
@@ -95,9 +96,10 @@ struct SporeDifferentiatePass
         replay = reachedByTransform(op->getParentOfType<FuncOp>(), transforms,
                                     op, symbols);
         LogicalResult expanded =
-            isa<GradOp>(op)  ? expand(cast<GradOp>(op), callee, symbols)
-            : isa<VjpOp>(op) ? expand(cast<VjpOp>(op), callee, symbols)
-                             : expand(cast<JvpOp>(op), callee, symbols);
+            isa<GradOp>(op)       ? expand(cast<GradOp>(op), callee, symbols)
+            : isa<VjpOp>(op)      ? expand(cast<VjpOp>(op), callee, symbols)
+            : isa<JacobianOp>(op) ? expand(cast<JacobianOp>(op))
+                                  : expand(cast<JvpOp>(op), callee, symbols);
         if (failed(expanded))
           return signalPassFailure();
         op = nullptr; // erased
@@ -124,7 +126,10 @@ struct SporeDifferentiatePass
     llvm::SmallPtrSet<Operation *, 16> seen;
     SmallVector<FuncOp> work;
     for (Operation *t : transforms) {
-      if (!t || t == self || !isa<GradOp, VjpOp>(t))
+      auto jacobian = dyn_cast_or_null<JacobianOp>(t);
+      bool reverse = isa_and_nonnull<GradOp, VjpOp>(t) ||
+                     (jacobian && !jacobian.getForward());
+      if (!t || t == self || !reverse)
         continue;
       auto sym = t->getAttrOfType<FlatSymbolRefAttr>("callee");
       if (auto f = sym ? symbols.lookup<FuncOp>(sym.getValue()) : FuncOp())
@@ -137,7 +142,7 @@ struct SporeDifferentiatePass
       if (f == fn)
         return true;
       f.walk([&](Operation *op) {
-        if (isa<CallOp, GradOp, VjpOp, JvpOp>(op))
+        if (isa<CallOp, GradOp, VjpOp, JvpOp, JacobianOp>(op))
           work.push_back(symbols.lookup<FuncOp>(
               op->getAttrOfType<FlatSymbolRefAttr>("callee").getValue()));
       });
@@ -152,7 +157,7 @@ struct SporeDifferentiatePass
       return false;
     bool found = false;
     fn.walk([&](Operation *op) {
-      if (isa<GradOp, VjpOp, JvpOp>(op))
+      if (isa<GradOp, VjpOp, JvpOp, JacobianOp>(op))
         found = true;
       else if (auto call = dyn_cast<CallOp>(op))
         found |= reachesGrad(symbols.lookup<FuncOp>(call.getCallee()), symbols,
@@ -339,6 +344,74 @@ struct SporeDifferentiatePass
     if (failed(fn))
       return failure();
     replaceByCall(op, *fn, op.getPrimals(), op.getTangents());
+    return success();
+  }
+
+  /// A Jacobian as a loop over its columns (forward) or rows (reverse):
+  /// iteration k seeds a spore.jvp or spore.vjp, which the next round of
+  /// the pass expands, with the unit vector k made at run time, and writes
+  /// its result into column or row k of the [rows, columns] accumulator.
+  LogicalResult expand(JacobianOp op) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto callee = op.getCalleeAttr();
+    ValueRange primals = op.getPrimals();
+    auto xType = cast<RankedTensorType>(primals[op.getWrt()].getType());
+    auto jType = cast<RankedTensorType>(op.getType());
+    auto yType = RankedTensorType::get(
+        jType.getShape().drop_back(xType.getRank()), xType.getElementType());
+    Type et = xType.getElementType();
+    bool forward = op.getForward();
+    int64_t rows = yType.getNumElements(), cols = xType.getNumElements();
+    auto flatType = RankedTensorType::get({rows, cols}, et);
+    Value jacobian = zerosOf(b, loc, flatType);
+    int64_t passes = forward ? cols : rows;
+    if (passes > 0 && rows > 0 && cols > 0) {
+      RankedTensorType seedType = forward ? xType : yType;
+      auto i64 = RankedTensorType::get({}, b.getI64Type());
+      auto lower = arith::ConstantIndexOp::create(b, loc, 0);
+      auto upper = arith::ConstantIndexOp::create(b, loc, passes);
+      auto step = arith::ConstantIndexOp::create(b, loc, 1);
+      Value zeroIndex = ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i64, b.getI64IntegerAttr(0)));
+      auto loop = scf::ForOp::create(b, loc, lower, upper, step, jacobian);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value k = tensor::FromElementsOp::create(
+          b, loc, i64,
+          ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                                loop.getInductionVar())});
+      // The unit vector k of the seed's type.
+      auto flatSeed = RankedTensorType::get({passes}, et);
+      Value one = ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(RankedTensorType::get({1}, et),
+                                 b.getFloatAttr(et, 1.0)));
+      Value unit = DynamicUpdateSliceOp::create(
+          b, loc, flatSeed, zerosOf(b, loc, flatSeed), one, ValueRange{k});
+      Value seed = ReshapeOp::create(b, loc, seedType, unit);
+      auto wrt = b.getDenseI64ArrayAttr({(int64_t)op.getWrt()});
+      Value part = forward
+                       ? JvpOp::create(b, loc, TypeRange{yType, yType}, callee,
+                                       primals, ValueRange{seed}, wrt)
+                             .getResult(1)
+                       : VjpOp::create(b, loc, TypeRange{yType, xType}, callee,
+                                       primals, ValueRange{seed}, wrt)
+                             .getResult(1);
+      auto partType = RankedTensorType::get(
+          forward ? ArrayRef<int64_t>{rows, 1} : ArrayRef<int64_t>{1, cols},
+          et);
+      part = ReshapeOp::create(b, loc, partType, part);
+      SmallVector<Value> at = forward ? SmallVector<Value>{zeroIndex, k}
+                                      : SmallVector<Value>{k, zeroIndex};
+      Value next = DynamicUpdateSliceOp::create(
+          b, loc, flatType, loop.getRegionIterArgs()[0], part, at);
+      scf::YieldOp::create(b, loc, next);
+      jacobian = loop.getResult(0);
+    }
+    op.replaceAllUsesWith(
+        ReshapeOp::create(b, loc, jType, jacobian).getResult());
+    op.erase();
     return success();
   }
 

@@ -486,6 +486,13 @@ def looped_fn(x, n):
 def t_loop_hessian(x: f64[3], n: i64) -> tuple[f64[3, 3], f64[3]]:
     # Forward over reverse through a while loop with a run-time trip count.
     return hessian(looped_fn)(x, n), grad(looped_fn)(x, n)
+
+# Jacobians past the 4096 passes the frontend used to unroll: a
+# spore.jacobian is a loop of passes, whatever its size.
+@export
+def t_wide(x: f64[5000], m: f64[2, 5000], c: f64[5000]) -> tuple[f64[2, 5000], f64[5000, 3]]:
+    tall = lambda v: sin(c * v[0]) + v[1] * v[2] * c
+    return jacfwd(lambda v: m @ tanh(v))(x), jacrev(tall)(x[:3])
 """
 
 library, src = compile_shared(SPOREC, source, WORKDIR, "gradients")
@@ -681,6 +688,19 @@ print(("PASS " if err <= 1e-5 else "FAIL ") +
       "hessian through a while loop vs NumPy second differences" +
       ("" if err <= 1e-5 else ": relative error %.2e" % err))
 failures += err > 1e-5
+xw, mw, cw = (rng.standard_normal(5000), rng.standard_normal((2, 5000)),
+              rng.standard_normal(5000))
+wide, tall = call(library.gradients_t_wide, [xw, mw, cw],
+                  [(2, 5000), (5000, 3)])
+v3 = xw[:3]
+for what, got, want in [
+        ("jacfwd of 5000 inputs", wide, mw * (1 - np.tanh(xw) ** 2)),
+        ("jacrev of 5000 outputs", tall,
+         np.stack([cw * np.cos(cw * v3[0]), v3[2] * cw, v3[1] * cw], 1))]:
+    err = rel(got, want)
+    print(("PASS " if err <= TOL else "FAIL ") + what +
+          ("" if err <= TOL else ": relative error %.2e" % err))
+    failures += err > TOL
 a, b = rng.standard_normal(3), rng.standard_normal(3)
 with_checkpoints, without = call(library.gradients_t_checkpoint_second,
                                  [a, b], [(3,), (3,)])
