@@ -921,7 +921,7 @@ mlir::LogicalResult FunctionEmitter::emitLoop(const Stmt *s,
           mlir::Value zero = constantTensor(i64, 0, l).tensor;
           mlir::Value positive = CompareOp::create(
               b, location, ComparePredicate::gt, st->tensor, zero);
-          go = SelectOp::create(b, location, up.getType(), positive, up, down);
+          go = SelectOp::create(b, location, positive, up, down);
         }
       }
       for (const char *flag : {kBroken, kReturned}) {
@@ -1120,8 +1120,7 @@ mlir::LogicalResult FunctionEmitter::emitLoop(const Stmt *s,
       auto st = toTensor(*step, l);
       if (failed(st))
         return mlir::failure();
-      mlir::Value next =
-          AddOp::create(b, location, index.getType(), index, st->tensor);
+      mlir::Value next = AddOp::create(b, location, index, st->tensor);
       yields.push_back(next);
     }
     if (retry) {

@@ -188,11 +188,11 @@ static FailureOr<IndexPlan> planIndex(FunctionEmitter &fe, ModuleEmitter &m,
       };
       mlir::Value negative =
           CompareOp::create(b, l, ComparePredicate::lt, i, constant(0));
-      mlir::Value wrapped = AddOp::create(b, l, i64, i, constant(shape[d]));
+      mlir::Value wrapped = AddOp::create(b, l, i, constant(shape[d]));
       DimIndex r;
       r.kind = DimIndex::DynamicPoint;
       r.size = 1;
-      r.dynamic = SelectOp::create(b, l, i64, negative, wrapped, i);
+      r.dynamic = SelectOp::create(b, l, negative, wrapped, i);
       plan.dims.push_back(r);
       plan.advancedPositions.push_back(pos);
       continue;
@@ -254,7 +254,7 @@ void FunctionEmitter::checkRange(mlir::Value index, int64_t lowest,
                          mlir::DenseElementsAttr::get(
                              mlir::cast<RankedTensorType>(above.getType()),
                              b.getBoolAttr(false))));
-  mlir::Value bad = SelectOp::create(b, l, i64, above, hi, lo);
+  mlir::Value bad = SelectOp::create(b, l, above, hi, lo);
   // A check in the prelude (labels of cross_entropy) names the model's
   // call.
   AssertOp::create(b, l, inside, m.where(m.userSite(at)) + ": " + what,

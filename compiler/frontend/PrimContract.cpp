@@ -330,19 +330,15 @@ FailureOr<EValue> FunctionEmitter::primWindow(const PrimitiveCall &p) {
                                   " expects " + std::to_string(wc * groups) +
                                   " input channels, the input has " +
                                   std::to_string(c));
-    auto type = RankedTensorType::get({xt.getDimSize(0), oh, ow, f},
-                                      xt.getElementType());
     return EValue::ofTensor(Conv2DOp::create(
-        b, ml, type, x->tensor, w.tensor, b.getDenseI64ArrayAttr(*stride),
+        b, ml, x->tensor, w.tensor, b.getDenseI64ArrayAttr(*stride),
         b.getDenseI64ArrayAttr(dilation), b.getDenseI64ArrayAttr(padding),
         b.getI64IntegerAttr(groups)));
   }
-  auto type = RankedTensorType::get(
-      {xt.getDimSize(0), oh, ow, xt.getDimSize(3)}, xt.getElementType());
   return EValue::ofTensor(Pool2DOp::create(
-      b, ml, type, name == "max_pool2d" ? PoolKind::max : PoolKind::avg,
-      x->tensor, b.getDenseI64ArrayAttr(window),
-      b.getDenseI64ArrayAttr(*stride), b.getDenseI64ArrayAttr(padding)));
+      b, ml, name == "max_pool2d" ? PoolKind::max : PoolKind::avg, x->tensor,
+      b.getDenseI64ArrayAttr(window), b.getDenseI64ArrayAttr(*stride),
+      b.getDenseI64ArrayAttr(padding)));
 }
 
 } // namespace spore::frontend::detail

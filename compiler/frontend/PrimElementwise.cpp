@@ -181,8 +181,8 @@ FailureOr<EValue> FunctionEmitter::primWhere(const PrimitiveCall &p) {
        bq = broadcastTo(qy, *s2, l);
   if (failed(bc) || failed(bp) || failed(bq))
     return mlir::failure();
-  return EValue::ofTensor(SelectOp::create(b, ml, bp->tensor.getType(),
-                                           bc->tensor, bp->tensor, bq->tensor));
+  return EValue::ofTensor(
+      SelectOp::create(b, ml, bc->tensor, bp->tensor, bq->tensor));
 }
 
 FailureOr<EValue> FunctionEmitter::primAstype(const PrimitiveCall &p) {

@@ -52,7 +52,7 @@ FailureOr<EValue> FunctionEmitter::primRng(const PrimitiveCall &p) {
     v = CastOp::create(b, ml, i64, v);
   auto shift = ConstantOp::create(
       b, ml, mlir::DenseElementsAttr::get(i64, b.getI64IntegerAttr(1ll << 32)));
-  mlir::Value high = FloorDivOp::create(b, ml, i64, v, shift);
+  mlir::Value high = FloorDivOp::create(b, ml, v, shift);
   mlir::Value words[2] = {CastOp::create(b, ml, i32, v),
                           CastOp::create(b, ml, i32, high)};
   auto one = RankedTensorType::get({1}, b.getI32Type());

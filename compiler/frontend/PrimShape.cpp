@@ -219,7 +219,7 @@ FailureOr<EValue> FunctionEmitter::primGather(const PrimitiveCall &p) {
                                 formatShape(uc->tensorType().getShape()) +
                                 " do not broadcast to " + formatShape(shape));
   return EValue::ofTensor(ScatterAddOp::create(
-      b, ml, xt, x->tensor, idx->tensor, ub->tensor, b.getI64IntegerAttr(ax)));
+      b, ml, x->tensor, idx->tensor, ub->tensor, b.getI64IntegerAttr(ax)));
 }
 
 FailureOr<EValue> FunctionEmitter::primSlice(const PrimitiveCall &p) {

@@ -42,29 +42,21 @@ struct Rules {
   }
   Value like(Value v, double c) { return splat(type(v), c); }
   Value zerosLike(Value v) { return like(v, 0); }
-  Value add(Value x, Value y) {
-    return AddOp::create(b, loc, x.getType(), x, y);
-  }
-  Value sub(Value x, Value y) {
-    return SubOp::create(b, loc, x.getType(), x, y);
-  }
-  Value mul(Value x, Value y) {
-    return MulOp::create(b, loc, x.getType(), x, y);
-  }
-  Value div(Value x, Value y) {
-    return DivOp::create(b, loc, x.getType(), x, y);
-  }
-  Value neg(Value x) { return NegOp::create(b, loc, x.getType(), x); }
+  Value add(Value x, Value y) { return AddOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return SubOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return MulOp::create(b, loc, x, y); }
+  Value div(Value x, Value y) { return DivOp::create(b, loc, x, y); }
+  Value neg(Value x) { return NegOp::create(b, loc, x); }
   Value scale(Value x, double c) { return mul(x, like(x, c)); }
-  Value exp(Value x) { return ExpOp::create(b, loc, x.getType(), x); }
-  Value log(Value x) { return LogOp::create(b, loc, x.getType(), x); }
+  Value exp(Value x) { return ExpOp::create(b, loc, x); }
+  Value log(Value x) { return LogOp::create(b, loc, x); }
   Value cmp(ComparePredicate p, Value x, Value y) {
     auto t = RankedTensorType::get(type(x).getShape(), b.getI1Type());
     return CompareOp::create(
         b, loc, t, ComparePredicateAttr::get(b.getContext(), p), x, y);
   }
   Value select(Value c, Value x, Value y) {
-    return SelectOp::create(b, loc, x.getType(), c, x, y);
+    return SelectOp::create(b, loc, c, x, y);
   }
   Value reshape(Value x, ArrayRef<int64_t> shape) {
     auto t = RankedTensorType::get(shape, type(x).getElementType());
@@ -325,7 +317,7 @@ SPORE_BINARY_RULE(MinimumOp, {
 // d/dz x^z = x^z log x, taken as 0 where x = 0 (the limit for z > 0).
 SPORE_BINARY_RULE(PowOp, {
   Value zm1 = r.sub(z, r.like(z, 1));
-  Value gx = r.mul(r.mul(g, z), PowOp::create(r.b, r.loc, x.getType(), x, zm1));
+  Value gx = r.mul(r.mul(g, z), PowOp::create(r.b, r.loc, x, zm1));
   Value xIsZero = r.cmp(ComparePredicate::eq, x, r.zerosLike(x));
   Value safeX = r.select(xIsZero, r.like(x, 1), x);
   Value gz =
@@ -338,7 +330,7 @@ SPORE_BINARY_RULE(Atan2Op, {
 })
 // x mod z = x - (x // z) z.
 SPORE_BINARY_RULE(ModOp, {
-  Value q = FloorDivOp::create(r.b, r.loc, x.getType(), x, z);
+  Value q = FloorDivOp::create(r.b, r.loc, x, z);
   return {g, r.neg(r.mul(g, q))};
 })
 #undef SPORE_BINARY_RULE
@@ -572,8 +564,8 @@ LogicalResult CumsumOp::buildVJP(OpBuilder &b, ValueRange cots,
   Rules r{b, getLoc()};
   int64_t axis = getAxis();
   Value flipped = r.flip(cots[0], axis);
-  Value summed = CumsumOp::create(b, getLoc(), flipped.getType(), flipped,
-                                  b.getI64IntegerAttr(axis));
+  Value summed =
+      CumsumOp::create(b, getLoc(), flipped, b.getI64IntegerAttr(axis));
   out.push_back(r.flip(summed, axis));
   return success();
 }
@@ -672,8 +664,8 @@ LogicalResult GatherOp::buildVJP(OpBuilder &b, ValueRange cots,
   }
   Rules r{b, getLoc()};
   Value zeros = r.zerosLike(getInput());
-  out.append({ScatterAddOp::create(b, getLoc(), zeros.getType(), zeros,
-                                   getIndices(), cots[0], getAxisAttr()),
+  out.append({ScatterAddOp::create(b, getLoc(), zeros, getIndices(), cots[0],
+                                   getAxisAttr()),
               nullptr});
   return success();
 }

@@ -628,28 +628,27 @@ Value ReluOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   return arith::MaxSIOp::create(b, loc, x, zero);
 }
 
-/// Shared verifier of the binary elementwise ops: equal operand and result
+/// The shared type inference of the binary elementwise ops: equal operand
 /// types, with a hint at the explicit broadcast the frontend should insert.
-static LogicalResult verifyBinary(Operation *op) {
-  Type lhs = op->getOperand(0).getType(), rhs = op->getOperand(1).getType();
-  Type result = op->getResult(0).getType();
-  if (lhs != rhs) {
-    if (elementTypeOf(op->getOperand(0)) != elementTypeOf(op->getOperand(1)))
-      return op->emitOpError("operand element types differ: ")
-             << lhs << " vs " << rhs;
-    return op->emitOpError("operand shapes differ: ")
-           << formatShape(shapeOf(op->getOperand(0))) << " vs "
-           << formatShape(shapeOf(op->getOperand(1)))
-           << " (broadcast explicitly with spore.broadcast_to)";
+LogicalResult spore::inferBinaryType(StringRef opName,
+                                     std::optional<Location> loc, Value lhs,
+                                     Value rhs,
+                                     SmallVectorImpl<Type> &inferred) {
+  if (lhs.getType() != rhs.getType()) {
+    if (elementTypeOf(lhs) != elementTypeOf(rhs))
+      return emitOptionalError(loc, "'", opName,
+                               "' op operand element types differ: ",
+                               lhs.getType(), " vs ", rhs.getType());
+    return emitOptionalError(loc, "'", opName, "' op operand shapes differ: ",
+                             formatShape(shapeOf(lhs)), " vs ",
+                             formatShape(shapeOf(rhs)),
+                             " (broadcast explicitly with spore.broadcast_to)");
   }
-  if (lhs != result)
-    return op->emitOpError("result type ")
-           << result << " differs from the operand type " << lhs;
+  inferred.push_back(lhs.getType());
   return success();
 }
 
 #define SPORE_BINARY_OP(Op, floatBody, intBody)                                \
-  LogicalResult Op::verify() { return verifyBinary(*this); }                   \
   Value Op::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {     \
     Value x = operands[0], y = operands[1];                                    \
     if (isa<FloatType>(x.getType()))                                           \
@@ -664,17 +663,14 @@ SPORE_BINARY_OP(MaximumOp, arith::MaximumFOp, arith::MaxSIOp)
 SPORE_BINARY_OP(MinimumOp, arith::MinimumFOp, arith::MinSIOp)
 #undef SPORE_BINARY_OP
 
-LogicalResult DivOp::verify() { return verifyBinary(*this); }
 Value DivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   return arith::DivFOp::create(b, loc, operands[0], operands[1]);
 }
 
-LogicalResult Atan2Op::verify() { return verifyBinary(*this); }
 Value Atan2Op::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   return math::Atan2Op::create(b, loc, operands[0], operands[1]);
 }
 
-LogicalResult PowOp::verify() { return verifyBinary(*this); }
 Value PowOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   return math::PowFOp::create(b, loc, operands[0], operands[1]);
 }
@@ -768,7 +764,6 @@ double spore::floatDivMod(double a, double b, bool remainder) {
   return div - floor > 0.5 ? floor + 1 : floor;
 }
 
-LogicalResult FloorDivOp::verify() { return verifyBinary(*this); }
 Value FloorDivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0], y = operands[1];
   if (isa<FloatType>(x.getType()))
@@ -776,7 +771,6 @@ Value FloorDivOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   return integerDivision(b, loc, x, y, /*remainder=*/false);
 }
 
-LogicalResult ModOp::verify() { return verifyBinary(*this); }
 Value ModOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0], y = operands[1];
   if (isa<FloatType>(x.getType()))
@@ -785,7 +779,6 @@ Value ModOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
 }
 
 #define SPORE_BITWISE_OP(Op, Body)                                             \
-  LogicalResult Op::verify() { return verifyBinary(*this); }                   \
   Value Op::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {     \
     return Body::create(b, loc, operands[0], operands[1]);                     \
   }
@@ -853,18 +846,20 @@ Value CompareOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
       y);
 }
 
-LogicalResult SelectOp::verify() {
-  Type t = getTrueValue().getType();
-  if (getFalseValue().getType() != t)
-    return emitOpError("branch types differ: ")
-           << t << " vs " << getFalseValue().getType();
-  if (getResult().getType() != t)
-    return emitOpError("result type ")
-           << getResult().getType() << " differs from the branch type " << t;
-  if (shapeOf(getCond()) != shapeOf(getTrueValue()))
-    return emitOpError("condition shape ")
-           << formatShape(shapeOf(getCond())) << " differs from "
-           << formatShape(shapeOf(getTrueValue()));
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  Type t = adaptor.getTrueValue().getType();
+  if (adaptor.getFalseValue().getType() != t)
+    return emitOptionalError(loc, "'spore.select' op branch types differ: ", t,
+                             " vs ", adaptor.getFalseValue().getType());
+  if (shapeOf(adaptor.getCond()) != shapeOf(adaptor.getTrueValue()))
+    return emitOptionalError(loc, "'spore.select' op condition shape ",
+                             formatShape(shapeOf(adaptor.getCond())),
+                             " differs from ",
+                             formatShape(shapeOf(adaptor.getTrueValue())));
+  inferred.push_back(t);
   return success();
 }
 
@@ -952,20 +947,28 @@ LogicalResult DynamicUpdateSliceOp::verify() {
                             getStarts().size());
 }
 
-LogicalResult ScatterAddOp::verify() {
-  ArrayRef<int64_t> in = shapeOf(getInput()), idx = shapeOf(getIndices());
-  int64_t axis = getAxis();
+LogicalResult ScatterAddOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  ArrayRef<int64_t> in = shapeOf(adaptor.getInput()),
+                    idx = shapeOf(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
   if (axis < 0 || axis >= (int64_t)in.size())
-    return emitOpError("axis ")
-           << axis << " is out of range for rank " << in.size();
+    return emitOptionalError(loc, "'spore.scatter_add' op axis ", axis,
+                             " is out of range for rank ", in.size());
   SmallVector<int64_t> want(in.begin(), in.begin() + axis);
   want.append(idx.begin(), idx.end());
   want.append(in.begin() + axis + 1, in.end());
-  if (ArrayRef<int64_t>(want) != shapeOf(getUpdates()))
-    return emitOpError("updates shape ") << formatShape(shapeOf(getUpdates()))
-                                         << " should be " << formatShape(want);
-  if (elementTypeOf(getInput()) != elementTypeOf(getUpdates()))
-    return emitOpError("updates element type differs from the input's");
+  if (ArrayRef<int64_t>(want) != shapeOf(adaptor.getUpdates()))
+    return emitOptionalError(loc, "'spore.scatter_add' op updates shape ",
+                             formatShape(shapeOf(adaptor.getUpdates())),
+                             " should be ", formatShape(want));
+  if (elementTypeOf(adaptor.getInput()) != elementTypeOf(adaptor.getUpdates()))
+    return emitOptionalError(
+        loc, "'spore.scatter_add' op updates element type differs from the "
+             "input's");
+  inferred.push_back(adaptor.getInput().getType());
   return success();
 }
 
@@ -999,74 +1002,85 @@ int64_t spore::windowOutputSize(int64_t size, int64_t k, int64_t stride,
   return (size + pad - span) / stride + 1;
 }
 
-/// Checks strides, dilations and padding of a 2-D window op and that the
-/// result is [N, OH, OW, channels].
-static LogicalResult verifyWindow(Operation *op, ArrayRef<int64_t> in,
-                                  ArrayRef<int64_t> window,
-                                  ArrayRef<int64_t> strides,
-                                  ArrayRef<int64_t> dilations,
-                                  ArrayRef<int64_t> padding, int64_t channels,
-                                  ArrayRef<int64_t> out) {
+/// The result type of a 2-D window op named `opName` on NHWC `input`:
+/// [N, OH, OW, channels], after checking strides, dilations and padding.
+static LogicalResult inferWindow(StringRef opName, std::optional<Location> loc,
+                                 Value input, ArrayRef<int64_t> window,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> dilations,
+                                 ArrayRef<int64_t> padding, int64_t channels,
+                                 SmallVectorImpl<Type> &inferred) {
+  ArrayRef<int64_t> in = shapeOf(input);
+  auto error = [&](auto &&...parts) {
+    return emitOptionalError(loc, "'", opName, "' op ", parts...);
+  };
   if (in.size() != 4)
-    return op->emitOpError("input must be NHWC (rank 4), got rank ")
-           << in.size();
+    return error("input must be NHWC (rank 4), got rank ", in.size());
   if (strides.size() != 2 || dilations.size() != 2 || padding.size() != 4)
-    return op->emitOpError("needs 2 strides, 2 dilations and 4 paddings");
+    return error("needs 2 strides, 2 dilations and 4 paddings");
   for (int64_t v : strides)
     if (v <= 0)
-      return op->emitOpError("strides must be positive");
+      return error("strides must be positive");
   for (int64_t v : dilations)
     if (v <= 0)
-      return op->emitOpError("dilations must be positive");
+      return error("dilations must be positive");
   for (int64_t v : padding)
     if (v < 0)
-      return op->emitOpError("padding must not be negative");
+      return error("padding must not be negative");
   int64_t oh = windowOutputSize(in[1], window[0], strides[0], dilations[0],
                                 padding[0] + padding[1]);
   int64_t ow = windowOutputSize(in[2], window[1], strides[1], dilations[1],
                                 padding[2] + padding[3]);
   if (oh < 0 || ow < 0)
-    return op->emitOpError("the window does not fit in the padded input");
-  SmallVector<int64_t> want{in[0], oh, ow, channels};
-  if (ArrayRef<int64_t>(want) != out)
-    return op->emitOpError("result shape ")
-           << formatShape(out) << " should be " << formatShape(want);
+    return error("the window does not fit in the padded input");
+  inferred.push_back(
+      RankedTensorType::get({in[0], oh, ow, channels}, elementTypeOf(input)));
   return success();
 }
 
-LogicalResult Conv2DOp::verify() {
-  ArrayRef<int64_t> in = shapeOf(getInput()), f = shapeOf(getFilter());
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  Value input = adaptor.getInput(), filter = adaptor.getFilter();
+  ArrayRef<int64_t> in = shapeOf(input), f = shapeOf(filter);
   if (f.size() != 4)
-    return emitOpError("filter must be HWIO (rank 4), got rank ") << f.size();
-  if (elementTypeOf(getInput()) != elementTypeOf(getFilter()) ||
-      elementTypeOf(getInput()) != elementTypeOf(getResult()))
-    return emitOpError("input, filter and result dtypes differ");
-  int64_t groups = getGroups();
+    return emitOptionalError(
+        loc, "'spore.conv2d' op filter must be HWIO (rank 4), got rank ",
+        f.size());
+  if (elementTypeOf(input) != elementTypeOf(filter))
+    return emitOptionalError(
+        loc, "'spore.conv2d' op input and filter dtypes differ");
+  int64_t groups = adaptor.getGroups();
   if (groups <= 0 || (in.size() == 4 && in[3] % groups != 0) ||
       f[3] % groups != 0)
-    return emitOpError("groups (") << groups
-                                   << ") must divide the input and output "
-                                      "channels";
+    return emitOptionalError(loc, "'spore.conv2d' op groups (", groups,
+                             ") must divide the input and output channels");
   if (in.size() == 4 && f[2] * groups != in[3])
-    return emitOpError("filter has ")
-           << f[2] << " input channels per group, the input " << in[3]
-           << " channels in " << groups << " groups";
-  return verifyWindow(*this, in, f.take_front(2), getStrides(), getDilations(),
-                      getPadding(), f[3], shapeOf(getResult()));
+    return emitOptionalError(loc, "'spore.conv2d' op filter has ", f[2],
+                             " input channels per group, the input ", in[3],
+                             " channels in ", groups, " groups");
+  return inferWindow("spore.conv2d", loc, input, f.take_front(2),
+                     adaptor.getStrides(), adaptor.getDilations(),
+                     adaptor.getPadding(), f[3], inferred);
 }
 
-LogicalResult Pool2DOp::verify() {
-  ArrayRef<int64_t> in = shapeOf(getInput());
-  if (getWindow().size() != 2)
-    return emitOpError("window must have 2 sizes");
-  for (int64_t v : getWindow())
+LogicalResult Pool2DOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  ArrayRef<int64_t> window = adaptor.getWindow();
+  if (window.size() != 2)
+    return emitOptionalError(loc, "'spore.pool2d' op window must have 2 sizes");
+  for (int64_t v : window)
     if (v <= 0)
-      return emitOpError("window sizes must be positive");
-  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
-    return emitOpError("result dtype differs from the input's");
+      return emitOptionalError(
+          loc, "'spore.pool2d' op window sizes must be positive");
+  ArrayRef<int64_t> in = shapeOf(adaptor.getInput());
   int64_t channels = in.size() == 4 ? in[3] : 0;
-  return verifyWindow(*this, in, getWindow(), getStrides(), {1, 1},
-                      getPadding(), channels, shapeOf(getResult()));
+  return inferWindow("spore.pool2d", loc, adaptor.getInput(), window,
+                     adaptor.getStrides(), ArrayRef<int64_t>{1, 1},
+                     adaptor.getPadding(), channels, inferred);
 }
 
 LogicalResult PrintOp::verify() {

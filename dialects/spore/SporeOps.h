@@ -28,6 +28,13 @@ namespace spore {
 mlir::LogicalResult buildJVPRule(mlir::Operation *op, mlir::OpBuilder &b,
                                  mlir::ValueRange operandTangents,
                                  llvm::SmallVectorImpl<mlir::Value> &out);
+
+/// The result type of a binary elementwise op named `opName`: the type of
+/// both operands, which must be equal (the frontend broadcasts first).
+mlir::LogicalResult
+inferBinaryType(llvm::StringRef opName, std::optional<mlir::Location> loc,
+                mlir::Value lhs, mlir::Value rhs,
+                llvm::SmallVectorImpl<mlir::Type> &inferred);
 } // namespace spore
 
 #include "dialects/spore/SporeInterfaces.h.inc"

@@ -318,6 +318,7 @@ def Spore_CastOp : Spore_Op<"cast", [Pure,
 class Spore_UnaryOp<string mnemonic, Type operandType, string summaryText,
                     list<Trait> traits = []>
     : Spore_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
+        InferTypeOpInterface,
         DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>], traits)> {
   let summary = summaryText;
@@ -395,7 +396,7 @@ def Spore_RoundOp : Spore_UnaryOp<"round", Spore_FloatTensor,
 
 class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText,
                      list<Trait> traits = []>
-    : Spore_Op<mnemonic, !listconcat([Pure,
+    : Spore_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor,
         DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>], traits)> {
   let summary = summaryText;
@@ -405,12 +406,20 @@ class Spore_BinaryOp<string mnemonic, Type operandType, string summaryText,
   }];
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs operandType:$result);
-  // One type is printed; the verifier reports operands that differ.
+  // One type is printed; the inference reports operands that differ.
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` custom<SameTypes>(type($lhs), type($rhs),
                                                   type($result))
   }];
-  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return ::spore::inferBinaryType(getOperationName(), loc,
+                                      adaptor.getLhs(), adaptor.getRhs(),
+                                      inferred);
+    }
+  }];
 }
 
 // The folds of the arithmetic ops keep derivative code lean: the rules'
@@ -489,7 +498,8 @@ def Spore_CompareOp : Spore_Op<"compare", [Pure,
   let hasVerifier = 1;
 }
 
-def Spore_SelectOp : Spore_Op<"select", [Pure, Spore_LinearTangent,
+def Spore_SelectOp : Spore_Op<"select", [Pure, InferTypeOpAdaptor,
+    Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_ScalarElementwiseOpInterface>,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "elementwise choice: where(cond, a, b)";
@@ -504,7 +514,6 @@ def Spore_SelectOp : Spore_Op<"select", [Pure, Spore_LinearTangent,
     $cond `,` $true_value `,` $false_value attr-dict `:` type($cond) `,`
     custom<SameTypes>(type($true_value), type($false_value), type($result))
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -606,7 +615,8 @@ def Spore_BroadcastToOp : Spore_Op<"broadcast_to", [Pure, Spore_LinearTangent,
   let hasFolder = 1;
 }
 
-def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, Spore_LinearTangent,
+def Spore_CumsumOp : Spore_Op<"cumsum", [Pure, InferTypeOpInterface,
+    Spore_LinearTangent,
     SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "inclusive running sum along an axis";
@@ -733,8 +743,8 @@ def Spore_GatherOp : Spore_Op<"gather", [Pure, InferTypeOpAdaptor,
   }];
 }
 
-def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure, Spore_LinearTangent,
-    AllTypesMatch<["input", "result"]>,
+def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure, InferTypeOpAdaptor,
+    Spore_LinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "adds slices of `updates` at integer indices along an axis";
   let description = [{
@@ -750,7 +760,6 @@ def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure, Spore_LinearTangent,
     $updates `into` $input `[` $indices `]` `axis` `=` $axis attr-dict `:`
     type($updates) `into` type($input) `,` type($indices)
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -758,7 +767,7 @@ def Spore_ScatterAddOp : Spore_Op<"scatter_add", [Pure, Spore_LinearTangent,
 //===----------------------------------------------------------------------===//
 
 class Spore_SoftmaxLikeOp<string mnemonic, string summaryText>
-    : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType,
+    : Spore_Op<mnemonic, [Pure, SameOperandsAndResultType, InferTypeOpInterface,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let arguments = (ins Spore_FloatTensor:$input, I64Attr:$axis);
@@ -772,7 +781,8 @@ def Spore_SoftmaxOp : Spore_SoftmaxLikeOp<"softmax",
 def Spore_LogSoftmaxOp : Spore_SoftmaxLikeOp<"log_softmax",
     "x - max - log(sum(exp(x - max))) along axis">;
 
-def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure, Spore_MultilinearTangent,
+def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure, InferTypeOpAdaptor,
+    Spore_MultilinearTangent,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "2-D convolution, NHWC activations and HWIO filters";
   let description = [{
@@ -791,7 +801,6 @@ def Spore_Conv2DOp : Spore_Op<"conv2d", [Pure, Spore_MultilinearTangent,
     `padding` `=` $padding `groups` `=` $groups attr-dict `:` type($input)
     `,` type($filter) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 def Spore_PoolKind : I64EnumAttr<"PoolKind", "how spore.pool2d combines", [
@@ -799,7 +808,7 @@ def Spore_PoolKind : I64EnumAttr<"PoolKind", "how spore.pool2d combines", [
   let cppNamespace = "::spore";
 }
 
-def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure,
+def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure, InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<Spore_DifferentiableOpInterface>]> {
   let summary = "2-D max or average pooling over NHWC windows";
   let description = [{
@@ -815,7 +824,6 @@ def Spore_Pool2DOp : Spore_Op<"pool2d", [Pure,
     $kind $input `window` `=` $window `strides` `=` $strides `padding` `=`
     $padding attr-dict `:` type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -90,14 +90,14 @@ LogicalResult Adjoint::markActive(ArrayRef<Operation *> ops) {
 void Adjoint::accumulate(OpBuilder &b, Location loc, CotangentMap &cot, Value v,
                          Value c) {
   Value &sum = cot[v];
-  sum = sum ? AddOp::create(b, loc, sum.getType(), sum, c).getResult() : c;
+  sum = sum ? AddOp::create(b, loc, sum, c).getResult() : c;
 }
 
 /// `x + y` where both are given, the one given, or zeros of `type`.
 static Value sumOrZeros(OpBuilder &b, Location loc, Type type, Value x,
                         Value y) {
   if (x && y)
-    return AddOp::create(b, loc, type, x, y);
+    return AddOp::create(b, loc, x, y);
   if (x || y)
     return x ? x : y;
   return zerosOf(b, loc, type);

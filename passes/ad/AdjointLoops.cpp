@@ -315,9 +315,7 @@ LogicalResult Adjoint::reverseIterations(
         for (auto [n, v] : llvm::enumerate(outer)) {
           Value acc = carried[positions.size() + n];
           Value c = local.lookup(v);
-          next.push_back(
-              c ? AddOp::create(ib, l, acc.getType(), acc, c).getResult()
-                : acc);
+          next.push_back(c ? AddOp::create(ib, l, acc, c).getResult() : acc);
         }
         scf::YieldOp::create(ib, l, next);
       });

@@ -1,7 +1,8 @@
 // RUN: spore-opt %s -split-input-file -verify-diagnostics
 
 spore.func @f(%a: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<3xf32> {
-  // expected-error @+1 {{'spore.add' op operand shapes differ: [3] vs [4] (broadcast explicitly with spore.broadcast_to)}}
+  // expected-error @+2 {{'spore.add' op operand shapes differ: [3] vs [4] (broadcast explicitly with spore.broadcast_to)}}
+  // expected-error @+1 {{'spore.add' op failed to infer returned types}}
   %0 = "spore.add"(%a, %b) : (tensor<3xf32>, tensor<4xf32>) -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
@@ -9,7 +10,8 @@ spore.func @f(%a: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<3xf32> {
 // -----
 
 spore.func @f(%a: tensor<3xf32>, %b: tensor<3xf64>) -> tensor<3xf32> {
-  // expected-error @+1 {{'spore.mul' op operand element types differ: 'tensor<3xf32>' vs 'tensor<3xf64>'}}
+  // expected-error @+2 {{'spore.mul' op operand element types differ: 'tensor<3xf32>' vs 'tensor<3xf64>'}}
+  // expected-error @+1 {{'spore.mul' op failed to infer returned types}}
   %0 = "spore.mul"(%a, %b) : (tensor<3xf32>, tensor<3xf64>) -> tensor<3xf32>
   spore.return %0 : tensor<3xf32>
 }
@@ -17,7 +19,8 @@ spore.func @f(%a: tensor<3xf32>, %b: tensor<3xf64>) -> tensor<3xf32> {
 // -----
 
 spore.func @f(%a: tensor<3xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'spore.sub' op result type 'tensor<4xf32>' differs from the operand type 'tensor<3xf32>'}}
+  // expected-error @+2 {{'spore.sub' op inferred type(s) 'tensor<3xf32>' are incompatible with return type(s) of operation 'tensor<4xf32>'}}
+  // expected-error @+1 {{'spore.sub' op failed to infer returned types}}
   %0 = "spore.sub"(%a, %a) : (tensor<3xf32>, tensor<3xf32>) -> tensor<4xf32>
   spore.return %0 : tensor<4xf32>
 }
@@ -235,7 +238,8 @@ spore.func @f(%a: tensor<4xf32>) {
 // -----
 
 spore.func @f(%c: tensor<3xi1>, %a: tensor<4xf32>) {
-  // expected-error @+1 {{'spore.select' op condition shape [3] differs from [4]}}
+  // expected-error @+2 {{'spore.select' op condition shape [3] differs from [4]}}
+  // expected-error @+1 {{'spore.select' op failed to infer returned types}}
   %0 = spore.select %c, %a, %a : tensor<3xi1>, tensor<4xf32>
   spore.return
 }
@@ -243,7 +247,8 @@ spore.func @f(%c: tensor<3xi1>, %a: tensor<4xf32>) {
 // -----
 
 spore.func @f(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xf64>) {
-  // expected-error @+1 {{'spore.select' op branch types differ: 'tensor<4xf32>' vs 'tensor<4xf64>'}}
+  // expected-error @+2 {{'spore.select' op branch types differ: 'tensor<4xf32>' vs 'tensor<4xf64>'}}
+  // expected-error @+1 {{'spore.select' op failed to infer returned types}}
   %0 = "spore.select"(%c, %a, %b) : (tensor<4xi1>, tensor<4xf32>, tensor<4xf64>) -> tensor<4xf32>
   spore.return
 }
@@ -292,7 +297,8 @@ spore.func @f(%x: tensor<8x2xf32>, %idx: tensor<3xi32>) {
 // -----
 
 spore.func @f(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) {
-  // expected-error @+1 {{'spore.conv2d' op result shape [2, 8, 8, 4] should be [2, 6, 6, 4]}}
+  // expected-error @+2 {{'spore.conv2d' op inferred type(s) 'tensor<2x6x6x4xf32>' are incompatible with return type(s) of operation 'tensor<2x8x8x4xf32>'}}
+  // expected-error @+1 {{'spore.conv2d' op failed to infer returned types}}
   %0 = spore.conv2d %x, %w strides = [1, 1] dilations = [1, 1] padding = [0, 0, 0, 0] groups = 1 : tensor<2x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x8x8x4xf32>
   spore.return
 }
@@ -300,7 +306,8 @@ spore.func @f(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) {
 // -----
 
 spore.func @f(%x: tensor<2x8x8x4xf32>, %w: tensor<3x3x3x4xf32>) {
-  // expected-error @+1 {{'spore.conv2d' op filter has 3 input channels per group, the input 4 channels in 1 groups}}
+  // expected-error @+2 {{'spore.conv2d' op filter has 3 input channels per group, the input 4 channels in 1 groups}}
+  // expected-error @+1 {{'spore.conv2d' op failed to infer returned types}}
   %0 = spore.conv2d %x, %w strides = [1, 1] dilations = [1, 1] padding = [0, 0, 0, 0] groups = 1 : tensor<2x8x8x4xf32>, tensor<3x3x3x4xf32> -> tensor<2x6x6x4xf32>
   spore.return
 }
@@ -308,7 +315,8 @@ spore.func @f(%x: tensor<2x8x8x4xf32>, %w: tensor<3x3x3x4xf32>) {
 // -----
 
 spore.func @f(%x: tensor<2x2x2x3xf32>) {
-  // expected-error @+1 {{'spore.pool2d' op the window does not fit in the padded input}}
+  // expected-error @+2 {{'spore.pool2d' op the window does not fit in the padded input}}
+  // expected-error @+1 {{'spore.pool2d' op failed to infer returned types}}
   %0 = spore.pool2d max %x window = [3, 3] strides = [1, 1] padding = [0, 0, 0, 0] : tensor<2x2x2x3xf32> -> tensor<2x1x1x3xf32>
   spore.return
 }
