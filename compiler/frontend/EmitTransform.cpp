@@ -570,7 +570,8 @@ FailureOr<EValue> FunctionEmitter::callJacobian(const EValue &transform,
       b, loc(l), jType,
       mlir::FlatSymbolRefAttr::get(wrapper->func.getSymNameAttr()), operands,
       b.getI64IntegerAttr(argStart[n]),
-      transform.str == "jacfwd" ? b.getUnitAttr() : mlir::UnitAttr()));
+      transform.str == "jacfwd" ? b.getUnitAttr() : mlir::UnitAttr(),
+      /*width=*/mlir::IntegerAttr()));
 }
 
 FailureOr<EValue> FunctionEmitter::emitJvp(CallSite &call) {

@@ -349,6 +349,8 @@ LogicalResult JacobianOp::verify() {
     return emitOpError("differentiates with respect to a floating tensor, "
                        "not ")
            << getPrimals()[wrt].getType();
+  if (std::optional<int64_t> width = getWidth(); width && *width < 1)
+    return emitOpError("width must be at least 1, got ") << *width;
   return success();
 }
 
@@ -940,6 +942,13 @@ LogicalResult DynamicSliceOp::verify() {
                             getStarts().size());
 }
 
+OpFoldResult DynamicUpdateSliceOp::fold(FoldAdaptor) {
+  // A block the size of the input replaces all of it (starts clamp to 0).
+  if (getUpdate().getType() == getInput().getType())
+    return getUpdate();
+  return {};
+}
+
 LogicalResult DynamicUpdateSliceOp::verify() {
   if (elementTypeOf(getInput()) != elementTypeOf(getUpdate()))
     return emitOpError("update element type differs from the input's");
@@ -1246,6 +1255,11 @@ LogicalResult ReshapeOp::verify() {
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getResult().getType())
     return getInput();
+  // A reshape of a reshape reads the first one's input.
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
   if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
     return SplatElementsAttr::get(getType(), splat.getSplatValue<Attribute>());
   return {};

@@ -210,24 +210,35 @@ def Spore_JacobianOp : Spore_Op<"jacobian", [
     The derivative of the one floating result `y` of `callee`, called with
     `primals`, with respect to the primal `wrt` (`x`): a tensor of shape
     `y.shape + x.shape` and `x`'s element type. With `forward` it is built
-    column by column, one forward pass (`spore.jvp`) per element of `x`;
-    otherwise row by row, one reverse pass (`spore.vjp`) per element of
-    `y`. `spore-differentiate` expands it into an `scf.for` over the
-    columns or rows whose body seeds the pass with a unit vector made at
-    run time, so the code does not grow with the number of elements. The
-    frontend uses it for `jacfwd`, `jacrev` and `hessian`.
+    from forward passes (Jacobian-vector products), one column per element
+    of `x`; otherwise from reverse passes (vector-Jacobian products), one
+    row per element of `y`.
+
+    `spore-differentiate` expands it into an `scf.for` whose body makes
+    the unit seeds at run time, so the code does not grow with the number
+    of elements. Each iteration runs one pass on `width` seeds at once (as
+    Enzyme's width): the derivative function is batched over its seed
+    (passes/ad/Batch.h), so the part that does not depend on the seed, the
+    primal and its saved values, is computed once per `width` columns or
+    rows, and the rest works on `width` lanes together (a matrix-vector
+    product becomes a matrix-matrix product). Without `width` it is the
+    number of passes, at most 16; a derivative function that cannot be
+    batched runs one seed per iteration. The frontend uses the op for
+    `jacfwd`, `jacrev` and `hessian`.
 
     ```mlir
-    %j = spore.jacobian @f(%x) wrt = 0 forward
+    %j = spore.jacobian @f(%x) wrt = 0 forward width = 3
         : (tensor<3xf32>) -> tensor<2x3xf32>
     ```
   }];
   let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$primals,
-                       I64Attr:$wrt, UnitAttr:$forward);
+                       I64Attr:$wrt, UnitAttr:$forward,
+                       OptionalAttr<I64Attr>:$width);
   let results = (outs Spore_FloatTensor:$result);
   let assemblyFormat = [{
-    $callee `(` $primals `)` `wrt` `=` $wrt (`forward` $forward^)? attr-dict
-    `:` `(` type($primals) `)` `->` type($result)
+    $callee `(` $primals `)` `wrt` `=` $wrt (`forward` $forward^)?
+    (`width` `=` $width^)? attr-dict `:` `(` type($primals) `)` `->`
+    type($result)
   }];
   let hasVerifier = 1;
 }
@@ -722,6 +733,7 @@ def Spore_DynamicUpdateSliceOp : Spore_Op<"dynamic_update_slice", [Pure,
     type($input)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Spore_GatherOp : Spore_Op<"gather", [Pure, InferTypeOpAdaptor,

@@ -15,6 +15,7 @@
 #include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
 #include "passes/ad/Adjoint.h"
+#include "passes/ad/Batch.h"
 #include "passes/ad/Tangent.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -96,10 +97,11 @@ struct SporeDifferentiatePass
         replay = reachedByTransform(op->getParentOfType<FuncOp>(), transforms,
                                     op, symbols);
         LogicalResult expanded =
-            isa<GradOp>(op)       ? expand(cast<GradOp>(op), callee, symbols)
-            : isa<VjpOp>(op)      ? expand(cast<VjpOp>(op), callee, symbols)
-            : isa<JacobianOp>(op) ? expand(cast<JacobianOp>(op))
-                                  : expand(cast<JvpOp>(op), callee, symbols);
+            isa<GradOp>(op)  ? expand(cast<GradOp>(op), callee, symbols)
+            : isa<VjpOp>(op) ? expand(cast<VjpOp>(op), callee, symbols)
+            : isa<JacobianOp>(op)
+                ? expand(cast<JacobianOp>(op), callee, symbols)
+                : expand(cast<JvpOp>(op), callee, symbols);
         if (failed(expanded))
           return signalPassFailure();
         op = nullptr; // erased
@@ -347,11 +349,133 @@ struct SporeDifferentiatePass
     return success();
   }
 
-  /// A Jacobian as a loop over its columns (forward) or rows (reverse):
-  /// iteration k seeds a spore.jvp or spore.vjp, which the next round of
-  /// the pass expands, with the unit vector k made at run time, and writes
-  /// its result into column or row k of the [rows, columns] accumulator.
-  LogicalResult expand(JacobianOp op) {
+  /// The number of seeds per pass of a Jacobian without a `width`.
+  static constexpr int64_t kJacobianWidth = 16;
+
+  /// A Jacobian as a loop of passes over its columns (forward) or rows
+  /// (reverse), `width` of them per pass through the derivative function
+  /// batched over its seed; one per pass where it cannot be batched.
+  LogicalResult expand(JacobianOp op, FuncOp callee, SymbolTable &symbols) {
+    auto xType = cast<RankedTensorType>(op.getPrimals()[op.getWrt()].getType());
+    auto jType = cast<RankedTensorType>(op.getType());
+    int64_t cols = xType.getNumElements();
+    int64_t rows = jType.getNumElements() / std::max<int64_t>(cols, 1);
+    int64_t passes = op.getForward() ? cols : rows;
+    int64_t width =
+        op.getWidth().value_or(std::min<int64_t>(passes, kJacobianWidth));
+    if (width > 1 && rows > 0 && cols > 0) {
+      FailureOr<FuncOp> derivative =
+          op.getForward() ? tangentOf(callee, {(int64_t)op.getWrt()}, symbols)
+                          : adjointOf(callee, {(int64_t)op.getWrt()},
+                                      /*seeded=*/true, symbols);
+      if (failed(derivative))
+        return failure();
+      // The seed is the argument after the primals.
+      FailureOr<FuncOp> batched = ad::batchFunction(
+          *derivative, {(unsigned)callee.getNumArguments()}, width,
+          (derivative->getSymName() + ".x" + Twine(width)).str(), symbols);
+      if (succeeded(batched)) {
+        expandBatched(op, *batched, width);
+        return success();
+      }
+    }
+    expandLaneByLane(op);
+    return success();
+  }
+
+  /// The Jacobian as ceil(passes / width) calls of `batched`, the
+  /// derivative function batched over its seed: call c seeds rows
+  /// c * width ... of the identity and writes the columns (forward) or rows
+  /// (reverse) it gives into a [rows, columns] accumulator, padded to a
+  /// multiple of the width.
+  void expandBatched(JacobianOp op, FuncOp batched, int64_t width) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    ValueRange primals = op.getPrimals();
+    auto xType = cast<RankedTensorType>(primals[op.getWrt()].getType());
+    auto jType = cast<RankedTensorType>(op.getType());
+    Type et = xType.getElementType();
+    bool forward = op.getForward();
+    int64_t cols = xType.getNumElements();
+    int64_t rows = jType.getNumElements() / cols;
+    int64_t passes = forward ? cols : rows;
+    int64_t chunks = (passes + width - 1) / width, padded = chunks * width;
+    auto tensorOf = [&](ArrayRef<int64_t> shape) {
+      return RankedTensorType::get(shape, et);
+    };
+    auto accType =
+        forward ? tensorOf({rows, padded}) : tensorOf({padded, cols});
+    auto i64 = RankedTensorType::get({}, b.getI64Type());
+    Value zeroIndex = ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i64, b.getI64IntegerAttr(0)));
+    SmallVector<Attribute> ones;
+    for (int64_t i = 0; i < width; ++i)
+      for (int64_t j = 0; j < width; ++j)
+        ones.push_back(b.getFloatAttr(et, i == j ? 1.0 : 0.0));
+    Value identity = ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tensorOf({width, width}), ones));
+
+    auto lower = arith::ConstantIndexOp::create(b, loc, 0);
+    auto upper = arith::ConstantIndexOp::create(b, loc, chunks);
+    auto step = arith::ConstantIndexOp::create(b, loc, 1);
+    auto loop = scf::ForOp::create(b, loc, lower, upper, step,
+                                   ValueRange{zerosOf(b, loc, accType)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value first =
+          arith::MulIOp::create(b, loc, loop.getInductionVar(),
+                                arith::ConstantIndexOp::create(b, loc, width));
+      Value k =
+          tensor::FromElementsOp::create(b, loc, i64,
+                                         ValueRange{arith::IndexCastOp::create(
+                                             b, loc, b.getI64Type(), first)});
+      // Rows first ... first + width of the identity, as `width` seeds.
+      Value seeds = DynamicUpdateSliceOp::create(
+          b, loc, tensorOf({width, padded}),
+          zerosOf(b, loc, tensorOf({width, padded})), identity,
+          ValueRange{zeroIndex, k});
+      if (padded != passes)
+        seeds = SliceOp::create(b, loc, tensorOf({width, passes}), seeds,
+                                b.getDenseI64ArrayAttr({0, 0}),
+                                b.getDenseI64ArrayAttr({1, 1}));
+      auto seedType =
+          cast<RankedTensorType>(batched.getArgumentTypes()[primals.size()]);
+      seeds = ReshapeOp::create(b, loc, seedType, seeds);
+      SmallVector<Value> operands(primals);
+      operands.push_back(seeds);
+      // Results: the primal, then the derivative, both batched.
+      Value part = CallOp::create(b, loc, batched, operands).getResult(1);
+      Value acc = loop.getRegionIterArgs()[0];
+      Value next;
+      if (forward) {
+        part = ReshapeOp::create(b, loc, tensorOf({width, rows}), part);
+        part =
+            TransposeOp::create(b, loc, part, b.getDenseI64ArrayAttr({1, 0}));
+        next = DynamicUpdateSliceOp::create(b, loc, accType, acc, part,
+                                            ValueRange{zeroIndex, k});
+      } else {
+        part = ReshapeOp::create(b, loc, tensorOf({width, cols}), part);
+        next = DynamicUpdateSliceOp::create(b, loc, accType, acc, part,
+                                            ValueRange{k, zeroIndex});
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    Value jacobian = loop.getResult(0);
+    if (padded != passes)
+      jacobian = SliceOp::create(b, loc, tensorOf({rows, cols}), jacobian,
+                                 b.getDenseI64ArrayAttr({0, 0}),
+                                 b.getDenseI64ArrayAttr({1, 1}));
+    op.replaceAllUsesWith(
+        ReshapeOp::create(b, loc, jType, jacobian).getResult());
+    op.erase();
+  }
+
+  /// The Jacobian as a loop of one pass per column (forward) or row
+  /// (reverse): iteration k seeds a spore.jvp or spore.vjp, which the next
+  /// round of the pass expands, with the unit vector k made at run time,
+  /// and writes its result into column or row k of the accumulator.
+  void expandLaneByLane(JacobianOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto callee = op.getCalleeAttr();
@@ -412,7 +536,6 @@ struct SporeDifferentiatePass
     op.replaceAllUsesWith(
         ReshapeOp::create(b, loc, jType, jacobian).getResult());
     op.erase();
-    return success();
   }
 
   LogicalResult expand(GradOp op, FuncOp callee, SymbolTable &symbols) {

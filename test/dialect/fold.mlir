@@ -61,3 +61,16 @@ spore.func @transposes(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x2x
   %2 = spore.transpose %0 permutation = [1, 0, 2] : tensor<2x4x3xf32> -> tensor<4x2x3xf32>
   spore.return %1, %2 : tensor<2x3x4xf32>, tensor<4x2x3xf32>
 }
+
+// A reshape of a reshape reads the first one's input; a dynamic update of
+// the whole input is the update (batched derivatives make both).
+// CHECK-LABEL: spore.func @reshape_chain_and_full_update
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>, %[[U:.*]]: tensor<2x3xf32>, %[[K:.*]]: tensor<i64>)
+// CHECK: %[[R:.*]] = spore.reshape %[[X]] : tensor<2x3xf32> -> tensor<3x2xf32>
+// CHECK: spore.return %[[R]], %[[U]]
+spore.func @reshape_chain_and_full_update(%x: tensor<2x3xf32>, %u: tensor<2x3xf32>, %k: tensor<i64>) -> (tensor<3x2xf32>, tensor<2x3xf32>) {
+  %0 = spore.reshape %x : tensor<2x3xf32> -> tensor<6xf32>
+  %1 = spore.reshape %0 : tensor<6xf32> -> tensor<3x2xf32>
+  %2 = spore.dynamic_update_slice %u into %x[%k, %k] : tensor<2x3xf32> into tensor<2x3xf32>
+  spore.return %1, %2 : tensor<3x2xf32>, tensor<2x3xf32>
+}

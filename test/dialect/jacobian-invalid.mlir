@@ -45,3 +45,15 @@ spore.func @g(%x: tensor<3xf32>) -> tensor<3x2xf32> {
   %0 = spore.jacobian @f(%x) wrt = 0 forward : (tensor<3xf32>) -> tensor<3x2xf32>
   spore.return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+spore.func private @f(%x: tensor<3xf32>) -> tensor<2xf32> {
+  %0 = spore.slice %x starts = [0] steps = [1] : tensor<3xf32> -> tensor<2xf32>
+  spore.return %0 : tensor<2xf32>
+}
+spore.func @g(%x: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'spore.jacobian' op width must be at least 1, got 0}}
+  %0 = spore.jacobian @f(%x) wrt = 0 width = 0 : (tensor<3xf32>) -> tensor<2x3xf32>
+  spore.return %0 : tensor<2x3xf32>
+}
