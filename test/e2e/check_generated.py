@@ -8,7 +8,9 @@ closures, lambdas passed to a higher-order function and run-time
 recursion. It is exported as its value, its gradient (reverse mode) and
 its jvp (forward mode), in f64 or in f32 (then with an f64 twin of the
 same text); a quarter of the programs also as a second derivative (the
-gradient of the gradient dotted with y, reverse over reverse). Checks:
+gradient of the gradient dotted with y, reverse over reverse), as their
+Hessian in x (`hessian`: batched forward over reverse) and as their
+gradient in x by `jacfwd` (batched forward mode). Checks:
 
 - compiled values and gradients against the interpreter (`spore-run
   --eager`);
@@ -16,6 +18,8 @@ gradient of the gradient dotted with y, reverse over reverse). Checks:
   and second derivatives against central differences of the compiled
   gradient;
 - jvp against the gradient dotted with the tangent;
+- the Hessian times y against the second derivative, and jacfwd against
+  the gradient;
 - f32 programs against their f64 twin.
 
 Programs whose value or gradient leaves [-1e6, 1e6] (or is not finite)
@@ -252,6 +256,16 @@ def second_order(name):
 @export
 def h_{n}_f64(x: f64[4], y: f64[4], s: f64, n: i64) -> f64[4]:
     return grad(lambda a: sum(grad({n}, argnums=0)(a, y, s, n) * y))(x)
+
+
+@export
+def hs_{n}_f64(x: f64[4], y: f64[4], s: f64, n: i64) -> f64[4, 4]:
+    return hessian(lambda a: {n}(a, y, s, n))(x)
+
+
+@export
+def jf_{n}_f64(x: f64[4], y: f64[4], s: f64, n: i64) -> f64[4]:
+    return jacfwd(lambda a: {n}(a, y, s, n))(x)
 '''.format(n=name)
 
 
@@ -282,10 +296,10 @@ class Compiled:
                           ptr(n), ptr(out))
         return rc, float(out)
 
-    def hess(self, x, y, s, n):
-        out = np.zeros(4, self.np)
-        rc = self.fn("h")(*[ptr(np.asarray(a, self.np)) for a in (x, y, s)],
-                          ptr(n), ptr(out))
+    def hess(self, x, y, s, n, kind="h", shape=(4,)):
+        out = np.zeros(shape, self.np)
+        rc = self.fn(kind)(*[ptr(np.asarray(a, self.np)) for a in (x, y, s)],
+                           ptr(n), ptr(out))
         return rc, out.astype(np.float64)
 
     def grad(self, x, y, s, n):
@@ -417,6 +431,17 @@ def main():
                     fail("%s: second derivative %s, central differences of "
                          "the gradient %s (x=%s y=%s s=%r n=%d)\n%s" % (
                              name, hv, hfd, x, y, s, n, body))
+                    continue
+                rcs, hs = c64.hess(x, y, s, n, "hs", (4, 4))
+                if rcs != 0 or rel(hs @ y, hv) > 1e-8:
+                    fail("%s: hessian @ y %s, second derivative %s (x=%s "
+                         "y=%s s=%r n=%d)\n%s" % (name, hs @ y, hv, x, y, s,
+                                                  n, body))
+                    continue
+                rcf, jf = c64.hess(x, y, s, n, "jf")
+                if rcf != 0 or rel(jf, g[:4]) > 1e-9:
+                    fail("%s: jacfwd %s, gradient %s\n%s" % (name, jf, g[:4],
+                                                             body))
                     continue
             rcj, dy = c64.jvp(x, y, s, t, n)
             if rcj != 0 or rel(dy, np.dot(g, t)) > 1e-9:
