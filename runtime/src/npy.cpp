@@ -35,6 +35,7 @@ const DtypeInfo kDtypes[] = {
     {SPORE_F32, "<f4", "f32", 4},   {SPORE_F64, "<f8", "f64", 8},
     {SPORE_BOOL, "|b1", "bool", 1}, {SPORE_I8, "|i1", "i8", 1},
     {SPORE_I32, "<i4", "i32", 4},   {SPORE_I64, "<i8", "i64", 8},
+    {SPORE_U8, "|u1", "u8", 1},
 };
 
 const DtypeInfo *infoOf(spore_dtype d) {

@@ -207,6 +207,9 @@ void store(spore_tensor &t, int64_t e, double v) {
   case SPORE_I8:
     ((int8_t *)t.data)[e] = (int8_t)v;
     break;
+  case SPORE_U8:
+    ((uint8_t *)t.data)[e] = (uint8_t)v;
+    break;
   case SPORE_I32:
     ((int32_t *)t.data)[e] = (int32_t)v;
     break;

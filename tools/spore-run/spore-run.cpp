@@ -324,6 +324,9 @@ mlir::LogicalResult runEager(mlir::ModuleOp module,
       case SPORE_I8:
         v.i.push_back(((const int8_t *)t.data)[e]);
         break;
+      case SPORE_U8:
+        v.i.push_back(((const uint8_t *)t.data)[e]);
+        break;
       case SPORE_I32:
         v.i.push_back(((const int32_t *)t.data)[e]);
         break;
@@ -365,6 +368,9 @@ mlir::LogicalResult runEager(mlir::ModuleOp module,
         break;
       case SPORE_I8:
         ((int8_t *)t.data)[e] = (int8_t)out.i[e];
+        break;
+      case SPORE_U8:
+        ((uint8_t *)t.data)[e] = (uint8_t)out.i[e];
         break;
       case SPORE_I32:
         ((int32_t *)t.data)[e] = (int32_t)out.i[e];

@@ -61,6 +61,7 @@ typedef enum spore_dtype {
   SPORE_I8,
   SPORE_I32,
   SPORE_I64,
+  SPORE_U8, /* images of IDX files (spore/data.h); models take f32 or ints */
 } spore_dtype;
 
 /* Size in bytes of one element, and its name ("f32", ...). */

@@ -1,0 +1,684 @@
+//===- data.cpp - datasets and loaders (spore/data.hpp, spore/data.h) -----===//
+//
+// Sources read whole files into fields; the loader copies records into
+// batch buffers in a seeded order. The C entry points wrap the C++ API and
+// turn its exceptions into statuses.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spore/data.h"
+#include "spore/data.hpp"
+
+#include "Npy.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace spore::data {
+
+namespace {
+
+[[noreturn]] void fail(int status, const std::string &message) {
+  throw Error(status, message);
+}
+
+/// The message of the runtime call that just failed.
+[[noreturn]] void failFromRuntime(int status) {
+  fail(status, spore_last_error());
+}
+
+Field fieldOf(const std::string &name, const spore_tensor &t) {
+  Field f;
+  f.name = name;
+  f.dtype = t.dtype;
+  f.shape.assign(t.shape, t.shape + t.rank);
+  size_t bytes = (size_t)spore_tensor_numel(&t) * spore_dtype_size(t.dtype);
+  const auto *data = static_cast<const unsigned char *>(t.data);
+  f.bytes.assign(data, data + bytes);
+  return f;
+}
+
+void checkRecords(const std::vector<Field> &fields) {
+  for (const Field &f : fields) {
+    if (f.shape.empty())
+      fail(SPORE_ERROR_ARGUMENT, "field '" + f.name +
+                                     "' is a scalar: a field's first dimension "
+                                     "indexes records");
+    if (f.records() != fields[0].records())
+      fail(SPORE_ERROR_ARGUMENT,
+           "field '" + f.name + "' has " + std::to_string(f.records()) +
+               " records, field '" + fields[0].name + "' " +
+               std::to_string(fields[0].records()));
+    for (const Field &g : fields)
+      if (&g != &f && g.name == f.name)
+        fail(SPORE_ERROR_ARGUMENT, "two fields are named '" + f.name + "'");
+  }
+}
+
+/// The whole file, decompressed if it is gzip (zlib reads plain files as
+/// they are).
+std::vector<unsigned char> readMaybeGzip(const std::string &path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file)
+    fail(SPORE_ERROR_IO, path + ": cannot open: " + std::strerror(errno));
+  std::vector<unsigned char> bytes;
+  unsigned char chunk[1 << 16];
+  while (true) {
+    int n = gzread(file, chunk, sizeof chunk);
+    if (n < 0) {
+      int code = 0;
+      std::string why = gzerror(file, &code);
+      gzclose(file);
+      fail(SPORE_ERROR_FORMAT, path + ": cannot decompress: " + why);
+    }
+    if (n == 0)
+      break;
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  gzclose(file);
+  return bytes;
+}
+
+uint32_t bigEndian32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         (uint32_t)p[3];
+}
+
+/// Element `i` of a numeric field as a double.
+double valueAt(const Field &f, size_t i) {
+  const unsigned char *p = f.bytes.data();
+  switch (f.dtype) {
+  case SPORE_F32:
+    return ((const float *)p)[i];
+  case SPORE_F64:
+    return ((const double *)p)[i];
+  case SPORE_BOOL:
+  case SPORE_U8:
+    return p[i];
+  case SPORE_I8:
+    return ((const int8_t *)p)[i];
+  case SPORE_I32:
+    return ((const int32_t *)p)[i];
+  case SPORE_I64:
+    return (double)((const int64_t *)p)[i];
+  case SPORE_F16:
+  case SPORE_BF16:
+    break;
+  }
+  fail(SPORE_ERROR_ARGUMENT, "field '" + f.name + "' of " +
+                                 spore_dtype_name(f.dtype) +
+                                 " cannot be converted");
+}
+
+/// Stores `v` as element `i` of `bytes` of `dtype` (integers rounded to
+/// the nearest).
+void storeAt(std::vector<unsigned char> &bytes, spore_dtype dtype, size_t i,
+             double v) {
+  unsigned char *p = bytes.data();
+  switch (dtype) {
+  case SPORE_F32:
+    ((float *)p)[i] = (float)v;
+    return;
+  case SPORE_F64:
+    ((double *)p)[i] = v;
+    return;
+  case SPORE_I32:
+    ((int32_t *)p)[i] = (int32_t)std::llround(v);
+    return;
+  case SPORE_I64:
+    ((int64_t *)p)[i] = (int64_t)std::llround(v);
+    return;
+  default:
+    fail(SPORE_ERROR_ARGUMENT, std::string("cannot convert to ") +
+                                   spore_dtype_name(dtype) +
+                                   " (f32, f64, i32 or i64)");
+  }
+}
+
+uint64_t splitMix64(uint64_t &state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+} // namespace
+
+size_t Field::recordBytes() const {
+  size_t n = spore_dtype_size(dtype);
+  for (size_t d = 1; d < shape.size(); ++d)
+    n *= (size_t)shape[d];
+  return n;
+}
+
+spore_tensor Field::view() const {
+  spore_tensor t{};
+  t.dtype = dtype;
+  t.rank = (int32_t)shape.size();
+  for (size_t d = 0; d < shape.size(); ++d)
+    t.shape[d] = shape[d];
+  t.data = const_cast<unsigned char *>(bytes.data());
+  return t;
+}
+
+Dataset Dataset::fromFields(std::vector<Field> fields) {
+  if (fields.empty())
+    fail(SPORE_ERROR_ARGUMENT, "a dataset needs at least one field");
+  checkRecords(fields);
+  Dataset d;
+  d.fields_ = std::make_shared<const std::vector<Field>>(std::move(fields));
+  return d;
+}
+
+Dataset Dataset::fromNpz(const std::string &path) {
+  int32_t count = 0;
+  char **names = nullptr;
+  spore_tensor *tensors = nullptr;
+  if (int status = spore_npz_read(path.c_str(), &count, &names, &tensors))
+    failFromRuntime(status);
+  std::vector<Field> fields;
+  for (int32_t i = 0; i < count; ++i)
+    fields.push_back(fieldOf(names[i], tensors[i]));
+  spore_npz_free(count, names, tensors);
+  try {
+    return fromFields(std::move(fields));
+  } catch (const Error &e) {
+    fail(e.status, path + ": " + e.what());
+  }
+}
+
+Dataset Dataset::fromNpy(const std::string &path, const std::string &field) {
+  spore_tensor t{};
+  if (int status = spore_npy_read(path.c_str(), &t))
+    failFromRuntime(status);
+  Field f = fieldOf(field, t);
+  spore_tensor_free(&t);
+  try {
+    return fromFields({std::move(f)});
+  } catch (const Error &e) {
+    fail(e.status, path + ": " + e.what());
+  }
+}
+
+Dataset Dataset::fromIdx(const std::string &path, const std::string &field) {
+  std::vector<unsigned char> bytes = readMaybeGzip(path);
+  auto bad = [&](const std::string &why) {
+    fail(SPORE_ERROR_FORMAT, path + ": not an IDX file: " + why);
+  };
+  if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0)
+    bad("the magic number must start with two zero bytes");
+  int rank = bytes[3];
+  if (rank == 0)
+    bad("no dimensions");
+  if (bytes.size() < 4 + 4 * (size_t)rank)
+    bad("the header ends early");
+  Field f;
+  f.name = field;
+  for (int d = 0; d < rank; ++d)
+    f.shape.push_back(bigEndian32(&bytes[4 + 4 * d]));
+  size_t inSize = 0;
+  switch (bytes[2]) {
+  case 0x08:
+    f.dtype = SPORE_U8, inSize = 1;
+    break;
+  case 0x09:
+    f.dtype = SPORE_I8, inSize = 1;
+    break;
+  case 0x0B:
+    f.dtype = SPORE_I32, inSize = 2;
+    break;
+  case 0x0C:
+    f.dtype = SPORE_I32, inSize = 4;
+    break;
+  case 0x0D:
+    f.dtype = SPORE_F32, inSize = 4;
+    break;
+  case 0x0E:
+    f.dtype = SPORE_F64, inSize = 8;
+    break;
+  default:
+    bad("unknown element type 0x" + [&] {
+      std::ostringstream hex;
+      hex << std::hex << (int)bytes[2];
+      return hex.str();
+    }());
+  }
+  size_t header = 4 + 4 * (size_t)rank;
+  size_t perRecord = inSize;
+  for (int d = 1; d < rank; ++d)
+    perRecord *= (size_t)f.shape[d];
+  size_t records = (size_t)f.shape[0];
+  size_t have = bytes.size() - header;
+  if (perRecord > 0 && have < records * perRecord)
+    fail(SPORE_ERROR_FORMAT,
+         path + ": record " + std::to_string(have / perRecord) + " of " +
+             std::to_string(records) + " is cut off (the file ends after " +
+             std::to_string(bytes.size()) + " bytes)");
+  if (have > records * perRecord)
+    fail(SPORE_ERROR_FORMAT, path + ": " +
+                                 std::to_string(have - records * perRecord) +
+                                 " bytes after the last record");
+  size_t count = perRecord ? records * perRecord / inSize : 0;
+  size_t outSize = spore_dtype_size(f.dtype);
+  f.bytes.resize(count * outSize);
+  const unsigned char *in = bytes.data() + header;
+  for (size_t i = 0; i < count; ++i) {
+    const unsigned char *p = in + i * inSize;
+    uint64_t raw = 0;
+    for (size_t k = 0; k < inSize; ++k)
+      raw = raw << 8 | p[k];
+    unsigned char *out = f.bytes.data() + i * outSize;
+    if (inSize == 2) {
+      int32_t v = (int16_t)(uint16_t)raw;
+      std::memcpy(out, &v, 4);
+    } else if (inSize == 4) {
+      uint32_t v = (uint32_t)raw;
+      std::memcpy(out, &v, 4);
+    } else if (inSize == 8) {
+      std::memcpy(out, &raw, 8);
+    } else {
+      out[0] = (unsigned char)raw;
+    }
+  }
+  return fromFields({std::move(f)});
+}
+
+Dataset Dataset::fromCsv(const std::string &path, char delimiter, bool header,
+                         spore_dtype dtype) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    fail(SPORE_ERROR_IO, path + ": cannot open: " + std::strerror(errno));
+  if (dtype != SPORE_F32 && dtype != SPORE_F64 && dtype != SPORE_I32 &&
+      dtype != SPORE_I64)
+    fail(SPORE_ERROR_ARGUMENT, path +
+                                   ": CSV fields are f32, f64, i32 or "
+                                   "i64, not " +
+                                   spore_dtype_name(dtype));
+  auto split = [&](const std::string &line) {
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream s(line);
+    while (std::getline(s, cell, delimiter))
+      cells.push_back(cell);
+    if (!line.empty() && line.back() == delimiter)
+      cells.emplace_back();
+    return cells;
+  };
+  auto trim = [](std::string s) {
+    size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
+    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+  };
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> columns;
+  std::string line;
+  int64_t lineNumber = 0, record = 0;
+  while (std::getline(in, line)) {
+    ++lineNumber;
+    if (trim(line).empty())
+      continue;
+    std::vector<std::string> cells = split(line);
+    std::string where = path + ":" + std::to_string(lineNumber);
+    if (names.empty()) {
+      for (size_t i = 0; i < cells.size(); ++i)
+        names.push_back(header ? trim(cells[i]) : "c" + std::to_string(i));
+      columns.resize(names.size());
+      if (header)
+        continue;
+    }
+    if (cells.size() != names.size())
+      fail(SPORE_ERROR_FORMAT, where + ": record " + std::to_string(record) +
+                                   " has " + std::to_string(cells.size()) +
+                                   " fields, the first line " +
+                                   std::to_string(names.size()));
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::string text = trim(cells[i]);
+      char *end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != 0)
+        fail(SPORE_ERROR_FORMAT, where + ": record " + std::to_string(record) +
+                                     ", field '" + names[i] + "': '" + text +
+                                     "' is not a number");
+      columns[i].push_back(v);
+    }
+    ++record;
+  }
+  if (in.bad())
+    fail(SPORE_ERROR_IO, path + ": read error");
+  if (names.empty() || record == 0)
+    fail(SPORE_ERROR_FORMAT, path + ": no records");
+  std::vector<Field> fields;
+  for (size_t i = 0; i < names.size(); ++i) {
+    Field f;
+    f.name = names[i];
+    f.dtype = dtype;
+    f.shape = {record};
+    f.bytes.resize((size_t)record * spore_dtype_size(dtype));
+    for (int64_t r = 0; r < record; ++r)
+      storeAt(f.bytes, dtype, r, columns[i][r]);
+    fields.push_back(std::move(f));
+  }
+  try {
+    return fromFields(std::move(fields));
+  } catch (const Error &e) {
+    fail(e.status, path + ": " + e.what());
+  }
+}
+
+Dataset Dataset::join(const Dataset &other) const {
+  std::vector<Field> fields = *fields_;
+  fields.insert(fields.end(), other.fields().begin(), other.fields().end());
+  return fromFields(std::move(fields));
+}
+
+Dataset Dataset::convert(const std::string &name, spore_dtype dtype,
+                         double scale, double shift) const {
+  std::vector<Field> fields = *fields_;
+  for (Field &f : fields) {
+    if (f.name != name)
+      continue;
+    size_t count = f.bytes.size() / spore_dtype_size(f.dtype);
+    std::vector<unsigned char> out(count * spore_dtype_size(dtype));
+    for (size_t i = 0; i < count; ++i)
+      storeAt(out, dtype, i, valueAt(f, i) * scale + shift);
+    f.bytes = std::move(out);
+    f.dtype = dtype;
+    return fromFields(std::move(fields));
+  }
+  fail(SPORE_ERROR_ARGUMENT, "no field named '" + name + "'");
+}
+
+int64_t Dataset::size() const {
+  return fields_->empty() ? 0 : (*fields_)[0].records();
+}
+
+const Field &Dataset::field(const std::string &name) const {
+  for (const Field &f : *fields_)
+    if (f.name == name)
+      return f;
+  fail(SPORE_ERROR_ARGUMENT, "no field named '" + name + "'");
+}
+
+const Field &Batch::field(const std::string &name) const {
+  for (const Field &f : fields)
+    if (f.name == name)
+      return f;
+  fail(SPORE_ERROR_ARGUMENT, "no field named '" + name + "'");
+}
+
+std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i)
+    order[i] = i;
+  uint64_t state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(epoch + 1));
+  for (int64_t i = n - 1; i > 0; --i) {
+    // An unbiased draw from [0, i] by rejection.
+    uint64_t bound = (uint64_t)i + 1;
+    uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    uint64_t r;
+    do
+      r = splitMix64(state);
+    while (r >= limit);
+    std::swap(order[i], order[(int64_t)(r % bound)]);
+  }
+  return order;
+}
+
+Loader::Loader(Dataset dataset, LoaderOptions options)
+    : dataset_(std::move(dataset)), options_(options) {
+  if (options_.batchSize <= 0)
+    fail(SPORE_ERROR_ARGUMENT, "the batch size must be positive, got " +
+                                   std::to_string(options_.batchSize));
+  for (const Field &f : dataset_.fields()) {
+    Field b;
+    b.name = f.name;
+    b.dtype = f.dtype;
+    b.shape = f.shape;
+    b.shape[0] = options_.batchSize;
+    b.bytes.resize((size_t)options_.batchSize * f.recordBytes());
+    batch_.fields.push_back(std::move(b));
+  }
+  startEpoch(0);
+}
+
+int64_t Loader::batchesPerEpoch() const {
+  int64_t n = dataset_.size(), b = options_.batchSize;
+  return options_.dropRemainder ? n / b : (n + b - 1) / b;
+}
+
+void Loader::startEpoch(int64_t epoch) {
+  if (epoch < 0)
+    fail(SPORE_ERROR_ARGUMENT,
+         "epochs count from 0, got " + std::to_string(epoch));
+  int64_t n = dataset_.size();
+  if (options_.shuffle) {
+    order_ = epochOrder(n, options_.seed, epoch);
+  } else {
+    order_.resize(n);
+    for (int64_t i = 0; i < n; ++i)
+      order_[i] = i;
+  }
+  position_ = 0;
+  batch_.valid = 0;
+}
+
+int64_t Loader::next() {
+  int64_t n = (int64_t)order_.size(), b = options_.batchSize;
+  int64_t valid = std::min(b, n - position_);
+  if (valid <= 0 || (options_.dropRemainder && valid < b)) {
+    batch_.valid = 0;
+    return 0;
+  }
+  for (size_t k = 0; k < batch_.fields.size(); ++k) {
+    const Field &from = dataset_.fields()[k];
+    Field &to = batch_.fields[k];
+    size_t rb = from.recordBytes();
+    for (int64_t r = 0; r < valid; ++r)
+      std::memcpy(to.bytes.data() + r * rb,
+                  from.bytes.data() + order_[position_ + r] * rb, rb);
+    std::memset(to.bytes.data() + valid * rb, 0, (b - valid) * rb);
+  }
+  position_ += valid;
+  batch_.valid = valid;
+  return valid;
+}
+
+} // namespace spore::data
+
+//===----------------------------------------------------------------------===//
+// The C ABI
+//===----------------------------------------------------------------------===//
+
+using spore::data::Dataset;
+using spore::data::Loader;
+
+struct spore_dataset {
+  Dataset dataset;
+};
+struct spore_loader {
+  Loader loader;
+};
+
+namespace {
+
+/// Runs `body`, turning a thrown Error into its status and message.
+template <typename Body> int guarded(const char *function, Body body) {
+  return spore::runtime::withoutExceptions(function, [&]() -> int {
+    try {
+      body();
+      return SPORE_OK;
+    } catch (const spore::data::Error &e) {
+      return spore_set_error(e.status, "%s", e.what());
+    }
+  });
+}
+
+int nullArgument(const char *function) {
+  return spore_set_error(SPORE_ERROR_ARGUMENT, "%s: a NULL argument", function);
+}
+
+int make(spore_dataset **out, const std::function<Dataset()> &build,
+         const char *function) {
+  if (!out)
+    return nullArgument(function);
+  *out = nullptr;
+  return guarded(function, [&] { *out = new spore_dataset{build()}; });
+}
+
+} // namespace
+
+extern "C" int spore_dataset_from_npz(const char *path, spore_dataset **out) {
+  if (!path)
+    return nullArgument(__func__);
+  return make(
+      out, [&] { return Dataset::fromNpz(path); }, __func__);
+}
+
+extern "C" int spore_dataset_from_npy(const char *path, const char *field,
+                                      spore_dataset **out) {
+  if (!path || !field)
+    return nullArgument(__func__);
+  return make(
+      out, [&] { return Dataset::fromNpy(path, field); }, __func__);
+}
+
+extern "C" int spore_dataset_from_idx(const char *path, const char *field,
+                                      spore_dataset **out) {
+  if (!path || !field)
+    return nullArgument(__func__);
+  return make(
+      out, [&] { return Dataset::fromIdx(path, field); }, __func__);
+}
+
+extern "C" int spore_dataset_from_csv(const char *path, char delimiter,
+                                      int header, spore_dtype dtype,
+                                      spore_dataset **out) {
+  if (!path)
+    return nullArgument(__func__);
+  return make(
+      out, [&] { return Dataset::fromCsv(path, delimiter, header, dtype); },
+      __func__);
+}
+
+extern "C" int spore_dataset_from_tensors(int32_t count,
+                                          const char *const *names,
+                                          const spore_tensor *tensors,
+                                          spore_dataset **out) {
+  if (count < 0 || (count > 0 && (!names || !tensors)))
+    return nullArgument(__func__);
+  return make(
+      out,
+      [&] {
+        std::vector<spore::data::Field> fields;
+        for (int32_t i = 0; i < count; ++i) {
+          const spore_tensor &t = tensors[i];
+          if (!names[i] || (!t.data && spore_tensor_numel(&t) > 0) ||
+              t.rank < 0 || t.rank > SPORE_MAX_RANK ||
+              spore_dtype_size(t.dtype) == 0)
+            spore::data::fail(SPORE_ERROR_ARGUMENT,
+                              "tensor " + std::to_string(i) +
+                                  " has no name, no data, or a bad rank "
+                                  "or dtype");
+          fields.push_back(spore::data::fieldOf(names[i], t));
+        }
+        return Dataset::fromFields(std::move(fields));
+      },
+      __func__);
+}
+
+extern "C" int spore_dataset_join(const spore_dataset *a,
+                                  const spore_dataset *b, spore_dataset **out) {
+  if (!a || !b)
+    return nullArgument(__func__);
+  return make(
+      out, [&] { return a->dataset.join(b->dataset); }, __func__);
+}
+
+extern "C" int spore_dataset_convert(const spore_dataset *d, const char *field,
+                                     spore_dtype dtype, double scale,
+                                     double shift, spore_dataset **out) {
+  if (!d || !field)
+    return nullArgument(__func__);
+  return make(
+      out, [&] { return d->dataset.convert(field, dtype, scale, shift); },
+      __func__);
+}
+
+extern "C" int64_t spore_dataset_size(const spore_dataset *d) {
+  return d ? d->dataset.size() : 0;
+}
+
+extern "C" int32_t spore_dataset_field_count(const spore_dataset *d) {
+  return d ? (int32_t)d->dataset.fields().size() : 0;
+}
+
+static int fieldView(const std::vector<spore::data::Field> &fields, int32_t i,
+                     const char **name, spore_tensor *view,
+                     const char *function) {
+  if (!view)
+    return nullArgument(function);
+  if (i < 0 || i >= (int32_t)fields.size())
+    return spore_set_error(SPORE_ERROR_ARGUMENT,
+                           "%s: field %d is out of range for %d fields",
+                           function, (int)i, (int)fields.size());
+  if (name)
+    *name = fields[i].name.c_str();
+  *view = fields[i].view();
+  return SPORE_OK;
+}
+
+extern "C" int spore_dataset_field(const spore_dataset *d, int32_t i,
+                                   const char **name, spore_tensor *view) {
+  if (!d)
+    return nullArgument(__func__);
+  return fieldView(d->dataset.fields(), i, name, view, __func__);
+}
+
+extern "C" void spore_dataset_destroy(spore_dataset *d) { delete d; }
+
+extern "C" int spore_loader_create(const spore_dataset *d, int64_t batch_size,
+                                   int flags, uint64_t seed,
+                                   spore_loader **out) {
+  if (!d || !out)
+    return nullArgument(__func__);
+  *out = nullptr;
+  return guarded(__func__, [&] {
+    spore::data::LoaderOptions options;
+    options.batchSize = batch_size;
+    options.shuffle = flags & SPORE_LOADER_SHUFFLE;
+    options.dropRemainder = flags & SPORE_LOADER_DROP_REMAINDER;
+    options.seed = seed;
+    *out = new spore_loader{Loader(d->dataset, options)};
+  });
+}
+
+extern "C" int64_t spore_loader_batches(const spore_loader *l) {
+  return l ? l->loader.batchesPerEpoch() : 0;
+}
+
+extern "C" int spore_loader_start_epoch(spore_loader *l, int64_t epoch) {
+  if (!l)
+    return nullArgument(__func__);
+  return guarded(__func__, [&] { l->loader.startEpoch(epoch); });
+}
+
+extern "C" int spore_loader_next(spore_loader *l, int64_t *valid) {
+  if (!l || !valid)
+    return nullArgument(__func__);
+  return guarded(__func__, [&] { *valid = l->loader.next(); });
+}
+
+extern "C" int spore_loader_field(const spore_loader *l, int32_t i,
+                                  const char **name, spore_tensor *view) {
+  if (!l)
+    return nullArgument(__func__);
+  return fieldView(l->loader.batch().fields, i, name, view, __func__);
+}
+
+extern "C" void spore_loader_destroy(spore_loader *l) { delete l; }
