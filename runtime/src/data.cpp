@@ -11,15 +11,20 @@
 
 #include "Npy.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <utility>
 
 namespace spore::data {
 
@@ -430,21 +435,240 @@ std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
   return order;
 }
 
+namespace {
+
+/// Element i of a float field as a double, and back.
+double floatAt(const Field &f, size_t i) {
+  return f.dtype == SPORE_F32 ? ((const float *)f.bytes.data())[i]
+                              : ((const double *)f.bytes.data())[i];
+}
+void setFloatAt(Field &f, size_t i, double v) {
+  if (f.dtype == SPORE_F32)
+    ((float *)f.bytes.data())[i] = (float)v;
+  else
+    ((double *)f.bytes.data())[i] = v;
+}
+
+/// The random stream of one record of one transform.
+uint64_t recordStream(const Transform::Context &c, int64_t record,
+                      uint64_t salt) {
+  uint64_t state = c.seed ^ 0x8CB92BA72F3D8DD7ull;
+  state ^= splitMix64(state) + (uint64_t)c.epoch;
+  state ^= splitMix64(state) + (uint64_t)(c.firstRecord + record);
+  state ^= splitMix64(state) + salt;
+  return state;
+}
+
+/// Runs `body(r)` for the valid records of a batch, in parallel.
+void forRecords(int64_t valid, const std::function<void(int64_t)> &body) {
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, valid),
+                    [&](const tbb::blocked_range<int64_t> &range) {
+                      for (int64_t r = range.begin(); r < range.end(); ++r)
+                        body(r);
+                    });
+}
+
+} // namespace
+
+Field &Batch::field(const std::string &name) {
+  for (Field &f : fields)
+    if (f.name == name)
+      return f;
+  fail(SPORE_ERROR_ARGUMENT, "no field named '" + name + "'");
+}
+
+void Transform::apply(Batch &batch, const Context &context) const {
+  apply_(batch, context);
+}
+
+Transform Transform::normalize(std::string field, double mean,
+                               double deviation) {
+  if (!(deviation != 0))
+    fail(SPORE_ERROR_ARGUMENT, "normalize: the deviation must not be 0");
+  Transform t;
+  t.apply_ = [=](Batch &batch, const Context &) {
+    Field &f = batch.field(field);
+    if (f.dtype != SPORE_F32 && f.dtype != SPORE_F64)
+      fail(SPORE_ERROR_ARGUMENT, "normalize: field '" + field + "' is " +
+                                     spore_dtype_name(f.dtype) +
+                                     ", not f32 or f64 (convert it first)");
+    size_t per = f.recordBytes() / spore_dtype_size(f.dtype);
+    forRecords(batch.valid, [&](int64_t r) {
+      for (size_t e = r * per; e < (r + 1) * per; ++e)
+        setFloatAt(f, e, (floatAt(f, e) - mean) / deviation);
+    });
+  };
+  return t;
+}
+
+Transform Transform::oneHot(std::string field, int64_t classes) {
+  if (classes <= 0)
+    fail(SPORE_ERROR_ARGUMENT, "one_hot: the classes must be positive");
+  Transform t;
+  t.apply_ = [=](Batch &batch, const Context &context) {
+    Field &f = batch.field(field);
+    if (f.shape.size() != 1)
+      fail(SPORE_ERROR_ARGUMENT,
+           "one_hot: field '" + field + "' must hold one label per record");
+    Field out;
+    out.name = f.name;
+    out.dtype = SPORE_F32;
+    out.shape = {f.shape[0], classes};
+    out.bytes.assign(f.shape[0] * classes * 4, 0);
+    for (int64_t r = 0; r < batch.valid; ++r) {
+      double label = valueAt(f, r);
+      if (!(label >= 0 && label < classes) || label != std::floor(label))
+        fail(SPORE_ERROR_VALUE, "one_hot: field '" + field + "', record " +
+                                    std::to_string(context.firstRecord + r) +
+                                    " of the epoch: label " +
+                                    std::to_string(label) + " is not in [0, " +
+                                    std::to_string(classes) + ")");
+      ((float *)out.bytes.data())[r * classes + (int64_t)label] = 1;
+    }
+    f = std::move(out);
+  };
+  return t;
+}
+
+Transform Transform::randomFlip(std::string field, int64_t axis) {
+  Transform t;
+  t.apply_ = [=](Batch &batch, const Context &context) {
+    Field &f = batch.field(field);
+    int64_t rank = (int64_t)f.shape.size() - 1;
+    if (axis < 0 || axis >= rank)
+      fail(SPORE_ERROR_ARGUMENT,
+           "random_flip: axis " + std::to_string(axis) + " of field '" + field +
+               "' whose records have rank " + std::to_string(rank));
+    // The record as [outer, n, inner] blocks of elements.
+    size_t elem = spore_dtype_size(f.dtype);
+    int64_t n = f.shape[1 + axis], inner = 1, outer = 1;
+    for (int64_t d = axis + 1; d < rank; ++d)
+      inner *= f.shape[1 + d];
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= f.shape[1 + d];
+    size_t rb = f.recordBytes(), ib = inner * elem;
+    forRecords(batch.valid, [&](int64_t r) {
+      uint64_t state = recordStream(context, r, 0xF11F);
+      if (splitMix64(state) >> 63)
+        return;
+      unsigned char *record = f.bytes.data() + r * rb;
+      std::vector<unsigned char> swap(ib);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < n / 2; ++i) {
+          unsigned char *a = record + (o * n + i) * ib;
+          unsigned char *b = record + (o * n + n - 1 - i) * ib;
+          std::memcpy(swap.data(), a, ib);
+          std::memcpy(a, b, ib);
+          std::memcpy(b, swap.data(), ib);
+        }
+    });
+  };
+  return t;
+}
+
+Transform Transform::randomCrop(std::string field, int64_t padding) {
+  if (padding < 0)
+    fail(SPORE_ERROR_ARGUMENT, "random_crop: padding must be >= 0");
+  Transform t;
+  t.apply_ = [=](Batch &batch, const Context &context) {
+    Field &f = batch.field(field);
+    if (f.shape.size() < 3)
+      fail(SPORE_ERROR_ARGUMENT, "random_crop: the records of field '" + field +
+                                     "' must be [H, W] or [H, W, C]");
+    int64_t h = f.shape[1], w = f.shape[2];
+    size_t pixel = f.recordBytes() / (h * w), rb = f.recordBytes();
+    forRecords(batch.valid, [&](int64_t r) {
+      uint64_t state = recordStream(context, r, 0xC209);
+      int64_t dy = (int64_t)(splitMix64(state) % (2 * padding + 1)) - padding;
+      int64_t dx = (int64_t)(splitMix64(state) % (2 * padding + 1)) - padding;
+      unsigned char *record = f.bytes.data() + r * rb;
+      std::vector<unsigned char> source(record, record + rb);
+      std::memset(record, 0, rb);
+      for (int64_t y = 0; y < h; ++y) {
+        int64_t sy = y + dy;
+        if (sy < 0 || sy >= h)
+          continue;
+        for (int64_t x = 0; x < w; ++x) {
+          int64_t sx = x + dx;
+          if (sx >= 0 && sx < w)
+            std::memcpy(record + (y * w + x) * pixel,
+                        source.data() + (sy * w + sx) * pixel, pixel);
+        }
+      }
+    });
+  };
+  return t;
+}
+
+Transform Transform::exported(int (*entry)(void **),
+                              std::vector<std::string> inputs,
+                              std::vector<Output> outputs) {
+  if (!entry)
+    fail(SPORE_ERROR_ARGUMENT, "exported: no entry point");
+  Transform t;
+  t.apply_ = [=](Batch &batch, const Context &) {
+    std::vector<void *> args;
+    for (const std::string &name : inputs)
+      args.push_back(batch.field(name).bytes.data());
+    for (const Output &o : outputs) {
+      Field *f = nullptr;
+      for (Field &g : batch.fields)
+        if (g.name == o.name)
+          f = &g;
+      if (!f) {
+        batch.fields.push_back(Field{o.name, o.dtype, {}, {}});
+        f = &batch.fields.back();
+      }
+      f->dtype = o.dtype;
+      f->shape = {batch.fields[0].shape[0]};
+      f->shape.insert(f->shape.end(), o.recordShape.begin(),
+                      o.recordShape.end());
+      f->bytes.resize(f->shape[0] * f->recordBytes());
+    }
+    // Pointers after the resizes above, which may move data.
+    args.clear();
+    for (const std::string &name : inputs)
+      args.push_back(batch.field(name).bytes.data());
+    for (const Output &o : outputs)
+      args.push_back(batch.field(o.name).bytes.data());
+    if (int status = entry(args.data()))
+      fail(status,
+           std::string("the exported transform failed: ") + spore_last_error());
+  };
+  return t;
+}
+
+Transform Transform::custom(std::function<void(Batch &, int64_t)> fn) {
+  Transform t;
+  t.apply_ = [fn = std::move(fn)](Batch &batch, const Context &) {
+    fn(batch, batch.valid);
+  };
+  return t;
+}
+
+/// The batch being prepared on a oneTBB task, and what it threw.
+struct Loader::Pending {
+  tbb::task_group group;
+  std::exception_ptr error;
+  bool active = false;
+};
+
 Loader::Loader(Dataset dataset, LoaderOptions options)
-    : dataset_(std::move(dataset)), options_(options) {
+    : dataset_(std::move(dataset)), options_(std::move(options)),
+      pending_(std::make_unique<Pending>()) {
   if (options_.batchSize <= 0)
     fail(SPORE_ERROR_ARGUMENT, "the batch size must be positive, got " +
                                    std::to_string(options_.batchSize));
-  for (const Field &f : dataset_.fields()) {
-    Field b;
-    b.name = f.name;
-    b.dtype = f.dtype;
-    b.shape = f.shape;
-    b.shape[0] = options_.batchSize;
-    b.bytes.resize((size_t)options_.batchSize * f.recordBytes());
-    batch_.fields.push_back(std::move(b));
-  }
   startEpoch(0);
+}
+
+Loader::~Loader() { wait(); }
+
+void Loader::wait() {
+  if (pending_ && pending_->active) {
+    pending_->group.wait();
+    pending_->active = false;
+  }
 }
 
 int64_t Loader::batchesPerEpoch() const {
@@ -456,6 +680,8 @@ void Loader::startEpoch(int64_t epoch) {
   if (epoch < 0)
     fail(SPORE_ERROR_ARGUMENT,
          "epochs count from 0, got " + std::to_string(epoch));
+  wait();
+  pending_->error = nullptr;
   int64_t n = dataset_.size();
   if (options_.shuffle) {
     order_ = epochOrder(n, options_.seed, epoch);
@@ -464,29 +690,72 @@ void Loader::startEpoch(int64_t epoch) {
     for (int64_t i = 0; i < n; ++i)
       order_[i] = i;
   }
-  position_ = 0;
-  batch_.valid = 0;
+  epoch_ = epoch;
+  nextIndex_ = 0;
+  slots_[current_].valid = 0;
+}
+
+void Loader::addTransform(Transform transform) {
+  // A batch prepared without it is made again.
+  wait();
+  pending_->error = nullptr;
+  options_.transforms.push_back(std::move(transform));
+}
+
+void Loader::produce(int64_t index, Batch &into) const {
+  int64_t b = options_.batchSize;
+  int64_t first = index * b;
+  int64_t valid = index < batchesPerEpoch()
+                      ? std::min(b, (int64_t)order_.size() - first)
+                      : 0;
+  into.valid = valid;
+  if (valid == 0)
+    return;
+  into.fields.resize(dataset_.fields().size());
+  for (size_t k = 0; k < into.fields.size(); ++k) {
+    const Field &from = dataset_.fields()[k];
+    Field &to = into.fields[k];
+    to.name = from.name;
+    to.dtype = from.dtype;
+    to.shape = from.shape;
+    to.shape[0] = b;
+    size_t rb = from.recordBytes();
+    to.bytes.resize(b * rb);
+    forRecords(valid, [&](int64_t r) {
+      std::memcpy(to.bytes.data() + r * rb,
+                  from.bytes.data() + order_[first + r] * rb, rb);
+    });
+    std::memset(to.bytes.data() + valid * rb, 0, (b - valid) * rb);
+  }
+  Transform::Context context{options_.seed, epoch_, first};
+  for (const Transform &t : options_.transforms)
+    t.apply(into, context);
 }
 
 int64_t Loader::next() {
-  int64_t n = (int64_t)order_.size(), b = options_.batchSize;
-  int64_t valid = std::min(b, n - position_);
-  if (valid <= 0 || (options_.dropRemainder && valid < b)) {
-    batch_.valid = 0;
-    return 0;
+  int other = 1 - current_;
+  if (pending_->active) {
+    wait();
+    if (pending_->error)
+      std::rethrow_exception(std::exchange(pending_->error, nullptr));
+    current_ = other; // the prefetched batch
+  } else {
+    produce(nextIndex_, slots_[current_]);
   }
-  for (size_t k = 0; k < batch_.fields.size(); ++k) {
-    const Field &from = dataset_.fields()[k];
-    Field &to = batch_.fields[k];
-    size_t rb = from.recordBytes();
-    for (int64_t r = 0; r < valid; ++r)
-      std::memcpy(to.bytes.data() + r * rb,
-                  from.bytes.data() + order_[position_ + r] * rb, rb);
-    std::memset(to.bytes.data() + valid * rb, 0, (b - valid) * rb);
+  ++nextIndex_;
+  if (options_.prefetch && nextIndex_ < batchesPerEpoch()) {
+    Batch *into = &slots_[1 - current_];
+    int64_t index = nextIndex_;
+    pending_->active = true;
+    pending_->group.run([this, into, index] {
+      try {
+        produce(index, *into);
+      } catch (...) {
+        pending_->error = std::current_exception();
+      }
+    });
   }
-  position_ += valid;
-  batch_.valid = valid;
-  return valid;
+  return slots_[current_].valid;
 }
 
 } // namespace spore::data
@@ -654,7 +923,66 @@ extern "C" int spore_loader_create(const spore_dataset *d, int64_t batch_size,
     options.shuffle = flags & SPORE_LOADER_SHUFFLE;
     options.dropRemainder = flags & SPORE_LOADER_DROP_REMAINDER;
     options.seed = seed;
+    options.prefetch = !(flags & SPORE_LOADER_NO_PREFETCH);
     *out = new spore_loader{Loader(d->dataset, options)};
+  });
+}
+
+extern "C" int spore_loader_normalize(spore_loader *l, const char *field,
+                                      double mean, double deviation) {
+  if (!l || !field)
+    return nullArgument(__func__);
+  return guarded(__func__, [&] {
+    l->loader.addTransform(
+        spore::data::Transform::normalize(field, mean, deviation));
+  });
+}
+
+extern "C" int spore_loader_one_hot(spore_loader *l, const char *field,
+                                    int64_t classes) {
+  if (!l || !field)
+    return nullArgument(__func__);
+  return guarded(__func__, [&] {
+    l->loader.addTransform(spore::data::Transform::oneHot(field, classes));
+  });
+}
+
+extern "C" int spore_loader_random_flip(spore_loader *l, const char *field,
+                                        int64_t axis) {
+  if (!l || !field)
+    return nullArgument(__func__);
+  return guarded(__func__, [&] {
+    l->loader.addTransform(spore::data::Transform::randomFlip(field, axis));
+  });
+}
+
+extern "C" int spore_loader_random_crop(spore_loader *l, const char *field,
+                                        int64_t padding) {
+  if (!l || !field)
+    return nullArgument(__func__);
+  return guarded(__func__, [&] {
+    l->loader.addTransform(spore::data::Transform::randomCrop(field, padding));
+  });
+}
+
+extern "C" int spore_loader_exported(
+    spore_loader *l, int (*entry)(void **), int32_t num_inputs,
+    const char *const *inputs, int32_t num_outputs, const char *const *outputs,
+    const spore_dtype *dtypes, const int32_t *ranks, const int64_t *shapes) {
+  if (!l || !entry || num_inputs < 0 || num_outputs < 0 ||
+      (num_inputs && !inputs) ||
+      (num_outputs && (!outputs || !dtypes || !ranks)))
+    return nullArgument(__func__);
+  return guarded(__func__, [&] {
+    std::vector<std::string> in(inputs, inputs + num_inputs);
+    std::vector<spore::data::Transform::Output> out;
+    for (int32_t i = 0; i < num_outputs; ++i) {
+      std::vector<int64_t> shape(shapes, shapes + ranks[i]);
+      shapes += ranks[i];
+      out.push_back({outputs[i], dtypes[i], shape});
+    }
+    l->loader.addTransform(
+        spore::data::Transform::exported(entry, in, std::move(out)));
   });
 }
 

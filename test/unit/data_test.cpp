@@ -341,3 +341,192 @@ TEST_CASE("dataset: Debian's Fashion-MNIST (dataset-fashion-mnist)", "[data]") {
   // The test set holds 1000 images of each of the 10 classes.
   CHECK(perClass == std::vector<int>(10, 1000));
 }
+
+namespace {
+
+/// Every batch of epoch `e`, field by field, as bytes.
+std::vector<std::vector<unsigned char>> batches(Loader &loader, int64_t e) {
+  std::vector<std::vector<unsigned char>> out;
+  loader.startEpoch(e);
+  while (loader.next())
+    for (const Field &f : loader.batch().fields)
+      out.push_back(f.bytes);
+  return out;
+}
+
+/// A stand-in for a compiled export's packed entry point: y = 2 * x on a
+/// batch of 4 records of 3 floats.
+int doubleIt(void **args) {
+  const float *x = static_cast<const float *>(args[0]);
+  float *y = static_cast<float *>(args[1]);
+  for (int i = 0; i < 12; ++i)
+    y[i] = 2 * x[i];
+  return 0;
+}
+
+int failIt(void **) {
+  return spore_set_error(SPORE_ERROR_ASSERT, "model.py:3:5: check failed");
+}
+
+} // namespace
+
+TEST_CASE("loader: transforms, the same with and without prefetch", "[data]") {
+  // 10 images of 3x4 with labels 0..9.
+  Field images;
+  images.name = "x";
+  images.dtype = SPORE_F32;
+  images.shape = {10, 3, 4};
+  images.bytes.resize(10 * 12 * 4);
+  auto *p = reinterpret_cast<float *>(images.bytes.data());
+  for (int i = 0; i < 120; ++i)
+    p[i] = (float)i;
+  Field labels;
+  labels.name = "y";
+  labels.dtype = SPORE_I32;
+  labels.shape = {10};
+  labels.bytes.resize(40);
+  for (int i = 0; i < 10; ++i)
+    reinterpret_cast<int32_t *>(labels.bytes.data())[i] = i;
+  Dataset d = Dataset::fromFields({images, labels});
+
+  LoaderOptions options;
+  options.batchSize = 4;
+  options.seed = 5;
+  options.transforms = {spore::data::Transform::randomFlip("x", 1),
+                        spore::data::Transform::randomCrop("x", 1),
+                        spore::data::Transform::normalize("x", 1, 2),
+                        spore::data::Transform::oneHot("y", 10)};
+  Loader prefetched(d, options);
+  options.prefetch = false;
+  Loader direct(d, options);
+  for (int64_t e : {0, 1, 2})
+    CHECK(batches(prefetched, e) == batches(direct, e));
+  CHECK(batches(prefetched, 1) != batches(prefetched, 2));
+
+  // The last batch of an epoch: 2 records, one-hot rows and zero padding.
+  direct.startEpoch(0);
+  direct.next();
+  direct.next();
+  CHECK(direct.next() == 2);
+  const Field &y = direct.batch().field("y");
+  CHECK(y.dtype == SPORE_F32);
+  CHECK(y.shape == std::vector<int64_t>{4, 10});
+  const auto *hot = reinterpret_cast<const float *>(y.bytes.data());
+  CHECK(std::count(hot, hot + 20, 1.0f) == 2);
+  CHECK(std::count(hot + 20, hot + 40, 0.0f) == 20);
+
+  // Without the random transforms, normalisation is exact.
+  LoaderOptions plain;
+  plain.batchSize = 10;
+  plain.shuffle = false;
+  plain.transforms = {spore::data::Transform::normalize("x", 1, 2)};
+  Loader normalized(d, plain);
+  normalized.next();
+  const auto *x = reinterpret_cast<const float *>(
+      normalized.batch().field("x").bytes.data());
+  CHECK(x[0] == -0.5f);
+  CHECK(x[119] == 59.0f);
+}
+
+TEST_CASE("loader: random flips and crops move whole pixels", "[data]") {
+  // One 2x3 image per record, every record the same: [[0 1 2] [3 4 5]].
+  Field f;
+  f.name = "x";
+  f.dtype = SPORE_F32;
+  f.shape = {400, 2, 3};
+  f.bytes.resize(400 * 6 * 4);
+  for (int r = 0; r < 400; ++r)
+    for (int i = 0; i < 6; ++i)
+      reinterpret_cast<float *>(f.bytes.data())[r * 6 + i] = (float)i;
+  LoaderOptions options;
+  options.batchSize = 400;
+  options.transforms = {spore::data::Transform::randomFlip("x", 1)};
+  Loader flips(Dataset::fromFields({f}), options);
+  flips.next();
+  const auto *out =
+      reinterpret_cast<const float *>(flips.batch().field("x").bytes.data());
+  int flipped = 0;
+  for (int r = 0; r < 400; ++r) {
+    std::vector<float> row(out + r * 6, out + r * 6 + 6);
+    bool same = row == std::vector<float>{0, 1, 2, 3, 4, 5};
+    bool mirrored = row == std::vector<float>{2, 1, 0, 5, 4, 3};
+    CHECK((same || mirrored));
+    flipped += mirrored;
+  }
+  CHECK(flipped > 150); // about half of 400
+  CHECK(flipped < 250);
+
+  options.transforms = {spore::data::Transform::randomCrop("x", 1)};
+  Loader crops(Dataset::fromFields({f}), options);
+  crops.next();
+  out = reinterpret_cast<const float *>(crops.batch().field("x").bytes.data());
+  std::set<std::vector<float>> seen;
+  for (int r = 0; r < 400; ++r)
+    seen.insert(std::vector<float>(out + r * 6, out + r * 6 + 6));
+  // Offsets in {-1, 0, 1}^2: 9 distinct windows, the centre one the image.
+  CHECK(seen.size() == 9);
+  CHECK(seen.count({0, 1, 2, 3, 4, 5}) == 1);
+  CHECK(seen.count({4, 5, 0, 0, 0, 0}) == 1); // shifted by (1, 1)
+}
+
+TEST_CASE("loader: a compiled export as a transform, and errors", "[data]") {
+  Dataset d = Dataset::fromFields({counting("x", 8, 3)});
+  LoaderOptions options;
+  options.batchSize = 4;
+  options.shuffle = false;
+  options.transforms = {spore::data::Transform::exported(
+      doubleIt, {"x"}, {{"twice", SPORE_F32, {3}}})};
+  Loader loader(d, options);
+  REQUIRE(loader.next() == 4);
+  const Field &twice = loader.batch().field("twice");
+  CHECK(twice.shape == std::vector<int64_t>{4, 3});
+  CHECK(firstColumn(twice, 4) == std::vector<float>{0, 2, 4, 6});
+  REQUIRE(loader.next() == 4);
+  CHECK(firstColumn(loader.batch().field("twice"), 4) ==
+        std::vector<float>{8, 10, 12, 14});
+
+  // A failing transform fails next(), also when it ran ahead.
+  options.transforms = {spore::data::Transform::exported(failIt, {"x"}, {})};
+  Loader failing(d, options);
+  int status = 0;
+  CHECK_THAT(errorOf([&] { failing.next(); }, &status),
+             Catch::Contains("the exported transform failed: model.py:3:5: "
+                             "check failed"));
+  CHECK(status == SPORE_ERROR_ASSERT);
+
+  Field labels;
+  labels.name = "y";
+  labels.dtype = SPORE_I32;
+  labels.shape = {8};
+  labels.bytes.assign(32, 0);
+  reinterpret_cast<int32_t *>(labels.bytes.data())[6] = 12;
+  options.transforms = {spore::data::Transform::oneHot("y", 10)};
+  Loader bad(Dataset::fromFields({labels}), options);
+  REQUIRE(bad.next() == 4);
+  CHECK_THAT(errorOf([&] { bad.next(); }, &status),
+             Catch::Contains("one_hot: field 'y', record 6 of the epoch: "
+                             "label 12.000000 is not in [0, 10)"));
+  CHECK(status == SPORE_ERROR_VALUE);
+}
+
+TEST_CASE("data C ABI: transforms", "[data]") {
+  float xs[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+  spore_tensor t{};
+  t.dtype = SPORE_F32, t.rank = 2, t.shape[0] = 4, t.shape[1] = 2, t.data = xs;
+  const char *name = "x";
+  spore_dataset *d = nullptr;
+  REQUIRE(spore_dataset_from_tensors(1, &name, &t, &d) == 0);
+  spore_loader *l = nullptr;
+  REQUIRE(spore_loader_create(d, 4, 0, 0, &l) == 0);
+  spore_dataset_destroy(d);
+  REQUIRE(spore_loader_normalize(l, "x", 1, 0.5) == 0);
+  CHECK(spore_loader_normalize(l, "x", 1, 0) == SPORE_ERROR_ARGUMENT);
+  CHECK_THAT(spore_last_error(), Catch::Contains("deviation must not be 0"));
+  CHECK(spore_loader_one_hot(l, "x", 0) == SPORE_ERROR_ARGUMENT);
+  int64_t valid = 0;
+  REQUIRE(spore_loader_next(l, &valid) == 0);
+  spore_tensor view{};
+  REQUIRE(spore_loader_field(l, 0, nullptr, &view) == 0);
+  CHECK(static_cast<float *>(view.data)[3] == 4.0f);
+  spore_loader_destroy(l);
+}

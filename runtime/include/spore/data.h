@@ -64,9 +64,30 @@ typedef struct spore_loader spore_loader;
 enum {
   SPORE_LOADER_SHUFFLE = 1,        /* a seeded permutation per epoch */
   SPORE_LOADER_DROP_REMAINDER = 2, /* else the last batch is zero-padded */
+  SPORE_LOADER_NO_PREFETCH = 4,    /* else the next batch is prepared on a
+                                      oneTBB task while the caller works */
 };
 int spore_loader_create(const spore_dataset *d, int64_t batch_size,
                         int flags, uint64_t seed, spore_loader **out);
+/* Transforms, applied in the order they are added to the batches made
+ * after (spore/data.hpp, Transform, says what each does). Random ones
+ * depend only on the seed, the epoch and the record's place in it. */
+int spore_loader_normalize(spore_loader *l, const char *field, double mean,
+                           double deviation);
+int spore_loader_one_hot(spore_loader *l, const char *field, int64_t classes);
+int spore_loader_random_flip(spore_loader *l, const char *field,
+                             int64_t axis);
+int spore_loader_random_crop(spore_loader *l, const char *field,
+                             int64_t padding);
+/* A compiled export on the whole batch: `entry` is its packed entry point
+ * (__spore_packed_<model>_<name>), given the data of the input fields,
+ * then of the output fields (output i: dtypes[i], ranks[i] dimensions
+ * after the batch's, taken in turn from `shapes`). */
+int spore_loader_exported(spore_loader *l, int (*entry)(void **),
+                          int32_t num_inputs, const char *const *inputs,
+                          int32_t num_outputs, const char *const *outputs,
+                          const spore_dtype *dtypes, const int32_t *ranks,
+                          const int64_t *shapes);
 /* Batches per epoch. */
 int64_t spore_loader_batches(const spore_loader *l);
 /* Starts epoch `epoch` (from 0): its order is a function of the seed and

@@ -21,6 +21,7 @@
 #include "spore/runtime.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -73,19 +74,73 @@ private:
       std::make_shared<std::vector<Field>>();
 };
 
-struct LoaderOptions {
-  int64_t batchSize = 32;
-  bool shuffle = true;
-  bool dropRemainder = false;
-  uint64_t seed = 0;
-};
-
 /// One batch: fields of [batchSize, ...], of which the first `valid`
 /// records are real (the rest, in a padded last batch, zeros).
 struct Batch {
   int64_t valid = 0;
   std::vector<Field> fields;
   const Field &field(const std::string &name) const;
+  Field &field(const std::string &name);
+};
+
+/// A step of the loader's map: it changes a batch after its records are
+/// gathered. Random transforms draw from a stream fixed by the loader's
+/// seed, the epoch and the record's position in the epoch, so their
+/// results do not depend on threads or timing. Per-record transforms run
+/// on the records in parallel (oneTBB).
+class Transform {
+public:
+  /// (x - mean) / deviation, elementwise, of a f32 or f64 field.
+  static Transform normalize(std::string field, double mean, double deviation);
+  /// An integer field of class labels [N] as f32 one-hot rows [N, classes];
+  /// a label outside [0, classes) is an error naming the record.
+  static Transform oneHot(std::string field, int64_t classes);
+  /// Reverses axis `axis` of each record (0: the first axis after the
+  /// record's) with probability 1/2: horizontal flips of [H, W(, C)]
+  /// images are axis 1.
+  static Transform randomFlip(std::string field, int64_t axis);
+  /// Pads the first two axes of each record ([H, W(, C)]) by `padding`
+  /// zeros and crops them back to H x W at a random offset, as
+  /// torchvision's RandomCrop(size, padding).
+  static Transform randomCrop(std::string field, int64_t padding);
+  /// A compiled export as the transform: its packed entry point
+  /// (`__spore_packed_<model>_<name>`, which takes the C parameters as an
+  /// array of pointers) is called on the whole batch with the data of
+  /// the `inputs` fields, then of the `outputs` fields, which it writes.
+  /// An output field that the batch lacks is added with its dtype and
+  /// its shape after the batch dimension.
+  struct Output {
+    std::string name;
+    spore_dtype dtype;
+    std::vector<int64_t> recordShape;
+  };
+  static Transform exported(int (*entry)(void **),
+                            std::vector<std::string> inputs,
+                            std::vector<Output> outputs);
+  /// Any function of the batch and its valid records.
+  static Transform custom(std::function<void(Batch &, int64_t valid)> fn);
+
+  struct Context {
+    uint64_t seed;
+    int64_t epoch;
+    int64_t firstRecord; // the batch's position in the epoch
+  };
+  void apply(Batch &batch, const Context &context) const;
+
+private:
+  std::function<void(Batch &, const Context &)> apply_;
+};
+
+struct LoaderOptions {
+  int64_t batchSize = 32;
+  bool shuffle = true;
+  bool dropRemainder = false;
+  uint64_t seed = 0;
+  /// Applied to each batch in order.
+  std::vector<Transform> transforms;
+  /// Prepare the next batch (gather and transform) on a oneTBB task while
+  /// the caller uses the current one.
+  bool prefetch = true;
 };
 
 /// Batches of a dataset, epoch by epoch, in an order that depends only on
@@ -93,19 +148,34 @@ struct Batch {
 class Loader {
 public:
   Loader(Dataset dataset, LoaderOptions options);
+  ~Loader();
+  Loader(const Loader &) = delete;
+  Loader &operator=(const Loader &) = delete;
   int64_t batchesPerEpoch() const;
   void startEpoch(int64_t epoch);
-  /// Fills batch(); returns its valid records, 0 at the end of the epoch.
+  /// Appends a transform; batches made from now on apply it.
+  void addTransform(Transform transform);
+  /// Makes the next batch current; returns its valid records, 0 at the
+  /// end of the epoch. Throws what gathering or a transform threw.
   int64_t next();
-  const Batch &batch() const { return batch_; }
+  /// The current batch, valid until the next call of next().
+  const Batch &batch() const { return slots_[current_]; }
   const Dataset &dataset() const { return dataset_; }
 
 private:
+  struct Pending;
+  /// Gathers batch `index` of the epoch into `into` and transforms it.
+  void produce(int64_t index, Batch &into) const;
+  void wait();
+
   Dataset dataset_;
   LoaderOptions options_;
   std::vector<int64_t> order_;
-  int64_t position_ = 0;
-  Batch batch_;
+  int64_t epoch_ = 0;
+  int64_t nextIndex_ = 0; // the batch next() returns next
+  Batch slots_[2];
+  int current_ = 0;
+  std::unique_ptr<Pending> pending_;
 };
 
 /// The permutation of 0..n-1 for `epoch` under `seed` (Fisher-Yates on a
