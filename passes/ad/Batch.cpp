@@ -503,10 +503,14 @@ FailureOr<FuncOp> spore::ad::batchFunction(FuncOp fn, ArrayRef<unsigned> args,
   while (batched.propagate(source)) {
   }
   // Lanes live in tensors: a batched scalar (a loop bound, a branch
-  // condition) has no form.
-  for (Value v : batched.set)
-    if (!isa<RankedTensorType>(v.getType()))
+  // condition) has no form. Nor, for now, does a batched value of dynamic
+  // shape (the tangent of a value stack whose rows are a run-time trip
+  // count): the rules build static shapes.
+  for (Value v : batched.set) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || !type.hasStaticShape())
       return failure();
+  }
   for (Type t : fn.getResultTypes())
     if (!isa<RankedTensorType>(t))
       return failure();

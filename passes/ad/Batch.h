@@ -24,7 +24,8 @@ namespace spore::ad {
 /// The private function `name` (made once, then looked up): `fn` with a
 /// leading dimension of `width` on the arguments at `batched` and on every
 /// result. Fails, making nothing, where a batched value would reach a
-/// scalar (a loop bound or a branch condition), which cannot carry lanes.
+/// scalar (a loop bound or a branch condition), which cannot carry lanes,
+/// or have a dynamic shape (a value stack of a run-time trip count).
 mlir::FailureOr<FuncOp> batchFunction(FuncOp fn,
                                       llvm::ArrayRef<unsigned> batched,
                                       int64_t width, llvm::StringRef name,

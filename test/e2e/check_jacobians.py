@@ -5,7 +5,9 @@ broadcasts, reductions, shapes (transpose, cumsum, softmax, concatenate,
 flip, slices), indexing (gather, scatter_add, strided slices), every form
 of matmul, conv2d and max_pool2d (with respect to the image: a rule; to
 the filter: a loop over the lanes), loops, branches and a while loop, and
-run-time recursion (a call: lanes). Jacobians take `width` seeds per pass
+run-time recursion (a call: lanes), and a Hessian through the value
+stacks of a loop with a run-time trip count (not batched: one pass per
+element). Jacobians take `width` seeds per pass
 (16 at most), so a 12- or 29-row Jacobian also takes a last pass that is
 only partly used. Each is checked against float64 central differences of
 the compiled value, and forward mode against reverse mode.
@@ -84,6 +86,17 @@ def f_loop(x, n):
     return h
 
 
+def f_stack(x, n):
+    # A run-time trip count: the reverse pass keeps value stacks of n + 1
+    # rows, which forward over reverse (hessian) differentiates again.
+    y = x * 0.5
+    s = x[0]
+    for i in range(n + 1):
+        y = tanh(y * 0.7 + x)
+        s = tanh(s * 0.7 + (x / (1.5 + x * x))[-1])
+    return y * s
+
+
 def power(x, n):
     if n == 0:
         return x * 0.0 + 1.0
@@ -134,6 +147,12 @@ def lp(x: f64[6], n: i64) -> tuple[f64[6], f64[6, 6], f64[6, 6], f64[6, 6]]:
 
 
 @export
+def stk(x: f64[6], n: i64) -> tuple[f64[6], f64[6, 6], f64[6, 6], f64[6, 6]]:
+    return (f_stack(x, n), jacrev(f_stack)(x, n), jacfwd(f_stack)(x, n),
+            hessian(lambda v: sum(f_stack(v, n)))(x))
+
+
+@export
 def rec(x: f64[6], n: i64) -> tuple[f64[6], f64[6, 6], f64[6, 6], f64[6, 6]]:
     return (f_rec(x, n), jacrev(f_rec)(x, n), jacfwd(f_rec)(x, n),
             hessian(lambda v: sum(f_rec(v, n)))(x))
@@ -150,9 +169,10 @@ CASES = {
     "mm": ([(6,), (3, 3)], (17,), [0, 0, 1]),
     "cv": ([(6,), (2, 2, 1, 3)], (18,), [0, 0, 1, 1]),
     "lp": ([(6,), None], (6,), [0, 0]),
+    "stk": ([(6,), None], (6,), [0, 0]),
     "rec": ([(6,), None], (6,), [0, 0]),
 }
-SECOND = {"lp", "rec"}
+SECOND = {"lp", "stk", "rec"}
 H = 1e-6
 
 

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Data pipeline benchmark (training.md §2): an epoch of a compiled
+training step on Fashion-MNIST fed by the runtime's loader (IDX files
+read once, shuffled per epoch, u8 pixels converted to f32, prefetched on
+oneTBB) against the same steps on batches prepared beforehand in memory.
+Target: pipeline / preloaded <= 1.05.
+
+The step is an MLP's value_and_grad (784-256-10, batch 128; weights as
+arguments, so each call does the same work). Needs Debian's
+dataset-fashion-mnist (scripts/setup installs it).
+
+Usage: data_bench.py SPOREC RUNTIME_LIB [--batches N] [--workdir DIR]
+"""
+import argparse
+import ctypes
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+DATA = "/usr/share/datasets/fashion-mnist/"
+SOURCE = """
+from spore import *
+
+
+def loss(w1, b1, w2, b2, x, y):
+    h = relu(reshape(x, (128, 784)) @ w1 + b1)
+    return cross_entropy(h @ w2 + b2, y)
+
+
+@export
+def step(w1: f32[784, 256], b1: f32[256], w2: f32[256, 10], b2: f32[10],
+         x: f32[128, 28, 28], y: i32[128]) -> tuple[f32, f32[784, 256], f32[256],
+                                                    f32[256, 10], f32[10]]:
+    v, g = value_and_grad(loss, argnums=(0, 1, 2, 3))(w1, b1, w2, b2, x, y)
+    return v, g[0], g[1], g[2], g[3]
+"""
+
+SPORE_F32, SPORE_I32 = 2, 6
+SHUFFLE, DROP, NO_PREFETCH = 1, 2, 4
+
+
+class Tensor(ctypes.Structure):
+    _fields_ = [("dtype", ctypes.c_int), ("rank", ctypes.c_int32),
+                ("shape", ctypes.c_int64 * 16), ("data", ctypes.c_void_p)]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sporec")
+    parser.add_argument("runtime")
+    parser.add_argument("--batches", type=int, default=0,
+                        help="steps per epoch (0: the whole epoch)")
+    parser.add_argument("--workdir", default=None)
+    args = parser.parse_args()
+    if not os.path.exists(DATA + "train-images-idx3-ubyte.gz"):
+        print("skipped: %s is missing (apt-get install dataset-fashion-mnist)"
+              % DATA)
+        return
+    workdir = args.workdir or tempfile.mkdtemp(prefix="spore-data-")
+    os.makedirs(workdir, exist_ok=True)
+    src = os.path.join(workdir, "step.py")
+    lib_path = os.path.join(workdir, "libstep.so")
+    with open(src, "w") as f:
+        f.write(SOURCE)
+    subprocess.run([args.sporec, src, "--shared", "-o", lib_path], check=True)
+    rt = ctypes.CDLL(args.runtime)
+    model = ctypes.CDLL(lib_path)
+    P = ctypes.c_void_p
+    rt.spore_last_error.restype = ctypes.c_char_p
+
+    def check(status):
+        if status != 0:
+            sys.exit("FAIL: %s" % rt.spore_last_error().decode())
+
+    def idx(name, field):
+        out = P()
+        check(rt.spore_dataset_from_idx((DATA + name).encode(), field.encode(),
+                                        ctypes.byref(out)))
+        return out
+
+    joined, x32, data = P(), P(), P()
+    check(rt.spore_dataset_join(idx("train-images-idx3-ubyte.gz", "x"),
+                                idx("train-labels-idx1-ubyte.gz", "y"),
+                                ctypes.byref(joined)))
+    check(rt.spore_dataset_convert(joined, b"x", SPORE_F32,
+                                   ctypes.c_double(1 / 255.0),
+                                   ctypes.c_double(0), ctypes.byref(x32)))
+    check(rt.spore_dataset_convert(x32, b"y", SPORE_I32, ctypes.c_double(1),
+                                   ctypes.c_double(0), ctypes.byref(data)))
+
+    rng = np.random.default_rng(0)
+    weights = [(rng.standard_normal(s) * 0.05).astype(np.float32)
+               for s in [(784, 256), (256,), (256, 10), (10,)]]
+    outs = [np.zeros((), np.float32)] + [np.zeros_like(w) for w in weights]
+    fixed = [w.ctypes.data_as(P) for w in weights]
+    results = [o.ctypes.data_as(P) for o in outs]
+
+    def step(x_ptr, y_ptr):
+        check(model.step_step(*fixed, x_ptr, y_ptr, *results))
+
+    def loader(flags):
+        l = P()
+        check(rt.spore_loader_create(data, ctypes.c_int64(128), flags,
+                                     ctypes.c_uint64(1), ctypes.byref(l)))
+        return l
+
+    view = Tensor()
+    total = rt.spore_loader_batches
+    total.restype = ctypes.c_int64
+
+    def epoch(l, e):
+        """Steps over epoch e of loader l; returns seconds and steps."""
+        valid = ctypes.c_int64()
+        check(rt.spore_loader_start_epoch(l, ctypes.c_int64(e)))
+        steps = 0
+        start = time.perf_counter()
+        while args.batches == 0 or steps < args.batches:
+            check(rt.spore_loader_next(l, ctypes.byref(valid)))
+            if valid.value == 0:
+                break
+            check(rt.spore_loader_field(l, 0, None, ctypes.byref(view)))
+            x = view.data
+            check(rt.spore_loader_field(l, 1, None, ctypes.byref(view)))
+            step(x, view.data)
+            steps += 1
+        return time.perf_counter() - start, steps
+
+    # Preloaded: the same batches, copied out beforehand.
+    pre = loader(SHUFFLE | DROP | NO_PREFETCH)
+    batches = []
+    valid = ctypes.c_int64()
+    check(rt.spore_loader_start_epoch(pre, ctypes.c_int64(0)))
+    while args.batches == 0 or len(batches) < args.batches:
+        check(rt.spore_loader_next(pre, ctypes.byref(valid)))
+        if valid.value == 0:
+            break
+        pair = []
+        for i, (dtype, shape) in enumerate([(np.float32, (128, 28, 28)),
+                                            (np.int32, (128,))]):
+            check(rt.spore_loader_field(pre, i, None, ctypes.byref(view)))
+            pair.append(np.ctypeslib.as_array(
+                ctypes.cast(view.data, ctypes.POINTER(
+                    ctypes.c_float if dtype == np.float32 else ctypes.c_int32)),
+                shape).copy())
+        batches.append(pair)
+    ptrs = [(x.ctypes.data_as(P), y.ctypes.data_as(P)) for x, y in batches]
+
+    def preloaded():
+        start = time.perf_counter()
+        for x, y in ptrs:
+            step(x, y)
+        return time.perf_counter() - start
+
+    prefetching = loader(SHUFFLE | DROP)
+    direct = loader(SHUFFLE | DROP | NO_PREFETCH)
+    preloaded()  # warm up
+    times = {"preloaded": [], "pipeline": [], "pipeline, no prefetch": []}
+    for e in range(3):
+        times["preloaded"].append(preloaded())
+        times["pipeline"].append(epoch(prefetching, e)[0])
+        times["pipeline, no prefetch"].append(epoch(direct, e)[0])
+    base = min(times["preloaded"])
+    print("Fashion-MNIST, %d steps of batch 128 per epoch; best of 3 epochs"
+          % len(ptrs))
+    for name, ts in times.items():
+        print("%-22s %8.1f ms  %.3fx" % (name, 1e3 * min(ts), min(ts) / base))
+
+
+if __name__ == "__main__":
+    main()
