@@ -956,23 +956,33 @@ LogicalResult DynamicUpdateSliceOp::verify() {
                             getStarts().size());
 }
 
+/// The shape of `input` with axis `axis` replaced by the shape of
+/// `indices`: gather's result and scatter_add's updates.
+static FailureOr<SmallVector<int64_t>>
+gatheredShape(StringRef opName, std::optional<Location> loc, Value input,
+              Value indices, int64_t axis) {
+  ArrayRef<int64_t> in = shapeOf(input), idx = shapeOf(indices);
+  if (axis < 0 || axis >= (int64_t)in.size())
+    return emitOptionalError(loc, "'", opName, "' op axis ", axis,
+                             " is out of range for rank ", in.size());
+  SmallVector<int64_t> shape(in.begin(), in.begin() + axis);
+  shape.append(idx.begin(), idx.end());
+  shape.append(in.begin() + axis + 1, in.end());
+  return shape;
+}
+
 LogicalResult ScatterAddOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &inferred) {
-  ArrayRef<int64_t> in = shapeOf(adaptor.getInput()),
-                    idx = shapeOf(adaptor.getIndices());
-  int64_t axis = adaptor.getAxis();
-  if (axis < 0 || axis >= (int64_t)in.size())
-    return emitOptionalError(loc, "'spore.scatter_add' op axis ", axis,
-                             " is out of range for rank ", in.size());
-  SmallVector<int64_t> want(in.begin(), in.begin() + axis);
-  want.append(idx.begin(), idx.end());
-  want.append(in.begin() + axis + 1, in.end());
-  if (ArrayRef<int64_t>(want) != shapeOf(adaptor.getUpdates()))
+  auto want = gatheredShape("spore.scatter_add", loc, adaptor.getInput(),
+                            adaptor.getIndices(), adaptor.getAxis());
+  if (failed(want))
+    return failure();
+  if (ArrayRef<int64_t>(*want) != shapeOf(adaptor.getUpdates()))
     return emitOptionalError(loc, "'spore.scatter_add' op updates shape ",
                              formatShape(shapeOf(adaptor.getUpdates())),
-                             " should be ", formatShape(want));
+                             " should be ", formatShape(*want));
   if (elementTypeOf(adaptor.getInput()) != elementTypeOf(adaptor.getUpdates()))
     return emitOptionalError(
         loc, "'spore.scatter_add' op updates element type differs from the "
@@ -985,17 +995,12 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
-  ArrayRef<int64_t> in = shapeOf(adaptor.getInput()),
-                    idx = shapeOf(adaptor.getIndices());
-  int64_t axis = adaptor.getAxis();
-  if (axis < 0 || axis >= (int64_t)in.size())
-    return emitOptionalError(loc, "'spore.gather' op axis ", axis,
-                             " is out of range for rank ", in.size());
-  SmallVector<int64_t> shape(in.begin(), in.begin() + axis);
-  shape.append(idx.begin(), idx.end());
-  shape.append(in.begin() + axis + 1, in.end());
+  auto shape = gatheredShape("spore.gather", loc, adaptor.getInput(),
+                             adaptor.getIndices(), adaptor.getAxis());
+  if (failed(shape))
+    return failure();
   inferred.push_back(
-      RankedTensorType::get(shape, elementTypeOf(adaptor.getInput())));
+      RankedTensorType::get(*shape, elementTypeOf(adaptor.getInput())));
   return success();
 }
 

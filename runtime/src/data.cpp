@@ -928,41 +928,43 @@ extern "C" int spore_loader_create(const spore_dataset *d, int64_t batch_size,
   });
 }
 
+/// Appends the transform `make` builds to loader `l`.
+static int addTransform(spore_loader *l, const char *field,
+                        const std::function<spore::data::Transform()> &make,
+                        const char *function) {
+  if (!l || !field)
+    return nullArgument(function);
+  return guarded(function, [&] { l->loader.addTransform(make()); });
+}
+
 extern "C" int spore_loader_normalize(spore_loader *l, const char *field,
                                       double mean, double deviation) {
-  if (!l || !field)
-    return nullArgument(__func__);
-  return guarded(__func__, [&] {
-    l->loader.addTransform(
-        spore::data::Transform::normalize(field, mean, deviation));
-  });
+  using spore::data::Transform;
+  return addTransform(
+      l, field, [&] { return Transform::normalize(field, mean, deviation); },
+      __func__);
 }
 
 extern "C" int spore_loader_one_hot(spore_loader *l, const char *field,
                                     int64_t classes) {
-  if (!l || !field)
-    return nullArgument(__func__);
-  return guarded(__func__, [&] {
-    l->loader.addTransform(spore::data::Transform::oneHot(field, classes));
-  });
+  using spore::data::Transform;
+  return addTransform(
+      l, field, [&] { return Transform::oneHot(field, classes); }, __func__);
 }
 
 extern "C" int spore_loader_random_flip(spore_loader *l, const char *field,
                                         int64_t axis) {
-  if (!l || !field)
-    return nullArgument(__func__);
-  return guarded(__func__, [&] {
-    l->loader.addTransform(spore::data::Transform::randomFlip(field, axis));
-  });
+  using spore::data::Transform;
+  return addTransform(
+      l, field, [&] { return Transform::randomFlip(field, axis); }, __func__);
 }
 
 extern "C" int spore_loader_random_crop(spore_loader *l, const char *field,
                                         int64_t padding) {
-  if (!l || !field)
-    return nullArgument(__func__);
-  return guarded(__func__, [&] {
-    l->loader.addTransform(spore::data::Transform::randomCrop(field, padding));
-  });
+  using spore::data::Transform;
+  return addTransform(
+      l, field, [&] { return Transform::randomCrop(field, padding); },
+      __func__);
 }
 
 extern "C" int spore_loader_exported(
