@@ -76,10 +76,13 @@ def main():
         if status != 0:
             sys.exit("FAIL: %s" % rt.spore_last_error().decode())
 
+    datasets, loaders = [], []  # destroyed at the end
+
     def idx(name, field):
         out = P()
         check(rt.spore_dataset_from_idx((DATA + name).encode(), field.encode(),
                                         ctypes.byref(out)))
+        datasets.append(out)
         return out
 
     joined, x32, data = P(), P(), P()
@@ -91,6 +94,7 @@ def main():
                                    ctypes.c_double(0), ctypes.byref(x32)))
     check(rt.spore_dataset_convert(x32, b"y", SPORE_I32, ctypes.c_double(1),
                                    ctypes.c_double(0), ctypes.byref(data)))
+    datasets += [joined, x32, data]
 
     rng = np.random.default_rng(0)
     weights = [(rng.standard_normal(s) * 0.05).astype(np.float32)
@@ -106,6 +110,7 @@ def main():
         l = P()
         check(rt.spore_loader_create(data, ctypes.c_int64(128), flags,
                                      ctypes.c_uint64(1), ctypes.byref(l)))
+        loaders.append(l)
         return l
 
     view = Tensor()
@@ -123,9 +128,10 @@ def main():
             if valid.value == 0:
                 break
             check(rt.spore_loader_field(l, 0, None, ctypes.byref(view)))
-            x = view.data
+            # As pointers: ctypes passes a bare int as a 32-bit C int.
+            x = P(view.data)
             check(rt.spore_loader_field(l, 1, None, ctypes.byref(view)))
-            step(x, view.data)
+            step(x, P(view.data))
             steps += 1
         return time.perf_counter() - start, steps
 
@@ -168,6 +174,10 @@ def main():
           % len(ptrs))
     for name, ts in times.items():
         print("%-22s %8.1f ms  %.3fx" % (name, 1e3 * min(ts), min(ts) / base))
+    for l in loaders:
+        rt.spore_loader_destroy(l)
+    for d in datasets:
+        rt.spore_dataset_destroy(d)
 
 
 if __name__ == "__main__":
