@@ -56,6 +56,15 @@ void checkRecords(const std::vector<Field> &fields) {
       fail(SPORE_ERROR_ARGUMENT, "field '" + f.name +
                                      "' is a scalar: a field's first dimension "
                                      "indexes records");
+    // The loader copies records by these sizes: they must be the data's.
+    size_t bytes = spore_dtype_size(f.dtype);
+    bool bad = bytes == 0;
+    for (int64_t d : f.shape)
+      bad |= d < 0 || __builtin_mul_overflow(bytes, (size_t)d, &bytes);
+    if (bad || bytes != f.bytes.size())
+      fail(SPORE_ERROR_ARGUMENT,
+           "field '" + f.name + "' holds " + std::to_string(f.bytes.size()) +
+               " bytes, not what its dtype and shape describe");
     if (f.records() != fields[0].records())
       fail(SPORE_ERROR_ARGUMENT,
            "field '" + f.name + "' has " + std::to_string(f.records()) +
@@ -256,21 +265,27 @@ Dataset Dataset::fromIdx(const std::string &path, const std::string &field) {
     }());
   }
   size_t header = 4 + 4 * (size_t)rank;
-  size_t perRecord = inSize;
+  // Dimensions are 32-bit each, so their product can overflow: a header
+  // that promises more bytes than a size_t holds is malformed, not huge.
+  size_t perRecord = inSize, total = 0;
+  bool overflow = false;
   for (int d = 1; d < rank; ++d)
-    perRecord *= (size_t)f.shape[d];
+    overflow |=
+        __builtin_mul_overflow(perRecord, (size_t)f.shape[d], &perRecord);
   size_t records = (size_t)f.shape[0];
+  overflow |= __builtin_mul_overflow(records, perRecord, &total);
+  if (overflow)
+    bad("its dimensions describe more than 2^64 bytes");
   size_t have = bytes.size() - header;
-  if (perRecord > 0 && have < records * perRecord)
+  if (have < total)
     fail(SPORE_ERROR_FORMAT,
          path + ": record " + std::to_string(have / perRecord) + " of " +
              std::to_string(records) + " is cut off (the file ends after " +
              std::to_string(bytes.size()) + " bytes)");
-  if (have > records * perRecord)
-    fail(SPORE_ERROR_FORMAT, path + ": " +
-                                 std::to_string(have - records * perRecord) +
+  if (have > total)
+    fail(SPORE_ERROR_FORMAT, path + ": " + std::to_string(have - total) +
                                  " bytes after the last record");
-  size_t count = perRecord ? records * perRecord / inSize : 0;
+  size_t count = total / inSize;
   size_t outSize = spore_dtype_size(f.dtype);
   f.bytes.resize(count * outSize);
   const unsigned char *in = bytes.data() + header;

@@ -211,6 +211,15 @@ TEST_CASE("dataset: bad IDX files name the file and the record", "[data]") {
   writeFile(tempPath("magic.idx"), "PK\3\4 not idx");
   CHECK_THAT(errorOf([] { Dataset::fromIdx(tempPath("magic.idx"), "x"); }),
              Catch::Contains("magic.idx: not an IDX file"));
+  // Dimensions whose product overflows are refused, not trusted: the
+  // wrapped size could match the file and describe records past its end.
+  writeFile(tempPath("huge.idx"),
+            idx(0x08, {0x80000000u, 0x80000000u, 0x80000000u, 4}, ""));
+  CHECK_THAT(errorOf([] { Dataset::fromIdx(tempPath("huge.idx"), "x"); },
+                     &status),
+             Catch::Contains("huge.idx: not an IDX file: its dimensions "
+                             "describe more than 2^64 bytes"));
+  CHECK(status == SPORE_ERROR_FORMAT);
   writeFile(tempPath("type.idx"), idx(0x07, {1}, "a"));
   CHECK_THAT(errorOf([] { Dataset::fromIdx(tempPath("type.idx"), "x"); }),
              Catch::Contains("unknown element type 0x7"));
@@ -274,6 +283,13 @@ TEST_CASE("dataset: .npy and .npz through the runtime's readers", "[data]") {
              Catch::Contains("odd.npz: field 'y' has 2 records, field 'x' 3"));
   CHECK_THAT(errorOf([&] { d.join(d); }),
              Catch::Contains("two fields are named 'x'"));
+  // A field whose bytes do not match its shape would make the loader copy
+  // past its end.
+  Field shortField = counting("x", 4, 2);
+  shortField.bytes.resize(12);
+  CHECK_THAT(errorOf([&] { Dataset::fromFields({shortField}); }),
+             Catch::Contains("field 'x' holds 12 bytes, not what its dtype "
+                             "and shape describe"));
 }
 
 TEST_CASE("data C ABI: sources, loader, views and errors", "[data]") {

@@ -67,16 +67,15 @@ enum {
   SPORE_LOADER_NO_PREFETCH = 4,    /* else the next batch is prepared on a
                                       oneTBB task while the caller works */
 };
-int spore_loader_create(const spore_dataset *d, int64_t batch_size,
-                        int flags, uint64_t seed, spore_loader **out);
+int spore_loader_create(const spore_dataset *d, int64_t batch_size, int flags,
+                        uint64_t seed, spore_loader **out);
 /* Transforms, applied in the order they are added to the batches made
  * after (spore/data.hpp, Transform, says what each does). Random ones
  * depend only on the seed, the epoch and the record's place in it. */
 int spore_loader_normalize(spore_loader *l, const char *field, double mean,
                            double deviation);
 int spore_loader_one_hot(spore_loader *l, const char *field, int64_t classes);
-int spore_loader_random_flip(spore_loader *l, const char *field,
-                             int64_t axis);
+int spore_loader_random_flip(spore_loader *l, const char *field, int64_t axis);
 int spore_loader_random_crop(spore_loader *l, const char *field,
                              int64_t padding);
 /* A compiled export on the whole batch: `entry` is its packed entry point
