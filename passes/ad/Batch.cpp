@@ -193,11 +193,8 @@ private:
   /// where it has none.
   LogicalResult emitRule(Operation *op) {
     Location loc = op->getLoc();
-    if (isa<ScalarElementwiseOp, StopGradientOp>(op)) {
-      bind(op, cloneWith(op, allBatched(op), batchedTypes(op)));
-      return success();
-    }
-    if (isa<ReshapeOp>(op)) {
+    // Elementwise ops and reshapes only prefix their types.
+    if (isa<ScalarElementwiseOp, StopGradientOp, ReshapeOp>(op)) {
       bind(op, cloneWith(op, allBatched(op), batchedTypes(op)));
       return success();
     }
@@ -395,29 +392,30 @@ private:
         ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(),
                                               loop.getInductionVar())});
     IRMapping local = map;
+    // Lane k of a batched [W, ...] value is its block at [k, 0, ...].
+    auto laneStarts = [&](RankedTensorType type) {
+      SmallVector<Value> starts{lane};
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        starts.push_back(i64Scalar(loc, 0));
+      return starts;
+    };
     for (Value v : inputs) {
       if (!batched.contains(v))
         continue;
       auto type = cast<RankedTensorType>(v.getType());
-      SmallVector<Value> starts{lane};
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        starts.push_back(i64Scalar(loc, 0));
       SmallVector<int64_t> one = prefixed(1, type.getShape());
       Value row = DynamicSliceOp::create(
           b, loc, RankedTensorType::get(one, type.getElementType()),
-          map.lookup(v), starts);
+          map.lookup(v), laneStarts(type));
       local.map(v, reshape(loc, row, type.getShape()));
     }
     Operation *n = b.clone(*op, local);
     SmallVector<Value> next;
     for (auto [r, acc] : llvm::zip(n->getResults(), loop.getRegionIterArgs())) {
       auto type = cast<RankedTensorType>(r.getType());
-      SmallVector<Value> starts{lane};
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        starts.push_back(i64Scalar(loc, 0));
       Value row = reshape(loc, r, prefixed(1, type.getShape()));
       next.push_back(DynamicUpdateSliceOp::create(b, loc, acc.getType(), acc,
-                                                  row, starts));
+                                                  row, laneStarts(type)));
     }
     scf::YieldOp::create(b, loc, next);
     map.map(op->getResults(), loop.getResults());

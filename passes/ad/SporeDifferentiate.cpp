@@ -360,35 +360,42 @@ struct SporeDifferentiatePass
     auto jType = cast<RankedTensorType>(op.getType());
     int64_t cols = xType.getNumElements();
     int64_t rows = jType.getNumElements() / std::max<int64_t>(cols, 1);
+    if (rows == 0 || cols == 0) {
+      OpBuilder b(op);
+      op.replaceAllUsesWith(zerosOf(b, op.getLoc(), jType));
+      op.erase();
+      return success();
+    }
+    FailureOr<FuncOp> derivative =
+        op.getForward() ? tangentOf(callee, {(int64_t)op.getWrt()}, symbols)
+                        : adjointOf(callee, {(int64_t)op.getWrt()},
+                                    /*seeded=*/true, symbols);
+    if (failed(derivative))
+      return failure();
     int64_t passes = op.getForward() ? cols : rows;
     int64_t width =
         op.getWidth().value_or(std::min<int64_t>(passes, kJacobianWidth));
-    if (width > 1 && rows > 0 && cols > 0) {
-      FailureOr<FuncOp> derivative =
-          op.getForward() ? tangentOf(callee, {(int64_t)op.getWrt()}, symbols)
-                          : adjointOf(callee, {(int64_t)op.getWrt()},
-                                      /*seeded=*/true, symbols);
-      if (failed(derivative))
-        return failure();
+    if (width > 1) {
       // The seed is the argument after the primals.
       FailureOr<FuncOp> batched = ad::batchFunction(
           *derivative, {(unsigned)callee.getNumArguments()}, width,
           (derivative->getSymName() + ".x" + Twine(width)).str(), symbols);
       if (succeeded(batched)) {
-        expandBatched(op, *batched, width);
+        expandLoop(op, *batched, width);
         return success();
       }
     }
-    expandLaneByLane(op);
+    expandLoop(op, *derivative, 1);
     return success();
   }
 
-  /// The Jacobian as ceil(passes / width) calls of `batched`, the
-  /// derivative function batched over its seed: call c seeds rows
-  /// c * width ... of the identity and writes the columns (forward) or rows
-  /// (reverse) it gives into a [rows, columns] accumulator, padded to a
-  /// multiple of the width.
-  void expandBatched(JacobianOp op, FuncOp batched, int64_t width) {
+  /// The Jacobian as ceil(passes / width) calls of `fn`, the derivative
+  /// function batched over its seed (with width 1, the derivative itself,
+  /// whose seed has the same elements): call c seeds rows c * width ... of
+  /// the identity and writes the columns (forward) or rows (reverse) it
+  /// gives into a [rows, columns] accumulator, padded to a multiple of the
+  /// width.
+  void expandLoop(JacobianOp op, FuncOp fn, int64_t width) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     ValueRange primals = op.getPrimals();
@@ -440,12 +447,12 @@ struct SporeDifferentiatePass
                                 b.getDenseI64ArrayAttr({0, 0}),
                                 b.getDenseI64ArrayAttr({1, 1}));
       auto seedType =
-          cast<RankedTensorType>(batched.getArgumentTypes()[primals.size()]);
+          cast<RankedTensorType>(fn.getArgumentTypes()[primals.size()]);
       seeds = ReshapeOp::create(b, loc, seedType, seeds);
       SmallVector<Value> operands(primals);
       operands.push_back(seeds);
-      // Results: the primal, then the derivative, both batched.
-      Value part = CallOp::create(b, loc, batched, operands).getResult(1);
+      // Results: the primal, then the derivative.
+      Value part = CallOp::create(b, loc, fn, operands).getResult(1);
       Value acc = loop.getRegionIterArgs()[0];
       Value next;
       if (forward) {
@@ -466,73 +473,6 @@ struct SporeDifferentiatePass
       jacobian = SliceOp::create(b, loc, tensorOf({rows, cols}), jacobian,
                                  b.getDenseI64ArrayAttr({0, 0}),
                                  b.getDenseI64ArrayAttr({1, 1}));
-    op.replaceAllUsesWith(
-        ReshapeOp::create(b, loc, jType, jacobian).getResult());
-    op.erase();
-  }
-
-  /// The Jacobian as a loop of one pass per column (forward) or row
-  /// (reverse): iteration k seeds a spore.jvp or spore.vjp, which the next
-  /// round of the pass expands, with the unit vector k made at run time,
-  /// and writes its result into column or row k of the accumulator.
-  void expandLaneByLane(JacobianOp op) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    auto callee = op.getCalleeAttr();
-    ValueRange primals = op.getPrimals();
-    auto xType = cast<RankedTensorType>(primals[op.getWrt()].getType());
-    auto jType = cast<RankedTensorType>(op.getType());
-    auto yType = RankedTensorType::get(
-        jType.getShape().drop_back(xType.getRank()), xType.getElementType());
-    Type et = xType.getElementType();
-    bool forward = op.getForward();
-    int64_t rows = yType.getNumElements(), cols = xType.getNumElements();
-    auto flatType = RankedTensorType::get({rows, cols}, et);
-    Value jacobian = zerosOf(b, loc, flatType);
-    int64_t passes = forward ? cols : rows;
-    if (passes > 0 && rows > 0 && cols > 0) {
-      RankedTensorType seedType = forward ? xType : yType;
-      auto i64 = RankedTensorType::get({}, b.getI64Type());
-      auto lower = arith::ConstantIndexOp::create(b, loc, 0);
-      auto upper = arith::ConstantIndexOp::create(b, loc, passes);
-      auto step = arith::ConstantIndexOp::create(b, loc, 1);
-      Value zeroIndex = ConstantOp::create(
-          b, loc, DenseElementsAttr::get(i64, b.getI64IntegerAttr(0)));
-      auto loop = scf::ForOp::create(b, loc, lower, upper, step, jacobian);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value k = tensor::FromElementsOp::create(
-          b, loc, i64,
-          ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                                loop.getInductionVar())});
-      // The unit vector k of the seed's type.
-      auto flatSeed = RankedTensorType::get({passes}, et);
-      Value one = ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::get(RankedTensorType::get({1}, et),
-                                 b.getFloatAttr(et, 1.0)));
-      Value unit = DynamicUpdateSliceOp::create(
-          b, loc, flatSeed, zerosOf(b, loc, flatSeed), one, ValueRange{k});
-      Value seed = ReshapeOp::create(b, loc, seedType, unit);
-      auto wrt = b.getDenseI64ArrayAttr({(int64_t)op.getWrt()});
-      Value part = forward
-                       ? JvpOp::create(b, loc, TypeRange{yType, yType}, callee,
-                                       primals, ValueRange{seed}, wrt)
-                             .getResult(1)
-                       : VjpOp::create(b, loc, TypeRange{yType, xType}, callee,
-                                       primals, ValueRange{seed}, wrt)
-                             .getResult(1);
-      auto partType = RankedTensorType::get(
-          forward ? ArrayRef<int64_t>{rows, 1} : ArrayRef<int64_t>{1, cols},
-          et);
-      part = ReshapeOp::create(b, loc, partType, part);
-      SmallVector<Value> at = forward ? SmallVector<Value>{zeroIndex, k}
-                                      : SmallVector<Value>{k, zeroIndex};
-      Value next = DynamicUpdateSliceOp::create(
-          b, loc, flatType, loop.getRegionIterArgs()[0], part, at);
-      scf::YieldOp::create(b, loc, next);
-      jacobian = loop.getResult(0);
-    }
     op.replaceAllUsesWith(
         ReshapeOp::create(b, loc, jType, jacobian).getResult());
     op.erase();

@@ -1,13 +1,20 @@
 // RUN: spore-opt %s -verify-each --spore-differentiate --canonicalize --cse | FileCheck %s
 
 // spore.jacobian becomes a loop of passes seeded with unit vectors made at
-// run time, so the loop's code does not depend on the size. With width 1
-// each pass is one spore.vjp (jacrev) or spore.jvp (jacfwd) on one unit
-// vector; with width W the derivative function is batched over its seed
-// and each pass takes W rows of the identity.
+// run time, so the loop's code does not depend on the size. Each pass
+// takes W rows of the identity: with width 1 it calls the derivative
+// function (@f.vjp for jacrev, @f.jvp for jacfwd) on one unit vector; with
+// width W the derivative function batched over its seed.
 
 // The batched functions: the primal is computed once, the seeds' part on
 // all lanes at once, a matrix-vector product becoming a matrix product.
+// CHECK-LABEL: spore.func private @f.jvp.x4(
+// CHECK-SAME: %{{.*}}: tensor<3xf64>, %{{.*}}: tensor<2x3xf64>, %[[T:.*]]: tensor<4x2x3xf64>) -> (tensor<4x2xf64>, tensor<4x2xf64>)
+// CHECK: %[[ROWS:.*]] = spore.reshape %[[T]] : tensor<4x2x3xf64> -> tensor<8x3xf64>
+// CHECK: spore.matmul %[[ROWS]], %{{.*}} : tensor<8x3xf64>, tensor<3xf64> -> tensor<8xf64>
+// CHECK-NOT: scf.for
+// CHECK: spore.return
+
 // CHECK-LABEL: spore.func private @f.vjp.x2(
 // CHECK-SAME: %[[X:.*]]: tensor<3xf64>, %[[W:.*]]: tensor<2x3xf64>, %[[S:.*]]: tensor<2x2xf64>) -> (tensor<2x2xf64>, tensor<2x3xf64>)
 // CHECK: spore.matmul %[[W]], %[[X]] : tensor<2x3xf64>, tensor<3xf64> -> tensor<2xf64>
@@ -17,17 +24,10 @@
 // CHECK-NOT: scf.for
 // CHECK: spore.return %{{.*}}, %[[XB]]
 
-// CHECK-LABEL: spore.func private @f.jvp.x4(
-// CHECK-SAME: %{{.*}}: tensor<3xf64>, %{{.*}}: tensor<2x3xf64>, %[[T:.*]]: tensor<4x2x3xf64>) -> (tensor<4x2xf64>, tensor<4x2xf64>)
-// CHECK: %[[ROWS:.*]] = spore.reshape %[[T]] : tensor<4x2x3xf64> -> tensor<8x3xf64>
-// CHECK: spore.matmul %[[ROWS]], %{{.*}} : tensor<8x3xf64>, tensor<3xf64> -> tensor<8xf64>
-// CHECK-NOT: scf.for
-// CHECK: spore.return
-
 // CHECK-LABEL: spore.func @jr
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
-// CHECK-DAG: %[[ONE:.*]] = spore.constant dense<1.000000e+00> : tensor<1xf64>
+// CHECK-DAG: %[[ONE:.*]] = spore.constant dense<1.000000e+00> : tensor<1x1xf64>
 // CHECK-DAG: %[[EYE4:.*]] = spore.constant dense<{{\[}}[1.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], {{.*}}> : tensor<4x4xf64>
 // CHECK-DAG: %[[EYE2:.*]] = spore.constant dense<{{\[}}[1.000000e+00, 0.000000e+00], [0.000000e+00, 1.000000e+00]]> : tensor<2x2xf64>
 
@@ -35,7 +35,8 @@
 // CHECK: %[[BYROW:.*]] = scf.for %[[K:.*]] = %{{.*}} to %[[C2]] step %{{.*}} iter_args(%[[J:.*]] = %{{.*}}) -> (tensor<2x3xf64>)
 // CHECK: %[[I:.*]] = arith.index_cast %[[K]] : index to i64
 // CHECK: %[[KT:.*]] = tensor.from_elements %[[I]] : tensor<i64>
-// CHECK: %[[SEED:.*]] = spore.dynamic_update_slice %[[ONE]] into %{{.*}}[%[[KT]]] : tensor<1xf64> into tensor<2xf64>
+// CHECK: %[[UNIT:.*]] = spore.dynamic_update_slice %[[ONE]] into %{{.*}}[%{{.*}}, %[[KT]]] : tensor<1x1xf64> into tensor<1x2xf64>
+// CHECK: %[[SEED:.*]] = spore.reshape %[[UNIT]] : tensor<1x2xf64> -> tensor<2xf64>
 // CHECK: %[[V:.*]]:2 = spore.call @f.vjp(%arg0, %arg1, %[[SEED]])
 // CHECK: %[[ROW:.*]] = spore.reshape %[[V]]#1 : tensor<3xf64> -> tensor<1x3xf64>
 // CHECK: spore.dynamic_update_slice %[[ROW]] into %[[J]][%[[KT]], %{{.*}}] : tensor<1x3xf64> into tensor<2x3xf64>
