@@ -56,3 +56,81 @@ func.func @contraction(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> tensor<4x16
   } -> tensor<4x16xf32>
   return %2 : tensor<4x16xf32>
 }
+
+// A producer whose result is also returned (an optimizer's new moment,
+// read by the new Parameter) fuses and stays a result of the fused op: one
+// generic, one pass, computes both; the moment is not computed twice.
+// CHECK-LABEL: func.func @kept
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK: %[[M:.*]] = arith.addf
+// CHECK-NOT: arith.addf
+// CHECK: %[[P:.*]] = arith.subf %{{.*}}, %[[M]]
+// CHECK: linalg.yield %[[M]], %[[P]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[F]]#1, %[[F]]#0
+#v = affine_map<(d0) -> (d0)>
+func.func @kept(%p: tensor<8xf32>, %m0: tensor<8xf32>, %g: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %m = linalg.generic {indexing_maps = [#v, #v, #v], iterator_types = ["parallel"]}
+      ins(%m0, %g : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %0 = arith.addf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  %np = linalg.generic {indexing_maps = [#v, #v, #v], iterator_types = ["parallel"]}
+      ins(%p, %m : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %0 = arith.subf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %np, %m : tensor<8xf32>, tensor<8xf32>
+}
+
+// A producer also read by another op than its consumer and the return is
+// not fused (here the reader even comes first).
+// CHECK-LABEL: func.func @read_before
+// CHECK: linalg.generic
+// CHECK: tensor.extract
+// CHECK: linalg.generic
+#s = affine_map<(d0) -> (d0)>
+func.func @read_before(%x: tensor<8xf32>, %i: index) -> (tensor<8xf32>, f32) {
+  %e = tensor.empty() : tensor<8xf32>
+  %a = linalg.generic {indexing_maps = [#s, #s], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %0 = math.exp %in : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  %first = tensor.extract %a[%i] : tensor<8xf32>
+  %b = linalg.generic {indexing_maps = [#s, #s], iterator_types = ["parallel"]}
+      ins(%a : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %0 = math.tanh %in : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %b, %first : tensor<8xf32>, f32
+}
+
+// A kept producer that the consumer also reads through a second operand:
+// the fused op must not read its own result (a crash once).
+// CHECK-LABEL: func.func @kept_twice
+// CHECK: %[[F:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}} : tensor<8xf32>)
+// CHECK: linalg.yield
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[F]]#1, %[[F]]#0
+func.func @kept_twice(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %a = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %0 = math.exp %in : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  %b = linalg.generic {indexing_maps = [#v, #v, #v], iterator_types = ["parallel"]}
+      ins(%a, %a : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %0 = arith.mulf %p, %q : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %b, %a : tensor<8xf32>, tensor<8xf32>
+}
