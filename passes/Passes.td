@@ -94,6 +94,24 @@ def SporeLowerToLinalg : Pass<"spore-lower-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::bufferization::BufferizationDialect"];
 }
 
+def SporeThreadState : Pass<"spore-thread-state", "::mlir::ModuleOp"> {
+  let summary = "turns spore.assign into arguments and results";
+  let description = [{
+    State updates as values (training.md §1). A function that assigns a
+    Parameter, itself or through its calls, takes the current value of
+    each Parameter it writes as an extra argument and returns the new
+    value as an extra result, in slot order; scf.if, scf.for and
+    scf.while that write get one more result (and iteration argument)
+    per Parameter. An export starts from the Parameters it receives, the
+    state at the call's entry, returns the final values after its own
+    results, and lists their slots in `spore.state_writes`; the C entry
+    point writes them to spare buffers of the state object and swaps them
+    in when the call succeeds. Runs after differentiation, which refuses
+    to differentiate a function that assigns.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def SporeStripChecks : Pass<"spore-strip-checks"> {
   let summary = "removes the run-time checks of language rules";
   let description = [{

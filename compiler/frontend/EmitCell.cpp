@@ -30,11 +30,16 @@ EValue initValue(StringRef kind, std::vector<double> args) {
   return v;
 }
 
-/// The Parameters reachable from `v`, first occurrence first.
+/// Whether the Parameter `p` was created with trainable=False (a buffer,
+/// such as a running statistic: state, but not in `.parameters`).
+bool isBuffer(const EValue &p) { return p.b; }
+
+/// The trainable Parameters reachable from `v`, first occurrence first:
+/// what `.parameters` lists.
 void collectParameters(const EValue &v, std::vector<EValue> &out,
                        llvm::DenseSet<int64_t> &seen) {
   if (v.kind == EValue::Parameter) {
-    if (seen.insert(v.i).second)
+    if (!isBuffer(v) && seen.insert(v.i).second)
       out.push_back(v);
     return;
   }
@@ -261,7 +266,8 @@ mlir::LogicalResult FunctionEmitter::assignAttribute(const Expr &target,
                                 "; only Cells have attributes to set");
   if (!constructing)
     return fail(target.loc, "attributes of a Cell can only be set in its "
-                            "__init__ (Parameters are read-only in functions)");
+                            "__init__ (to change a Parameter, use "
+                            "assign(net.w, value))");
   auto it = target.lhs->kind == ExprKind::Name ? scope.find(target.lhs->name)
                                                : scope.end();
   if (it == scope.end() || it->second.kind != EValue::Object)
@@ -293,9 +299,16 @@ FailureOr<EValue> FunctionEmitter::makeParameter(CallSite &call) {
   if (!constructing)
     return fail(l, "Parameters can be created only in a Cell's __init__ or "
                    "at module level");
-  auto bound = bindArgs("Parameter", {"value", "init"}, 1, call);
+  auto bound = bindArgs("Parameter", {"value", "init", "trainable"}, 1, call);
   if (failed(bound))
     return mlir::failure();
+  bool trainable = true;
+  if (const EValue *t = bound->get(2)) {
+    if (t->kind != EValue::Bool)
+      return fail(bound->locs[2],
+                  "trainable must be True or False, got " + describe(*t));
+    trainable = t->b;
+  }
   EValue value = *bound->get(0);
   if (value.isScalarConst()) {
     auto t = toTensor(value, bound->locs[0]);
@@ -364,7 +377,126 @@ FailureOr<EValue> FunctionEmitter::makeParameter(CallSite &call) {
   p.dtype = type;
   p.str = init.str;
   p.elts = init.elts;
+  p.b = !trainable;
   return p;
+}
+
+FailureOr<EValue> FunctionEmitter::primAssign(const PrimitiveCall &p) {
+  SMLoc l = p.call.loc;
+  if (constructing)
+    return fail(l, "assign sets the state when an export runs; in __init__ "
+                   "give the Parameter its value instead");
+  SMLoc targetLoc = p.a.locs[0], valueLoc = p.a.locs[1];
+  // Pairs each Parameter of the target with its new value.
+  std::function<mlir::LogicalResult(const EValue &, const EValue &)> assign =
+      [&](const EValue &target, const EValue &value) -> mlir::LogicalResult {
+    if (target.kind == EValue::Object) {
+      std::vector<EValue> params;
+      llvm::DenseSet<int64_t> seen;
+      collectParameters(target, params, seen);
+      auto tensors = stateValue(EValue::ofTuple(std::move(params)), targetLoc);
+      if (failed(tensors))
+        return mlir::failure();
+      return assign(*tensors, value);
+    }
+    if (target.kind == EValue::Tuple) {
+      if (value.kind != EValue::Tuple ||
+          value.elts.size() != target.elts.size())
+        return fail(valueLoc,
+                    "assign to " + std::to_string(target.elts.size()) +
+                        " Parameters needs a tuple of as many values, got " +
+                        describe(value));
+      for (size_t i = 0; i < target.elts.size(); ++i)
+        if (failed(assign(target.elts[i], value.elts[i])))
+          return mlir::failure();
+      return mlir::success();
+    }
+    auto pos = target.kind == EValue::Tensor
+                   ? llvm::find(stateArgs, target.tensor)
+                   : stateArgs.end();
+    if (pos == stateArgs.end())
+      return fail(targetLoc, "assign sets Parameters of the state (such as "
+                             "self.weight or net.parameters), not " +
+                                 describe(target));
+    const ModuleEmitter::StateSlot &slot =
+        m.stateSlots[pos - stateArgs.begin()];
+    RankedTensorType type = slot.type;
+    EValue v = value;
+    if (v.isScalarConst() || (v.kind == EValue::Tensor && v.weak)) {
+      auto cast = castTo(v, type.getElementType(), valueLoc);
+      if (failed(cast))
+        return mlir::failure();
+      v = *cast;
+    }
+    if (v.isScalarConst()) {
+      auto t = toTensor(v, valueLoc);
+      if (failed(t))
+        return mlir::failure();
+      v = *t;
+    }
+    if (v.kind != EValue::Tensor)
+      return fail(valueLoc, "the new value of '" + slot.name +
+                                "' must be a tensor, got " + describe(v));
+    RankedTensorType vt = v.tensorType();
+    if (vt.getElementType() != type.getElementType())
+      return fail(valueLoc, "the new value of '" + slot.name + "' is " +
+                                typeName(vt) + " but the Parameter is " +
+                                typeName(type) + " (convert it with astype)");
+    if (vt.getShape() != type.getShape()) {
+      auto shape = broadcastShapes(vt.getShape(), type.getShape());
+      if (failed(shape) || ArrayRef<int64_t>(*shape) != type.getShape())
+        return fail(valueLoc, "the new value of '" + slot.name + "' is " +
+                                  typeName(vt) + " but the Parameter is " +
+                                  typeName(type));
+      auto b2 = broadcastTo(v, type.getShape(), valueLoc);
+      if (failed(b2))
+        return mlir::failure();
+      v = *b2;
+    }
+    AssignOp::create(b, loc(l), slot.name, v.tensor);
+    return mlir::success();
+  };
+  if (failed(assign(*p.a.get(0), *p.a.get(1))))
+    return mlir::failure();
+  return EValue();
+}
+
+FailureOr<EValue> FunctionEmitter::primStateLike(const PrimitiveCall &p) {
+  SMLoc l = p.call.loc;
+  const EValue &cell = *p.a.get(0);
+  const EValue &fill = *p.a.get(1);
+  if (!constructing)
+    return fail(l, "_state_like creates Parameters: call it in __init__");
+  if (!fill.isScalarConst())
+    return fail(p.a.locs[1], "the fill value must be a number known at "
+                             "compile time, got " +
+                                 describe(fill));
+  std::vector<EValue> params;
+  llvm::DenseSet<int64_t> seen;
+  collectParameters(cell, params, seen);
+  // Each new Parameter is named after the one it shadows: its saved name
+  // when that is already state (`opt.m.net.fc1.weight`), else its index.
+  std::vector<std::string> names;
+  EValue obj;
+  obj.kind = EValue::Object;
+  obj.str = "state";
+  obj.i = m.nextIdentity++;
+  for (size_t k = 0; k < params.size(); ++k) {
+    auto slot = m.slotOfParameter.find(params[k].i);
+    names.push_back(slot != m.slotOfParameter.end()
+                        ? m.stateSlots[slot->second].name
+                        : std::to_string(k));
+    EValue q;
+    q.kind = EValue::Parameter;
+    q.i = m.nextIdentity++;
+    q.dtype = params[k].dtype;
+    q.str = "const";
+    q.elts = {EValue::ofFloat(fill.asDouble())};
+    obj.elts.push_back(q);
+  }
+  obj.captureNames =
+      std::make_shared<const std::vector<std::string>>(std::move(names));
+  return obj;
 }
 
 FailureOr<EValue> FunctionEmitter::callCell(const EValue &obj, StringRef method,

@@ -74,8 +74,7 @@ std::string describe(const EValue &v) {
 /// Primitives of language.md §5 that parse and resolve but are not
 /// implemented yet: calling one is a located "not supported yet" error.
 const llvm::StringSet<> &plannedPrimitives() {
-  static const llvm::StringSet<> names = {"dim", "SGD", "Momentum", "Adam",
-                                          "AdamW"};
+  static const llvm::StringSet<> names = {"dim"};
   return names;
 }
 

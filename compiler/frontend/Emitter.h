@@ -68,7 +68,8 @@ struct EValue {
                // with the values in `elts`
     Parameter, // a Parameter: `i` its identity, `dtype` its tensor type,
                // `str` its initialiser (const, uniform, normal) with the
-               // Float arguments in `elts`
+               // Float arguments in `elts`, `b` true when it is not
+               // trainable (a buffer: state, but not in `.parameters`)
     Init,      // an initialiser: `str` its kind, Float arguments in `elts`
     Transform, // a transformed function, named by `str`: for grad,
                // value_and_grad, jacrev, jacfwd and hessian elts = {f,
@@ -517,9 +518,15 @@ private:
   FailureOr<EValue> primWhere(const PrimitiveCall &p);
   FailureOr<EValue> primAstype(const PrimitiveCall &p);
   FailureOr<EValue> primStopGradient(const PrimitiveCall &p);
+  /// assign(target, value): a state update (EmitCell.cpp).
+  FailureOr<EValue> primAssign(const PrimitiveCall &p);
+  /// _state_like(cell, fill): a Parameter per Parameter of `cell`, named
+  /// by its path (an optimizer's moments; EmitCell.cpp).
+  FailureOr<EValue> primStateLike(const PrimitiveCall &p);
   FailureOr<EValue> primCheckLabels(const PrimitiveCall &p);
   FailureOr<EValue> primStr(const PrimitiveCall &p);
   FailureOr<EValue> primLen(const PrimitiveCall &p);
+  FailureOr<EValue> primCallable(const PrimitiveCall &p);
   /// Reductions and scans (PrimReduce.cpp).
   FailureOr<EValue> primReduce(const PrimitiveCall &p);
   FailureOr<EValue> primSoftmax(const PrimitiveCall &p);

@@ -253,4 +253,24 @@ FailureOr<EValue> FunctionEmitter::primLen(const PrimitiveCall &p) {
                                             : describe(x)));
 }
 
+FailureOr<EValue> FunctionEmitter::primCallable(const PrimitiveCall &p) {
+  // Python's callable(), and the prelude's _is_tuple(): known at compile
+  // time, as every function and tuple is.
+  const EValue &x = *p.a.get(0);
+  if (p.name == "_is_tuple")
+    return EValue::ofBool(x.kind == EValue::Tuple);
+  switch (x.kind) {
+  case EValue::Function:
+  case EValue::Primitive:
+  case EValue::Choice:
+  case EValue::Class:
+  case EValue::Transform:
+    return EValue::ofBool(true);
+  case EValue::Object:
+    return EValue::ofBool(!x.fn || m.findMethod(x.fn, "__call__"));
+  default:
+    return EValue::ofBool(false);
+  }
+}
+
 } // namespace spore::frontend::detail

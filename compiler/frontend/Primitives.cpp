@@ -31,9 +31,14 @@ const llvm::StringMap<Primitive> &FunctionEmitter::primitiveTable() {
          {{"cond", "x", "y"}, 3, Primitive::FirstSelects, &F::primWhere}},
         {"astype", {{"x", "dtype"}, 2, Typed, &F::primAstype}},
         {"stop_gradient", {{"x"}, 1, 0, &F::primStopGradient}},
+        // State updates (EmitCell.cpp).
+        {"assign", {{"target", "value"}, 2, Typed, &F::primAssign}},
+        {"_state_like", {{"cell", "fill"}, 2, Typed, &F::primStateLike}},
         {"_check_labels", {{"labels", "n"}, 2, 0, &F::primCheckLabels}},
         {"str", {{"x"}, 1, 0, &F::primStr}},
         {"len", {{"x"}, 1, Typed, &F::primLen}},
+        {"callable", {{"x"}, 1, Typed, &F::primCallable}},
+        {"_is_tuple", {{"x"}, 1, Typed, &F::primCallable}},
         // Reductions and scans (PrimReduce.cpp).
         {"sum", {{"x", "axis", "keepdims"}, 1, 0, &F::primReduce}},
         {"mean", {{"x", "axis", "keepdims"}, 1, 0, &F::primReduce}},

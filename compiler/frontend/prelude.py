@@ -355,6 +355,57 @@ class Embedding(Cell):
         return self.weight[ids]
 
 
+class _BatchNorm(Cell):
+    # Normalises each channel (the last axis: NHWC images, [N, C]
+    # features) over the other axes. Training (training=True): the batch's
+    # mean and biased variance normalise, and the running statistics move
+    # towards them (running_var towards the unbiased variance), as
+    # torch.nn.BatchNorm does; evaluation: the running statistics
+    # normalise. The running statistics are state, not trainable.
+    def __init__(self, c: int, eps: float = 1e-5, momentum: float = 0.1):
+        self.weight = Parameter(ones((c,)), init=ones)
+        self.bias = Parameter(zeros((c,)), init=zeros)
+        self.running_mean = Parameter(zeros((c,)), trainable=False)
+        self.running_var = Parameter(ones((c,)), trainable=False)
+        self.eps = eps
+        self.momentum = momentum
+
+    def __call__(self, x, training=False):
+        c = self.weight.shape[0]
+        assert x.shape[-1] == c, (
+            "BatchNorm(" + str(c) + ") expects " + str(c) +
+            " channels on the last axis, got " + str(x.shape))
+        if training:
+            axes = ()
+            n = 1
+            k = 0
+            for d in x.shape[:-1]:
+                axes = axes + (k,)
+                n = n * d
+                k = k + 1
+            mu = mean(x, axis=axes)
+            sigma2 = var(x, axis=axes)
+            m = self.momentum
+            unbiased = n / (n - 1.0) if n > 1 else 1.0
+            assign(self.running_mean, (1.0 - m) * self.running_mean + m * mu)
+            assign(self.running_var, (1.0 - m) * self.running_var +
+                   m * sigma2 * unbiased)
+        else:
+            mu = self.running_mean
+            sigma2 = self.running_var
+        return (x - mu) * rsqrt(sigma2 + self.eps) * self.weight + self.bias
+
+
+class BatchNorm1d(_BatchNorm):
+    # [N, C] features.
+    pass
+
+
+class BatchNorm2d(_BatchNorm):
+    # NHWC images.
+    pass
+
+
 class Dropout(Cell):
     # Without a key (inference) the identity; with a key, dropout(key, x,
     # rate).
@@ -365,3 +416,296 @@ class Dropout(Cell):
         if key is None:
             return x
         return dropout(key, x, self.rate)
+
+
+# Learning-rate schedules (training.md §1): functions of the step counter
+# (the number of updates made before this one, an i64) that give the
+# learning rate as an f64, as PyTorch's schedulers compute it in doubles.
+
+def constant(lr):
+    return lambda step: full((), lr, f64)
+
+
+def step_decay(lr, step_size, gamma=0.1):
+    # torch.optim.lr_scheduler.StepLR stepped once per update.
+    return lambda step: lr * full((), gamma, f64) ** astype(step // step_size, f64)
+
+
+def exponential_decay(lr, decay_rate, transition_steps=1, staircase=False):
+    # lr * decay_rate ** (step / transition_steps): ExponentialLR for
+    # transition_steps=1; whole transitions only with staircase.
+    def schedule(step):
+        p = astype(step, f64) / transition_steps
+        if staircase:
+            p = floor(p)
+        return lr * full((), decay_rate, f64) ** p
+    return schedule
+
+
+def linear_warmup(lr, warmup, start_factor=0.0):
+    # From lr * start_factor to lr over `warmup` updates, then lr
+    # (LinearLR(start_factor, total_iters=warmup)).
+    def schedule(step):
+        t = minimum(astype(step, f64), warmup * 1.0) / warmup
+        return lr * (start_factor + (1.0 - start_factor) * t)
+    return schedule
+
+
+def warmup_cosine(lr, warmup, steps, final=0.0):
+    # Linear from 0 to lr over `warmup` updates, then half a cosine down to
+    # `final` at `steps` updates, and `final` after.
+    rise = warmup if warmup > 0 else 1
+    fall = steps - warmup if steps > warmup else 1
+
+    def schedule(step):
+        s = astype(step, f64)
+        t = minimum(maximum(s - warmup, 0.0), fall * 1.0)
+        falling = final + (lr - final) * 0.5 * (
+            1.0 + cos(3.141592653589793 * t / fall))
+        return where(s < warmup, lr * s / rise, falling)
+    return schedule
+
+
+def _schedule(lr):
+    if callable(lr):
+        return lr
+    return constant(lr)
+
+
+# Gradient clipping, on a tuple of gradients (or one), as torch.nn.utils
+# clips them.
+
+def clip_by_global_norm(grads, max_norm):
+    # clip_grad_norm_: scaled by max_norm / (norm + 1e-6) when above it.
+    if not _is_tuple(grads):
+        return clip_by_global_norm((grads,), max_norm)[0]
+    total = 0.0
+    for g in grads:
+        total = total + sum(astype(g, f32) * astype(g, f32))
+    scale = minimum(max_norm / (sqrt(total) + 1e-6), 1.0)
+    out = ()
+    for g in grads:
+        out = out + (g * astype(scale, g.dtype),)
+    return out
+
+
+def clip_by_value(grads, clip_value):
+    # clip_grad_value_: each element into [-clip_value, clip_value].
+    if not _is_tuple(grads):
+        return clip(grads, -clip_value, clip_value)
+    out = ()
+    for g in grads:
+        out = out + (clip(g, -clip_value, clip_value),)
+    return out
+
+
+# Optimizers (training.md §1): each updates the Parameters of the Cell it
+# was built on with PyTorch's formulas and defaults. Its moments and step
+# counter are state: `opt.step`, `opt.m.net.fc1.weight`, ...
+
+def _decayed(g, p, weight_decay):
+    if weight_decay != 0.0:
+        return g + weight_decay * p
+    return g
+
+
+def _scalar(x, dtype):
+    return astype(x, dtype)
+
+
+class SGD(Cell):
+    def __init__(self, net, lr, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False):
+        assert not nesterov or (momentum > 0.0 and dampening == 0.0), (
+            "SGD: nesterov needs a momentum and no dampening")
+        self.net = net
+        self.lr = _schedule(lr)
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weight_decay = weight_decay
+        self.nesterov = nesterov
+        self.step = Parameter(zeros((), dtype=i64))
+        if momentum != 0.0:
+            self.m = _state_like(net, 0.0)
+
+    def update(self, grads):
+        lr = astype(self.lr(self.step), f64)
+        first = self.step == 0
+        new_p = ()
+        new_m = ()
+        k = 0
+        for p in self.net.parameters:
+            g = _decayed(grads[k], p, self.weight_decay)
+            if self.momentum != 0.0:
+                m = self.m.parameters[k]
+                buf = where(first, g, self.momentum * m + (1.0 - self.dampening) * g)
+                new_m = new_m + (buf,)
+                if self.nesterov:
+                    g = g + self.momentum * buf
+                else:
+                    g = buf
+            new_p = new_p + (p - _scalar(lr, p.dtype) * g,)
+            k = k + 1
+        assign(self.net, new_p)
+        if self.momentum != 0.0:
+            assign(self.m, new_m)
+        assign(self.step, self.step + 1)
+        return None
+
+
+class Momentum(SGD):
+    # MindSpore's Momentum: SGD with momentum (the same update as
+    # torch.optim.SGD's, whose first step also takes the gradient).
+    def __init__(self, net, lr, momentum: float = 0.9,
+                 weight_decay: float = 0.0, use_nesterov: bool = False):
+        self.net = net
+        self.lr = _schedule(lr)
+        self.momentum = momentum
+        self.dampening = 0.0
+        self.weight_decay = weight_decay
+        self.nesterov = use_nesterov
+        self.step = Parameter(zeros((), dtype=i64))
+        self.m = _state_like(net, 0.0)
+
+
+class Adam(Cell):
+    def __init__(self, net, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, decoupled: bool = False):
+        self.net = net
+        self.lr = _schedule(lr)
+        self.beta1 = betas[0]
+        self.beta2 = betas[1]
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.decoupled = decoupled
+        self.step = Parameter(zeros((), dtype=i64))
+        self.m = _state_like(net, 0.0)
+        self.v = _state_like(net, 0.0)
+
+    def update(self, grads):
+        lr = astype(self.lr(self.step), f64)
+        t = astype(self.step + 1, f64)
+        step_size = lr / (1.0 - self.beta1 ** t)
+        bc2_sqrt = sqrt(1.0 - self.beta2 ** t)
+        new_p = ()
+        new_m = ()
+        new_v = ()
+        k = 0
+        for p in self.net.parameters:
+            g = grads[k]
+            if self.decoupled:
+                if self.weight_decay != 0.0:
+                    p = p * _scalar(1.0 - lr * self.weight_decay, p.dtype)
+            else:
+                g = _decayed(g, p, self.weight_decay)
+            m = self.beta1 * self.m.parameters[k] + (1.0 - self.beta1) * g
+            v = self.beta2 * self.v.parameters[k] + (1.0 - self.beta2) * g * g
+            denom = sqrt(v) / _scalar(bc2_sqrt, p.dtype) + self.eps
+            new_p = new_p + (p - _scalar(step_size, p.dtype) * (m / denom),)
+            new_m = new_m + (m,)
+            new_v = new_v + (v,)
+            k = k + 1
+        assign(self.net, new_p)
+        assign(self.m, new_m)
+        assign(self.v, new_v)
+        assign(self.step, self.step + 1)
+        return None
+
+
+class AdamW(Adam):
+    # Adam with decoupled weight decay (torch.optim.AdamW): the same
+    # update, another default decay.
+    def __init__(self, net, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2):
+        self.net = net
+        self.lr = _schedule(lr)
+        self.beta1 = betas[0]
+        self.beta2 = betas[1]
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.decoupled = True
+        self.step = Parameter(zeros((), dtype=i64))
+        self.m = _state_like(net, 0.0)
+        self.v = _state_like(net, 0.0)
+
+
+class RMSProp(Cell):
+    def __init__(self, net, lr=1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False):
+        self.net = net
+        self.lr = _schedule(lr)
+        self.alpha = alpha
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.centered = centered
+        self.step = Parameter(zeros((), dtype=i64))
+        self.v = _state_like(net, 0.0)
+        if momentum != 0.0:
+            self.m = _state_like(net, 0.0)
+        if centered:
+            self.g = _state_like(net, 0.0)
+
+    def update(self, grads):
+        lr = astype(self.lr(self.step), f64)
+        new_p = ()
+        new_v = ()
+        new_m = ()
+        new_g = ()
+        k = 0
+        for p in self.net.parameters:
+            g = _decayed(grads[k], p, self.weight_decay)
+            v = self.alpha * self.v.parameters[k] + (1.0 - self.alpha) * g * g
+            new_v = new_v + (v,)
+            if self.centered:
+                ga = self.alpha * self.g.parameters[k] + (1.0 - self.alpha) * g
+                new_g = new_g + (ga,)
+                avg = sqrt(v - ga * ga) + self.eps
+            else:
+                avg = sqrt(v) + self.eps
+            if self.momentum != 0.0:
+                buf = self.momentum * self.m.parameters[k] + g / avg
+                new_m = new_m + (buf,)
+                new_p = new_p + (p - _scalar(lr, p.dtype) * buf,)
+            else:
+                new_p = new_p + (p - _scalar(lr, p.dtype) * (g / avg),)
+            k = k + 1
+        assign(self.net, new_p)
+        assign(self.v, new_v)
+        if self.momentum != 0.0:
+            assign(self.m, new_m)
+        if self.centered:
+            assign(self.g, new_g)
+        assign(self.step, self.step + 1)
+        return None
+
+
+class Adagrad(Cell):
+    def __init__(self, net, lr=1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+        self.net = net
+        self.lr = _schedule(lr)
+        self.lr_decay = lr_decay
+        self.weight_decay = weight_decay
+        self.eps = eps
+        self.step = Parameter(zeros((), dtype=i64))
+        self.sum = _state_like(net, initial_accumulator_value)
+
+    def update(self, grads):
+        lr = astype(self.lr(self.step), f64)
+        clr = lr / (1.0 + astype(self.step, f64) * self.lr_decay)
+        new_p = ()
+        new_s = ()
+        k = 0
+        for p in self.net.parameters:
+            g = _decayed(grads[k], p, self.weight_decay)
+            s = self.sum.parameters[k] + g * g
+            new_s = new_s + (s,)
+            new_p = new_p + (p - _scalar(clr, p.dtype) * (g / (sqrt(s) + self.eps)),)
+            k = k + 1
+        assign(self.net, new_p)
+        assign(self.sum, new_s)
+        assign(self.step, self.step + 1)
+        return None

@@ -397,6 +397,22 @@ LogicalResult ParameterOp::verify() {
   return success();
 }
 
+LogicalResult AssignOp::verify() {
+  auto module = (*this)->getParentOfType<ModuleOp>();
+  if (!module)
+    return success();
+  for (auto p : module.getOps<ParameterOp>())
+    if (p.getName() == getName()) {
+      if (p.getType() != getValue().getType())
+        return emitOpError("assigns ")
+               << getValue().getType() << " to the Parameter '" << getName()
+               << "' of type " << p.getType();
+      return success();
+    }
+  return emitOpError("assigns to '")
+         << getName() << "', which is no Parameter of the module";
+}
+
 std::optional<double> spore::evaluateUnary(StringRef name, double a) {
   using Fn = double (*)(double);
   static const llvm::StringMap<Fn> kernels = {

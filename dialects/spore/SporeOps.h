@@ -90,6 +90,12 @@ std::string dtypeName(mlir::Type type);
 /// order; empty for a module without state.
 std::string stateDescriptor(mlir::ModuleOp module);
 
+/// On an export after spore-thread-state: the state slots (indices of the
+/// module's spore.parameter ops) that its last results are the new values
+/// of, in order; the C entry point passes spare buffers for them and makes
+/// them the state when the call succeeds.
+inline constexpr llvm::StringLiteral kStateWritesAttr = "spore.state_writes";
+
 /// The value of the elementwise unary op `name` (its mnemonic, which is
 /// also its primitive's name: `exp`, `lgamma`, ...) on a double, or
 /// nullopt for another name: the interpreter's kernel and the frontend's

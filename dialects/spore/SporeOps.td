@@ -288,6 +288,30 @@ def Spore_ParameterOp : Spore_Op<"parameter", [HasParent<"::mlir::ModuleOp">]> {
   }];
 }
 
+def Spore_AssignOp : Spore_Op<"assign", [MemoryEffects<[MemWrite]>]> {
+  let summary = "sets a Parameter of the state when the export returns";
+  let description = [{
+    Makes `value` the new value of the Parameter `name` (training.md §1):
+    reads of the Parameter anywhere in the call still see its value at
+    the call's entry, and when the export succeeds its last assigned
+    value becomes the state (a failing call leaves the state as it was).
+    `value` has the Parameter's type. Not differentiable: a function that
+    assigns cannot be differentiated.
+
+    `spore-thread-state` turns every assign into results: a function that
+    assigns (itself or through a call) takes the current values of what
+    it assigns and returns the new ones; an export returns them last,
+    listed by slot in its `spore.state_writes` attribute.
+
+    ```mlir
+    spore.assign "opt.step", %next : tensor<i64>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Spore_Tensor:$value);
+  let assemblyFormat = "$name `,` $value attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Constants and conversions
 //===----------------------------------------------------------------------===//

@@ -179,8 +179,8 @@ Adjoint::recomputeAndReverse(ArrayRef<Block *> blocks, IRMapping &map,
            llvm::zip(block->getArguments(), passed(blocks[i - 1])))
         map.map(arg, map.lookupOrDefault(v));
     for (Operation &op : block->without_terminator()) {
-      // The forward pass has printed and checked already.
-      if (isa<PrintOp, AssertOp>(op))
+      // The forward pass has printed, checked and assigned already.
+      if (happensOnce(&op))
         continue;
       copies.push_back(b.clone(op, map));
     }

@@ -43,6 +43,15 @@ mlir::Value zerosOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
 /// skip its terms instead of multiplying by it.
 bool isZeroConstant(mlir::Value v);
 
+/// Whether `op` is an effect of the forward evaluation (print, assert, a
+/// state update): it happens once, where the function runs, and the
+/// copies of the function that differentiation evaluates again (a
+/// pullback, the recomputation of a branch or of loop iterations) leave
+/// it out.
+inline bool happensOnce(mlir::Operation *op) {
+  return mlir::isa<PrintOp, AssertOp, AssignOp>(op);
+}
+
 /// On a function: the symbol of its @custom_vjp rule, which the backward
 /// pass calls instead of differentiating it.
 constexpr llvm::StringLiteral kCustomVjpAttr = "spore.custom_vjp";

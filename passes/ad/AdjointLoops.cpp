@@ -195,7 +195,7 @@ SmallVector<Value> replayFor(OpBuilder &b, Location loc, scf::ForOp op,
                     arith::MulIOp::create(ib, l, j, op.getStep())));
         map.map(op.getRegionIterArgs(), carried);
         for (Operation &inner : op.getBody()->without_terminator())
-          if (!isa<PrintOp, AssertOp>(inner)) // printed and checked once
+          if (!happensOnce(&inner)) // printed, checked, assigned once
             ib.clone(inner, map);
         SmallVector<Value> yielded;
         for (Value v : op.getYieldedValues())
@@ -219,13 +219,13 @@ SmallVector<Value> replayWhile(OpBuilder &b, Location loc, scf::WhileOp op,
         IRMapping map;
         map.map(before.getArguments(), carried);
         for (Operation &inner : before.without_terminator())
-          if (!isa<PrintOp, AssertOp>(inner)) // printed and checked once
+          if (!happensOnce(&inner)) // printed, checked, assigned once
             ib.clone(inner, map);
         for (auto [arg, v] :
              llvm::zip(after.getArguments(), op.getConditionOp().getArgs()))
           map.map(arg, map.lookupOrDefault(v));
         for (Operation &inner : after.without_terminator())
-          if (!isa<PrintOp, AssertOp>(inner))
+          if (!happensOnce(&inner))
             ib.clone(inner, map);
         SmallVector<Value> yielded;
         for (Value v : op.getYieldOp().getOperands())

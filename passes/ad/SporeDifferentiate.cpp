@@ -94,6 +94,8 @@ struct SporeDifferentiatePass
         llvm::SmallPtrSet<Operation *, 16> seen;
         if (reachesGrad(callee, symbols, seen))
           continue;
+        if (isa<JacobianOp>(op) && failed(checkNoAssign(op, callee, symbols)))
+          return signalPassFailure();
         replay = reachedByTransform(op->getParentOfType<FuncOp>(), transforms,
                                     op, symbols);
         LogicalResult expanded =
@@ -114,6 +116,41 @@ struct SporeDifferentiatePass
         return signalPassFailure();
       }
     }
+  }
+
+  /// Fails, naming the assign, when `callee` or a function it calls sets
+  /// the state. A gradient or a jvp evaluates the function once, with its
+  /// updates (a BatchNorm's running statistics), which have no derivative;
+  /// a Jacobian evaluates it once per pass, none of which is the one.
+  static LogicalResult checkNoAssign(Operation *transform, FuncOp callee,
+                                     SymbolTable &symbols) {
+    llvm::SmallPtrSet<Operation *, 16> seen;
+    SmallVector<FuncOp> work{callee};
+    while (!work.empty()) {
+      FuncOp fn = work.pop_back_val();
+      if (!fn || !seen.insert(fn).second)
+        continue;
+      AssignOp found;
+      fn.walk([&](Operation *op) {
+        if (auto assign = dyn_cast<AssignOp>(op)) {
+          found = assign;
+          return WalkResult::interrupt();
+        }
+        if (auto call = dyn_cast<CallOp>(op))
+          work.push_back(symbols.lookup<FuncOp>(call.getCallee()));
+        return WalkResult::advance();
+      });
+      if (found) {
+        InFlightDiagnostic d =
+            found.emitError(
+                "cannot take the Jacobian of a function that assigns the "
+                "state ('")
+            << found.getName() << "'); update the state outside it";
+        d.attachNote(transform->getLoc()) << "differentiated here";
+        return failure();
+      }
+    }
+    return success();
   }
 
   /// Whether `fn` is (or is called by) the callee of one of the reverse-mode
@@ -232,9 +269,9 @@ struct SporeDifferentiatePass
     bool ok = succeeded(inlineCalls(adjoint, symbols));
     if (ok && seeded)
       // A vjp function evaluates the function again (for a checkpoint, a
-      // pullback): it does not print or check a second time.
+      // pullback): it does not print, check or assign a second time.
       adjoint.walk([](Operation *op) {
-        if (isa<PrintOp, AssertOp>(op))
+        if (ad::happensOnce(op))
           op->erase();
       });
     if (!ok || failed(unrollLoops(adjoint)) ||

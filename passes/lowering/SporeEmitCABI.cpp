@@ -256,19 +256,25 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
   /// runtime's memory, copied to the caller's buffers only if the call
   /// succeeds, so that a failing call writes none of them; returns the
   /// call's status.
-  LogicalResult callStaged(OpBuilder &b, LLVM::LLVMFuncOp entry,
-                           LLVM::LLVMFuncOp impl, SmallVector<Value> implArgs,
-                           SymbolTable &symbols) {
+  /// The new values of the state (the last `numWrites` results) go to
+  /// the state's spare buffers directly: they become the state only when
+  /// the call succeeds. Leaves the builder where the call has returned.
+  FailureOr<Value> callStaged(OpBuilder &b, LLVM::LLVMFuncOp entry,
+                              LLVM::LLVMFuncOp impl,
+                              SmallVector<Value> implArgs, size_t numWrites,
+                              SymbolTable &symbols) {
     Location loc = impl.getLoc();
     auto [i32, i64, ptr, voidType] = types();
     auto bytesAttr = impl->getAttrOfType<DenseI64ArrayAttr>(
         FuncOp::getResultBytesAttrName());
-    if (!bytesAttr || bytesAttr.size() > (int64_t)implArgs.size())
+    if (!bytesAttr || bytesAttr.size() > (int64_t)implArgs.size() ||
+        bytesAttr.size() < (int64_t)numWrites)
       return impl.emitOpError("export without the bytes of its results");
+    ArrayRef<int64_t> resultBytes = bytesAttr.asArrayRef().drop_back(numWrites);
     // Each result at a 64-byte aligned offset of the block.
     SmallVector<int64_t> offsets;
     int64_t total = 0;
-    for (int64_t bytes : bytesAttr.asArrayRef()) {
+    for (int64_t bytes : resultBytes) {
       offsets.push_back(total);
       total += (bytes + 63) / 64 * 64;
     }
@@ -282,11 +288,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
                                LLVM::ConstantOp::create(b, loc, i32, 0));
       return LLVM::SelectOp::create(b, loc, failedAlloc, guarded, checked);
     };
-    if (total == 0) {
-      LLVM::ReturnOp::create(b, loc,
-                             statusOf(callImpl(b, impl, implArgs, symbols)));
-      return success();
-    }
+    if (total == 0)
+      return statusOf(callImpl(b, impl, implArgs, symbols));
     auto alloc =
         runtimeFunction(symbols, "spore_aligned_alloc", ptr, {i64, i64});
     auto release = runtimeFunction(symbols, "spore_free", voidType, {ptr});
@@ -306,8 +309,9 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
         LLVM::ConstantOp::create(b, loc, i32, 4 /*SPORE_ERROR_MEMORY*/));
 
     b.setInsertionPointToStart(run);
-    size_t first = implArgs.size() - offsets.size();
-    SmallVector<Value> outputs(implArgs.begin() + first, implArgs.end());
+    size_t first = implArgs.size() - numWrites - offsets.size();
+    SmallVector<Value> outputs(implArgs.begin() + first,
+                               implArgs.begin() + first + offsets.size());
     SmallVector<Value> staged;
     for (int64_t offset : offsets)
       staged.push_back(LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), block,
@@ -320,16 +324,38 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     Block *done = entry.addBlock();
     LLVM::CondBrOp::create(b, loc, ok, copy, done);
     b.setInsertionPointToStart(copy);
-    for (auto [to, from, bytes] :
-         llvm::zip(outputs, staged, bytesAttr.asArrayRef()))
+    for (auto [to, from, bytes] : llvm::zip(outputs, staged, resultBytes))
       LLVM::MemcpyOp::create(b, loc, to, from,
                              LLVM::ConstantOp::create(b, loc, i64, bytes),
                              /*isVolatile=*/false);
     LLVM::BrOp::create(b, loc, done);
     b.setInsertionPointToStart(done);
     LLVM::CallOp::create(b, loc, release, ValueRange{block});
-    LLVM::ReturnOp::create(b, loc, status);
-    return success();
+    return status;
+  }
+
+  Type voidTypeOf() { return std::get<3>(types()); }
+
+  /// The address of a constant array of the i64 `slots`, named after the
+  /// entry point `name`.
+  Value slotArray(OpBuilder &b, Location loc, StringRef name,
+                  ArrayRef<int64_t> slots, SymbolTable &symbols) {
+    MLIRContext *ctx = &getContext();
+    auto i64 = IntegerType::get(ctx, 64);
+    auto arrayType = LLVM::LLVMArrayType::get(i64, slots.size());
+    std::string global = ("__spore_writes_" + name).str();
+    auto existing = symbols.lookup<LLVM::GlobalOp>(global);
+    if (!existing) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(getOperation().getBody());
+      existing = LLVM::GlobalOp::create(
+          b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
+          global,
+          DenseElementsAttr::get(
+              RankedTensorType::get({(int64_t)slots.size()}, i64), slots));
+      symbols.insert(existing);
+    }
+    return LLVM::AddressOfOp::create(b, loc, existing);
   }
 
   LogicalResult wrap(LLVM::LLVMFuncOp impl, SymbolTable &symbols) {
@@ -375,12 +401,23 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     if (numParams < numState)
       return impl.emitOpError("exported function takes fewer arguments than "
                               "the module has Parameters");
+    // The slots whose new values the export's last results are
+    // (spore-thread-state): spare buffers of the state, not the caller's.
+    SmallVector<int64_t> writes;
+    if (auto attr = impl->getAttrOfType<DenseI64ArrayAttr>(kStateWritesAttr))
+      llvm::append_range(writes, attr.asArrayRef());
+    impl->removeAttr(kStateWritesAttr);
+    if (numParams < numState + writes.size())
+      return impl.emitOpError("exported function takes fewer arguments than "
+                              "its Parameters and state updates");
     // The C parameters: the state object (when the module has one), then
-    // the buffers after the Parameters.
+    // the buffers after the Parameters, but for the state updates.
     SmallVector<Type> cParams;
     if (numState > 0)
       cParams.push_back(ptr);
-    llvm::append_range(cParams, implType.getParams().drop_front(numState));
+    llvm::append_range(
+        cParams,
+        implType.getParams().drop_front(numState).drop_back(writes.size()));
     size_t numCParams = cParams.size();
 
     // int <prefix>_<name>(ptr...): call and return 0, or the status of a
@@ -426,16 +463,63 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       } else {
         llvm::append_range(implArgs, body->getArguments());
       }
+      Value slots;
+      if (!writes.empty()) {
+        slots = slotArray(b, loc, name, writes, symbols);
+        auto spares = runtimeFunction(symbols, "spore_state_spares", ptr,
+                                      {ptr, ptr, i32});
+        Value count = LLVM::ConstantOp::create(b, loc, i32, writes.size());
+        Value table =
+            LLVM::CallOp::create(b, loc, spares,
+                                 ValueRange{entry.getArgument(0), slots, count})
+                .getResult();
+        Value missing =
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, table,
+                                 LLVM::ZeroOp::create(b, loc, ptr));
+        Block *fail = entry.addBlock();
+        Block *ok = entry.addBlock();
+        LLVM::CondBrOp::create(b, loc, missing, fail, ok);
+        b.setInsertionPointToStart(fail);
+        LLVM::ReturnOp::create(
+            b, loc,
+            LLVM::ConstantOp::create(b, loc, i32, 4 /*SPORE_ERROR_MEMORY*/));
+        b.setInsertionPointToStart(ok);
+        llvm::append_range(implArgs,
+                           loadPointers(b, loc, table, writes.size()));
+      }
       // A call that can fail (a check, a heap allocation) writes its
       // results only when it succeeds.
+      Value status;
       if (!reaches(impl, {"spore_fail_code", kUnwinding[0], kUnwinding[1]},
                    symbols)) {
         LLVM::CallOp::create(b, loc, impl, implArgs);
-        LLVM::ReturnOp::create(b, loc,
-                               LLVM::ConstantOp::create(b, loc, i32, 0));
-      } else if (failed(callStaged(b, entry, impl, implArgs, symbols))) {
-        return failure();
+        status = LLVM::ConstantOp::create(b, loc, i32, 0);
+      } else {
+        auto staged =
+            callStaged(b, entry, impl, implArgs, writes.size(), symbols);
+        if (failed(staged))
+          return failure();
+        status = *staged;
       }
+      if (!writes.empty()) {
+        // The new values become the state when the call succeeded.
+        Value ok =
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, status,
+                                 LLVM::ConstantOp::create(b, loc, i32, 0));
+        Block *commit = entry.addBlock();
+        Block *done = entry.addBlock();
+        LLVM::CondBrOp::create(b, loc, ok, commit, done);
+        b.setInsertionPointToStart(commit);
+        auto commitFn = runtimeFunction(symbols, "spore_state_commit",
+                                        voidTypeOf(), {ptr, ptr, i32});
+        LLVM::CallOp::create(
+            b, loc, commitFn,
+            ValueRange{entry.getArgument(0), slots,
+                       LLVM::ConstantOp::create(b, loc, i32, writes.size())});
+        LLVM::BrOp::create(b, loc, done);
+        b.setInsertionPointToStart(done);
+      }
+      LLVM::ReturnOp::create(b, loc, status);
     }
 
     // int __spore_packed_<prefix>_<name>(void** args).

@@ -178,6 +178,9 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
         bytes.push_back(storageBytes(cast<RankedTensorType>(t)));
       func->setAttr(FuncOp::getResultBytesAttrName(),
                     rewriter.getDenseI64ArrayAttr(bytes));
+      // Its last results are new values of the state (spore-thread-state).
+      if (Attribute writes = op->getAttr(kStateWritesAttr))
+        func->setAttr(kStateWritesAttr, writes);
     } else
       func.setPrivate();
     // Differentiation keeps some functions out of line (the adjoint of a

@@ -27,6 +27,8 @@ void spore::buildDifferentiatePipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
+  // State updates become results once nothing differentiates them.
+  pm.addPass(createSporeThreadState());
 }
 
 void spore::buildLowerToLinalgPipeline(OpPassManager &pm, bool differentiate) {
@@ -188,7 +190,8 @@ void spore::registerSporePassesAndPipelines() {
   registerSporePasses();
   PassPipelineRegistration<>(
       "spore-differentiate-pipeline",
-      "spore-differentiate, then the clean-up of its adjoints",
+      "spore-differentiate, the clean-up of its adjoints, then "
+      "spore-thread-state",
       [](OpPassManager &pm) { buildDifferentiatePipeline(pm); });
   PassPipelineRegistration<>(
       "spore-lower-to-linalg-pipeline",

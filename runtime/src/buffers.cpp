@@ -14,6 +14,7 @@
 #include "spore/runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <csetjmp>
 #include <cstdint>
 #include <cstdlib>
@@ -50,6 +51,16 @@ struct Cache {
     return static_cast<size_t>(mib) << 20;
   }();
 };
+
+/// What spore_buffer_counts_get reports.
+struct Counts {
+  std::atomic<uint64_t> buffers{0}, bytes{0}, systemBuffers{0}, systemBytes{0};
+};
+
+Counts &counts() {
+  static Counts *instance = new Counts;
+  return *instance;
+}
 
 Cache &cache() {
   static Cache *instance = new Cache; // outlives static destructors
@@ -121,6 +132,8 @@ void *takeBlock(size_t capacity) {
       posix_memalign(&block, kHeader, capacity + kHeader) != 0)
     return nullptr;
   capacityOf(block) = capacity;
+  counts().systemBuffers.fetch_add(1, std::memory_order_relaxed);
+  counts().systemBytes.fetch_add(capacity, std::memory_order_relaxed);
   return block;
 }
 
@@ -131,6 +144,8 @@ extern "C" void *spore_buffer_alloc(int64_t size) {
   if (bytes > SIZE_MAX - 4095)
     return nullptr;
   size_t capacity = (bytes + 4095) & ~size_t(4095);
+  counts().buffers.fetch_add(1, std::memory_order_relaxed);
+  counts().bytes.fetch_add(bytes, std::memory_order_relaxed);
   void *block = takeBlock(capacity);
   if (!block)
     return nullptr;
@@ -242,6 +257,14 @@ extern "C" void spore_buffer_free(void *ptr) {
     }
   }
   std::free(block);
+}
+
+extern "C" void spore_buffer_counts_get(spore_buffer_counts *out) {
+  Counts &c = counts();
+  out->buffers = c.buffers.load(std::memory_order_relaxed);
+  out->bytes = c.bytes.load(std::memory_order_relaxed);
+  out->system_buffers = c.systemBuffers.load(std::memory_order_relaxed);
+  out->system_bytes = c.systemBytes.load(std::memory_order_relaxed);
 }
 
 extern "C" size_t spore_release_buffers(void) {

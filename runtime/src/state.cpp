@@ -47,9 +47,16 @@ struct spore_state {
   const char *origin = nullptr; // the descriptor's address at creation
   std::vector<Slot> slots;
   std::vector<void *> buffers; // the data pointers, in slot order
+  /// Per slot, the buffer that a call updating it writes the new value
+  /// to (allocated at the first such call), swapped in when it succeeds.
+  std::vector<void *> spares;
+  /// The spares of the slots of the last spore_state_spares call.
+  std::vector<void *> sparesOfCall;
   ~spore_state() {
     for (Slot &s : slots)
       spore_free(s.tensor.data);
+    for (void *p : spares)
+      spore_free(p);
   }
 };
 
@@ -376,6 +383,43 @@ extern "C" void **spore_state_buffers(spore_state *s, const char *descriptor) {
   // A model without Parameters still needs a non-NULL answer.
   static void *none = nullptr;
   return s->buffers.empty() ? &none : s->buffers.data();
+}
+
+extern "C" void **spore_state_spares(spore_state *s, const int64_t *slots,
+                                     int32_t count) {
+  s->spares.resize(s->slots.size(), nullptr);
+  s->sparesOfCall.clear();
+  for (int32_t k = 0; k < count; ++k) {
+    int64_t i = slots[k];
+    if (i < 0 || (size_t)i >= s->slots.size()) {
+      spore_set_error(SPORE_ERROR_ARGUMENT,
+                      "spore_state_spares: no Parameter %lld", (long long)i);
+      return nullptr;
+    }
+    if (!s->spares[i]) {
+      size_t bytes = byteSize(s->slots[i].tensor);
+      s->spares[i] = spore_aligned_alloc(64, bytes ? bytes : 1);
+      if (!s->spares[i]) {
+        spore_set_error(SPORE_ERROR_MEMORY,
+                        "out of memory allocating %zu bytes for the new "
+                        "value of '%s'",
+                        bytes, s->slots[i].name.c_str());
+        return nullptr;
+      }
+    }
+    s->sparesOfCall.push_back(s->spares[i]);
+  }
+  static void *none = nullptr;
+  return s->sparesOfCall.empty() ? &none : s->sparesOfCall.data();
+}
+
+extern "C" void spore_state_commit(spore_state *s, const int64_t *slots,
+                                   int32_t count) {
+  for (int32_t k = 0; k < count; ++k) {
+    int64_t i = slots[k];
+    std::swap(s->slots[i].tensor.data, s->spares[i]);
+    s->buffers[i] = s->slots[i].tensor.data;
+  }
 }
 
 extern "C" int32_t spore_state_count(const spore_state *s) {

@@ -485,3 +485,21 @@ spore.func @polygamma_order(%x: tensor<3xf64>) -> tensor<3xf64> {
   %0 = spore.polygamma %x order = 0 : tensor<3xf64>
   spore.return %0 : tensor<3xf64>
 }
+
+// -----
+
+spore.parameter "net.w" : tensor<3xf32> "const" [0.0]
+spore.func @f(%w: tensor<3xf32>, %x: tensor<3xf64>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.assign' op assigns 'tensor<3xf64>' to the Parameter 'net.w' of type 'tensor<3xf32>'}}
+  spore.assign "net.w", %x : tensor<3xf64>
+  spore.return %w : tensor<3xf32>
+}
+
+// -----
+
+spore.parameter "net.w" : tensor<3xf32> "const" [0.0]
+spore.func @f(%w: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'spore.assign' op assigns to 'net.b', which is no Parameter of the module}}
+  spore.assign "net.b", %w : tensor<3xf32>
+  spore.return %w : tensor<3xf32>
+}

@@ -205,3 +205,14 @@ spore.func @pushforward(%x: tensor<3xf32>, %t: tensor<3xf32>) -> tensor<f32> {
   %y, %ty = spore.jvp @loss(%x) tangents(%t) wrt = [0] : (tensor<3xf32>), (tensor<3xf32>) -> (tensor<f32>, tensor<f32>)
   spore.return %ty : tensor<f32>
 }
+
+// CHECK: spore.parameter "opt.step" : tensor<i64> "const" [0.000000e+00]
+spore.parameter "opt.step" : tensor<i64> "const" [0.0]
+// CHECK-LABEL: spore.func @state
+spore.func @state(%step: tensor<i64>) {
+  %one = spore.constant dense<1> : tensor<i64>
+  %next = spore.add %step, %one : tensor<i64>
+  // CHECK: spore.assign "opt.step", %{{.*}} : tensor<i64>
+  spore.assign "opt.step", %next : tensor<i64>
+  spore.return
+}

@@ -293,7 +293,8 @@ const llvm::fltSemantics &halfSemantics(spore_dtype d) {
 mlir::LogicalResult runEager(mlir::ModuleOp module,
                              const driver::ExportSignature &entry,
                              const std::vector<const spore_tensor *> &args,
-                             std::vector<std::unique_ptr<Tensor>> &results) {
+                             std::vector<std::unique_ptr<Tensor>> &results,
+                             spore_state *state) {
   auto fn = module.lookupSymbol<spore::FuncOp>(entry.name);
   std::vector<spore::interp::Tensor> inputs;
   for (auto [k, arg] : llvm::enumerate(args)) {
@@ -343,8 +344,24 @@ mlir::LogicalResult runEager(mlir::ModuleOp module,
     fail("the interpreter stopped: " + error);
     return mlir::failure();
   }
+  // The export's last results are the new values of the state that it
+  // assigns (spore-thread-state), which the call has succeeded to make.
+  SmallVector<int64_t> writes;
+  if (auto attr =
+          fn->getAttrOfType<mlir::DenseI64ArrayAttr>(spore::kStateWritesAttr))
+    llvm::append_range(writes, attr.asArrayRef());
+  if (outputs.size() != results.size() + writes.size()) {
+    fail("the interpreter returned " + std::to_string(outputs.size()) +
+         " values for " + std::to_string(results.size()) + " results and " +
+         std::to_string(writes.size()) + " state updates");
+    return mlir::failure();
+  }
   for (auto [k, out] : llvm::enumerate(outputs)) {
-    spore_tensor &t = results[k]->t;
+    spore_tensor view;
+    if (k >= results.size())
+      spore_state_tensor(state, (int32_t)writes[k - results.size()], nullptr,
+                         &view);
+    spore_tensor &t = k < results.size() ? results[k]->t : view;
     int64_t n = spore_tensor_numel(&t);
     for (int64_t e = 0; e < n; ++e) {
       switch (t.dtype) {
@@ -521,7 +538,7 @@ int main(int argc, char **argv) {
     // The interpreter runs the program with its transforms expanded.
     if (failed(driver::differentiate(*module)))
       return 1;
-    if (failed(runEager(*module, *entry, all, results)))
+    if (failed(runEager(*module, *entry, all, results, state.s)))
       return 1;
     if (int rc = saveAfterRun())
       return rc;

@@ -120,7 +120,16 @@ void spore_npz_free(int32_t count, char **names, spore_tensor *tensors);
  *   state is then left unchanged.
  * buffers: the Parameters' data in descriptor order, or NULL (with a
  *   message) when `s` is NULL or was created from another descriptor.
- * tensor: a view of Parameter i (its data stays owned by the state). */
+ * tensor: a view of Parameter i (its data stays owned by the state).
+ * spares, commit: for the entry points of exports that update the state
+ *   (training.md §1). spares returns a spare buffer per slot of `slots`
+ *   (the array is the state's, valid until the next call), each allocated
+ *   at the first call that needs it, or NULL with a message when that
+ *   allocation fails; the export writes the new values there, and commit,
+ *   called when it succeeds, swaps them with the Parameters' buffers. A
+ *   failing call thus leaves the state as it was, and a step allocates
+ *   nothing of the state's size. Calls that update a state must not run
+ *   at the same time as other calls on that state. */
 typedef struct spore_state spore_state;
 int spore_state_create(spore_state **out, const char *descriptor,
                        const spore_options *options);
@@ -129,6 +138,8 @@ int spore_state_save(const spore_state *s, const char *path);
 int spore_state_load(spore_state *s, const char *path);
 void spore_state_destroy(spore_state *s);
 void **spore_state_buffers(spore_state *s, const char *descriptor);
+void **spore_state_spares(spore_state *s, const int64_t *slots, int32_t count);
+void spore_state_commit(spore_state *s, const int64_t *slots, int32_t count);
 int32_t spore_state_count(const spore_state *s);
 int spore_state_tensor(const spore_state *s, int32_t i, const char **name,
                        spore_tensor *view);
@@ -169,6 +180,17 @@ size_t spore_stack_left(void);
 void spore_stack_check(const char *site);
 void spore_buffer_free(void *ptr);
 size_t spore_release_buffers(void);
+/* Counts since the process started, for benchmarks (benchmarks/
+ * step_alloc_bench.py): the heap buffers compiled code asked for and
+ * their bytes, and of them those that the cache could not serve, which
+ * came from the system. */
+typedef struct spore_buffer_counts {
+  uint64_t buffers;
+  uint64_t bytes;
+  uint64_t system_buffers;
+  uint64_t system_bytes;
+} spore_buffer_counts;
+void spore_buffer_counts_get(spore_buffer_counts *out);
 
 /* Run-time failures of compiled models (a failing assert, an index out of
  * bounds): the message one character (or one decimal integer) at a time,
