@@ -11,7 +11,8 @@
 //   spore::data::Loader loader(train, options);
 //   for (int64_t epoch = 0; epoch < 10; ++epoch)
 //     for (loader.startEpoch(epoch); loader.next() > 0;)
-//       step(loader.batch().field("x").data, loader.batch().field("y").data);
+//       step(loader.batch().field("x").bytes.data(),
+//            loader.batch().field("y").bytes.data());
 //
 // Errors are thrown as spore::data::Error, whose status is a spore_status
 // and whose message names the file and, for malformed data, the record.
