@@ -198,6 +198,23 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     return loaded;
   }
 
+  /// Returns `status` from `entry` when `pointer` is NULL; the builder
+  /// goes on where it is not.
+  static void returnIfNull(OpBuilder &b, Location loc, LLVM::LLVMFuncOp entry,
+                           Value pointer, int32_t status) {
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    Value missing =
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, pointer,
+                             LLVM::ZeroOp::create(b, loc, ptr));
+    Block *fail = entry.addBlock();
+    Block *ok = entry.addBlock();
+    LLVM::CondBrOp::create(b, loc, missing, fail, ok);
+    b.setInsertionPointToStart(fail);
+    LLVM::ReturnOp::create(
+        b, loc, LLVM::ConstantOp::create(b, loc, b.getI32Type(), status));
+    b.setInsertionPointToStart(ok);
+  }
+
   /// The runtime functions that unwind a call to its guard: a failed
   /// allocation, a recursion that used up the native stack.
   static constexpr std::array<StringRef, 2> kUnwinding = {
@@ -298,17 +315,7 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
                       ValueRange{LLVM::ConstantOp::create(b, loc, i64, 64),
                                  LLVM::ConstantOp::create(b, loc, i64, total)})
                       .getResult();
-    Value missing = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, block,
-                                         LLVM::ZeroOp::create(b, loc, ptr));
-    Block *noMemory = entry.addBlock();
-    Block *run = entry.addBlock();
-    LLVM::CondBrOp::create(b, loc, missing, noMemory, run);
-    b.setInsertionPointToStart(noMemory);
-    LLVM::ReturnOp::create(
-        b, loc,
-        LLVM::ConstantOp::create(b, loc, i32, 4 /*SPORE_ERROR_MEMORY*/));
-
-    b.setInsertionPointToStart(run);
+    returnIfNull(b, loc, entry, block, 4 /*SPORE_ERROR_MEMORY*/);
     size_t first = implArgs.size() - numWrites - offsets.size();
     SmallVector<Value> outputs(implArgs.begin() + first,
                                implArgs.begin() + first + offsets.size());
@@ -444,21 +451,8 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
                 ValueRange{body->getArgument(0),
                            LLVM::AddressOfOp::create(b, loc, descriptor)})
                 .getResult();
-        Value null = LLVM::ZeroOp::create(b, loc, ptr);
-        Value missing =
-            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, table, null);
-        Block *fail = entry.addBlock();
-        Block *ok = entry.addBlock();
-        LLVM::CondBrOp::create(b, loc, missing, fail, ok);
-        b.setInsertionPointToStart(fail);
-        LLVM::ReturnOp::create(
-            b, loc, LLVM::ConstantOp::create(b, loc, i32, 1).getResult());
-        b.setInsertionPointToStart(ok);
-        for (size_t i = 0; i < numState; ++i) {
-          Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, table,
-                                           ArrayRef<LLVM::GEPArg>{(int32_t)i});
-          implArgs.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
-        }
+        returnIfNull(b, loc, entry, table, 1 /*SPORE_ERROR_ARGUMENT*/);
+        implArgs = loadPointers(b, loc, table, numState);
         llvm::append_range(implArgs, body->getArguments().drop_front());
       } else {
         llvm::append_range(implArgs, body->getArguments());
@@ -473,17 +467,7 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
             LLVM::CallOp::create(b, loc, spares,
                                  ValueRange{entry.getArgument(0), slots, count})
                 .getResult();
-        Value missing =
-            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, table,
-                                 LLVM::ZeroOp::create(b, loc, ptr));
-        Block *fail = entry.addBlock();
-        Block *ok = entry.addBlock();
-        LLVM::CondBrOp::create(b, loc, missing, fail, ok);
-        b.setInsertionPointToStart(fail);
-        LLVM::ReturnOp::create(
-            b, loc,
-            LLVM::ConstantOp::create(b, loc, i32, 4 /*SPORE_ERROR_MEMORY*/));
-        b.setInsertionPointToStart(ok);
+        returnIfNull(b, loc, entry, table, 4 /*SPORE_ERROR_MEMORY*/);
         llvm::append_range(implArgs,
                            loadPointers(b, loc, table, writes.size()));
       }
