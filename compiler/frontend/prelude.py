@@ -513,6 +513,14 @@ def _scalar(x, dtype):
     return astype(x, dtype)
 
 
+def _check_grads(params, grads):
+    assert _is_tuple(grads) and len(grads) == len(params), (
+        "update takes a gradient per trainable Parameter of the Cell (" +
+        str(len(params)) + "), as value_and_grad(..., wrt=net.parameters) "
+        "gives them")
+    return grads
+
+
 class SGD(Cell):
     def __init__(self, net, lr, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False):
@@ -529,6 +537,7 @@ class SGD(Cell):
             self.m = _state_like(net, 0.0)
 
     def update(self, grads):
+        _check_grads(self.net.parameters, grads)
         lr = astype(self.lr(self.step), f64)
         first = self.step == 0
         new_p = ()
@@ -583,6 +592,7 @@ class Adam(Cell):
         self.v = _state_like(net, 0.0)
 
     def update(self, grads):
+        _check_grads(self.net.parameters, grads)
         lr = astype(self.lr(self.step), f64)
         t = astype(self.step + 1, f64)
         step_size = lr / (1.0 - self.beta1 ** t)
@@ -648,6 +658,7 @@ class RMSProp(Cell):
             self.g = _state_like(net, 0.0)
 
     def update(self, grads):
+        _check_grads(self.net.parameters, grads)
         lr = astype(self.lr(self.step), f64)
         new_p = ()
         new_v = ()
@@ -694,6 +705,7 @@ class Adagrad(Cell):
         self.sum = _state_like(net, initial_accumulator_value)
 
     def update(self, grads):
+        _check_grads(self.net.parameters, grads)
         lr = astype(self.lr(self.step), f64)
         clr = lr / (1.0 + astype(self.step, f64) * self.lr_decay)
         new_p = ()
