@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Data pipeline benchmark (training.md §2): an epoch of a compiled
 training step on Fashion-MNIST fed by the runtime's loader (IDX files
-read once, shuffled per epoch, u8 pixels converted to f32, prefetched on
-oneTBB) against the same steps on batches prepared beforehand in memory.
-Target: pipeline / preloaded <= 1.05.
+read once, shuffled per epoch, prefetched on oneTBB) against the same
+steps on batches prepared beforehand in memory. Target: pipeline /
+preloaded <= 1.05.
 
-The step is an MLP's value_and_grad (784-256-10, batch 128; weights as
-arguments, so each call does the same work). Needs Debian's
-dataset-fashion-mnist (scripts/setup installs it).
+The step is the real one: an MLP (784-256-10, batch 128) trained by Adam,
+its state updated in place. Two pipelines: the pixels converted to f32
+once in the dataset (each batch gathers 400 KB of f32), and the pixels
+kept as u8 and converted per batch by Transform::convert (each batch
+gathers 100 KB). Needs Debian's dataset-fashion-mnist (scripts/setup
+installs it).
 
 Usage: data_bench.py SPOREC RUNTIME_LIB [--batches N] [--workdir DIR]
 """
@@ -26,17 +29,25 @@ SOURCE = """
 from spore import *
 
 
-def loss(w1, b1, w2, b2, x, y):
-    h = relu(reshape(x, (128, 784)) @ w1 + b1)
-    return cross_entropy(h @ w2 + b2, y)
+class MLP(Cell):
+    def __init__(self):
+        self.fc1 = Dense(784, 256)
+        self.fc2 = Dense(256, 10)
+
+    def __call__(self, x):
+        return self.fc2(relu(self.fc1(reshape(x, (128, 784)))))
+
+
+net = MLP()
+opt = Adam(net, lr=1e-3)
 
 
 @export
-def step(w1: f32[784, 256], b1: f32[256], w2: f32[256, 10], b2: f32[10],
-         x: f32[128, 28, 28], y: i32[128]) -> tuple[f32, f32[784, 256], f32[256],
-                                                    f32[256, 10], f32[10]]:
-    v, g = value_and_grad(loss, argnums=(0, 1, 2, 3))(w1, b1, w2, b2, x, y)
-    return v, g[0], g[1], g[2], g[3]
+def step(x: f32[128, 28, 28], y: i32[128]) -> f32:
+    loss, g = value_and_grad(lambda: cross_entropy(net(x), y),
+                             wrt=net.parameters)()
+    opt.update(g)
+    return loss
 """
 
 SPORE_F32, SPORE_I32 = 2, 6
@@ -85,31 +96,38 @@ def main():
         datasets.append(out)
         return out
 
-    joined, x32, data = P(), P(), P()
+    joined, u8, x32, data = P(), P(), P(), P()
     check(rt.spore_dataset_join(idx("train-images-idx3-ubyte.gz", "x"),
                                 idx("train-labels-idx1-ubyte.gz", "y"),
                                 ctypes.byref(joined)))
-    check(rt.spore_dataset_convert(joined, b"x", SPORE_F32,
+    check(rt.spore_dataset_convert(joined, b"y", SPORE_I32, ctypes.c_double(1),
+                                   ctypes.c_double(0), ctypes.byref(u8)))
+    check(rt.spore_dataset_convert(u8, b"x", SPORE_F32,
                                    ctypes.c_double(1 / 255.0),
-                                   ctypes.c_double(0), ctypes.byref(x32)))
-    check(rt.spore_dataset_convert(x32, b"y", SPORE_I32, ctypes.c_double(1),
                                    ctypes.c_double(0), ctypes.byref(data)))
-    datasets += [joined, x32, data]
+    datasets += [joined, u8, data]
 
-    rng = np.random.default_rng(0)
-    weights = [(rng.standard_normal(s) * 0.05).astype(np.float32)
-               for s in [(784, 256), (256,), (256, 10), (10,)]]
-    outs = [np.zeros((), np.float32)] + [np.zeros_like(w) for w in weights]
-    fixed = [w.ctypes.data_as(P) for w in weights]
-    results = [o.ctypes.data_as(P) for o in outs]
+    state = P()
+    model.step_state_init.argtypes = [P, ctypes.c_uint64]
+    model.step_state_destroy.argtypes = [P]
+    model.step_step.argtypes = [P, P, P, P]
+    check(model.step_state_create(ctypes.byref(state), None))
+    check(model.step_state_init(state, 1))
+    loss = np.zeros((), np.float32)
+    loss_ptr = loss.ctypes.data_as(P)
 
     def step(x_ptr, y_ptr):
-        check(model.step_step(*fixed, x_ptr, y_ptr, *results))
+        check(model.step_step(state, x_ptr, y_ptr, loss_ptr))
 
-    def loader(flags):
+    def loader(flags, dataset=None, convert=False):
         l = P()
-        check(rt.spore_loader_create(data, ctypes.c_int64(128), flags,
-                                     ctypes.c_uint64(1), ctypes.byref(l)))
+        check(rt.spore_loader_create(dataset or data, ctypes.c_int64(128),
+                                     flags, ctypes.c_uint64(1),
+                                     ctypes.byref(l)))
+        if convert:
+            check(rt.spore_loader_convert(l, b"x", SPORE_F32,
+                                          ctypes.c_double(1 / 255.0),
+                                          ctypes.c_double(0)))
         loaders.append(l)
         return l
 
@@ -161,19 +179,24 @@ def main():
             step(x, y)
         return time.perf_counter() - start
 
-    prefetching = loader(SHUFFLE | DROP)
-    direct = loader(SHUFFLE | DROP | NO_PREFETCH)
+    pipelines = {
+        "pipeline, f32 dataset": loader(SHUFFLE | DROP),
+        "pipeline, u8 + convert": loader(SHUFFLE | DROP, u8, True),
+        "f32, no prefetch": loader(SHUFFLE | DROP | NO_PREFETCH),
+    }
     preloaded()  # warm up
-    times = {"preloaded": [], "pipeline": [], "pipeline, no prefetch": []}
+    times = {"preloaded": []}
+    times.update({name: [] for name in pipelines})
     for e in range(3):
         times["preloaded"].append(preloaded())
-        times["pipeline"].append(epoch(prefetching, e)[0])
-        times["pipeline, no prefetch"].append(epoch(direct, e)[0])
+        for name, l in pipelines.items():
+            times[name].append(epoch(l, e)[0])
     base = min(times["preloaded"])
     print("Fashion-MNIST, %d steps of batch 128 per epoch; best of 3 epochs"
           % len(ptrs))
     for name, ts in times.items():
         print("%-22s %8.1f ms  %.3fx" % (name, 1e3 * min(ts), min(ts) / base))
+    model.step_state_destroy(state)
     for l in loaders:
         rt.spore_loader_destroy(l)
     for d in datasets:

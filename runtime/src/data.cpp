@@ -496,6 +496,39 @@ void Transform::apply(Batch &batch, const Context &context) const {
   apply_(batch, context);
 }
 
+Transform Transform::convert(std::string field, spore_dtype dtype, double scale,
+                             double shift) {
+  if (spore_dtype_size(dtype) == 0)
+    fail(SPORE_ERROR_ARGUMENT, "convert: unknown dtype");
+  Transform t;
+  t.apply_ = [=](Batch &batch, const Context &) {
+    Field &f = batch.field(field);
+    size_t per = f.recordBytes() / spore_dtype_size(f.dtype);
+    Field out;
+    out.name = f.name;
+    out.dtype = dtype;
+    out.shape = f.shape;
+    out.bytes.resize(f.records() * per * spore_dtype_size(dtype));
+    if (f.dtype == SPORE_U8 && dtype == SPORE_F32) {
+      // Images: the common case, a loop the compiler vectorises; in
+      // double, as Dataset::convert computes, so that both agree.
+      forRecords(batch.valid, [&](int64_t r) {
+        const unsigned char *from = f.bytes.data() + r * per;
+        float *to = reinterpret_cast<float *>(out.bytes.data()) + r * per;
+        for (size_t e = 0; e < per; ++e)
+          to[e] = (float)(from[e] * scale + shift);
+      });
+    } else {
+      forRecords(batch.valid, [&](int64_t r) {
+        for (size_t e = r * per; e < (r + 1) * per; ++e)
+          storeAt(out.bytes, dtype, e, valueAt(f, e) * scale + shift);
+      });
+    }
+    f = std::move(out);
+  };
+  return t;
+}
+
 Transform Transform::normalize(std::string field, double mean,
                                double deviation) {
   if (!(deviation != 0))
@@ -950,6 +983,15 @@ static int addTransform(spore_loader *l, const char *field,
   if (!l || !field)
     return nullArgument(function);
   return guarded(function, [&] { l->loader.addTransform(make()); });
+}
+
+extern "C" int spore_loader_convert(spore_loader *l, const char *field,
+                                    spore_dtype dtype, double scale,
+                                    double shift) {
+  using spore::data::Transform;
+  return addTransform(
+      l, field, [&] { return Transform::convert(field, dtype, scale, shift); },
+      __func__);
 }
 
 extern "C" int spore_loader_normalize(spore_loader *l, const char *field,

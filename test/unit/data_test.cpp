@@ -444,6 +444,52 @@ TEST_CASE("loader: transforms, the same with and without prefetch", "[data]") {
   CHECK(x[119] == 59.0f);
 }
 
+TEST_CASE("loader: convert per batch equals converting the dataset", "[data]") {
+  // u8 pixels (the fast path) and i32 labels (the general one), 5 records
+  // in batches of 2: the last batch is padded with zeros.
+  Field pixels;
+  pixels.name = "x";
+  pixels.dtype = SPORE_U8;
+  pixels.shape = {5, 3};
+  for (int i = 0; i < 15; ++i)
+    pixels.bytes.push_back((unsigned char)(i * 17));
+  Field labels;
+  labels.name = "y";
+  labels.dtype = SPORE_I32;
+  labels.shape = {5};
+  labels.bytes.resize(20);
+  for (int i = 0; i < 5; ++i)
+    reinterpret_cast<int32_t *>(labels.bytes.data())[i] = 7 - i;
+  Dataset raw = Dataset::fromFields({pixels, labels});
+  Dataset whole = raw.convert("x", SPORE_F32, 1.0 / 255, -0.5)
+                      .convert("y", SPORE_F64, 2, 1);
+  LoaderOptions options;
+  options.batchSize = 2;
+  options.shuffle = false;
+  Loader converted(whole, options);
+  options.transforms = {
+      spore::data::Transform::convert("x", SPORE_F32, 1.0 / 255, -0.5),
+      spore::data::Transform::convert("y", SPORE_F64, 2, 1)};
+  Loader perBatch(raw, options);
+  for (int b = 0; b < 3; ++b) {
+    int64_t valid = converted.next();
+    REQUIRE(perBatch.next() == valid);
+    for (const char *name : {"x", "y"}) {
+      const Field &want = converted.batch().field(name);
+      const Field &got = perBatch.batch().field(name);
+      CHECK(got.dtype == want.dtype);
+      CHECK(got.shape == want.shape);
+      size_t n = valid * want.recordBytes();
+      CHECK(std::equal(got.bytes.begin(), got.bytes.begin() + n,
+                       want.bytes.begin()));
+      CHECK(std::all_of(got.bytes.begin() + n, got.bytes.end(),
+                        [](unsigned char c) { return c == 0; }));
+    }
+  }
+  CHECK_THROWS_AS(spore::data::Transform::convert("x", (spore_dtype)99),
+                  spore::data::Error);
+}
+
 TEST_CASE("loader: random flips and crops move whole pixels", "[data]") {
   // One 2x3 image per record, every record the same: [[0 1 2] [3 4 5]].
   Field f;

@@ -72,6 +72,8 @@ int spore_loader_create(const spore_dataset *d, int64_t batch_size, int flags,
 /* Transforms, applied in the order they are added to the batches made
  * after (spore/data.hpp, Transform, says what each does). Random ones
  * depend only on the seed, the epoch and the record's place in it. */
+int spore_loader_convert(spore_loader *l, const char *field, spore_dtype dtype,
+                         double scale, double shift);
 int spore_loader_normalize(spore_loader *l, const char *field, double mean,
                            double deviation);
 int spore_loader_one_hot(spore_loader *l, const char *field, int64_t classes);
