@@ -24,31 +24,10 @@ import time
 
 import numpy as np
 
-DATA = "/usr/share/datasets/fashion-mnist/"
-SOURCE = """
-from spore import *
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fashion_model import DATA, mlp_adam_source  # noqa: E402
 
-
-class MLP(Cell):
-    def __init__(self):
-        self.fc1 = Dense(784, 256)
-        self.fc2 = Dense(256, 10)
-
-    def __call__(self, x):
-        return self.fc2(relu(self.fc1(reshape(x, (128, 784)))))
-
-
-net = MLP()
-opt = Adam(net, lr=1e-3)
-
-
-@export
-def step(x: f32[128, 28, 28], y: i32[128]) -> f32:
-    loss, g = value_and_grad(lambda: cross_entropy(net(x), y),
-                             wrt=net.parameters)()
-    opt.update(g)
-    return loss
-"""
+SOURCE = mlp_adam_source("step", (28, 28))
 
 SPORE_F32, SPORE_I32 = 2, 6
 SHUFFLE, DROP, NO_PREFETCH = 1, 2, 4
@@ -96,7 +75,7 @@ def main():
         datasets.append(out)
         return out
 
-    joined, u8, x32, data = P(), P(), P(), P()
+    joined, u8, data = P(), P(), P()
     check(rt.spore_dataset_join(idx("train-images-idx3-ubyte.gz", "x"),
                                 idx("train-labels-idx1-ubyte.gz", "y"),
                                 ctypes.byref(joined)))

@@ -16,37 +16,16 @@ Usage: step_alloc_bench.py SPOREC [--steps N] [--workdir DIR]
 import argparse
 import ctypes
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
 
-SOURCE = """
-from spore import *
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fashion_model import compile_model, mlp_adam_source  # noqa: E402
 
-
-class MLP(Cell):
-    def __init__(self):
-        self.fc1 = Dense(784, 256)
-        self.fc2 = Dense(256, 10)
-
-    def __call__(self, x):
-        return self.fc2(relu(self.fc1(x)))
-
-
-net = MLP()
-opt = Adam(net, lr=1e-3)
-
-
-@export
-def train_step(x: f32[128, 784], y: i32[128]) -> f32:
-    loss, g = value_and_grad(lambda: cross_entropy(net(x), y),
-                             wrt=net.parameters)()
-    opt.update(g)
-    return loss
-"""
+SOURCE = mlp_adam_source("train_step", (784,))
 
 
 class Counts(ctypes.Structure):
@@ -63,20 +42,8 @@ def main():
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="spore-alloc-")
     os.makedirs(work, exist_ok=True)
-    src = os.path.join(work, "alloc.py")
-    lib_path = os.path.join(work, "liballoc.so")
-    with open(src, "w") as f:
-        f.write(SOURCE)
-    proc = subprocess.run([args.sporec, src, "--shared", "-o", lib_path],
-                          capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit("FAIL: sporec:\n" + proc.stderr)
-    lib = ctypes.CDLL(lib_path)
+    lib = compile_model(args.sporec, work, "alloc", SOURCE)
     P = ctypes.c_void_p
-    lib.alloc_state_init.argtypes = [P, ctypes.c_uint64]
-    lib.alloc_state_save.argtypes = [P, ctypes.c_char_p]
-    lib.alloc_state_destroy.argtypes = [P]
-    lib.alloc_train_step.argtypes = [P, P, P, P]
     lib.spore_buffer_counts_get.argtypes = [ctypes.POINTER(Counts)]
     state = P()
     assert lib.alloc_state_create(ctypes.byref(state), None) == 0

@@ -16,7 +16,6 @@ Usage: train_bench.py SPOREC [--epochs N] [--steps N] [--workdir DIR]
 """
 import argparse
 import ctypes
-import gzip
 import json
 import os
 import subprocess
@@ -26,33 +25,13 @@ import time
 
 import numpy as np
 
-DATA = "/usr/share/datasets/fashion-mnist/"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fashion_model import (DATA, compile_model, mlp_adam_source,  # noqa: E402
+                           read_idx)
+
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 
-SOURCE = """
-from spore import *
-
-
-class MLP(Cell):
-    def __init__(self):
-        self.fc1 = Dense(784, 256)
-        self.fc2 = Dense(256, 10)
-
-    def __call__(self, x):
-        return self.fc2(relu(self.fc1(x)))
-
-
-net = MLP()
-opt = Adam(net, lr=1e-3)
-
-
-@export
-def train_step(x: f32[128, 784], y: i32[128]) -> f32:
-    loss, g = value_and_grad(lambda: cross_entropy(net(x), y),
-                             wrt=net.parameters)()
-    opt.update(g)
-    return loss
-"""
+SOURCE = mlp_adam_source("train_step", (784,))
 
 # The PyTorch side runs in its own process, with its own environment.
 TORCH = r"""
@@ -94,15 +73,6 @@ print(json.dumps({"seconds": best, "losses": losses,
 """
 
 
-def idx(name):
-    with gzip.open(os.path.join(DATA, name)) as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big")
-             for i in range(dims)]
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("sporec")
@@ -119,8 +89,8 @@ def main():
     os.makedirs(work, exist_ok=True)
 
     # The batches, shuffled once, as both sides take them.
-    x = idx("train-images-idx3-ubyte.gz").reshape(-1, 784)
-    y = idx("train-labels-idx1-ubyte.gz")
+    x = read_idx("train-images-idx3-ubyte.gz").reshape(-1, 784)
+    y = read_idx("train-labels-idx1-ubyte.gz")
     order = np.random.default_rng(0).permutation(len(y))
     n = len(y) // 128 if args.steps == 0 else args.steps
     xs = (x[order[:n * 128]].astype(np.float32) / 255).reshape(n, 128, 784)
@@ -128,20 +98,8 @@ def main():
     data = os.path.join(work, "batches.npz")
     np.savez(data, x=xs, y=ys)
 
-    src = os.path.join(work, "train.py")
-    lib_path = os.path.join(work, "libtrain.so")
-    with open(src, "w") as f:
-        f.write(SOURCE)
-    proc = subprocess.run([args.sporec, src, "--shared", "-o", lib_path],
-                          capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit("FAIL: sporec:\n" + proc.stderr)
-    lib = ctypes.CDLL(lib_path)
+    lib = compile_model(args.sporec, work, "train", SOURCE)
     P = ctypes.c_void_p
-    lib.train_state_init.argtypes = [P, ctypes.c_uint64]
-    lib.train_state_save.argtypes = [P, ctypes.c_char_p]
-    lib.train_state_destroy.argtypes = [P]
-    lib.train_train_step.argtypes = [P, P, P, P]
     state = P()
     assert lib.train_state_create(ctypes.byref(state), None) == 0
     assert lib.train_state_init(state, 1) == 0
