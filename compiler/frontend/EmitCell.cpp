@@ -422,17 +422,12 @@ FailureOr<EValue> FunctionEmitter::primAssign(const PrimitiveCall &p) {
         m.stateSlots[pos - stateArgs.begin()];
     RankedTensorType type = slot.type;
     EValue v = value;
+    // A literal (or a weak tensor made of literals) takes the dtype.
     if (v.isScalarConst() || (v.kind == EValue::Tensor && v.weak)) {
       auto cast = castTo(v, type.getElementType(), valueLoc);
       if (failed(cast))
         return mlir::failure();
       v = *cast;
-    }
-    if (v.isScalarConst()) {
-      auto t = toTensor(v, valueLoc);
-      if (failed(t))
-        return mlir::failure();
-      v = *t;
     }
     if (v.kind != EValue::Tensor)
       return fail(valueLoc, "the new value of '" + slot.name +

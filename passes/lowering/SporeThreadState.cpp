@@ -75,7 +75,7 @@ struct SporeThreadStatePass
       }
     }
     for (auto fn : llvm::make_early_inc_range(module.getOps<FuncOp>())) {
-      ArrayRef<unsigned> w = writes[fn];
+      SlotSet w = writes.lookup(fn);
       if (w.empty())
         continue;
       if (failed(rewrite(fn, w)))
@@ -187,7 +187,7 @@ struct SporeThreadStatePass
                << "', which assigns the state; call a function it calls "
                   "instead";
       // The callee takes exactly its own slots, in order.
-      ArrayRef<unsigned> own = writes[callee];
+      SlotSet own = writes.lookup(callee);
       SmallVector<Value> operands(call.getOperands());
       llvm::append_range(operands, valuesOf(own, current));
       SmallVector<Type> resultTypes(call.getResultTypes());
@@ -212,9 +212,8 @@ struct SporeThreadStatePass
         to->getBlocks().clear();
         if (from->empty()) {
           // No else: it yields the values as they are.
-          Block *block = b.createBlock(to);
+          b.createBlock(to);
           scf::YieldOp::create(b, loc, valuesOf(w, current));
-          (void)block;
           continue;
         }
         to->takeBody(*from);

@@ -215,10 +215,10 @@ TEST_CASE("dataset: bad IDX files name the file and the record", "[data]") {
   // wrapped size could match the file and describe records past its end.
   writeFile(tempPath("huge.idx"),
             idx(0x08, {0x80000000u, 0x80000000u, 0x80000000u, 4}, ""));
-  CHECK_THAT(errorOf([] { Dataset::fromIdx(tempPath("huge.idx"), "x"); },
-                     &status),
-             Catch::Contains("huge.idx: not an IDX file: its dimensions "
-                             "describe more than 2^64 bytes"));
+  CHECK_THAT(
+      errorOf([] { Dataset::fromIdx(tempPath("huge.idx"), "x"); }, &status),
+      Catch::Contains("huge.idx: not an IDX file: its dimensions "
+                      "describe more than 2^64 bytes"));
   CHECK(status == SPORE_ERROR_FORMAT);
   writeFile(tempPath("type.idx"), idx(0x07, {1}, "a"));
   CHECK_THAT(errorOf([] { Dataset::fromIdx(tempPath("type.idx"), "x"); }),

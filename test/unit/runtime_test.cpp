@@ -242,6 +242,46 @@ TEST_CASE("state objects initialise, save and load", "[runtime][state]") {
   spore_state_destroy(u);
 }
 
+TEST_CASE("state updates go to spare buffers, swapped in on commit",
+          "[runtime][state]") {
+  const char *desc = "net.w f32 [3] const 1\n"
+                     "opt.step i64 [] const 0\n";
+  spore_state *s = nullptr;
+  REQUIRE(spore_state_create(&s, desc, nullptr) == SPORE_OK);
+  REQUIRE(spore_state_init(s, 0) == SPORE_OK);
+  void **active = spore_state_buffers(s, desc);
+  REQUIRE(active != nullptr);
+  void *oldW = active[0], *oldStep = active[1];
+  const int64_t slots[] = {1, 0};
+  void **spares = spore_state_spares(s, slots, 2);
+  REQUIRE(spares != nullptr);
+  CHECK(spares[0] != oldStep);
+  CHECK(spares[1] != oldW);
+  // A call writes the new values there; without a commit (a failed
+  // call) the state still holds the old ones.
+  *(int64_t *)spares[0] = 7;
+  for (int k = 0; k < 3; ++k)
+    ((float *)spares[1])[k] = 2.0f;
+  spore_tensor w{};
+  REQUIRE(spore_state_tensor(s, 0, nullptr, &w) == SPORE_OK);
+  CHECK(((const float *)w.data)[0] == 1.0f);
+  spore_state_commit(s, slots, 2);
+  REQUIRE(spore_state_tensor(s, 0, nullptr, &w) == SPORE_OK);
+  CHECK(((const float *)w.data)[2] == 2.0f);
+  active = spore_state_buffers(s, desc);
+  CHECK(*(const int64_t *)active[1] == 7);
+  // The old buffers are the spares of the next update: no allocation.
+  spares = spore_state_spares(s, slots, 2);
+  CHECK(spares[0] == oldStep);
+  CHECK(spares[1] == oldW);
+  // A slot that does not exist is refused with a message.
+  const int64_t bad[] = {2};
+  CHECK(spore_state_spares(s, bad, 1) == nullptr);
+  CHECK(std::string(spore_last_error()).find("no Parameter 2") !=
+        std::string::npos);
+  spore_state_destroy(s);
+}
+
 TEST_CASE("Philox-4x32-10 matches the Random123 known-answer vectors") {
   // kat_vectors of Random123 1.09: philox4x32 with 10 rounds.
   struct Case {
