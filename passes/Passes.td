@@ -156,6 +156,12 @@ def SporeEmitCABI : Pass<"spore-emit-c-abi", "::mlir::ModuleOp"> {
     - `__spore_packed_<prefix>_<name>(ptr) -> i32`: the same call with the
       pointers in one array, which `spore-run` uses to call any export
       through one signature.
+
+    When the module carries `spore.exports` (spore-lower-to-linalg), it
+    also adds `<prefix>_model() -> ptr`, a constant `spore_model`
+    (runtime.h): the module's name, its state descriptor, the exports'
+    descriptor and their packed entry points, which generic callers (the
+    Trainer, spore-train) use to find and check an export by name.
   }];
   let options = [
     Option<"prefix", "prefix", "std::string", /*default=*/"\"model\"",

@@ -487,6 +487,8 @@ LogicalResult spore::driver::checkHeaderNames(
     for (const char *f : {"_create", "_init", "_save", "_load", "_destroy"})
       define(st + f, nullptr);
   }
+  if (!exports.empty())
+    define(moduleName.str() + "_model", nullptr);
   for (const ExportSignature &sig : exports) {
     define(sig.symbol, &sig);
     define("::" + sig.cppName, &sig);        // C++: the namespace's function
@@ -510,7 +512,7 @@ LogicalResult spore::driver::checkHeaderNames(
   if (first)
     diag << "the export '" << first->name << "' does";
   else
-    diag << "the state's functions do";
+    diag << "the model's own functions do";
   diag << "; rename one of them";
   return failure();
 }
@@ -556,6 +558,10 @@ spore::driver::cHeader(const std::vector<ExportSignature> &exports,
        << "int " << state << "_load(" << state << "* s, const char* path);\n"
        << "void " << state << "_destroy(" << state << "* s);\n";
   }
+  if (!exports.empty())
+    os << "\n/* The exports below, for generic callers such as the Trainer\n"
+       << " * (spore/train.h): their names, signatures and entry points. */\n"
+       << "const spore_model* " << moduleName << "_model(void);\n";
   for (const ExportSignature &sig : exports) {
     std::string prefix = upper(sig.symbol);
     os << "\n/* " << sig.name << "(";

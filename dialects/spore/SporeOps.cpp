@@ -478,6 +478,40 @@ std::string spore::stateDescriptor(ModuleOp module) {
   return text;
 }
 
+std::string spore::exportsDescriptor(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto typeText = [&](Type type) {
+    auto t = cast<RankedTensorType>(type);
+    os << dtypeName(t.getElementType()) << "[";
+    llvm::interleave(t.getShape(), os, ",");
+    os << "]";
+  };
+  for (auto fn : module.getOps<FuncOp>()) {
+    if (!fn.isExported())
+      continue;
+    os << fn.getSymName();
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+      if (fn.getArgAttr(i, ParameterOp::getStateAttrName()))
+        continue;
+      auto name =
+          fn.getArgAttrOfType<StringAttr>(i, FuncOp::getArgNameAttrName());
+      os << " " << (name ? name.str() : "arg" + std::to_string(i)) << ":";
+      typeText(type);
+    }
+    os << " ->";
+    size_t writes = 0;
+    if (auto attr = fn->getAttrOfType<DenseI64ArrayAttr>(kStateWritesAttr))
+      writes = attr.size();
+    for (Type type : fn.getResultTypes().drop_back(writes)) {
+      os << " ";
+      typeText(type);
+    }
+    os << "\n";
+  }
+  return text;
+}
+
 LogicalResult ReturnOp::verify() {
   auto func = (*this)->getParentOfType<FuncOp>();
   ArrayRef<Type> results = func.getFunctionType().getResults();

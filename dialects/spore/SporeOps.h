@@ -96,6 +96,21 @@ std::string stateDescriptor(mlir::ModuleOp module);
 /// them the state when the call succeeds.
 inline constexpr llvm::StringLiteral kStateWritesAttr = "spore.state_writes";
 
+/// The exports descriptor of `module` that `<model>_model()` (runtime.h,
+/// spore_model) hands to generic callers such as the Trainer: a line per
+/// exported spore.func, in order,
+///
+///   NAME IN:DTYPE[D0,D1] ... -> DTYPE[D0] ...
+///
+/// naming the C entry point's buffers after the state: the parameters
+/// (with their source names), then the results, but for the new values of
+/// the state (kStateWritesAttr).
+std::string exportsDescriptor(mlir::ModuleOp module);
+
+/// On a module: its exportsDescriptor, kept by spore-lower-to-linalg for
+/// spore-emit-c-abi (bufferisation erases the names and types it needs).
+inline constexpr llvm::StringLiteral kExportsAttr = "spore.exports";
+
 /// The value of the elementwise unary op `name` (its mnemonic, which is
 /// also its primitive's name: `exp`, `lgamma`, ...) on a double, or
 /// nullopt for another name: the interpreter's kernel and the frontend's

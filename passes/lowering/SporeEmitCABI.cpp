@@ -59,6 +59,11 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     for (LLVM::LLVMFuncOp fn : exports)
       if (failed(wrap(fn, symbols)))
         return signalPassFailure();
+    if (auto text = module->getAttrOfType<StringAttr>(kExportsAttr)) {
+      module->removeAttr(kExportsAttr);
+      if (failed(emitModelFunction(text.getValue(), symbols)))
+        return signalPassFailure();
+    }
   }
 
   size_t numState = 0;
@@ -152,6 +157,100 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
         LLVM::ReturnOp::create(b, loc, call.getResult());
       symbols.insert(fn);
     }
+    return success();
+  }
+
+  /// An internal constant NUL-terminated string named `name`.
+  LLVM::GlobalOp stringGlobal(OpBuilder &b, StringRef name, StringRef value,
+                              SymbolTable &symbols) {
+    std::string text = value.str();
+    text.push_back('\0');
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+    auto global = LLVM::GlobalOp::create(
+        b, getOperation().getLoc(), type, /*isConstant=*/true,
+        LLVM::Linkage::Internal, name, b.getStringAttr(text));
+    symbols.insert(global);
+    return global;
+  }
+
+  /// `const spore_model *<prefix>_model(void)` (runtime.h): the module's
+  /// name, state descriptor, exports descriptor (`exports`, one line per
+  /// export) and the packed entry points in the descriptor's order.
+  LogicalResult emitModelFunction(StringRef exports, SymbolTable &symbols) {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    Location loc = module.getLoc();
+    auto [i32, i64, ptr, voidType] = types();
+    std::string name = prefix + "_model";
+    if (symbols.lookup(name))
+      return module.emitError("the C function '")
+             << name << "' clashes with another symbol of the module";
+    SmallVector<LLVM::LLVMFuncOp> entries;
+    SmallVector<StringRef> lines;
+    exports.split(lines, '\n', -1, /*KeepEmpty=*/false);
+    for (StringRef line : lines) {
+      std::string packed =
+          "__spore_packed_" + prefix + "_" + line.split(' ').first.str();
+      auto fn = symbols.lookup<LLVM::LLVMFuncOp>(packed);
+      if (!fn)
+        return module.emitError("spore.exports names '")
+               << line.split(' ').first << "', which is not an export";
+      entries.push_back(fn);
+    }
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    LLVM::GlobalOp nameText =
+        stringGlobal(b, "__spore_model_name", prefix, symbols);
+    LLVM::GlobalOp stateText =
+        numState > 0 ? descriptor
+                     : stringGlobal(b, "__spore_state_descriptor", "", symbols);
+    LLVM::GlobalOp exportsText =
+        stringGlobal(b, "__spore_exports_descriptor", exports, symbols);
+    auto tableType = LLVM::LLVMArrayType::get(ptr, entries.size());
+    auto table = LLVM::GlobalOp::create(b, loc, tableType, /*isConstant=*/true,
+                                        LLVM::Linkage::Internal,
+                                        "__spore_entries", Attribute());
+    symbols.insert(table);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.createBlock(&table.getInitializerRegion());
+      Value array = LLVM::UndefOp::create(b, loc, tableType);
+      for (auto [i, fn] : llvm::enumerate(entries))
+        array = LLVM::InsertValueOp::create(
+            b, loc, array, LLVM::AddressOfOp::create(b, loc, fn),
+            ArrayRef<int64_t>{(int64_t)i});
+      LLVM::ReturnOp::create(b, loc, array);
+    }
+    // struct spore_model { name, state_descriptor, exports, entries,
+    // num_entries }.
+    auto modelType =
+        LLVM::LLVMStructType::getLiteral(ctx, {ptr, ptr, ptr, ptr, i32});
+    auto model = LLVM::GlobalOp::create(b, loc, modelType, /*isConstant=*/true,
+                                        LLVM::Linkage::Internal,
+                                        "__spore_model", Attribute());
+    symbols.insert(model);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.createBlock(&model.getInitializerRegion());
+      Value value = LLVM::UndefOp::create(b, loc, modelType);
+      for (auto [i, global] : llvm::enumerate(ArrayRef<LLVM::GlobalOp>{
+               nameText, stateText, exportsText, table}))
+        value = LLVM::InsertValueOp::create(
+            b, loc, value, LLVM::AddressOfOp::create(b, loc, global),
+            ArrayRef<int64_t>{(int64_t)i});
+      value = LLVM::InsertValueOp::create(
+          b, loc, value,
+          LLVM::ConstantOp::create(b, loc, i32, (int32_t)entries.size()),
+          ArrayRef<int64_t>{4});
+      LLVM::ReturnOp::create(b, loc, value);
+    }
+    auto fn = LLVM::LLVMFuncOp::create(b, loc, name,
+                                       LLVM::LLVMFunctionType::get(ptr, {}));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(fn.addEntryBlock(b));
+    LLVM::ReturnOp::create(
+        b, loc, ValueRange{LLVM::AddressOfOp::create(b, loc, model)});
+    symbols.insert(fn);
     return success();
   }
 

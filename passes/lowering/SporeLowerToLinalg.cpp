@@ -1200,6 +1200,11 @@ struct SporeLowerToLinalgPass
     : spore::impl::SporeLowerToLinalgBase<SporeLowerToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // The exports' signatures, for the model's descriptor of its entry
+    // points (spore-emit-c-abi): bufferisation erases names and types.
+    std::string exports = exportsDescriptor(getOperation());
+    if (!exports.empty())
+      getOperation()->setAttr(kExportsAttr, StringAttr::get(ctx, exports));
     flattenEmptyBuffers(getOperation());
     // Recursive functions keep small frames (withinStackBudget).
     SymbolTableCollection symbols;

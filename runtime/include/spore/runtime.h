@@ -144,6 +144,25 @@ int32_t spore_state_count(const spore_state *s);
 int spore_state_tensor(const spore_state *s, int32_t i, const char **name,
                        spore_tensor *view);
 
+/* What `<model>_model()` of a compiled model returns: a constant
+ * description of its exports for generic callers (spore/train.h,
+ * spore-train). `exports` has a line per export, in the order of
+ * `entries`:
+ *
+ *   NAME IN:DTYPE[D0,D1] ... -> DTYPE[D0] ...
+ *
+ * its parameters by source name and its results, as the C entry point
+ * takes them after the state. entries[i] is export i's packed entry
+ * point: it takes the C entry point's arguments (the state first, when
+ * state_descriptor is not empty) as one array of pointers. */
+typedef struct spore_model {
+  const char *name;             /* the module's name: "fashion" */
+  const char *state_descriptor; /* as spore_state_create takes; "" if none */
+  const char *exports;
+  int (*const *entries)(void **);
+  int32_t num_entries;
+} spore_model;
+
 /* Philox-4x32-10 (Salmon et al., SC'11): one block of four words from a
  * counter and a key. Parameter initialisers use it, and so does the
  * reference interpreter for random numbers; compiled models compute the
