@@ -9,6 +9,7 @@
 #include "spore/data.h"
 #include "spore/data.hpp"
 
+#include "DataHandles.h"
 #include "Npy.h"
 
 #include <tbb/blocked_range.h>
@@ -724,10 +725,14 @@ int64_t Loader::batchesPerEpoch() const {
   return options_.dropRemainder ? n / b : (n + b - 1) / b;
 }
 
-void Loader::startEpoch(int64_t epoch) {
+void Loader::startEpoch(int64_t epoch, int64_t firstBatch) {
   if (epoch < 0)
     fail(SPORE_ERROR_ARGUMENT,
          "epochs count from 0, got " + std::to_string(epoch));
+  if (firstBatch < 0 || firstBatch > batchesPerEpoch())
+    fail(SPORE_ERROR_ARGUMENT,
+         "batch " + std::to_string(firstBatch) + " is not in an epoch of " +
+             std::to_string(batchesPerEpoch()) + " batches");
   wait();
   pending_->error = nullptr;
   int64_t n = dataset_.size();
@@ -739,7 +744,7 @@ void Loader::startEpoch(int64_t epoch) {
       order_[i] = i;
   }
   epoch_ = epoch;
-  nextIndex_ = 0;
+  nextIndex_ = firstBatch;
   slots_[current_].valid = 0;
 }
 
@@ -815,26 +820,9 @@ int64_t Loader::next() {
 using spore::data::Dataset;
 using spore::data::Loader;
 
-struct spore_dataset {
-  Dataset dataset;
-};
-struct spore_loader {
-  Loader loader;
-};
-
 namespace {
 
-/// Runs `body`, turning a thrown Error into its status and message.
-template <typename Body> int guarded(const char *function, Body body) {
-  return spore::runtime::withoutExceptions(function, [&]() -> int {
-    try {
-      body();
-      return SPORE_OK;
-    } catch (const spore::data::Error &e) {
-      return spore_set_error(e.status, "%s", e.what());
-    }
-  });
-}
+using spore::runtime::guarded;
 
 int nullArgument(const char *function) {
   return spore_set_error(SPORE_ERROR_ARGUMENT, "%s: a NULL argument", function);

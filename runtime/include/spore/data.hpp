@@ -158,7 +158,12 @@ public:
   Loader(const Loader &) = delete;
   Loader &operator=(const Loader &) = delete;
   int64_t batchesPerEpoch() const;
-  void startEpoch(int64_t epoch);
+  /// Starts epoch `epoch` at its batch `firstBatch` (a resumed run skips
+  /// the batches it has trained on without gathering them).
+  void startEpoch(int64_t epoch, int64_t firstBatch = 0);
+  int64_t epoch() const { return epoch_; }
+  /// The batches of this epoch that next() has returned.
+  int64_t position() const { return nextIndex_; }
   /// Appends a transform; batches made from now on apply it.
   void addTransform(Transform transform);
   /// Makes the next batch current; returns its valid records, 0 at the
@@ -167,6 +172,7 @@ public:
   /// The current batch, valid until the next call of next().
   const Batch &batch() const { return slots_[current_]; }
   const Dataset &dataset() const { return dataset_; }
+  const LoaderOptions &options() const { return options_; }
 
 private:
   struct Pending;
