@@ -370,8 +370,14 @@ ModuleEmitter::specialize(const EValue &callee, std::vector<EValue> args,
   for (size_t i = 0; i < fn.params.size(); ++i)
     fe.scope[fn.params[i].name] = parameterize(args[i], *entry, fnLoc);
   if (fn.returns) {
+    // A bad annotation is reported here, once, before the body.
     auto ann = annotationType(*fn.returns);
-    if (succeeded(ann)) {
+    if (failed(ann)) {
+      func.erase();
+      specializations.erase(k);
+      return mlir::failure();
+    }
+    {
       std::function<EValue(const EValue &)> shape =
           [&](const EValue &t) -> EValue {
         if (t.kind == EValue::Tuple) {
