@@ -134,6 +134,26 @@ mlir::LogicalResult buildSharedLibrary(mlir::ModuleOp module,
                                        llvm::StringRef output,
                                        llvm::StringRef cpu = "host");
 
+/// Where compiled models are cached: $SPORE_CACHE_DIR, else
+/// $XDG_CACHE_HOME/spore, else ~/.cache/spore, else a folder of the
+/// system's temporary directory.
+std::string defaultCacheDir();
+
+/// A shared library of the cache (buildCached).
+struct CachedLibrary {
+  std::string path;
+  bool reused; // found built rather than built now
+};
+
+/// Builds `module` (lowering it in place) into a shared library in
+/// `cacheDir` (defaultCacheDir() when empty), or finds it there, keyed by
+/// the module's IR without locations, `optLevel` and the running
+/// executable. Fails with the diagnostics reported, or with a message in
+/// `error` when the cache cannot be written (`error` is then not empty).
+mlir::FailureOr<CachedLibrary>
+buildCached(mlir::ModuleOp module, llvm::StringRef moduleName,
+            unsigned optLevel, llvm::StringRef cacheDir, std::string &error);
+
 } // namespace spore::driver
 
 #endif // SPORE_DRIVER_DRIVER_H

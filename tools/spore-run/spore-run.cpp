@@ -25,8 +25,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
-#include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
@@ -194,79 +192,21 @@ bool bindInputs(const driver::ExportSignature &entry,
   return ok;
 }
 
-/// $SPORE_CACHE_DIR, $XDG_CACHE_HOME/spore, ~/.cache/spore, or a folder in
-/// the system's temporary directory.
-std::string defaultCacheDir() {
-  if (auto dir = sys::Process::GetEnv("SPORE_CACHE_DIR"); dir && !dir->empty())
-    return *dir;
-  SmallString<256> path;
-  if (auto xdg = sys::Process::GetEnv("XDG_CACHE_HOME"); xdg && !xdg->empty()) {
-    path = *xdg;
-    sys::path::append(path, "spore");
-    return path.str().str();
-  }
-  if (sys::path::cache_directory(path)) {
-    sys::path::append(path, "spore");
-    return path.str().str();
-  }
-  sys::path::system_temp_directory(/*erasedOnReboot=*/false, path);
-  sys::path::append(path, "spore-cache");
-  return path.str().str();
-}
-
-/// The cache key of a build: the module's IR (without locations, so that
-/// comments and blank lines do not force a rebuild), the optimisation level
-/// and the identity of this executable (a rebuilt compiler invalidates).
-std::string cacheKey(mlir::ModuleOp module, const char *argv0) {
-  std::string text;
-  raw_string_ostream os(text);
-  module.print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
-  os << "\nopt=" << optLevel;
-  std::string self = sys::fs::getMainExecutable(argv0, (void *)&fail);
-  sys::fs::file_status status;
-  if (!sys::fs::status(self, status))
-    os << "\nexe=" << self << ":" << status.getSize() << ":"
-       << status.getLastModificationTime().time_since_epoch().count();
-  auto hash = SHA256::hash(arrayRefFromStringRef(text));
-  return toHex(ArrayRef(hash).take_front(12), /*LowerCase=*/true);
-}
-
 /// Builds `module` into the cache (or finds it there) and returns the path
 /// of the shared library; empty on failure.
-std::string buildCached(mlir::ModuleOp module, StringRef moduleName,
-                        const char *argv0) {
-  SmallString<256> dir(cacheDir.empty() ? defaultCacheDir() : cacheDir);
-  if (auto ec = sys::fs::create_directories(dir)) {
-    fail("cannot create the cache folder '" + dir + "': " + ec.message());
-    return "";
-  }
-  SmallString<256> library = dir;
-  sys::path::append(library,
-                    moduleName + "-" + cacheKey(module, argv0) + ".so");
-  if (sys::fs::exists(library)) {
-    if (verbose)
-      errs() << "spore-run: reusing " << library << "\n";
-    return library.str().str();
-  }
-  // Build beside the final name, then rename: concurrent runs never see a
-  // half-written library.
-  SmallString<256> temp;
-  if (auto ec = sys::fs::createUniqueFile(library + ".%%%%%%.tmp", temp)) {
-    fail("cannot write to the cache folder '" + dir + "': " + ec.message());
-    return "";
-  }
-  if (failed(driver::buildSharedLibrary(module, moduleName, optLevel, temp))) {
-    sys::fs::remove(temp);
-    return "";
-  }
-  if (auto ec = sys::fs::rename(temp, library)) {
-    sys::fs::remove(temp);
-    fail("cannot write '" + library + "': " + ec.message());
+std::string buildCached(mlir::ModuleOp module, StringRef moduleName) {
+  std::string error;
+  auto built =
+      driver::buildCached(module, moduleName, optLevel, cacheDir, error);
+  if (failed(built)) {
+    if (!error.empty())
+      fail(error);
     return "";
   }
   if (verbose)
-    errs() << "spore-run: compiled " << library << "\n";
-  return library.str().str();
+    errs() << "spore-run: " << (built->reused ? "reusing " : "compiled ")
+           << built->path << "\n";
+  return built->path;
 }
 
 /// Writes the results as OUT/ENTRY.<i>.npy.
@@ -545,7 +485,7 @@ int main(int argc, char **argv) {
     return writeResults(results);
   }
 
-  std::string library = buildCached(*module, moduleName, argv[0]);
+  std::string library = buildCached(*module, moduleName);
   if (library.empty())
     return 1;
   void *handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
