@@ -563,7 +563,9 @@ struct Trainer::Impl {
     std::string row = std::to_string(step) + "," + std::to_string(epoch + 1);
     for (size_t i = 0; i < trainNames.size(); ++i)
       row += "," + (train ? jsonNumber((*train)[i]) : std::string());
-    row += "," + (train ? jsonNumber(samplesPerSecond) : std::string());
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f", samplesPerSecond);
+    row += "," + (train ? std::string(rate) : std::string());
     for (size_t i = 0; i < metricNames.size(); ++i)
       row += "," + (metrics ? jsonNumber((*metrics)[i].second) : std::string());
     std::ofstream out(runPath("metrics.csv"), std::ios::app);
@@ -758,10 +760,11 @@ struct Trainer::Impl {
     return options.epochs > 0 ? s + "/" + std::to_string(options.epochs) : s;
   }
 
-  /// Ends the bar's line before other output.
+  /// Clears the bar's line for other output (the next step draws it
+  /// again).
   void endBar() {
     if (barDrawn) {
-      std::fputc('\n', options.out);
+      std::fputs("\r\033[K", options.out);
       barDrawn = false;
     }
   }
@@ -779,7 +782,9 @@ struct Trainer::Impl {
 
   //===--- the loop -------------------------------------------------------===//
 
-  void runEvaluation() {
+  /// Evaluates; `announce`: says so in a line of its own (an evaluation
+  /// at an epoch's end is on the epoch's line).
+  void runEvaluation(bool announce) {
     lastMetrics = evaluate();
     lastEvalStep = step;
     csvRow(nullptr, 0, &lastMetrics);
@@ -799,7 +804,7 @@ struct Trainer::Impl {
         stoppedEarly = true;
       }
     }
-    if (lines || bar) {
+    if (announce && (lines || bar)) {
       endBar();
       std::fprintf(options.out, "step %lld  eval%s%s\n", (long long)step,
                    metricsText(lastMetrics).c_str(),
@@ -894,7 +899,7 @@ struct Trainer::Impl {
           }
           drawBar(false);
           if (eval && options.evalEvery > 0 && step % options.evalEvery == 0)
-            runEvaluation();
+            runEvaluation(true);
           if (options.checkpointEvery > 0 &&
               step % options.checkpointEvery == 0)
             checkpoint();
@@ -902,22 +907,20 @@ struct Trainer::Impl {
         bool epochDone = batch == train.batchesPerEpoch();
         if (!epochDone)
           break; // stopped mid-epoch
-        drawBar(true);
         if (eval && options.evalEvery == 0)
-          runEvaluation();
-        else
-          endBar();
+          runEvaluation(false);
+        endBar();
         double meanLoss = epochLossCount ? epochLossSum / epochLossCount : 0;
-        if (lines) {
-          std::fprintf(
-              options.out,
-              "epoch %s  step %lld  loss %.4f  %.0f "
-              "samples/s  %.1f s%s\n",
-              epochText().c_str(), (long long)step, meanLoss,
-              epochSeconds > 0 ? epochSamples / epochSeconds : 0, epochSeconds,
-              lastMetrics.empty()
-                  ? ""
-                  : ("  last eval" + metricsText(lastMetrics)).c_str());
+        if (lines || bar) {
+          std::string evaluated =
+              lastEvalStep == step ? metricsText(lastMetrics) : "";
+          std::fprintf(options.out,
+                       "epoch %s  step %lld  loss %.4f  %.0f samples/s  "
+                       "%.1f s%s%s\n",
+                       epochText().c_str(), (long long)step, meanLoss,
+                       epochSeconds > 0 ? epochSamples / epochSeconds : 0,
+                       epochSeconds, evaluated.c_str(),
+                       stoppedEarly ? "  (stopping early)" : "");
           std::fflush(options.out);
         }
         if (options.checkpointEvery == 0)
@@ -935,7 +938,7 @@ struct Trainer::Impl {
       endBar();
       // The last state, evaluated when the last evaluation was earlier.
       if (eval && lastEvalStep != step)
-        runEvaluation();
+        runEvaluation(true);
       checkpoint();
     } catch (...) {
       endBar();

@@ -352,8 +352,10 @@ TEST_CASE("the trainer's progress: plain lines", "[train]") {
   std::fclose(o.out);
   std::string out(text, size);
   std::free(text);
-  CHECK_THAT(out, Catch::Contains("step 5  eval  positive 0.5000\n"));
+  CHECK_THAT(out, Catch::Contains("epoch 1/2  step 5  loss "));
+  CHECK_THAT(out, Catch::Contains(" s  positive 0.5000\n"));
   CHECK_THAT(out, Catch::Contains("epoch 2/2  step 10  loss "));
+  CHECK(out.find("eval") == std::string::npos); // on the epochs' lines
   CHECK(out.find('\r') == std::string::npos);
 }
 
