@@ -689,14 +689,21 @@ struct Trainer::Impl {
 
   void resume(const std::string &from) {
     std::string npz = from;
-    if (fs::is_directory(from)) {
+    if (fs::path(from).extension() != ".npz") {
       npz = latestCheckpoint(from);
       if (npz.empty())
         fail(SPORE_ERROR_IO, "'" + from +
                                  "' has no checkpoint to resume from "
                                  "(checkpoints/step-*.npz)");
+    } else if (!fs::exists(npz)) {
+      fail(SPORE_ERROR_IO, "cannot resume from '" + npz + "': no such file");
     }
     std::string jsonPath = fs::path(npz).replace_extension(".json").string();
+    if (!fs::exists(jsonPath))
+      fail(SPORE_ERROR_IO, "cannot resume from '" + npz + "': '" + jsonPath +
+                               "', the trainer's position, is missing (a "
+                               "state saved otherwise can start a run, not "
+                               "resume one)");
     std::string text = readFile(jsonPath);
     auto get = [&](const char *key) {
       double v;
@@ -873,10 +880,12 @@ struct Trainer::Impl {
             logSums[i] += values[i];
           }
           if (std::isnan(values[0]) || std::isinf(values[0]))
-            fail(SPORE_ERROR_VALUE, "the loss is " + jsonNumber(values[0]) +
-                                        " at step " + std::to_string(step) +
-                                        " (epoch " + std::to_string(epoch + 1) +
-                                        "); the state is as the step left it");
+            fail(SPORE_ERROR_VALUE,
+                 std::string("the loss is ") +
+                     (std::isnan(values[0]) ? "NaN" : "infinite") +
+                     " at step " + std::to_string(step) + " (epoch " +
+                     std::to_string(epoch + 1) +
+                     "); the state is as the step left it");
           epochLossSum += values[0];
           ++epochLossCount;
           ++logCount;
