@@ -7,6 +7,7 @@ NumPy.
 Usage: check_package.py BUILD_DIR WORKDIR CXX_COMPILER
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,4 +64,35 @@ ok = proc.stdout.strip() == "scale: 3 5 7"
 print("%s my-model.py through my_model.h: %r" % ("PASS" if ok else "FAIL",
                                                   proc.stdout.strip()))
 failures += 0 if ok else 1
+
+# docs/train-a-model.md, as a reader follows it: its model.py,
+# CMakeLists.txt and train.cpp, built against the installed package and
+# run on Debian's Fashion-MNIST (skipped, saying so, without the files).
+guide = open(os.path.join(source_root, "docs", "train-a-model.md")).read()
+blocks = {lang: re.findall(r"```%s\n(.*?)```" % lang, guide, re.S)
+          for lang in ("python", "cmake", "cpp")}
+folder = os.path.join(work, "guide")
+os.makedirs(folder)
+for name, text in (("model.py", blocks["python"][0]),
+                   ("CMakeLists.txt", blocks["cmake"][0]),
+                   ("train.cpp", blocks["cpp"][0])):
+    with open(os.path.join(folder, name), "w") as f:
+        f.write(text)
+sh("cmake", "-S", folder, "-B", os.path.join(folder, "build"), "-G", "Ninja",
+   "-DCMAKE_PREFIX_PATH=" + prefix, "-DCMAKE_CXX_COMPILER=" + cxx)
+sh("cmake", "--build", os.path.join(folder, "build"))
+if not os.path.exists("/usr/share/datasets/fashion-mnist/"
+                      "train-images-idx3-ubyte.gz"):
+    print("SKIP the guide's training: Debian's dataset-fashion-mnist is not "
+          "installed (scripts/setup installs it)")
+else:
+    proc = subprocess.run([os.path.join(folder, "build", "train")],
+                          cwd=folder, capture_output=True, text=True)
+    found = re.search(r"accuracy (0\.\d+), checkpoint (\S+)", proc.stdout)
+    ok = proc.returncode == 0 and found and float(found.group(1)) > 0.85 \
+        and os.path.exists(os.path.join(folder, found.group(2)))
+    print("%s the guide's train.cpp: %s" % ("PASS" if ok else "FAIL",
+                                           proc.stdout.strip()[-200:] +
+                                           proc.stderr[-500:]))
+    failures += 0 if ok else 1
 sys.exit(1 if failures else 0)
