@@ -982,8 +982,9 @@ void Trainer::addCallback(Callback callback) {
 void Trainer::addRunInfo(std::string key, std::string json) {
   impl_->options.runInfo.emplace_back(std::move(key), std::move(json));
 }
-void Trainer::resume(const std::string &checkpoint) {
+std::string Trainer::resume(const std::string &checkpoint) {
   impl_->resume(checkpoint);
+  return impl_->resumedFrom;
 }
 Summary Trainer::fit() { return impl_->fit(); }
 std::vector<std::pair<std::string, double>> Trainer::evaluate() {

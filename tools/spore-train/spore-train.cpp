@@ -430,8 +430,8 @@ int run(int argc, char **argv) {
   train::Trainer trainer(model, state.s, *trainLoader, evalLoader.get(),
                          options);
   if (resume.getNumOccurrences()) {
-    trainer.resume(resume.empty() ? options.runDir : resume);
-    outs() << "resumed from " << resume << "\n";
+    outs() << "resumed from "
+           << trainer.resume(resume.empty() ? options.runDir : resume) << "\n";
   }
   if (options.progress != train::Progress::None)
     outs() << model.name() << ": " << trainLoader->dataset().size()

@@ -159,8 +159,9 @@ public:
   /// Adds member `key` to run.json with `json` as its value, verbatim.
   void addRunInfo(std::string key, std::string json);
   /// Loads a checkpoint (its .npz path, or a run folder: its newest
-  /// checkpoint) into the state and continues from where it was taken.
-  void resume(const std::string &checkpoint);
+  /// checkpoint) into the state and continues from where it was taken;
+  /// returns the .npz loaded.
+  std::string resume(const std::string &checkpoint);
   /// Trains until the epochs or steps are done, early stopping fires or a
   /// callback says stop; writes a last checkpoint.
   Summary fit();

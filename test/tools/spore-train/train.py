@@ -29,7 +29,7 @@
 # RUN: ls %t/split/checkpoints | FileCheck %s --check-prefix=PART
 # PART: step-00000013.npz
 # RUN: spore-train %S/Inputs/linear.py --train-data %t/train.npz --eval-data %t/eval.npz --epochs 6 --seed 3 --metrics mse,close --run-dir %t/split --cache-dir %t/cache --resume --progress=lines | FileCheck %s --check-prefix=RESUMED
-# RESUMED: resumed from
+# RESUMED: resumed from {{.*}}split/checkpoints/step-00000013.npz
 # RESUMED-NOT: epoch 1/6
 # RESUMED: epoch 3/6  step 15
 # RESUMED: trained 30 steps
