@@ -134,6 +134,13 @@ std::string readText(const fs::path &path) {
   return s.str();
 }
 
+/// The toy model, a fresh state and loaders of the toy data.
+struct Toy {
+  train::Model model{&kModel};
+  State state;
+  Loader data{toyData(), trainOptions()}, eval{toyData(), evalOptions()};
+};
+
 train::Options quiet() {
   train::Options o;
   o.progress = train::Progress::None;
@@ -165,15 +172,13 @@ TEST_CASE("a model's description is parsed", "[train]") {
                     Catch::Contains("more exports than entry points"));
 }
 
-TEST_CASE("the trainer trains, evaluates and writes its run", "[train]") {
-  train::Model model(&kModel);
-  State state;
-  Loader data(toyData(), trainOptions()), test(toyData(), evalOptions());
+TEST_CASE_METHOD(Toy, "the trainer trains, evaluates and writes its run",
+                 "[train]") {
   train::Options o = quiet();
   o.epochs = 3;
   o.logEvery = 2;
   o.runDir = runDir("fit");
-  train::Trainer trainer(model, state.s, data, &test, o);
+  train::Trainer trainer(model, state.s, data, &eval, o);
   int steps = 0, epochs = 0, evaluations = 0, checkpoints = 0;
   trainer.addCallback([&](const train::Event &e) {
     steps += e.kind == train::Event::Step;
@@ -229,29 +234,26 @@ TEST_CASE("the trainer trains, evaluates and writes its run", "[train]") {
 
 TEST_CASE("a resumed run ends as the uninterrupted one, bit for bit",
           "[train]") {
-  train::Model model(&kModel);
   std::vector<float> whole(2);
   {
-    State state;
-    Loader data(toyData(), trainOptions()), test(toyData(), evalOptions());
+    Toy t;
     train::Options o = quiet();
     o.epochs = 3;
     o.runDir = runDir("whole");
-    train::Trainer trainer(model, state.s, data, &test, o);
+    train::Trainer trainer(t.model, t.state.s, t.data, &t.eval, o);
     trainer.fit();
-    std::memcpy(whole.data(), weights(state.s), sizeof(float) * 2);
+    std::memcpy(whole.data(), weights(t.state.s), sizeof(float) * 2);
   }
   // Stopped mid-epoch at step 7 by a callback, then resumed from the
   // checkpoint of step 6 by a new trainer on a new state.
   std::string dir = runDir("split");
   {
-    State state;
-    Loader data(toyData(), trainOptions()), test(toyData(), evalOptions());
+    Toy t;
     train::Options o = quiet();
     o.epochs = 3;
     o.checkpointEvery = 3;
     o.runDir = dir;
-    train::Trainer trainer(model, state.s, data, &test, o);
+    train::Trainer trainer(t.model, t.state.s, t.data, &t.eval, o);
     trainer.addCallback([](const train::Event &e) {
       return !(e.kind == train::Event::Step && e.step == 7);
     });
@@ -261,17 +263,16 @@ TEST_CASE("a resumed run ends as the uninterrupted one, bit for bit",
   // The stop wrote a checkpoint at step 7; resume from step 6's.
   fs::remove(dir + "/checkpoints/step-00000007.npz");
   fs::remove(dir + "/checkpoints/step-00000007.json");
-  State state;
-  Loader data(toyData(), trainOptions()), test(toyData(), evalOptions());
+  Toy t;
   train::Options o = quiet();
   o.epochs = 3;
   o.checkpointEvery = 3;
   o.runDir = dir;
-  train::Trainer trainer(model, state.s, data, &test, o);
-  trainer.resume(dir);
+  train::Trainer trainer(t.model, t.state.s, t.data, &t.eval, o);
+  CHECK(trainer.resume(dir) == dir + "/checkpoints/step-00000006.npz");
   train::Summary s = trainer.fit();
   CHECK(s.steps == 15);
-  CHECK(std::memcmp(whole.data(), weights(state.s), sizeof(float) * 2) == 0);
+  CHECK(std::memcmp(whole.data(), weights(t.state.s), sizeof(float) * 2) == 0);
   // metrics.csv kept the rows up to step 6 and no later one twice.
   std::string csv = readText(fs::path(dir) / "metrics.csv");
   CHECK(csv.find("\n7,") == csv.rfind("\n7,"));
@@ -279,20 +280,18 @@ TEST_CASE("a resumed run ends as the uninterrupted one, bit for bit",
              Catch::Contains("\"resumed_from\""));
 }
 
-TEST_CASE("early stopping ends a run whose metric stops improving", "[train]") {
-  train::Model model(&kModel);
-  State state;
-  Loader data(toyData(), trainOptions()), test(toyData(), evalOptions());
+TEST_CASE_METHOD(Toy, "early stopping ends a run whose metric stops improving",
+                 "[train]") {
   train::Options o = quiet();
   o.epochs = 20;
   o.earlyStopping.metric = "positive"; // constant: never improves
   o.earlyStopping.patience = 2;
-  train::Trainer trainer(model, state.s, data, &test, o);
+  train::Trainer trainer(model, state.s, data, &eval, o);
   train::Summary s = trainer.fit();
   CHECK(s.stoppedEarly);
   CHECK(s.epochs == 3); // the first evaluation sets the best, 2 more fail
   o.earlyStopping.metric = "accuracy";
-  CHECK_THROWS_WITH(train::Trainer(model, state.s, data, &test, o),
+  CHECK_THROWS_WITH(train::Trainer(model, state.s, data, &eval, o),
                     Catch::Contains("'accuracy', which is not a metric"));
 }
 
@@ -335,10 +334,7 @@ TEST_CASE("the trainer says what does not fit", "[train]") {
   }
 }
 
-TEST_CASE("the trainer's progress: plain lines", "[train]") {
-  train::Model model(&kModel);
-  State state;
-  Loader data(toyData(), trainOptions()), test(toyData(), evalOptions());
+TEST_CASE_METHOD(Toy, "the trainer's progress: plain lines", "[train]") {
   train::Options o = quiet();
   o.epochs = 2;
   o.progress = train::Progress::Lines;
@@ -346,7 +342,7 @@ TEST_CASE("the trainer's progress: plain lines", "[train]") {
   size_t size = 0;
   o.out = open_memstream(&text, &size);
   {
-    train::Trainer trainer(model, state.s, data, &test, o);
+    train::Trainer trainer(model, state.s, data, &eval, o);
     trainer.fit();
   }
   std::fclose(o.out);

@@ -14,6 +14,7 @@
 #include "compiler/interpreter/Interpreter.h"
 #include "dialects/spore/SporeOps.h"
 #include "spore/runtime.h"
+#include "tools/common/CachedBuild.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -49,20 +50,6 @@ cl::list<std::string>
 cl::opt<std::string>
     outDir("out", cl::desc("folder for ENTRY.<i>.npy (default: current)"),
            cl::value_desc("DIR"), cl::init("."), cl::cat(category));
-cl::opt<std::string> cacheDir(
-    "cache-dir",
-    cl::desc("where compiled models are kept (default: $SPORE_CACHE_DIR, "
-             "else $XDG_CACHE_HOME/spore, else ~/.cache/spore)"),
-    cl::value_desc("DIR"), cl::cat(category));
-cl::opt<bool> verbose("v", cl::desc("say whether the build was cached"),
-                      cl::cat(category));
-enum OptLevel { O0, O1, O2, O3 };
-cl::opt<OptLevel> optLevel(cl::desc("optimisation level:"), cl::init(O2),
-                           cl::values(clEnumVal(O0, "no optimisation"),
-                                      clEnumVal(O1, "light"),
-                                      clEnumVal(O2, "default"),
-                                      clEnumVal(O3, "aggressive")),
-                           cl::cat(category));
 cl::opt<std::string>
     statePath("state",
               cl::desc("load the state of a model with Parameters from an "
@@ -190,23 +177,6 @@ bool bindInputs(const driver::ExportSignature &entry,
     bound.push_back(std::move(tensor));
   }
   return ok;
-}
-
-/// Builds `module` into the cache (or finds it there) and returns the path
-/// of the shared library; empty on failure.
-std::string buildCached(mlir::ModuleOp module, StringRef moduleName) {
-  std::string error;
-  auto built =
-      driver::buildCached(module, moduleName, optLevel, cacheDir, error);
-  if (failed(built)) {
-    if (!error.empty())
-      fail(error);
-    return "";
-  }
-  if (verbose)
-    errs() << "spore-run: " << (built->reused ? "reusing " : "compiled ")
-           << built->path << "\n";
-  return built->path;
 }
 
 /// Writes the results as OUT/ENTRY.<i>.npy.
@@ -371,7 +341,7 @@ std::vector<const char *> splitInputs(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &spore::tools::cachedBuildCategory});
   cl::SetVersionPrinter(
       [](raw_ostream &os) { os << "spore-run 0.1.0 (LLVM/MLIR 22)\n"; });
   std::vector<const char *> cmdline = splitInputs(argc, argv);
@@ -485,7 +455,8 @@ int main(int argc, char **argv) {
     return writeResults(results);
   }
 
-  std::string library = buildCached(*module, moduleName);
+  std::string library =
+      spore::tools::buildCachedLibrary(*module, moduleName, "spore-run");
   if (library.empty())
     return 1;
   void *handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);

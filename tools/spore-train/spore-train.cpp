@@ -13,6 +13,7 @@
 #include "dialects/spore/SporeOps.h"
 #include "spore/data.hpp"
 #include "spore/train.hpp"
+#include "tools/common/CachedBuild.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -132,20 +133,6 @@ cl::opt<bool> noPrefetch("no-prefetch",
                          cl::desc("prepare each batch when it is needed, not "
                                   "while the previous one trains"),
                          cl::cat(category));
-cl::opt<std::string> cacheDir(
-    "cache-dir",
-    cl::desc("where compiled models are kept (default: $SPORE_CACHE_DIR, "
-             "else $XDG_CACHE_HOME/spore, else ~/.cache/spore)"),
-    cl::value_desc("DIR"), cl::cat(category));
-cl::opt<bool> verbose("v", cl::desc("say whether the build was cached"),
-                      cl::cat(category));
-enum OptLevel { O0, O1, O2, O3 };
-cl::opt<OptLevel> optLevel(cl::desc("optimisation level:"), cl::init(O2),
-                           cl::values(clEnumVal(O0, "no optimisation"),
-                                      clEnumVal(O1, "light"),
-                                      clEnumVal(O2, "default"),
-                                      clEnumVal(O3, "aggressive")),
-                           cl::cat(category));
 
 int fail(const Twine &message) {
   errs() << "spore-train: error: " << message << "\n";
@@ -354,21 +341,18 @@ int run(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   std::string moduleName = driver::moduleNameFromPath(modelPath);
-  std::string error;
-  auto built =
-      driver::buildCached(*module, moduleName, optLevel, cacheDir, error);
-  if (failed(built))
-    return error.empty() ? 1 : fail(error);
+  bool reused = false;
+  std::string libraryPath = spore::tools::buildCachedLibrary(
+      *module, moduleName, "spore-train", &reused);
+  if (libraryPath.empty())
+    return 1;
   double compileSeconds = std::chrono::duration<double>(
                               std::chrono::steady_clock::now() - compileStart)
                               .count();
-  if (verbose)
-    errs() << "spore-train: " << (built->reused ? "reusing " : "compiled ")
-           << built->path << "\n";
   Library library;
-  library.handle = dlopen(built->path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  library.handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library.handle)
-    return fail("cannot load '" + built->path + "': " + dlerror());
+    return fail("cannot load '" + libraryPath + "': " + dlerror());
   std::string symbol = moduleName + "_model";
   using Describe = const spore_model *(*)();
   auto describe = (Describe)dlsym(library.handle, symbol.c_str());
@@ -421,9 +405,10 @@ int run(int argc, char **argv) {
       {"source", "{\"path\": " + jsonString(modelPath) +
                      ", \"sha256\": " + sourceHash() + "}"},
       {"compiler", "\"spore-train 0.1.0 (LLVM/MLIR 22)\""},
-      {"optimisation", "\"O" + std::to_string((int)optLevel) + "\""},
+      {"optimisation",
+       "\"O" + std::to_string(spore::tools::optimisationLevel()) + "\""},
       {"compile_seconds", std::to_string(compileSeconds)},
-      {"compile_cached", built->reused ? "true" : "false"},
+      {"compile_cached", reused ? "true" : "false"},
       {"seed", std::to_string(seed)},
       {"command", jsonString(command)},
   };
@@ -460,7 +445,7 @@ int run(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &spore::tools::cachedBuildCategory});
   cl::SetVersionPrinter(
       [](raw_ostream &os) { os << "spore-train 0.1.0 (LLVM/MLIR 22)\n"; });
   cl::ParseCommandLineOptions(
