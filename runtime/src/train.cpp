@@ -1141,6 +1141,13 @@ extern "C" int spore_trainer_fit(spore_trainer *t) {
   return guarded(__func__, [&] { t->summary = t->trainer->fit(); });
 }
 
+extern "C" int spore_trainer_evaluate(spore_trainer *t) {
+  if (!t)
+    return nullArgument(__func__);
+  return guarded(__func__,
+                 [&] { t->summary.metrics = t->trainer->evaluate(); });
+}
+
 extern "C" int spore_trainer_metric(const spore_trainer *t, const char *name,
                                     double *value) {
   if (!t || !name || !value)

@@ -392,6 +392,9 @@ TEST_CASE("the trainer's C twin", "[train]") {
   REQUIRE(spore_trainer_metric(t, "positive", &positive) == 0);
   CHECK(positive == 1.0);
   CHECK(spore_trainer_metric(t, "loss", &positive) == SPORE_ERROR_ARGUMENT);
+  REQUIRE(spore_trainer_evaluate(t) == 0);
+  REQUIRE(spore_trainer_metric(t, "positive", &positive) == 0);
+  CHECK(positive == 1.0);
   spore_trainer_destroy(t);
   o.eval_export = "predict";
   CHECK(spore_trainer_create(&t, &kModel, state.s, train, test, &o) ==

@@ -91,6 +91,9 @@ int spore_trainer_add_run_info(spore_trainer *t, const char *key,
 /* A checkpoint's .npz, or a run folder (its newest checkpoint). */
 int spore_trainer_resume(spore_trainer *t, const char *checkpoint);
 int spore_trainer_fit(spore_trainer *t);
+/* Runs the evaluation export over the evaluation data alone (no
+ * training); its metrics are then the last evaluation's. */
+int spore_trainer_evaluate(spore_trainer *t);
 /* The last evaluation's metric `name` (fails when there is none). */
 int spore_trainer_metric(const spore_trainer *t, const char *name,
                          double *value);
