@@ -233,8 +233,10 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
       OpBuilder::InsertionGuard guard(b);
       b.createBlock(&model.getInitializerRegion());
       Value value = LLVM::UndefOp::create(b, loc, modelType);
-      for (auto [i, global] : llvm::enumerate(ArrayRef<LLVM::GlobalOp>{
-               nameText, stateText, exportsText, table}))
+      // A named array: an initializer list's would end with the loop's
+      // first line.
+      LLVM::GlobalOp fields[] = {nameText, stateText, exportsText, table};
+      for (auto [i, global] : llvm::enumerate(fields))
         value = LLVM::InsertValueOp::create(
             b, loc, value, LLVM::AddressOfOp::create(b, loc, global),
             ArrayRef<int64_t>{(int64_t)i});
