@@ -125,6 +125,7 @@ double valueAt(const Field &f, size_t i) {
     return (double)((const int64_t *)p)[i];
   case SPORE_F16:
   case SPORE_BF16:
+  case SPORE_DTYPE_MAX_ENUM:
     break;
   }
   fail(SPORE_ERROR_ARGUMENT, "field '" + f.name + "' of " +

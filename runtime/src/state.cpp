@@ -223,6 +223,8 @@ void store(spore_tensor &t, int64_t e, double v) {
   case SPORE_I64:
     ((int64_t *)t.data)[e] = (int64_t)v;
     break;
+  case SPORE_DTYPE_MAX_ENUM: // parseLine accepts only real dtypes
+    break;
   }
 }
 

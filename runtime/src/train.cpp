@@ -187,6 +187,7 @@ double scalarValue(spore_dtype dtype, const void *p) {
     return *(const uint8_t *)p;
   case SPORE_F16:
   case SPORE_BF16:
+  case SPORE_DTYPE_MAX_ENUM:
     break;
   }
   return NAN; // 16-bit floats are refused when binding

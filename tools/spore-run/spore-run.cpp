@@ -244,6 +244,8 @@ mlir::LogicalResult runEager(mlir::ModuleOp module,
       case SPORE_I64:
         v.i.push_back(((const int64_t *)t.data)[e]);
         break;
+      case SPORE_DTYPE_MAX_ENUM: // spore_npy_read gives real dtypes
+        break;
       }
     }
     inputs.push_back(std::move(v));
@@ -304,6 +306,8 @@ mlir::LogicalResult runEager(mlir::ModuleOp module,
         break;
       case SPORE_I64:
         ((int64_t *)t.data)[e] = out.i[e];
+        break;
+      case SPORE_DTYPE_MAX_ENUM: // results take the exports' dtypes
         break;
       }
     }

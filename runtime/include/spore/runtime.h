@@ -62,6 +62,10 @@ typedef enum spore_dtype {
   SPORE_I32,
   SPORE_I64,
   SPORE_U8, /* images of IDX files (spore/data.h); models take f32 or ints */
+  /* Not a dtype: it makes every int a value of the enum (as Vulkan's
+   * *_MAX_ENUM), so that a wrong dtype passed from C is refused by the
+   * runtime rather than undefined behaviour in its C++. */
+  SPORE_DTYPE_MAX_ENUM = 0x7fffffff,
 } spore_dtype;
 
 /* Size in bytes of one element, and its name ("f32", ...). */
