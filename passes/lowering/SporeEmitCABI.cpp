@@ -109,15 +109,9 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     auto i32 = IntegerType::get(ctx, 32);
     auto i64 = IntegerType::get(ctx, 64);
     auto voidType = LLVM::LLVMVoidType::get(ctx);
-    std::string text = spore::stateDescriptor(module);
-    text.push_back('\0');
     OpBuilder b(module.getBodyRegion());
-    auto arrayType =
-        LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
-    descriptor = LLVM::GlobalOp::create(
-        b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
-        "__spore_state_descriptor", b.getStringAttr(text));
-    symbols.insert(descriptor);
+    descriptor = stringGlobal(b, "__spore_state_descriptor",
+                              spore::stateDescriptor(module), symbols);
 
     struct Forward {
       StringRef suffix;

@@ -17,6 +17,10 @@
 
 namespace spore::runtime {
 
+/// The dtype named `name` ("f32", ..., as spore_dtype_name gives it).
+__attribute__((visibility("hidden"))) bool dtypeByName(const std::string &name,
+                                                       spore_dtype &out);
+
 /// Parses a whole .npy file held in memory; `name` names it in messages.
 __attribute__((visibility("hidden"))) int parseNpy(const unsigned char *data,
                                                    size_t size,

@@ -412,6 +412,15 @@ int spore::runtime::replaceFile(
   return SPORE_OK;
 }
 
+bool spore::runtime::dtypeByName(const std::string &name, spore_dtype &out) {
+  for (const DtypeInfo &info : kDtypes)
+    if (name == info.name) {
+      out = info.dtype;
+      return true;
+    }
+  return false;
+}
+
 int spore::runtime::writeFileAtomically(const char *path,
                                         const std::string &bytes) {
   return replaceFile(path, [&](const char *temp) -> int {

@@ -62,15 +62,7 @@ struct spore_state {
 
 namespace {
 
-bool dtypeByName(const std::string &name, spore_dtype &out) {
-  for (spore_dtype d : {SPORE_F16, SPORE_BF16, SPORE_F32, SPORE_F64, SPORE_BOOL,
-                        SPORE_I8, SPORE_I32, SPORE_I64})
-    if (name == spore_dtype_name(d)) {
-      out = d;
-      return true;
-    }
-  return false;
-}
+using spore::runtime::dtypeByName;
 
 size_t byteSize(const spore_tensor &t) {
   return (size_t)spore_tensor_numel(&t) * spore_dtype_size(t.dtype);

@@ -37,15 +37,7 @@ namespace {
   throw Error(status, message);
 }
 
-bool dtypeByName(const std::string &name, spore_dtype &out) {
-  for (spore_dtype d : {SPORE_F16, SPORE_BF16, SPORE_F32, SPORE_F64, SPORE_BOOL,
-                        SPORE_I8, SPORE_I32, SPORE_I64, SPORE_U8})
-    if (name == spore_dtype_name(d)) {
-      out = d;
-      return true;
-    }
-  return false;
-}
+using spore::runtime::dtypeByName;
 
 std::string typeText(spore_dtype dtype, const std::vector<int64_t> &shape) {
   std::string s = spore_dtype_name(dtype);
@@ -71,21 +63,6 @@ bool parseType(const std::string &text, Arg &arg) {
     arg.shape.push_back(v);
   }
   return true;
-}
-
-std::string jsonString(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\', out += c;
-    else if ((unsigned char)c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else
-      out += c;
-  }
-  return out + "\"";
 }
 
 /// A double as JSON: exact (17 digits), null when not finite.
@@ -125,19 +102,11 @@ std::string readFile(const std::string &path) {
   return s.str();
 }
 
-/// Writes `text` to `path` through a temporary file and a rename.
+/// Replaces `path` by `text` atomically (a failed write leaves the old
+/// file), throwing the runtime's message.
 void writeFile(const std::string &path, const std::string &text) {
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush())
-      fail(SPORE_ERROR_IO, "cannot write '" + temp + "'");
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec)
-    fail(SPORE_ERROR_IO, "cannot write '" + path + "': " + ec.message());
+  if (int status = spore::runtime::writeFileAtomically(path.c_str(), text))
+    fail(status, spore_last_error());
 }
 
 std::string cpuName() {
@@ -194,6 +163,21 @@ double scalarValue(spore_dtype dtype, const void *p) {
 }
 
 } // namespace
+
+std::string jsonString(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
+    else if ((unsigned char)c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else
+      out += c;
+  }
+  return out + "\"";
+}
 
 int64_t Arg::numel() const {
   int64_t n = 1;

@@ -284,26 +284,12 @@ train::EarlyStopping parseEarlyStop() {
   return e;
 }
 
-std::string jsonString(StringRef s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    if ((unsigned char)c < 0x20) {
-      out += "\\u00" + toHex(StringRef(&c, 1), /*LowerCase=*/true);
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string sourceHash() {
   auto buffer = MemoryBuffer::getFile(modelPath);
   if (!buffer)
     return "null";
   auto hash = SHA256::hash(arrayRefFromStringRef((*buffer)->getBuffer()));
-  return jsonString(toHex(hash, /*LowerCase=*/true));
+  return train::jsonString(toHex(hash, /*LowerCase=*/true));
 }
 
 /// The shared library of the model, compiled or from the cache.
@@ -402,7 +388,7 @@ int run(int argc, char **argv) {
   for (int i = 0; i < argc; ++i)
     command += (i ? " " : "") + std::string(argv[i]);
   options.runInfo = {
-      {"source", "{\"path\": " + jsonString(modelPath) +
+      {"source", "{\"path\": " + train::jsonString(modelPath) +
                      ", \"sha256\": " + sourceHash() + "}"},
       {"compiler", "\"spore-train 0.1.0 (LLVM/MLIR 22)\""},
       {"optimisation",
@@ -410,7 +396,7 @@ int run(int argc, char **argv) {
       {"compile_seconds", std::to_string(compileSeconds)},
       {"compile_cached", reused ? "true" : "false"},
       {"seed", std::to_string(seed)},
-      {"command", jsonString(command)},
+      {"command", train::jsonString(command)},
   };
   train::Trainer trainer(model, state.s, *trainLoader, evalLoader.get(),
                          options);

@@ -173,6 +173,10 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+/// `s` as a JSON string, quoted and escaped: for values of
+/// Options::runInfo and Trainer::addRunInfo, which take JSON text.
+std::string jsonString(const std::string &s);
+
 /// The newest checkpoint of a run folder ("" when it has none).
 std::string latestCheckpoint(const std::string &runDir);
 
