@@ -649,8 +649,10 @@ struct Trainer::Impl {
     fs::path npz = dir / (std::string(name) + ".npz");
     if (state && spore_state_save(state, npz.c_str()))
       fail(SPORE_ERROR_IO, spore_last_error());
-    if (!state)
-      writeFile(npz.string(), ""); // nothing to keep but the position
+    // A model without state keeps only the position: an archive without
+    // members, which numpy.load still reads.
+    if (!state && spore_npz_write(npz.c_str(), 0, nullptr, nullptr))
+      fail(SPORE_ERROR_IO, spore_last_error());
     std::string j =
         "{\"step\": " + std::to_string(step) +
         ", \"epoch\": " + std::to_string(epoch) +

@@ -356,6 +356,78 @@ TEST_CASE_METHOD(Toy, "the trainer's progress: plain lines", "[train]") {
 }
 
 namespace {
+int (*const kSilentEntries[])(void **) = {trainStep};
+/// A model whose training export returns nothing.
+const spore_model kSilent = {
+    "silent", kState, "silent x:f32[4,2] y:f32[4] ->\n", kSilentEntries, 1};
+} // namespace
+
+TEST_CASE_METHOD(Toy, "the trainer refuses bad options and checkpoints",
+                 "[train]") {
+  train::Options o = quiet();
+  SECTION("no length") {
+    o.epochs = 0;
+    CHECK_THROWS_WITH(train::Trainer(model, state.s, data, &eval, o),
+                      Catch::Contains("give a number of epochs or of steps"));
+  }
+  SECTION("a negative interval") {
+    o.logEvery = -1;
+    CHECK_THROWS_WITH(train::Trainer(model, state.s, data, &eval, o),
+                      Catch::Contains("the intervals are >= 0"));
+  }
+  SECTION("no patience") {
+    o.earlyStopping.metric = "positive";
+    o.earlyStopping.patience = 0;
+    CHECK_THROWS_WITH(train::Trainer(model, state.s, data, &eval, o),
+                      Catch::Contains("patience is at least 1"));
+  }
+  SECTION("evaluating without evaluation data") {
+    train::Trainer trainer(model, state.s, data, nullptr, o);
+    CHECK_THROWS_WITH(trainer.evaluate(),
+                      Catch::Contains("has no evaluation data"));
+  }
+  SECTION("a training export without a loss") {
+    train::Model silent(&kSilent);
+    o.trainExport = "silent";
+    o.trainOutputs.clear();
+    CHECK_THROWS_WITH(train::Trainer(silent, state.s, data, nullptr, o),
+                      Catch::Contains("returns nothing: a training export "
+                                      "returns its loss first"));
+  }
+  SECTION("checkpoints that do not fit") {
+    o.runDir = runDir("bad-checkpoints");
+    o.epochs = 1;
+    std::string npz;
+    {
+      train::Trainer trainer(model, state.s, data, &eval, o);
+      npz = trainer.fit().checkpoint;
+    }
+    std::string json = fs::path(npz).replace_extension(".json").string();
+    // Another run's metrics.csv (other columns) is not appended to.
+    {
+      std::ofstream(o.runDir + "/metrics.csv") << "step,epoch,other\n";
+      train::Trainer trainer(model, state.s, data, &eval, o);
+      trainer.resume(npz);
+      CHECK_THROWS_WITH(trainer.fit(), Catch::Contains("has other columns"));
+    }
+    // A position beyond the data.
+    {
+      std::ofstream(json) << "{\"step\": 5, \"epoch\": 0, \"batch\": 99}";
+      train::Trainer trainer(model, state.s, data, &eval, o);
+      CHECK_THROWS_WITH(trainer.resume(npz),
+                        Catch::Contains("a position outside the training"));
+    }
+    // A member missing.
+    {
+      std::ofstream(json) << "{\"step\": 5, \"epoch\": 0}";
+      train::Trainer trainer(model, state.s, data, &eval, o);
+      CHECK_THROWS_WITH(trainer.resume(npz),
+                        Catch::Contains("has no member 'batch'"));
+    }
+  }
+}
+
+namespace {
 int countSteps(const spore_train_event *e, void *user) {
   if (e->kind == SPORE_EVENT_STEP)
     ++*(int *)user;

@@ -32,6 +32,24 @@
 # RUN: not spore-train %S/Inputs/linear.py --train-data %t/train.npz --steps -1 --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 # NEGATIVE: spore-train: error: --steps must not be negative
 #
+# Exports whose parameters are not batches of the data's records.
+# RUN: not spore-train %S/Inputs/odd.py --train-data %t/train.npz --train-export scalar_step --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=SCALAR
+# SCALAR: spore-train: error: 'scalar_step(x: f32[], y: f32[8]) -> (f32[])': its parameter 'x' is a scalar, not a batch of records
+# RUN: not spore-train %S/Inputs/odd.py --train-data %t/train.npz --train-export mixed_step --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=MIXED
+# MIXED: spore-train: error: 'mixed_step(x: f32[8, 3], y: f32[4]) -> (f32[])': its parameters take batches of different sizes
+# RUN: not spore-train %S/Inputs/odd.py --train-data %t/train.npz --train-export nodata_step --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=NODATA
+# NODATA: spore-train: error: 'nodata_step(valid: i32[]) -> (f32[])' takes no batch of data
+# RUN: not spore-train %S/Inputs/odd.py --train-data %t/train.npz --train-export fit_step --init-state %t/train.npz --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=STATELESS
+# STATELESS: spore-train: error: --init-state: '{{.*}}odd.py' has no state
+# Without --init-state the stateless export trains (nothing to update).
+# RUN: spore-train %S/Inputs/odd.py --train-data %t/train.npz --train-export fit_step --steps 3 --run-dir %t/stateless --cache-dir %t/cache --progress=none
+# RUN: FileCheck %s --check-prefix=NO-STATE < %t/stateless/run.json
+# NO-STATE: "state": {"tensors": 0, "elements": 0, "bytes": 0}
+# NO-STATE: "result": {"steps": 3,
+# RUN: %python -c "import numpy as np; assert np.load('%t/stateless/checkpoints/step-00000003.npz').files == []"
+# RUN: not spore-train %S/Inputs/none.py --train-data %t/train.npz --cache-dir %t/cache 2>&1 | FileCheck %s --check-prefix=NONE
+# NONE: spore-train: error: '{{.*}}none.py' exports nothing to train (mark the training step with @export)
+#
 # A loss that becomes NaN stops the run at its step, with run.json saying so.
 # RUN: %python -c "import numpy as np; np.savez('%t/nan.npz', x=np.full((16, 3), np.nan, np.float32), y=np.zeros(16, np.float32))"
 # RUN: not spore-train %S/Inputs/linear.py --train-data %t/nan.npz --run-dir %t/nan --cache-dir %t/cache --progress=none 2>&1 | FileCheck %s --check-prefix=NAN

@@ -1,0 +1,3 @@
+# A module without exports.
+def f(x):
+    return x
