@@ -8,6 +8,8 @@
 #ifndef SPORE_PASSES_PASSES_H
 #define SPORE_PASSES_PASSES_H
 
+#include "dialects/spore/SporeDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,6 +24,22 @@
 #include "mlir/Pass/PassManager.h"
 
 namespace spore {
+
+/// The register tile of a matrix product (spore-vectorize-contractions):
+/// rows and columns of the output it keeps in vector registers. Other
+/// passes that split contractions (spore-parallelize) cut at multiples of
+/// it, so that every register tile stays whole.
+inline constexpr int64_t kRegisterTileM = 8;
+inline constexpr int64_t kRegisterTileN = 32;
+
+/// The largest divisor of `size` that is at most `limit`: a tile size that
+/// leaves no partial tile, so that every tile vectorises without masks.
+inline int64_t largestDivisorAtMost(int64_t size, int64_t limit) {
+  for (int64_t d = std::min(size, limit); d > 1; --d)
+    if (size % d == 0)
+      return d;
+  return 1;
+}
 
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"

@@ -193,9 +193,9 @@ def SporeVectorizeContractions
     1024x1024 f32 matrix).
   }];
   let options = [
-    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"::spore::kRegisterTileM",
            "rows of the output in a register tile">,
-    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"::spore::kRegisterTileN",
            "columns of the output in a register tile">,
   ];
   let dependentDialects = [
@@ -299,11 +299,68 @@ def SporeLowerStridedCopies
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SporeParallelize : Pass<"spore-parallelize", "::mlir::func::FuncOp"> {
+  let summary = "splits large linalg ops on buffers into scf.forall chunks";
+  let description = [{
+    Every statically shaped linalg op on buffers whose work (iterations
+    times the ops of its body; multiply-adds for a contraction) reaches
+    `min-work` becomes an `scf.forall` over chunks of one of its parallel
+    dimensions: the outermost one that splits into at least two chunks,
+    each a multiple of the register tile that
+    `spore-vectorize-contractions` gives that dimension (8 rows and 32
+    columns of a matrix product, 16 elements of an innermost dimension),
+    at most `max-chunks` of them. Each chunk is the same op on subviews.
+    Ops whose body calls a function, and ops inside another `scf.forall`,
+    stay whole. Smaller work stays serial: starting threads costs a few
+    microseconds.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"1 << 18",
+           "the least work (iterations x body ops) split across threads">,
+    Option<"maxChunks", "max-chunks", "int64_t", /*default=*/"16",
+           "the most chunks an op is split into">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def SporeForallToParallel
+    : Pass<"spore-forall-to-parallel", "::mlir::func::FuncOp"> {
+  let summary = "turns scf.forall loops into spore.parallel or scf.for";
+  let description = [{
+    An outermost `scf.forall` without results whose body neither allocates
+    on the heap nor calls a function becomes a `spore.parallel` over its
+    iterations (linearised), whose body runs a range of them as an
+    `scf.for`. Every other `scf.forall` (one nested in a parallel loop,
+    one that could fail or unwind on a worker thread) becomes a serial
+    `scf.for` nest.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::spore::SporeDialect"];
+}
+
+def SporeOutlineParallel
+    : Pass<"spore-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "outlines spore.parallel bodies into calls of the runtime";
+  let description = [{
+    Runs on the LLVM dialect. The body of each `spore.parallel` moves into
+    a new internal function `void <function>_parallel<N>(ptr context, i64
+    begin, i64 end)`; the values it uses from outside are stored in a
+    struct on the caller's stack (constants are cloned instead), and the
+    op becomes a call of `spore_parallel_for(body, context, iterations)`
+    (runtime.h), which runs the ranges on the runtime's threads.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::spore::SporeDialect"];
+}
+
 def SporeHoistAllocas : Pass<"spore-hoist-allocas", "::mlir::func::FuncOp"> {
   let summary = "moves stack buffers to the function's entry block";
   let description = [{
     Every statically sized `memref.alloca` moves to the entry block of its
-    function (or of the body of an `scf.parallel`/`scf.forall`, whose
+    function (or of the body of an `scf.parallel`, `scf.forall` or
+    `spore.parallel`, whose
     iterations run at once), so that a call reserves its stack once,
     whatever the trip counts of its loops. Upstream's convert-scf-to-cf
     releases nothing at the end of an iteration, so an alloca in a loop

@@ -1147,6 +1147,19 @@ LogicalResult Pool2DOp::inferReturnTypes(MLIRContext *,
                      adaptor.getPadding(), channels, inferred);
 }
 
+LogicalResult ParallelOp::verify() {
+  Region &body = getBody();
+  if (body.empty())
+    return emitOpError("has an empty body");
+  Block &entry = body.front();
+  auto i64 = IntegerType::get(getContext(), 64);
+  if (entry.getNumArguments() != 2 || entry.getArgument(0).getType() != i64 ||
+      entry.getArgument(1).getType() != i64)
+    return emitOpError("body must take the range as two i64 arguments "
+                       "(begin, end)");
+  return success();
+}
+
 LogicalResult PrintOp::verify() {
   if (getText().size() != getValues().size() + 1)
     return emitOpError("needs one more text (")

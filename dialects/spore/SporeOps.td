@@ -927,4 +927,42 @@ def Spore_RandomOp : Spore_Op<"random", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Code generation
+//===----------------------------------------------------------------------===//
+
+def Spore_ParallelOp : Spore_Op<"parallel", [AutomaticAllocationScope,
+    RecursiveMemoryEffects]> {
+  let summary = "a loop whose iterations may run on several threads";
+  let description = [{
+    Runs its body on ranges `[begin, end)` (the entry block's two `i64`
+    arguments) that together cover `[0, iterations)` once each, in any
+    order and possibly at once, on the runtime's threads
+    (`spore_parallel_for`). `spore-forall-to-parallel` makes it of an
+    `scf.forall` before the lowering to LLVM, whose conversions rewrite its
+    body in place; `spore-outline-parallel` then moves the body into a
+    function of a context pointer and the range, and replaces the op by
+    the runtime call. The body is an allocation scope: its stack buffers
+    are each thread's own.
+
+    ```mlir
+    spore.parallel %n {
+    ^bb0(%begin: i64, %end: i64):
+      ...
+      spore.parallel_yield
+    }
+    ```
+  }];
+  let arguments = (ins I64:$iterations);
+  let regions = (region AnyRegion:$body);
+  let assemblyFormat = "$iterations attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def Spore_ParallelYieldOp : Spore_Op<"parallel_yield", [Pure, Terminator,
+    ReturnLike, HasParent<"ParallelOp">]> {
+  let summary = "ends a range of a spore.parallel";
+  let assemblyFormat = "attr-dict";
+}
+
 #endif // SPORE_OPS_TD

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
 
 #include "mlir/Interfaces/LoopLikeInterface.h"
@@ -46,7 +47,7 @@ bool spore::outlivesIteration(Value buffer) {
   for (size_t i = 0; i < aliases.size(); ++i) {
     for (OpOperand &use : aliases[i].getUses()) {
       Operation *user = use.getOwner();
-      if (user->hasTrait<OpTrait::IsTerminator>()) {
+      if (user->hasTrait<mlir::OpTrait::IsTerminator>()) {
         Operation *parent = user->getParentOp();
         // Carried to the next iteration of a loop around the buffer's
         // definition, or returned: live beyond the iteration.
@@ -80,7 +81,8 @@ struct SporeHoistAllocasPass
     for (memref::AllocaOp alloca : allocas) {
       // Iterations of parallel loops run at once: each keeps its own.
       Operation *scope = alloca->getParentOp();
-      while (!isa<FunctionOpInterface, scf::ParallelOp, scf::ForallOp>(scope))
+      while (!isa<FunctionOpInterface, scf::ParallelOp, scf::ForallOp,
+                  spore::ParallelOp>(scope))
         scope = scope->getParentOp();
       Block *entry = &scope->getRegion(0).front();
       if (alloca->getBlock() == entry)

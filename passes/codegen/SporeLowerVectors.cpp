@@ -21,6 +21,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace spore {
 #define GEN_PASS_DEF_SPORELOWERVECTORS
@@ -149,8 +150,13 @@ struct SporeLowerVectorsPass
     // loop instead of at every step.
     SmallVector<scf::ForOp> loops;
     fn.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // inner first
-    for (scf::ForOp loop : loops)
+    for (scf::ForOp loop : loops) {
+      // Index arithmetic that does not change in the loop (the offset of a
+      // chunk of spore-parallelize, say) moves out first, so that the
+      // accumulator's indices are seen to be loop-invariant.
+      moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
       hoistAccumulator(loop);
+    }
     linalg::hoistRedundantVectorTransfers(fn, /*verifyNonZeroTrip=*/true);
 
     RewritePatternSet patterns(&getContext());

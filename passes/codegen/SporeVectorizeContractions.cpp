@@ -25,14 +25,7 @@ using namespace mlir;
 
 namespace {
 
-/// The largest divisor of `size` that is at most `limit`: a tile size that
-/// leaves no partial tile, so that every tile vectorises without masks.
-int64_t largestDivisorAtMost(int64_t size, int64_t limit) {
-  for (int64_t d = std::min(size, limit); d > 1; --d)
-    if (size % d == 0)
-      return d;
-  return 1;
-}
+using spore::largestDivisorAtMost;
 
 struct SporeVectorizeContractionsPass
     : spore::impl::SporeVectorizeContractionsBase<

@@ -131,6 +131,9 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   if (options.optLevel > 0) {
+    // Large ops split into chunks for the runtime's threads (before the
+    // register tiles, which then tile each chunk).
+    pm.addNestedPass<func::FuncOp>(createSporeParallelize());
     // Register tiles for contractions. Transfers are then rewritten to
     // index the whole buffer instead of a subview, which is the form in
     // which upstream hoists an accumulator out of the reduction loop.
@@ -148,6 +151,8 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Outermost chunked loops run on threads; the rest become serial loops.
+  pm.addNestedPass<func::FuncOp>(createSporeForallToParallel());
   pm.addNestedPass<func::FuncOp>(createSporeHoistAllocas());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
@@ -163,6 +168,7 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createSporeOutlineParallel());
   pm.addPass(createSporeRuntimeBuffers());
 
   SporeEmitCABIOptions abi;

@@ -503,3 +503,14 @@ spore.func @f(%w: tensor<3xf32>) -> tensor<3xf32> {
   spore.assign "net.b", %w : tensor<3xf32>
   spore.return %w : tensor<3xf32>
 }
+
+// -----
+
+func.func @f(%n: i64) {
+  // expected-error @+1 {{'spore.parallel' op body must take the range as two i64 arguments (begin, end)}}
+  spore.parallel %n {
+  ^bb0(%b: index):
+    spore.parallel_yield
+  }
+  return
+}

@@ -1,13 +1,17 @@
 // Unit tests of libspore_runtime: .npy round trips, validation, errors.
 #include "spore/runtime.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <pthread.h>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -585,4 +589,62 @@ TEST_CASE("the runtime is safe to call from many threads",
     CAPTURE(i);
     CHECK(failures[i] == 0);
   }
+}
+
+namespace {
+struct Coverage {
+  std::vector<std::atomic<int>> hits;
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  explicit Coverage(size_t n) : hits(n) {}
+};
+
+void countRange(void *context, int64_t begin, int64_t end) {
+  auto *c = static_cast<Coverage *>(context);
+  for (int64_t i = begin; i < end; ++i)
+    c->hits[i].fetch_add(1);
+  // Long enough that a second thread takes a share of the work.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::lock_guard<std::mutex> lock(c->mutex);
+  c->threads.insert(std::this_thread::get_id());
+}
+} // namespace
+
+TEST_CASE("spore_parallel_for runs every iteration once",
+          "[runtime][threads]") {
+  int32_t defaultThreads = spore_num_threads();
+  REQUIRE(defaultThreads >= 1);
+  for (int32_t threads : {1, 2, 3}) {
+    REQUIRE(spore_set_num_threads(threads) == SPORE_OK);
+    REQUIRE(spore_num_threads() == threads);
+    for (int64_t n : {0, 1, 2, 7, 64, 1000}) {
+      Coverage c(static_cast<size_t>(n));
+      spore_parallel_for(countRange, &c, n);
+      for (int64_t i = 0; i < n; ++i)
+        REQUIRE(c.hits[i].load() == 1);
+      // One thread: everything on the caller's.
+      if (threads == 1 && n > 0) {
+        REQUIRE(c.threads.size() == 1);
+        REQUIRE(*c.threads.begin() == std::this_thread::get_id());
+      }
+      if (n >= threads)
+        REQUIRE(c.threads.size() <= static_cast<size_t>(threads));
+    }
+  }
+  // Two threads share the work, even on a machine with one core. A worker
+  // that wakes late may find the work done, so a few tries are allowed.
+  REQUIRE(spore_set_num_threads(2) == SPORE_OK);
+  size_t most = 0;
+  for (int attempt = 0; attempt < 20 && most < 2; ++attempt) {
+    Coverage c(64);
+    spore_parallel_for(countRange, &c, 64);
+    most = std::max(most, c.threads.size());
+  }
+  REQUIRE(most == 2);
+
+  REQUIRE(spore_set_num_threads(-1) != SPORE_OK);
+  REQUIRE(std::string(spore_last_error()).find("-1 threads") !=
+          std::string::npos);
+  REQUIRE(spore_set_num_threads(0) == SPORE_OK);
+  REQUIRE(spore_num_threads() == defaultThreads);
 }

@@ -215,6 +215,22 @@ typedef struct spore_buffer_counts {
 } spore_buffer_counts;
 void spore_buffer_counts_get(spore_buffer_counts *out);
 
+/* The threads of compiled code. Large matrix products and elementwise
+ * ops run their blocks on oneTBB workers in one task arena of
+ * spore_num_threads() threads: SPORE_NUM_THREADS when set to a positive
+ * number, else every core the process may run on. spore_set_num_threads
+ * changes it for the whole process (0: back to that default; 1: every
+ * call runs on its caller's thread alone). */
+int32_t spore_num_threads(void);
+int spore_set_num_threads(int32_t n);
+/* Compiled code's parallel loops: calls body(context, begin, end) on
+ * disjoint ranges that cover [0, n), on the calling thread and the
+ * arena's workers, and returns when all have run. A body neither
+ * allocates heap buffers nor fails (the compiler keeps such loops serial),
+ * so nothing needs to unwind across threads. */
+void spore_parallel_for(void (*body)(void *context, int64_t begin, int64_t end),
+                        void *context, int64_t n);
+
 /* Run-time failures of compiled models (a failing assert, an index out of
  * bounds): the message one character (or one decimal integer) at a time,
  * then spore_fail_code with its status (spore_fail: SPORE_ERROR_ASSERT);
