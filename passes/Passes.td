@@ -299,6 +299,36 @@ def SporeLowerStridedCopies
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SporePackContractions
+    : Pass<"spore-pack-contractions", "::mlir::func::FuncOp"> {
+  let summary = "packs the operands of large f32 matrix products into "
+                "panels and blocks the product for the caches";
+  let description = [{
+    A statically shaped f32 product `C[m, n] += A * B` on buffers (a
+    `linalg.matmul` or contraction generic, either operand possibly
+    transposed) with at least `min-work` multiply-adds, whose output rows
+    and columns divide into whole register tiles (8 x 32), copies A into
+    `Ap[M/8][K][8]` and B into `Bp[N/32][K][32]` (a transposed operand by
+    the same copy with another permutation) and becomes one
+    `linalg.generic` over the panels with the loops `(m2, k1, n1, m1, kc,
+    m0, n0)`: blocks of up to 128 rows of A by slices of up to 256 of the
+    reduction stay in the L2 cache while every panel of B passes, and each
+    256 x 32 micro-panel of B stays in L1 while those rows use it (BLIS's
+    loops; IREE's data tiling). The packed copies are heap buffers freed
+    after the product. Runs before `spore-parallelize` and
+    `spore-vectorize-contractions`, which split the product across threads
+    and tile it into registers.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"1 << 21",
+           "the least multiply-adds (M x N x K) of a product worth packing">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect", "::spore::SporeDialect"];
+}
+
 def SporeParallelize : Pass<"spore-parallelize", "::mlir::func::FuncOp"> {
   let summary = "splits large linalg ops on buffers into scf.forall chunks";
   let description = [{
@@ -315,7 +345,7 @@ def SporeParallelize : Pass<"spore-parallelize", "::mlir::func::FuncOp"> {
     microseconds.
   }];
   let options = [
-    Option<"minWork", "min-work", "int64_t", /*default=*/"1 << 18",
+    Option<"minWork", "min-work", "int64_t", /*default=*/"1 << 17",
            "the least work (iterations x body ops) split across threads">,
     Option<"maxChunks", "max-chunks", "int64_t", /*default=*/"16",
            "the most chunks an op is split into">,

@@ -131,8 +131,10 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   if (options.optLevel > 0) {
-    // Large ops split into chunks for the runtime's threads (before the
-    // register tiles, which then tile each chunk).
+    // Large matrix products read packed, cache-blocked operands; large ops
+    // split into chunks for the runtime's threads (before the register
+    // tiles, which then tile each chunk).
+    pm.addNestedPass<func::FuncOp>(createSporePackContractions());
     pm.addNestedPass<func::FuncOp>(createSporeParallelize());
     // Register tiles for contractions. Transfers are then rewritten to
     // index the whole buffer instead of a subview, which is the form in

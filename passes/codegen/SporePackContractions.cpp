@@ -1,0 +1,261 @@
+//===- SporePackContractions.cpp - cache-blocked matrix products ----------===//
+//
+// Defines `spore-pack-contractions`: a large f32 matrix product on buffers
+// is rewritten into BLIS's form. Both operands are first copied into
+// packed panels (IREE's data tiling; BLIS's packing):
+//
+//   Ap[M/MR][K][MR]   MR rows of A, one column after another
+//   Bp[N/NR][K][NR]   NR columns of B, one row after another
+//
+// so that the register tile of MR x NR outputs reads both operands
+// contiguously at every step of the reduction, whatever their layout: a
+// transposed operand is packed by the same copy with another permutation,
+// so A^T B and A B^T need no separate transpose. The product itself is one
+// linalg.generic over the packed panels with the loops
+//
+//   (m2, k1, n1, m1, kc, m0, n0)
+//
+// (M split into M2 blocks of M1 panels of MR rows, K into K1 blocks of KC,
+// N into N1 panels of NR): for a block of MC = M1 * MR rows of A, each KC
+// slice of it (at most 128 KiB) stays in the L2 cache while every panel of
+// B passes by, and each KC x NR micro-panel of B (32 KiB) stays in L1
+// while the MC rows use it. spore-parallelize then splits the op across
+// threads, and spore-vectorize-contractions tiles it into MR x NR register
+// tiles with the kc loop innermost, as for any contraction.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/spore/SporeOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+
+namespace spore {
+#define GEN_PASS_DEF_SPOREPACKCONTRACTIONS
+#include "passes/Passes.h.inc"
+} // namespace spore
+
+using namespace mlir;
+
+namespace {
+
+/// The rows of A kept in L2 together (MC), as a number of MR-row panels.
+constexpr int64_t kPanelsPerBlock = 16;
+/// The reduction slice (KC): KC x NR f32 of B fill 32 KiB of L1.
+constexpr int64_t kReductionBlock = 256;
+/// The least number of times each packed element must be read.
+constexpr int64_t kMinReuse = 4;
+/// The least KC worth blocking by: a smaller divisor of K makes the
+/// accumulators go to memory too often.
+constexpr int64_t kMinReductionBlock = 64;
+
+/// A 2-d f32 product C[m, n] += A[., .] * B[., .] in one of the four
+/// layouts of its operands.
+struct Plan {
+  int64_t m, n, k;
+  bool aTransposed; // A is [K, M]
+  bool bTransposed; // B is [N, K]
+};
+
+struct SporePackContractionsPass
+    : spore::impl::SporePackContractionsBase<SporePackContractionsPass> {
+  using SporePackContractionsBase::SporePackContractionsBase;
+
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::LinalgOp, Plan>> products;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (std::optional<Plan> p = plan(op))
+        products.emplace_back(op, *p);
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, p] : products)
+      pack(rewriter, op, p);
+  }
+
+  std::optional<Plan> plan(linalg::LinalgOp op) {
+    if (!op.hasPureBufferSemantics() || op.hasDynamicShape() ||
+        op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+        !linalg::isaContractionOpInterface(op))
+      return std::nullopt;
+    for (Value v : op->getOperands())
+      if (!getElementTypeOrSelf(v.getType()).isF32())
+        return std::nullopt;
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || !dims->batch.empty() || dims->m.size() != 1 ||
+        dims->n.size() != 1 || dims->k.size() != 1)
+      return std::nullopt;
+    unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    MLIRContext *ctx = &getContext();
+    auto map = [&](unsigned a, unsigned b) {
+      return AffineMap::get(
+          3, 0, {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)}, ctx);
+    };
+    if (op.getNumLoops() != 3 || maps[2] != map(m, n))
+      return std::nullopt;
+    Plan p;
+    if (maps[0] == map(m, k))
+      p.aTransposed = false;
+    else if (maps[0] == map(k, m))
+      p.aTransposed = true;
+    else
+      return std::nullopt;
+    if (maps[1] == map(k, n))
+      p.bTransposed = false;
+    else if (maps[1] == map(n, k))
+      p.bTransposed = true;
+    else
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    p.m = ranges[m];
+    p.n = ranges[n];
+    p.k = ranges[k];
+    // Whole panels only (a partial one would need padding), and enough work
+    // that packing pays: each packed element of A is read N/NR times, each
+    // of B M/MR times; fewer than kMinReuse reads do not repay the copy
+    // (a batch of 16 rows reads B twice unpacked).
+    if (p.m % spore::kRegisterTileM != 0 || p.n % spore::kRegisterTileN != 0 ||
+        p.m < kMinReuse * spore::kRegisterTileM ||
+        p.n < kMinReuse * spore::kRegisterTileN ||
+        reductionBlock(p.k) < kMinReductionBlock || p.m * p.n * p.k < minWork)
+      return std::nullopt;
+    return p;
+  }
+
+  static int64_t reductionBlock(int64_t k) {
+    return spore::largestDivisorAtMost(k, kReductionBlock);
+  }
+
+  void pack(RewriterBase &rewriter, linalg::LinalgOp op, const Plan &p) {
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    constexpr int64_t mr = spore::kRegisterTileM, nr = spore::kRegisterTileN;
+    int64_t panelsM = p.m / mr, panelsN = p.n / nr;
+    int64_t kc = reductionBlock(p.k), blocksK = p.k / kc;
+    int64_t panelsPerBlock =
+        spore::largestDivisorAtMost(panelsM, kPanelsPerBlock);
+    int64_t blocksM = panelsM / panelsPerBlock;
+    Type f32 = rewriter.getF32Type();
+    auto alignment = rewriter.getI64IntegerAttr(64);
+    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+    Value c = op.getDpsInits()[0];
+
+    // Ap[M/MR][K][MR] from A [M, K] viewed as [M/MR, MR, K], or from A^T
+    // [K, M] viewed as [K, M/MR, MR].
+    auto packedA = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get({panelsM, p.k, mr}, f32), alignment);
+    if (p.aTransposed)
+      transpose(rewriter, loc,
+                expand(rewriter, loc, a, {p.k, panelsM, mr}, {{0}, {1, 2}}),
+                packedA, {1, 0, 2});
+    else
+      transpose(rewriter, loc,
+                expand(rewriter, loc, a, {panelsM, mr, p.k}, {{0, 1}, {2}}),
+                packedA, {0, 2, 1});
+    // Bp[N/NR][K][NR] from B [K, N] viewed as [K, N/NR, NR], or from B^T
+    // [N, K] viewed as [N/NR, NR, K].
+    auto packedB = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get({panelsN, p.k, nr}, f32), alignment);
+    if (p.bTransposed)
+      transpose(rewriter, loc,
+                expand(rewriter, loc, b, {panelsN, nr, p.k}, {{0, 1}, {2}}),
+                packedB, {0, 2, 1});
+    else
+      transpose(rewriter, loc,
+                expand(rewriter, loc, b, {p.k, panelsN, nr}, {{0}, {1, 2}}),
+                packedB, {1, 0, 2});
+
+    // The product: B's panels (or A's row blocks, when A has more rows
+    // than B has columns) are shared out to threads, each taking a
+    // contiguous range, so that a thread streams A (or B) once; within the
+    // range, loops (m2, k1, n1, m1) over blocks and panels, each step a
+    // register tile's contraction over one reduction slice.
+    bool splitRows = p.m > p.n;
+    auto i64 = rewriter.getI64Type();
+    auto parallel = spore::ParallelOp::create(
+        rewriter, loc,
+        arith::ConstantIntOp::create(rewriter, loc, i64,
+                                     splitRows ? blocksM : panelsN));
+    Block *body = rewriter.createBlock(
+        &parallel.getBody(), parallel.getBody().end(), {i64, i64}, {loc, loc});
+    spore::ParallelYieldOp::create(rewriter, loc);
+    rewriter.setInsertionPointToStart(body);
+    auto index = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+    };
+    auto indexType = rewriter.getIndexType();
+    Value first = arith::IndexCastOp::create(rewriter, loc, indexType,
+                                             body->getArgument(0));
+    Value last = arith::IndexCastOp::create(rewriter, loc, indexType,
+                                            body->getArgument(1));
+    Value one = index(1), zero = index(0);
+    auto loop = [&](Value from, Value to) {
+      auto f = scf::ForOp::create(rewriter, loc, from, to, one);
+      rewriter.setInsertionPointToStart(f.getBody());
+      return f.getInductionVar();
+    };
+    Value m2 = splitRows ? loop(first, last) : loop(zero, index(blocksM));
+    Value k1 = loop(zero, index(blocksK));
+    Value n1 = splitRows ? loop(zero, index(panelsN)) : loop(first, last);
+    Value m1 = loop(zero, index(panelsPerBlock));
+
+    Value panel = arith::AddIOp::create(
+        rewriter, loc,
+        arith::MulIOp::create(rewriter, loc, m2, index(panelsPerBlock)), m1);
+    Value k0 = arith::MulIOp::create(rewriter, loc, k1, index(kc));
+    Value row = arith::MulIOp::create(rewriter, loc, panel, index(mr));
+    Value column = arith::MulIOp::create(rewriter, loc, n1, index(nr));
+    auto slice = [&](Value source, ArrayRef<OpFoldResult> offsets,
+                     ArrayRef<int64_t> sizes, ArrayRef<int64_t> kept) {
+      auto sourceType = cast<MemRefType>(source.getType());
+      SmallVector<OpFoldResult> sizeAttrs, strides;
+      for (int64_t size : sizes) {
+        sizeAttrs.push_back(rewriter.getIndexAttr(size));
+        strides.push_back(rewriter.getIndexAttr(1));
+      }
+      auto type = memref::SubViewOp::inferRankReducedResultType(
+          kept, sourceType, offsets, sizeAttrs, strides);
+      return memref::SubViewOp::create(rewriter, loc, type, source, offsets,
+                                       sizeAttrs, strides)
+          .getResult();
+    };
+    OpFoldResult z = rewriter.getIndexAttr(0);
+    Value aTile = slice(packedA, {panel, k0, z}, {1, kc, mr}, {kc, mr});
+    Value bTile = slice(packedB, {n1, k0, z}, {1, kc, nr}, {kc, nr});
+    Value cTile = slice(c, {row, column}, {mr, nr}, {mr, nr});
+    // C[m0, n0] += Ap[kc, m0] * Bp[kc, n0], loops (m0, n0, kc).
+    MLIRContext *ctx = &getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d(2), d(0)}, ctx),
+                                   AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                   AffineMap::get(3, 0, {d(0), d(1)}, ctx)};
+    using utils::IteratorType;
+    linalg::GenericOp::create(
+        rewriter, loc, ValueRange{aTile, bTile}, ValueRange{cTile}, maps,
+        {IteratorType::parallel, IteratorType::parallel,
+         IteratorType::reduction},
+        [](OpBuilder &nested, Location l, ValueRange args) {
+          Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
+          Value sum = arith::AddFOp::create(nested, l, args[2], product);
+          linalg::YieldOp::create(nested, l, sum);
+        });
+    rewriter.setInsertionPointAfter(parallel);
+    memref::DeallocOp::create(rewriter, loc, packedA);
+    memref::DeallocOp::create(rewriter, loc, packedB);
+    rewriter.eraseOp(op);
+  }
+
+  static Value expand(RewriterBase &rewriter, Location loc, Value source,
+                      ArrayRef<int64_t> shape,
+                      ArrayRef<ReassociationIndices> groups) {
+    return memref::ExpandShapeOp::create(rewriter, loc, shape, source, groups);
+  }
+
+  static void transpose(RewriterBase &rewriter, Location loc, Value from,
+                        Value to, ArrayRef<int64_t> permutation) {
+    linalg::TransposeOp::create(rewriter, loc, from, to, permutation);
+  }
+};
+
+} // namespace

@@ -1,0 +1,97 @@
+// RUN: spore-opt %s -verify-each -split-input-file --pass-pipeline='builtin.module(func.func(spore-pack-contractions))' | FileCheck %s
+
+// A [64, 256] is packed into 8 panels of 8 rows, B [256, 512] into 16
+// panels of 32 columns; B has more columns than A has rows, so B's panels
+// are shared out to threads, and each step is an 8 x 32 register tile over
+// a 256-long slice of the reduction.
+// CHECK-LABEL: func.func @plain
+// CHECK: %[[AP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x256x8xf32>
+// CHECK: %[[AV:.*]] = memref.expand_shape %arg0 {{\[\[}}0, 1], [2]] output_shape [8, 8, 256]
+// CHECK: linalg.transpose ins(%[[AV]] : memref<8x8x256xf32>) outs(%[[AP]] : memref<8x256x8xf32>) permutation = [0, 2, 1]
+// CHECK: %[[BP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x256x32xf32>
+// CHECK: %[[BV:.*]] = memref.expand_shape %arg1 {{\[\[}}0], [1, 2]] output_shape [256, 16, 32]
+// CHECK: linalg.transpose ins(%[[BV]] : memref<256x16x32xf32>) outs(%[[BP]] : memref<16x256x32xf32>) permutation = [1, 0, 2]
+// CHECK: %[[N:.*]] = arith.constant 16 : i64
+// CHECK: spore.parallel %[[N]] {
+// CHECK: ^bb0(%[[B:.*]]: i64, %[[E:.*]]: i64):
+// CHECK:   %[[FIRST:.*]] = arith.index_cast %[[B]]
+// CHECK:   %[[LAST:.*]] = arith.index_cast %[[E]]
+// CHECK:   scf.for %[[M2:.*]] =
+// CHECK:     scf.for %[[K1:.*]] =
+// CHECK:       scf.for %[[N1:.*]] = %[[FIRST]] to %[[LAST]]
+// CHECK:         scf.for %[[M1:.*]] =
+// CHECK:           memref.subview %[[AP]][%{{.*}}, %{{.*}}, 0] [1, 256, 8] [1, 1, 1] : memref<8x256x8xf32> to memref<256x8xf32, strided<[8, 1], offset: ?>>
+// CHECK:           memref.subview %[[BP]][%[[N1]], %{{.*}}, 0] [1, 256, 32] [1, 1, 1] : memref<16x256x32xf32> to memref<256x32xf32, strided<[32, 1], offset: ?>>
+// CHECK:           memref.subview %arg2[%{{.*}}, %{{.*}}] [8, 32] [1, 1]
+// CHECK:           linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK:             arith.mulf
+// CHECK:             arith.addf
+// CHECK:   spore.parallel_yield
+// CHECK: memref.dealloc %[[AP]]
+// CHECK: memref.dealloc %[[BP]]
+// CHECK-NOT: linalg.matmul
+func.func @plain(%a: memref<64x256xf32>, %b: memref<256x512xf32>,
+                 %o: memref<64x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x256xf32>, memref<256x512xf32>)
+                outs(%o : memref<64x512xf32>)
+  return
+}
+
+// -----
+
+// Transposed operands are packed by the same copies with the other
+// permutation: A^T [256, 512] as [256, 64, 8] -> [64, 256, 8], B^T
+// [128, 256] as [4, 32, 256] -> [4, 256, 32]. A has more rows: its blocks
+// of 16 panels (128 rows) are shared out.
+// CHECK-LABEL: func.func @transposed
+// CHECK: %[[AV:.*]] = memref.expand_shape %arg0 {{\[\[}}0], [1, 2]] output_shape [256, 64, 8]
+// CHECK: linalg.transpose ins(%[[AV]] : memref<256x64x8xf32>) outs(%{{.*}} : memref<64x256x8xf32>) permutation = [1, 0, 2]
+// CHECK: %[[BV:.*]] = memref.expand_shape %arg1 {{\[\[}}0, 1], [2]] output_shape [4, 32, 256]
+// CHECK: linalg.transpose ins(%[[BV]] : memref<4x32x256xf32>) outs(%{{.*}} : memref<4x256x32xf32>) permutation = [0, 2, 1]
+// CHECK: %[[N:.*]] = arith.constant 4 : i64
+// CHECK: spore.parallel %[[N]]
+func.func @transposed(%at: memref<256x512xf32>, %bt: memref<128x256xf32>,
+                      %o: memref<512x128xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%at, %bt : memref<256x512xf32>, memref<128x256xf32>)
+      outs(%o : memref<512x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left alone: too little work, rows or columns that are not whole
+// register tiles, f64, and a batched product.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: spore.parallel
+// CHECK: linalg.matmul ins(%arg0, %arg1 : memref<32x64xf32>
+// CHECK: linalg.matmul ins(%arg3, %arg4 : memref<100x512xf32>
+// CHECK: linalg.matmul ins(%arg6, %arg7 : memref<128x512xf64>
+// CHECK: linalg.batch_matmul
+func.func @left_alone(%a0: memref<32x64xf32>, %b0: memref<64x128xf32>,
+                      %o0: memref<32x128xf32>,
+                      %a1: memref<100x512xf32>, %b1: memref<512x512xf32>,
+                      %o1: memref<100x512xf32>,
+                      %a2: memref<128x512xf64>, %b2: memref<512x512xf64>,
+                      %o2: memref<128x512xf64>,
+                      %a3: memref<4x128x512xf32>, %b3: memref<4x512x512xf32>,
+                      %o3: memref<4x128x512xf32>) {
+  linalg.matmul ins(%a0, %b0 : memref<32x64xf32>, memref<64x128xf32>)
+                outs(%o0 : memref<32x128xf32>)
+  linalg.matmul ins(%a1, %b1 : memref<100x512xf32>, memref<512x512xf32>)
+                outs(%o1 : memref<100x512xf32>)
+  linalg.matmul ins(%a2, %b2 : memref<128x512xf64>, memref<512x512xf64>)
+                outs(%o2 : memref<128x512xf64>)
+  linalg.batch_matmul ins(%a3, %b3 : memref<4x128x512xf32>, memref<4x512x512xf32>)
+                      outs(%o3 : memref<4x128x512xf32>)
+  return
+}
