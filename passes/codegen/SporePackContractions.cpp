@@ -55,7 +55,38 @@ struct Plan {
   int64_t m, n, k;
   bool aTransposed; // A is [K, M]
   bool bTransposed; // B is [N, K]
+  /// How A, B and C collapse to matrices (each group of loops to one
+  /// dimension; nothing to do where every group is one loop).
+  SmallVector<SmallVector<ReassociationIndices>> collapse;
 };
+
+/// The order in which the groups of loops appear in `map`'s results, when
+/// each appears whole, in its order, and only once; nullopt otherwise.
+std::optional<SmallVector<int>>
+groupOrder(AffineMap map, ArrayRef<SmallVector<unsigned>> groups) {
+  SmallVector<unsigned> results;
+  for (AffineExpr e : map.getResults()) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d)
+      return std::nullopt;
+    results.push_back(d.getPosition());
+  }
+  SmallVector<int> order;
+  for (size_t i = 0; i < results.size();) {
+    auto g = llvm::find_if(groups, [&](const SmallVector<unsigned> &group) {
+      return llvm::is_contained(group, results[i]);
+    });
+    if (g == groups.end())
+      return std::nullopt;
+    int index = g - groups.begin();
+    if (llvm::is_contained(order, index) || i + g->size() > results.size() ||
+        ArrayRef<unsigned>(results).slice(i, g->size()) != ArrayRef(*g))
+      return std::nullopt;
+    order.push_back(index);
+    i += g->size();
+  }
+  return order;
+}
 
 struct SporePackContractionsPass
     : spore::impl::SporePackContractionsBase<SporePackContractionsPass> {
@@ -82,35 +113,63 @@ struct SporePackContractionsPass
         return std::nullopt;
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
-    if (failed(dims) || !dims->batch.empty() || dims->m.size() != 1 ||
-        dims->n.size() != 1 || dims->k.size() != 1)
+    if (failed(dims) || !dims->batch.empty() || dims->m.empty() ||
+        dims->n.empty() || dims->k.empty())
       return std::nullopt;
-    unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
+    // The rows (m), columns (n) and reduction (k) may each be several loops
+    // (a [B, T, D] activation times a [D, E] weight has rows (b, t)) when
+    // every operand holds a group's loops together and in order: its view
+    // collapses to a matrix.
+    SmallVector<SmallVector<unsigned>> groups = {
+        SmallVector<unsigned>(dims->m.begin(), dims->m.end()),
+        SmallVector<unsigned>(dims->n.begin(), dims->n.end()),
+        SmallVector<unsigned>(dims->k.begin(), dims->k.end())};
+    enum { M, N, K };
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    MLIRContext *ctx = &getContext();
-    auto map = [&](unsigned a, unsigned b) {
-      return AffineMap::get(
-          3, 0, {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)}, ctx);
-    };
-    if (op.getNumLoops() != 3 || maps[2] != map(m, n))
-      return std::nullopt;
     Plan p;
-    if (maps[0] == map(m, k))
+    std::optional<SmallVector<int>> a = groupOrder(maps[0], groups);
+    std::optional<SmallVector<int>> b = groupOrder(maps[1], groups);
+    std::optional<SmallVector<int>> c = groupOrder(maps[2], groups);
+    if (!a || !b || !c || *c != SmallVector<int>{M, N})
+      return std::nullopt;
+    if (*a == SmallVector<int>{M, K})
       p.aTransposed = false;
-    else if (maps[0] == map(k, m))
+    else if (*a == SmallVector<int>{K, M})
       p.aTransposed = true;
     else
       return std::nullopt;
-    if (maps[1] == map(k, n))
+    if (*b == SmallVector<int>{K, N})
       p.bTransposed = false;
-    else if (maps[1] == map(n, k))
+    else if (*b == SmallVector<int>{N, K})
       p.bTransposed = true;
     else
       return std::nullopt;
+    SmallVector<SmallVector<int>> orders = {*a, *b, *c};
+    for (auto [operand, order] : llvm::zip(op->getOperands(), orders)) {
+      SmallVector<ReassociationIndices> groupsOfOperand;
+      int64_t next = 0;
+      for (int g : order) {
+        ReassociationIndices indices;
+        for (size_t i = 0; i < groups[g].size(); ++i)
+          indices.push_back(next++);
+        groupsOfOperand.push_back(indices);
+      }
+      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(
+              cast<MemRefType>(operand.getType()), groupsOfOperand))
+        return std::nullopt;
+      p.collapse.push_back(groupsOfOperand);
+    }
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    p.m = ranges[m];
-    p.n = ranges[n];
-    p.k = ranges[k];
+    auto extent = [&](ArrayRef<unsigned> group) {
+      int64_t e = 1;
+      for (unsigned d : group)
+        e *= ranges[d];
+      return e;
+    };
+    p.m = extent(groups[M]);
+    p.n = extent(groups[N]);
+    p.k = extent(groups[K]);
+
     // Whole panels only (a partial one would need padding), and enough work
     // that packing pays: each packed element of A is read N/NR times, each
     // of B M/MR times; fewer than kMinReuse reads do not repay the copy
@@ -138,8 +197,17 @@ struct SporePackContractionsPass
     int64_t blocksM = panelsM / panelsPerBlock;
     Type f32 = rewriter.getF32Type();
     auto alignment = rewriter.getI64IntegerAttr(64);
-    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
-    Value c = op.getDpsInits()[0];
+    // The operands as matrices.
+    SmallVector<Value> matrices;
+    for (auto [operand, groups] : llvm::zip(op->getOperands(), p.collapse)) {
+      if (static_cast<int64_t>(groups.size()) ==
+          cast<MemRefType>(operand.getType()).getRank())
+        matrices.push_back(operand);
+      else
+        matrices.push_back(
+            memref::CollapseShapeOp::create(rewriter, loc, operand, groups));
+    }
+    Value a = matrices[0], b = matrices[1], c = matrices[2];
 
     // Ap[M/MR][K][MR] from A [M, K] viewed as [M/MR, MR, K], or from A^T
     // [K, M] viewed as [K, M/MR, MR].

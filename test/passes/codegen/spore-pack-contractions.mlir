@@ -95,3 +95,53 @@ func.func @left_alone(%a0: memref<32x64xf32>, %b0: memref<64x128xf32>,
                       outs(%o3 : memref<4x128x512xf32>)
   return
 }
+
+// -----
+
+// Rows that are two loops (a [2, 64, 256] activation times a [256, 512]
+// weight) collapse to one matrix dimension, in A and in C.
+// CHECK-LABEL: func.func @grouped_rows
+// CHECK-DAG: %[[A:.*]] = memref.collapse_shape %arg0 {{\[\[}}0, 1], [2]] : memref<2x64x256xf32> into memref<128x256xf32>
+// CHECK-DAG: %[[C:.*]] = memref.collapse_shape %arg2 {{\[\[}}0, 1], [2]] : memref<2x64x512xf32> into memref<128x512xf32>
+// CHECK: memref.expand_shape %[[A]] {{\[\[}}0, 1], [2]] output_shape [16, 8, 256]
+// CHECK: spore.parallel
+// CHECK:   memref.subview %[[C]]
+func.func @grouped_rows(%x: memref<2x64x256xf32>, %w: memref<256x512xf32>,
+                        %o: memref<2x64x512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, t, n, k) -> (b, t, k)>,
+                                   affine_map<(b, t, n, k) -> (k, n)>,
+                                   affine_map<(b, t, n, k) -> (b, t, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel",
+                                    "reduction"]}
+      ins(%x, %w : memref<2x64x256xf32>, memref<256x512xf32>)
+      outs(%o : memref<2x64x512xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Rows whose loops are not together in A (A is [t, k, b]) stay unpacked.
+// CHECK-LABEL: func.func @scattered_rows
+// CHECK-NOT: spore.parallel
+// CHECK: linalg.generic
+func.func @scattered_rows(%x: memref<64x256x2xf32>, %w: memref<256x512xf32>,
+                          %o: memref<2x64x512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, t, n, k) -> (t, k, b)>,
+                                   affine_map<(b, t, n, k) -> (k, n)>,
+                                   affine_map<(b, t, n, k) -> (b, t, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel",
+                                    "reduction"]}
+      ins(%x, %w : memref<64x256x2xf32>, memref<256x512xf32>)
+      outs(%o : memref<2x64x512xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
