@@ -603,10 +603,28 @@ void countRange(void *context, int64_t begin, int64_t end) {
   auto *c = static_cast<Coverage *>(context);
   for (int64_t i = begin; i < end; ++i)
     c->hits[i].fetch_add(1);
-  // Long enough that a second thread takes a share of the work.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
   std::lock_guard<std::mutex> lock(c->mutex);
   c->threads.insert(std::this_thread::get_id());
+}
+} // namespace
+
+namespace {
+struct Rendezvous {
+  std::atomic<int> entered{0};
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+};
+
+void meet(void *context, int64_t begin, int64_t end) {
+  auto *r = static_cast<Rendezvous *>(context);
+  {
+    std::lock_guard<std::mutex> lock(r->mutex);
+    r->threads.insert(std::this_thread::get_id());
+  }
+  r->entered.fetch_add(static_cast<int>(end - begin));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (r->entered.load() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
 }
 } // namespace
 
@@ -631,16 +649,13 @@ TEST_CASE("spore_parallel_for runs every iteration once",
         REQUIRE(c.threads.size() <= static_cast<size_t>(threads));
     }
   }
-  // Two threads share the work, even on a machine with one core. A worker
-  // that wakes late may find the work done, so a few tries are allowed.
+  // Two threads share the work, even on a machine with one core: each of
+  // the two ranges waits (up to 10 s, for a loaded machine) until both
+  // have started, which only a second thread can make happen.
   REQUIRE(spore_set_num_threads(2) == SPORE_OK);
-  size_t most = 0;
-  for (int attempt = 0; attempt < 20 && most < 2; ++attempt) {
-    Coverage c(64);
-    spore_parallel_for(countRange, &c, 64);
-    most = std::max(most, c.threads.size());
-  }
-  REQUIRE(most == 2);
+  Rendezvous r;
+  spore_parallel_for(meet, &r, 2);
+  REQUIRE(r.threads.size() == 2);
 
   REQUIRE(spore_set_num_threads(-1) != SPORE_OK);
   REQUIRE(std::string(spore_last_error()).find("-1 threads") !=
