@@ -93,6 +93,9 @@ void spore::buildCpuPipeline(OpPassManager &pm,
     pm.addPass(createInlinerPass());
     pm.addPass(createSymbolDCEPass());
     pm.addPass(createSporeFuseElementwise());
+    // Scalars (0-d tensors) as values, so that loops carry them in
+    // registers rather than in a buffer per iteration.
+    pm.addPass(createSporeScalarize());
     pm.addPass(createSporeApproximateMath());
     pm.addPass(createCanonicalizerPass());
   }
