@@ -180,6 +180,7 @@ spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
 static constexpr llvm::StringLiteral kDifferentiated = "spore.differentiated";
 
 LogicalResult spore::driver::differentiate(ModuleOp module) {
+  TimedStage timed("differentiate (spore-differentiate-pipeline)");
   PassManager pm(module->getContext());
   pm.enableVerifier(true);
   spore::buildDifferentiatePipeline(pm);
@@ -206,6 +207,7 @@ LogicalResult spore::driver::lowerToLinalg(ModuleOp module) {
 LogicalResult spore::driver::lowerToLLVMDialect(ModuleOp module,
                                                 llvm::StringRef moduleName,
                                                 unsigned optLevel) {
+  TimedStage timed("lower to the LLVM dialect (spore-cpu-pipeline)");
   PassManager pm(module->getContext());
   pm.enableVerifier(true);
   spore::CpuPipelineOptions options;
@@ -389,8 +391,11 @@ LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
                                         LLVMOutput kind, llvm::StringRef path,
                                         llvm::StringRef cpu) {
   llvm::LLVMContext llvmContext;
+  std::optional<TimedStage> timed;
+  timed.emplace("translate to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
+  timed.reset();
   if (!llvmModule)
     return emitError(module.getLoc(), "translation to LLVM IR failed");
 
@@ -404,6 +409,8 @@ LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
   guardCpuFeatures(*llvmModule, *machine);
 
   if (optLevel > 0) {
+    TimedStage optimise("LLVM optimisation (-O" + std::to_string(optLevel) +
+                        ")");
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
     llvm::CGSCCAnalysisManager cgam;
@@ -429,6 +436,7 @@ LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
   if (kind == LLVMOutput::IR) {
     llvmModule->print(out.os(), nullptr);
   } else {
+    TimedStage generate("code generation");
     llvm::legacy::PassManager codegen;
     auto fileType = kind == LLVMOutput::Object
                         ? llvm::CodeGenFileType::ObjectFile
@@ -439,6 +447,12 @@ LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
     codegen.run(*llvmModule);
   }
   out.keep();
+  out.os().flush();
+  if (kind == LLVMOutput::Object && TimeReport::get().enabled()) {
+    uint64_t bytes = 0;
+    if (!llvm::sys::fs::file_size(path, bytes))
+      TimeReport::get().setObjectSize(bytes);
+  }
   return success();
 }
 
@@ -692,6 +706,7 @@ spore::driver::writeHeaders(const std::vector<ExportSignature> &exports,
 
 LogicalResult spore::driver::linkShared(llvm::StringRef object,
                                         llvm::StringRef output) {
+  TimedStage timed("link the shared library");
   std::string program = SPORE_LINKER_DRIVER;
   if (!llvm::sys::fs::exists(program)) {
     auto found = llvm::sys::findProgramByName("cc");

@@ -15,6 +15,8 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -153,6 +155,39 @@ struct CachedLibrary {
 mlir::FailureOr<CachedLibrary>
 buildCached(mlir::ModuleOp module, llvm::StringRef moduleName,
             unsigned optLevel, llvm::StringRef cacheDir, std::string &error);
+
+/// The stage times of one compilation, for `sporec --time-report` (in the
+/// convention of clang's -ftime-report). Stages record their wall time
+/// through TimedStage while the report is enabled; print() writes a table
+/// of them with the total and the size of the object written.
+class TimeReport {
+public:
+  static TimeReport &get();
+  void enable() { on = true; }
+  bool enabled() const { return on; }
+  void add(llvm::StringRef stage, double seconds);
+  void setObjectSize(uint64_t bytes) { objectBytes = bytes; }
+  void print(llvm::raw_ostream &os, llvm::StringRef input) const;
+
+private:
+  bool on = false;
+  std::vector<std::pair<std::string, double>> stages;
+  std::optional<uint64_t> objectBytes;
+};
+
+/// Adds the time from its construction to its destruction to the report
+/// under `stage` (nothing when the report is off).
+class TimedStage {
+public:
+  explicit TimedStage(llvm::StringRef stage);
+  ~TimedStage();
+  TimedStage(const TimedStage &) = delete;
+  TimedStage &operator=(const TimedStage &) = delete;
+
+private:
+  std::string stage;
+  std::chrono::steady_clock::time_point start;
+};
 
 } // namespace spore::driver
 

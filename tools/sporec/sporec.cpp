@@ -13,6 +13,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -75,6 +76,12 @@ cl::opt<bool> noRuntimeChecks(
     cl::desc("omit the run-time checks of indices and range steps (faster; "
              "a bad index is then clamped silently)"),
     cl::cat(category));
+cl::opt<bool> timeReport(
+    "time-report",
+    cl::desc("print the wall time of each stage (parsing, differentiation, "
+             "the MLIR pipelines, LLVM IR translation, LLVM optimisation, "
+             "code generation, linking) and the object's size to stderr"),
+    cl::cat(category));
 cl::opt<bool> noLocations("no-locations",
                           cl::desc("omit source locations from printed IR"),
                           cl::cat(category));
@@ -125,7 +132,17 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   context.printOpOnDiagnostic(false); // diagnostics quote the source
   context.loadDialect<spore::SporeDialect>();
+  if (timeReport)
+    driver::TimeReport::get().enable();
+  // Printed however the compilation ends, like clang's -ftime-report.
+  auto report = llvm::make_scope_exit([] {
+    if (timeReport)
+      driver::TimeReport::get().print(errs(), input);
+  });
+  std::optional<driver::TimedStage> parsing;
+  parsing.emplace("parse and emit spore IR");
   auto module = spore::frontend::compileFile(input, context);
+  parsing.reset();
   if (!module)
     return 1;
   // Errors of later stages (differentiation) point into the source too,
@@ -184,6 +201,7 @@ int main(int argc, char **argv) {
     if (dir.empty())
       dir = ".";
   }
+  driver::TimedStage headers("write the headers");
   if (failed(driver::writeHeaders(exports, state, moduleName, dir)))
     return 1;
   return 0;
