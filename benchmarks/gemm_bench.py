@@ -26,6 +26,10 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "test", "e2e"))
+from reference import compile_shared  # noqa: E402
+
 NUMPY_PEER = r"""
 import sys, time
 import numpy as np
@@ -113,15 +117,8 @@ def main():
             ta, tb = layout[0] == "t", layout[1] == "t"
             m = k = n = size
             name = "mm%d%s" % (size, layout)
-            src = os.path.join(workdir, name + ".py")
-            lib = os.path.join(workdir, "lib%s.so" % name)
-            with open(src, "w") as f:
-                f.write(source(m, k, n, ta, tb))
-            proc = subprocess.run([args.sporec, src, "--shared", "-o", lib],
-                                  capture_output=True, text=True)
-            if proc.returncode != 0:
-                sys.exit("sporec failed:\n" + proc.stderr)
-            library = ctypes.CDLL(lib)
+            library, _ = compile_shared(args.sporec, source(m, k, n, ta, tb),
+                                        workdir, name)
             threads = library.spore_num_threads()
             a, b = inputs(m, k, n, ta, tb)
             c = np.zeros((m, n), np.float32)

@@ -23,6 +23,10 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "test", "e2e"))
+from reference import compile_shared  # noqa: E402
+
 SPORE = """
 from spore import *
 
@@ -98,14 +102,7 @@ def main():
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="spore-loop-")
     os.makedirs(workdir, exist_ok=True)
-    src = os.path.join(workdir, "loop.py")
-    lib = os.path.join(workdir, "libloop.so")
-    with open(src, "w") as f:
-        f.write(SPORE)
-    proc = subprocess.run([args.sporec, src, "--shared", "-o", lib],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit("sporec failed:\n" + proc.stderr)
+    spore, _ = compile_shared(args.sporec, SPORE, workdir, "loop")
     csrc = os.path.join(workdir, "loop.c")
     clib = os.path.join(workdir, "libloop_c.so")
     with open(csrc, "w") as f:
@@ -115,7 +112,6 @@ def main():
     if proc.returncode != 0:
         sys.exit("%s failed:\n%s" % (args.cc, proc.stderr))
 
-    spore = ctypes.CDLL(lib)
     c = ctypes.CDLL(clib)
     peers = {}
     for what in ("forward", "gradient"):
