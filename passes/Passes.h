@@ -20,6 +20,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -80,6 +81,14 @@ void buildCpuPipeline(mlir::OpPassManager &pm,
 /// the next iteration or returned. Such a buffer cannot share one stack
 /// slot across iterations (spore-hoist-allocas).
 bool outlivesIteration(mlir::Value buffer);
+
+/// The buffer that `memref` is a view of, through every view-like op
+/// (subview, expand_shape, ...); `memref` itself when it is no view.
+inline mlir::Value rootBuffer(mlir::Value memref) {
+  while (auto view = memref.getDefiningOp<mlir::ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
+}
 
 /// Whether the function `fn` calls itself, directly or through the
 /// functions it calls (calls of any dialect that name their callee).

@@ -324,18 +324,22 @@ def SporePackContractions
   let description = [{
     A statically shaped f32 product `C[m, n] += A * B` on buffers (a
     `linalg.matmul` or contraction generic, either operand possibly
-    transposed) with at least `min-work` multiply-adds, whose output rows
-    and columns divide into whole register tiles (8 x 32), copies A into
-    `Ap[M/8][K][8]` and B into `Bp[N/32][K][32]` (a transposed operand by
-    the same copy with another permutation) and becomes one
-    `linalg.generic` over the panels with the loops `(m2, k1, n1, m1, kc,
-    m0, n0)`: blocks of up to 128 rows of A by slices of up to 256 of the
-    reduction stay in the L2 cache while every panel of B passes, and each
-    256 x 32 micro-panel of B stays in L1 while those rows use it (BLIS's
-    loops; IREE's data tiling). The packed copies are heap buffers freed
-    after the product. Runs before `spore-parallelize` and
-    `spore-vectorize-contractions`, which split the product across threads
-    and tile it into registers.
+    transposed; rows, columns or reduction may each be several loops that
+    every operand holds together, as in a [B, T, D] activation times a
+    [D, E] weight) with at least `min-work` multiply-adds, whose rows and
+    columns divide into whole register tiles (8 x 32) and are at least 32
+    and 128, copies A into `Ap[M/8][K][8]` and B into `Bp[N/32][K][32]` (a
+    transposed operand by the same copy with another permutation) and runs
+    BLIS's loops `(m2, k1, n1, m1)` over the panels inside a
+    `spore.parallel` that gives each thread a contiguous range of B's
+    panels (or of A's 128-row blocks when M > N). Each step is an 8 x 32
+    contraction over a slice of up to 256 of the reduction: blocks of 128
+    rows of A by such a slice stay in L2 while every panel of B passes, and
+    each 256 x 32 micro-panel of B stays in L1 while those rows use it
+    (BLIS's loops; IREE's data tiling). The packed copies are heap buffers
+    freed after the product. Runs before `spore-parallelize` (which splits
+    the packing copies) and `spore-vectorize-contractions` (which tiles
+    each step into registers).
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"1 << 21",
@@ -358,8 +362,9 @@ def SporeParallelize : Pass<"spore-parallelize", "::mlir::func::FuncOp"> {
     `spore-vectorize-contractions` gives that dimension (8 rows and 32
     columns of a matrix product, 16 elements of an innermost dimension),
     at most `max-chunks` of them. Each chunk is the same op on subviews.
-    Ops whose body calls a function, and ops inside another `scf.forall`,
-    stay whole. Smaller work stays serial: starting threads costs a few
+    Ops whose body calls a function, ops that read a part of their output
+    buffer other than the element they write, and ops inside an
+    `scf.forall` or `spore.parallel` stay whole. Smaller work stays serial: starting threads costs a few
     microseconds.
   }];
   let options = [

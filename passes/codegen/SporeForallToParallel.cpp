@@ -34,8 +34,7 @@ bool mayRunOnWorkers(scf::ForallOp forall) {
   return !forall.getBody()
               ->walk([](Operation *op) {
                 if (isa<memref::AllocOp, memref::ReallocOp, CallOpInterface>(
-                        op) ||
-                    isa<LLVM::CallOp>(op))
+                        op))
                   return WalkResult::interrupt();
                 return WalkResult::advance();
               })

@@ -33,12 +33,6 @@ using namespace mlir;
 namespace {
 
 /// The allocation or argument that `memref` is a view of.
-Value rootOf(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
-}
-
 /// Whether the roots `a` and `b` (allocations or function arguments) are
 /// different buffers: two allocations, or an allocation and an argument,
 /// always are; two arguments only of an exported function, whose buffers
@@ -105,7 +99,7 @@ void hoistAccumulator(scf::ForOp loop) {
     return;
   // Nothing else in the loop writes memory, or reads memory that may be
   // part of the buffer.
-  Value root = rootOf(buffer);
+  Value root = spore::rootBuffer(buffer);
   WalkResult clash = body->walk([&](Operation *op) {
     if (op == read.getOperation() || op == write.getOperation() ||
         isMemoryEffectFree(op) || op->getNumRegions() > 0)
@@ -116,7 +110,7 @@ void hoistAccumulator(scf::ForOp loop) {
     else if (auto load = dyn_cast<memref::LoadOp>(op))
       source = load.getMemRef();
     if (source && isa<MemRefType>(source.getType()) &&
-        distinctBuffers(root, rootOf(source)))
+        distinctBuffers(root, spore::rootBuffer(source)))
       return WalkResult::advance();
     return WalkResult::interrupt();
   });

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -42,8 +43,9 @@ struct SporeParallelizePass
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op.hasPureBufferSemantics() && !op.hasDynamicShape() &&
-          !op->getParentOfType<scf::ForallOp>() && work(op) >= minWork &&
-          !callsOut(op))
+          !op->getParentOfType<scf::ForallOp>() &&
+          !op->getParentOfType<spore::ParallelOp>() && work(op) >= minWork &&
+          !callsOut(op) && !readsOtherChunks(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -69,6 +71,25 @@ struct SporeParallelizePass
   static bool callsOut(linalg::LinalgOp op) {
     return op->walk([](CallOpInterface) { return WalkResult::interrupt(); })
         .wasInterrupted();
+  }
+
+  /// Whether an input may be a part of an output buffer that other
+  /// iterations write: chunks run in any order, so such an op (which
+  /// bufferisation does not make: it copies instead) stays whole. An input
+  /// read at exactly the output's positions (an update in place) is safe.
+  static bool readsOtherChunks(linalg::LinalgOp op) {
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      if (!isa<BaseMemRefType>(input->get().getType()))
+        continue;
+      Value root = spore::rootBuffer(input->get());
+      for (OpOperand &output : op.getDpsInitsMutable())
+        if (spore::rootBuffer(output.get()) == root &&
+            (input->get() != output.get() ||
+             op.getMatchingIndexingMap(input) !=
+                 op.getMatchingIndexingMap(&output)))
+          return true;
+    }
+    return false;
   }
 
   /// The dimensions worth splitting, best first. A contraction splits its

@@ -108,3 +108,39 @@ func.func @row_sums(%x: memref<4096x1024xf32>, %o: memref<4096xf32>) {
   }
   return
 }
+
+// -----
+
+// An op that reads its own output buffer elsewhere than where it writes
+// (a shift in place) stays whole: chunks run in any order. An update in
+// place at the same positions splits.
+// CHECK-LABEL: func.func @in_place
+// CHECK-NOT: scf.forall
+// CHECK: linalg.generic
+// CHECK: scf.forall
+// CHECK: linalg.generic
+// CHECK-NOT: scf.forall
+func.func @in_place(%x: memref<1025x1024xf32>) {
+  %from = memref.subview %x[1, 0] [1024, 1024] [1, 1]
+      : memref<1025x1024xf32> to memref<1024x1024xf32, strided<[1024, 1], offset: 1024>>
+  %to = memref.subview %x[0, 0] [1024, 1024] [1, 1]
+      : memref<1025x1024xf32> to memref<1024x1024xf32, strided<[1024, 1]>>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                   affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%from : memref<1024x1024xf32, strided<[1024, 1], offset: 1024>>)
+      outs(%to : memref<1024x1024xf32, strided<[1024, 1]>>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                   affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%to : memref<1024x1024xf32, strided<[1024, 1]>>)
+      outs(%to : memref<1024x1024xf32, strided<[1024, 1]>>) {
+  ^bb0(%a: f32, %o: f32):
+    %d = arith.addf %a, %a : f32
+    linalg.yield %d : f32
+  }
+  return
+}
