@@ -20,6 +20,7 @@
 #include <tbb/task_arena.h>
 
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <mutex>
 
@@ -32,6 +33,9 @@ int32_t coresAvailable() {
   return cores > 0 ? cores : 1;
 }
 
+/// The most threads a process may ask for.
+constexpr int32_t kMaxThreads = 4096;
+
 /// SPORE_NUM_THREADS when it is a positive number, else 0 (the default).
 int32_t threadsFromEnvironment() {
   const char *setting = std::getenv("SPORE_NUM_THREADS");
@@ -39,7 +43,7 @@ int32_t threadsFromEnvironment() {
     return 0;
   char *end = nullptr;
   long n = std::strtol(setting, &end, 10);
-  if (end == setting || *end != '\0' || n <= 0 || n > 4096)
+  if (end == setting || *end != '\0' || n <= 0 || n > kMaxThreads)
     return 0;
   return static_cast<int32_t>(n);
 }
@@ -87,10 +91,17 @@ Threads &threads() {
 extern "C" int32_t spore_num_threads(void) { return threads().get().first; }
 
 extern "C" int spore_set_num_threads(int32_t n) {
-  if (n < 0)
+  if (n < 0 || n > kMaxThreads)
     return spore_set_error(SPORE_ERROR_ARGUMENT,
-                           "spore_set_num_threads: %d threads", n);
-  threads().set(n);
+                           "spore_set_num_threads: %d threads (0 to %d)", n,
+                           kMaxThreads);
+  try {
+    threads().set(n);
+  } catch (const std::exception &e) {
+    return spore_set_error(SPORE_ERROR_MEMORY,
+                           "spore_set_num_threads: %d threads: %s", n,
+                           e.what());
+  }
   return SPORE_OK;
 }
 

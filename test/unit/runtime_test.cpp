@@ -660,6 +660,10 @@ TEST_CASE("spore_parallel_for runs every iteration once",
   REQUIRE(spore_set_num_threads(-1) != SPORE_OK);
   REQUIRE(std::string(spore_last_error()).find("-1 threads") !=
           std::string::npos);
+  REQUIRE(spore_set_num_threads(4097) == SPORE_ERROR_ARGUMENT);
+  REQUIRE(std::string(spore_last_error()).find("4097 threads (0 to 4096)") !=
+          std::string::npos);
+  REQUIRE(spore_num_threads() == 2); // as it was
   REQUIRE(spore_set_num_threads(0) == SPORE_OK);
   REQUIRE(spore_num_threads() == defaultThreads);
 }

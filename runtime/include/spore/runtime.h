@@ -217,10 +217,11 @@ void spore_buffer_counts_get(spore_buffer_counts *out);
 
 /* The threads of compiled code. Large matrix products and elementwise
  * ops run their blocks on oneTBB workers in one task arena of
- * spore_num_threads() threads: SPORE_NUM_THREADS when set to a positive
- * number, else every core the process may run on. spore_set_num_threads
- * changes it for the whole process (0: back to that default; 1: every
- * call runs on its caller's thread alone). */
+ * spore_num_threads() threads: SPORE_NUM_THREADS when set to a number
+ * from 1 to 4096, else every core the process may run on.
+ * spore_set_num_threads changes it for the whole process (0: back to that
+ * default; 1: every call runs on its caller's thread alone; above 4096:
+ * SPORE_ERROR_ARGUMENT, and the count stays as it was). */
 int32_t spore_num_threads(void);
 int spore_set_num_threads(int32_t n);
 /* Compiled code's parallel loops: calls body(context, begin, end) on
