@@ -391,11 +391,11 @@ LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
                                         LLVMOutput kind, llvm::StringRef path,
                                         llvm::StringRef cpu) {
   llvm::LLVMContext llvmContext;
-  std::optional<TimedStage> timed;
-  timed.emplace("translate to LLVM IR");
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, llvmContext);
-  timed.reset();
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    TimedStage timed("translate to LLVM IR");
+    llvmModule = translateModuleToLLVMIR(module, llvmContext);
+  }
   if (!llvmModule)
     return emitError(module.getLoc(), "translation to LLVM IR failed");
 

@@ -139,10 +139,11 @@ int main(int argc, char **argv) {
     if (timeReport)
       driver::TimeReport::get().print(errs(), input);
   });
-  std::optional<driver::TimedStage> parsing;
-  parsing.emplace("parse and emit spore IR");
-  auto module = spore::frontend::compileFile(input, context);
-  parsing.reset();
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  {
+    driver::TimedStage parsing("parse and emit spore IR");
+    module = spore::frontend::compileFile(input, context);
+  }
   if (!module)
     return 1;
   // Errors of later stages (differentiation) point into the source too,
