@@ -64,8 +64,10 @@ struct CpuPipelineOptions {
 
 /// spore-differentiate, then the clean-up that makes its adjoints lean:
 /// folds, loop state that nothing reads (spore-dead-loop-state), CSE and
-/// removal of unused functions.
-void buildDifferentiatePipeline(mlir::OpPassManager &pm);
+/// removal of unused functions. With `shareFunctions`, spore-share-functions
+/// runs before and after, so that repeated blocks stay functions.
+void buildDifferentiatePipeline(mlir::OpPassManager &pm,
+                                bool shareFunctions = true);
 
 /// spore → linalg on tensors (stops before bufferisation), after
 /// buildDifferentiatePipeline unless `differentiate` is false.
@@ -99,6 +101,17 @@ bool callsItself(mlir::Operation *fn, mlir::SymbolTableCollection &symbols);
 /// is live per level of recursion.
 inline constexpr llvm::StringLiteral kRecursiveAttr = "spore.recursive";
 inline constexpr uint64_t kRecursiveStackBudget = 16 * 1024;
+
+/// On a spore.func: the function is compiled once and called from each of
+/// its call sites rather than inlined (spore-share-functions decides);
+/// differentiation then calls its derivatives (`.fwd`/`.bwd`, `.jvp`).
+inline constexpr llvm::StringLiteral kSeparateAttr = "spore.separate";
+
+/// The inlining rule of spore-share-functions: a function stays separate
+/// when it has at least kMinSeparateCalls call sites and at least
+/// kMinSeparateOps ops besides constants (docs/ir.md, "Functions").
+inline constexpr unsigned kMinSeparateCalls = 2;
+inline constexpr unsigned kMinSeparateOps = 3;
 
 /// Registers Spore's passes and the `spore-cpu-pipeline` and
 /// `spore-lower-to-linalg-pipeline` pipelines with the pass registry.

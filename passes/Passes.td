@@ -10,6 +10,28 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SporeShareFunctions : Pass<"spore-share-functions", "::mlir::ModuleOp"> {
+  let summary = "merges identical functions; marks those compiled once and called";
+  let description = [{
+    Runs before differentiation, so that a model of N identical blocks has
+    one function per block type (docs/ir.md, "Functions"). To a fixed
+    point, it drops the arguments a private function does not read (the
+    frontend passes every Parameter to each method of each Cell instance)
+    where every use of the function is a call, and merges private
+    functions identical but for their name (type, attributes and body,
+    locations aside), so that the instances of one Cell class share their
+    methods and their callers become twins in turn.
+
+    Then it marks `spore.separate` each private function with at least two
+    call sites and at least three ops besides constants whose results are
+    float tensors, which neither prints, checks nor assigns (nor calls a
+    function that does), and which is not recursive, checkpointed or a
+    @custom_vjp function; its calls get `spore.no_inline`. Such a function
+    is compiled once: spore-differentiate calls its derivatives instead of
+    inlining it, and the CPU pipeline's inliner leaves its calls alone.
+  }];
+}
+
 def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
   let summary = "expands spore.grad, spore.vjp and spore.jvp into generated functions";
   let description = [{

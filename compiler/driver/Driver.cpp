@@ -179,11 +179,11 @@ spore::driver::collectExports(ModuleOp module, llvm::StringRef moduleName) {
 /// below do not run the differentiation pipeline again.
 static constexpr llvm::StringLiteral kDifferentiated = "spore.differentiated";
 
-LogicalResult spore::driver::differentiate(ModuleOp module) {
+LogicalResult spore::driver::differentiate(ModuleOp module, bool inlineAll) {
   TimedStage timed("differentiate (spore-differentiate-pipeline)");
   PassManager pm(module->getContext());
   pm.enableVerifier(true);
-  spore::buildDifferentiatePipeline(pm);
+  spore::buildDifferentiatePipeline(pm, /*shareFunctions=*/!inlineAll);
   if (failed(pm.run(module)))
     return failure();
   module->setAttr(kDifferentiated, UnitAttr::get(module->getContext()));

@@ -80,8 +80,11 @@ std::string moduleNameFromPath(llvm::StringRef path);
 /// and simplifies the result: what `--emit=spore-ad` prints and what the
 /// interpreter runs.
 /// Marks the module (`spore.differentiated`) so that lowerToLinalg and
-/// lowerToLLVMDialect do not differentiate it again.
-mlir::LogicalResult differentiate(mlir::ModuleOp module);
+/// lowerToLLVMDialect do not differentiate it again. With `inlineAll`, no
+/// function stays separate (spore-share-functions does not run): every
+/// call is inlined into the exports, as `sporec --inline-all` asks.
+mlir::LogicalResult differentiate(mlir::ModuleOp module,
+                                  bool inlineAll = false);
 
 /// Removes the run-time checks of language rules (spore-strip-checks), for
 /// `--no-runtime-checks`.

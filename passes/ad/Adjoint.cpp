@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/ad/Adjoint.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
@@ -129,11 +130,14 @@ LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
       done = reverseFor(loop, resultCots, cot, b);
     else if (auto loop = dyn_cast<scf::WhileOp>(op))
       done = reverseWhile(loop, resultCots, cot, b);
-    else if (auto call = dyn_cast<CallOp>(op))
-      done = symbols->lookup<FuncOp>(call.getCallee())->hasAttr(kCustomVjpAttr)
+    else if (auto call = dyn_cast<CallOp>(op)) {
+      auto callee = symbols->lookup<FuncOp>(call.getCallee());
+      done = callee->hasAttr(kCustomVjpAttr)
                  ? reverseCustom(call, resultCots, cot, b)
+             : splitOf && callee->hasAttr(kSeparateAttr)
+                 ? reverseSeparate(call, resultCots, cot, b)
                  : reverseCheckpointed(call, resultCots, cot, b);
-    else if (auto select = dyn_cast<arith::SelectOp>(op))
+    } else if (auto select = dyn_cast<arith::SelectOp>(op))
       reverseSelect(select, resultCots[0], cot, b);
     else if (auto rule = dyn_cast<DifferentiableOp>(op)) {
       SmallVector<Value> operandCots;
@@ -240,6 +244,53 @@ LogicalResult Adjoint::reverseCheckpointed(CallOp call,
   for (auto [i, g] :
        llvm::zip(wrt, pulled.getResults().drop_front(call.getNumResults())))
     accumulate(b, call.getLoc(), cot, call.getOperand(i), g);
+  return success();
+}
+
+/// The adjoint of a call of a separate function: the call becomes one of
+/// its forward function, which also returns the residuals, and the adjoint
+/// a call of its backward function, which reads them. Where the residuals
+/// include a loop's value stack, the adjoint evaluates the callee again,
+/// as for a checkpoint.
+LogicalResult Adjoint::reverseSeparate(CallOp call, ArrayRef<Value> resultCots,
+                                       CotangentMap &cot, OpBuilder &b) {
+  auto callee = symbols->lookup<FuncOp>(call.getCallee());
+  SmallVector<int64_t> wrt;
+  for (auto [i, v] : llvm::enumerate(call.getOperands()))
+    if (active.count(v))
+      wrt.push_back(i);
+  auto split = splitOf(callee, wrt);
+  if (failed(split))
+    return failure();
+  auto [fwd, bwd] = *split;
+  if (!fwd)
+    return reverseCheckpointed(call, resultCots, cot, b);
+  Location loc = call.getLoc();
+  auto noInline = b.getUnitAttr();
+  OpBuilder before(call);
+  auto forwardCall = CallOp::create(before, loc, fwd, call.getOperands());
+  forwardCall->setAttr(CallOp::getNoInlineAttrName(), noInline);
+  unsigned numResults = call.getNumResults();
+  for (auto [old, now] :
+       llvm::zip(call.getResults(),
+                 forwardCall.getResults().take_front(numResults))) {
+    if (active.erase(old))
+      active.insert(now);
+    cot.erase(old);
+    old.replaceAllUsesWith(now);
+  }
+  SmallVector<Value> operands(call.getOperands());
+  llvm::append_range(operands, forwardCall.getResults().drop_front(numResults));
+  for (auto [r, c] : llvm::zip(forwardCall.getResults(), resultCots))
+    operands.push_back(c ? c : zerosOf(b, loc, r.getType()));
+  auto pulled = CallOp::create(b, loc, bwd, operands);
+  pulled->setAttr(CallOp::getNoInlineAttrName(), noInline);
+  SmallVector<Value> differentiated;
+  for (int64_t i : wrt)
+    differentiated.push_back(call.getOperand(i));
+  call.erase();
+  for (auto [v, g] : llvm::zip(differentiated, pulled.getResults()))
+    accumulate(b, loc, cot, v, g);
   return success();
 }
 

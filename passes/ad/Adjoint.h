@@ -67,6 +67,13 @@ struct Adjoint {
   /// The vjp function of a checkpointed callee with respect to some of its
   /// arguments.
   std::function<mlir::FailureOr<FuncOp>(FuncOp, llvm::ArrayRef<int64_t>)> vjpOf;
+  /// The forward and backward functions of a separate callee
+  /// (spore.separate) with respect to some of its arguments (null
+  /// functions where its calls are reversed as checkpoints); unset where
+  /// such calls are inlined before the sweep.
+  std::function<mlir::FailureOr<std::pair<FuncOp, FuncOp>>(
+      FuncOp, llvm::ArrayRef<int64_t>)>
+      splitOf;
   mlir::SymbolTable *symbols = nullptr;
   /// Loops replay the forward iterations up to the one being reversed
   /// instead of keeping value stacks: for adjoints that are differentiated
@@ -118,6 +125,9 @@ private:
                                           llvm::ArrayRef<mlir::Value> cots,
                                           CotangentMap &cot,
                                           mlir::OpBuilder &b);
+  mlir::LogicalResult reverseSeparate(CallOp call,
+                                      llvm::ArrayRef<mlir::Value> cots,
+                                      CotangentMap &cot, mlir::OpBuilder &b);
   mlir::LogicalResult reverseCustom(CallOp call,
                                     llvm::ArrayRef<mlir::Value> cots,
                                     CotangentMap &cot, mlir::OpBuilder &b);

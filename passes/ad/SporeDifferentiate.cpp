@@ -27,7 +27,9 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/SaveAndRestore.h"
 
 #include <map>
 
@@ -210,7 +212,8 @@ struct SporeDifferentiatePass
   /// adjoint calls itself), by callee, differentiated operands, whether
   /// the cotangents are arguments (vjp) or a seed of 1 (grad), and whether
   /// loops replay their iterations (see `replay`).
-  std::map<std::tuple<std::string, std::vector<int64_t>, bool, bool>, FuncOp>
+  std::map<std::tuple<std::string, std::vector<int64_t>, bool, bool, bool>,
+           FuncOp>
       adjoints;
 
   /// Whether adjoints made now are differentiated again later: then their
@@ -218,6 +221,14 @@ struct SporeDifferentiatePass
   /// (reverse over reverse through a stack is not supported), at the cost
   /// of O(n^2) iterations for n.
   bool replay = false;
+
+  /// Whether derivatives made now keep calls of `spore.separate` functions
+  /// as calls of their derivatives. Not where loops replay (the split
+  /// adjoint keeps residuals, which reverse over reverse would reverse
+  /// again), nor for Jacobians, whose batching (Batch.h) sees through no
+  /// call.
+  bool separate = true;
+  bool keepsSeparate() const { return separate && !replay; }
 
   /// Clones `callee` as the private function `name`, placed after it, with
   /// the type `inputs -> results`: the type of the derivative it becomes,
@@ -228,6 +239,7 @@ struct SporeDifferentiatePass
     fn.setPrivate();
     fn->removeAttr(FuncOp::getExportAttrName());
     fn->removeAttr("spore.checkpoint");
+    fn->removeAttr(kSeparateAttr);
     for (unsigned i = 0; i < fn.getNumArguments(); ++i)
       fn.setArgAttrs(i, ArrayRef<NamedAttribute>{});
     fn.setSymName(name.str());
@@ -253,7 +265,8 @@ struct SporeDifferentiatePass
   FailureOr<FuncOp> adjointOf(FuncOp callee, ArrayRef<int64_t> wrtRef,
                               bool seeded, SymbolTable &symbols) {
     std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
-    auto key = std::make_tuple(callee.getSymName().str(), wrt, seeded, replay);
+    auto key = std::make_tuple(callee.getSymName().str(), wrt, seeded, replay,
+                               keepsSeparate());
     if (FuncOp done = adjoints[key])
       return done;
     SmallVector<Type> inputs(callee.getArgumentTypes());
@@ -266,7 +279,8 @@ struct SporeDifferentiatePass
                                  (replay ? ".replay" : ""),
                              inputs, results, symbols);
     adjoints[key] = adjoint;
-    bool ok = succeeded(inlineCalls(adjoint, symbols));
+    bool ok = succeeded(
+        inlineCalls(adjoint, symbols, /*forward=*/false, keepsSeparate()));
     if (ok && seeded)
       // A vjp function evaluates the function again (for a checkpoint, a
       // pullback): it does not print, check or assign a second time.
@@ -281,6 +295,137 @@ struct SporeDifferentiatePass
       return failure();
     }
     return adjoint;
+  }
+
+  /// The split derivative of a separate function `callee` with respect to
+  /// its arguments `wrt`, by differentiated operands: a forward function
+  /// of the same arguments that returns the results, then the residuals
+  /// (the forward values its backward pass reads), and a backward function
+  /// of the arguments, the residuals and a cotangent per result that
+  /// returns a gradient per `wrt` argument. Null functions where the
+  /// residuals include a loop's value stack (see below). A call of the callee
+  /// in a function being differentiated becomes a call of the first, and its
+  /// adjoint a call of the second (Adjoint::reverseSeparate): each block
+  /// type of a model has one forward and one backward function.
+  std::map<std::pair<std::string, std::vector<int64_t>>,
+           std::pair<FuncOp, FuncOp>>
+      splits;
+
+  FailureOr<std::pair<FuncOp, FuncOp>>
+  splitOf(FuncOp callee, ArrayRef<int64_t> wrtRef, SymbolTable &symbols) {
+    std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
+    auto key = std::make_pair(callee.getSymName().str(), wrt);
+    if (auto found = splits.find(key); found != splits.end())
+      return found->second;
+    // The seeded adjoint, whose forward part (what the results need) and
+    // backward part (the rest) become the two functions. It is built by
+    // recomputation like any adjoint, so its backward part reads forward
+    // values directly: those are the residuals.
+    auto vjpKey = std::make_tuple(callee.getSymName().str(), wrt, true, replay,
+                                  keepsSeparate());
+    FailureOr<FuncOp> made = adjointOf(callee, wrt, /*seeded=*/true, symbols);
+    if (failed(made))
+      return failure();
+    FuncOp vjp = *made;
+    Block &body = vjp.getBody().front();
+    auto ret = cast<ReturnOp>(body.getTerminator());
+    unsigned numArgs = callee.getNumArguments();
+    unsigned numResults = callee.getNumResults();
+
+    llvm::SmallPtrSet<Operation *, 32> forward;
+    SmallVector<Operation *> work;
+    auto need = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      if (def && (def = body.findAncestorOpInBlock(*def)) &&
+          forward.insert(def).second)
+        work.push_back(def);
+    };
+    for (Value r : ret.getOperands().take_front(numResults))
+      need(r);
+    while (!work.empty())
+      work.pop_back_val()->walk([&](Operation *inner) {
+        for (Value v : inner->getOperands())
+          need(v);
+      });
+    // Forward values the backward part reads, in program order.
+    llvm::SetVector<Value> residuals;
+    auto read = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      if (def && (def = body.findAncestorOpInBlock(*def)) && forward.count(def))
+        residuals.insert(v);
+    };
+    for (Operation &op : body.without_terminator())
+      if (!forward.count(&op))
+        op.walk([&](Operation *inner) {
+          for (Value v : inner->getOperands())
+            read(v);
+        });
+    for (Value g : ret.getOperands().drop_front(numResults))
+      read(g);
+    // A loop's value stack has a run-time length, which a function's
+    // result cannot have (results are the caller's static buffers): such a
+    // call is reversed through the seeded adjoint, which evaluates the
+    // callee again, as for a checkpoint.
+    if (llvm::any_of(residuals, [](Value v) {
+          auto shaped = dyn_cast<ShapedType>(v.getType());
+          return shaped && !shaped.hasStaticShape();
+        }))
+      return splits[key] = {FuncOp(), FuncOp()};
+
+    auto makeFunction = [&](StringRef suffix, TypeRange inputs,
+                            TypeRange results) {
+      FuncOp fn = vjp.cloneWithoutRegions();
+      fn.setSymName((callee.getSymName() + suffix).str());
+      fn->setAttr(CallOp::getNoInlineAttrName(),
+                  UnitAttr::get(fn.getContext()));
+      fn.setFunctionType(FunctionType::get(fn.getContext(), inputs, results));
+      Block *entry = new Block();
+      fn.getBody().push_back(entry);
+      for (Type t : inputs)
+        entry->addArgument(t, vjp.getLoc());
+      symbols.insert(fn, std::next(Block::iterator(callee)));
+      return fn;
+    };
+    auto cloneInto = [&](FuncOp fn, IRMapping &map, bool forwardPart,
+                         ValueRange returned) {
+      OpBuilder b = OpBuilder::atBlockEnd(&fn.getBody().front());
+      for (Operation &op : body.without_terminator())
+        if (forward.count(&op) == forwardPart)
+          b.clone(op, map);
+      SmallVector<Value> values;
+      for (Value v : returned)
+        values.push_back(map.lookupOrDefault(v));
+      ReturnOp::create(b, ret.getLoc(), values);
+    };
+
+    SmallVector<Value> fwdReturned(ret.getOperands().take_front(numResults));
+    llvm::append_range(fwdReturned, residuals.getArrayRef());
+    FuncOp fwd = makeFunction(".fwd", callee.getArgumentTypes(),
+                              ValueRange(fwdReturned).getTypes());
+    IRMapping fwdMap;
+    fwdMap.map(body.getArguments().take_front(numArgs), fwd.getArguments());
+    cloneInto(fwd, fwdMap, true, fwdReturned);
+
+    SmallVector<Type> bwdInputs(callee.getArgumentTypes());
+    llvm::append_range(bwdInputs,
+                       ValueRange(residuals.getArrayRef()).getTypes());
+    llvm::append_range(bwdInputs, callee.getResultTypes());
+    ValueRange grads = ret.getOperands().drop_front(numResults);
+    FuncOp bwd = makeFunction(".bwd", bwdInputs, grads.getTypes());
+    IRMapping bwdMap;
+    ValueRange bwdArgs = bwd.getArguments();
+    bwdMap.map(body.getArguments().take_front(numArgs),
+               bwdArgs.take_front(numArgs));
+    bwdMap.map(residuals.getArrayRef(),
+               bwdArgs.slice(numArgs, residuals.size()));
+    bwdMap.map(body.getArguments().drop_front(numArgs),
+               bwdArgs.drop_front(numArgs + residuals.size()));
+    cloneInto(bwd, bwdMap, false, grads);
+
+    // The seeded adjoint was only the material.
+    adjoints.erase(vjpKey);
+    vjp.erase();
+    return splits[key] = {fwd, bwd};
   }
 
   /// Checks that `callee`'s results are float tensors, which alone have
@@ -320,7 +465,8 @@ struct SporeDifferentiatePass
 
   /// Tangent functions made so far (and being made), by callee and
   /// differentiated operands.
-  std::map<std::pair<std::string, std::vector<int64_t>>, FuncOp> tangents;
+  std::map<std::tuple<std::string, std::vector<int64_t>, bool>, FuncOp>
+      tangents;
 
   /// The forward-mode derivative of `callee` with respect to its
   /// arguments `wrt`: a function of the same arguments, then a tangent
@@ -330,7 +476,7 @@ struct SporeDifferentiatePass
   FailureOr<FuncOp> tangentOf(FuncOp callee, ArrayRef<int64_t> wrtRef,
                               SymbolTable &symbols) {
     std::vector<int64_t> wrt(wrtRef.begin(), wrtRef.end());
-    auto key = std::make_pair(callee.getSymName().str(), wrt);
+    auto key = std::make_tuple(callee.getSymName().str(), wrt, keepsSeparate());
     if (FuncOp done = tangents[key])
       return done;
     SmallVector<Type> inputs(callee.getArgumentTypes());
@@ -340,13 +486,17 @@ struct SporeDifferentiatePass
     FuncOp fn = cloneAs(callee, callee.getSymName() + ".jvp", inputs,
                         resultTypes, symbols);
     fn->removeAttr(ad::kCustomVjpAttr);
+    // The tangent function of a separate function stays out of line too.
+    if (callee->hasAttr(kSeparateAttr))
+      fn->setAttr(CallOp::getNoInlineAttrName(),
+                  UnitAttr::get(fn.getContext()));
     tangents[key] = fn;
     auto fail = [&]() {
       tangents.erase(key);
       fn.erase();
       return failure();
     };
-    if (failed(inlineCalls(fn, symbols, /*forward=*/true)) ||
+    if (failed(inlineCalls(fn, symbols, /*forward=*/true, keepsSeparate())) ||
         failed(simplify(fn)))
       return fail();
     Block &body = fn.getBody().front();
@@ -403,6 +553,8 @@ struct SporeDifferentiatePass
       op.erase();
       return success();
     }
+    // Batching sees through no call: the derivative inlines every block.
+    llvm::SaveAndRestore<bool> inlined(separate, false);
     FailureOr<FuncOp> derivative =
         op.getForward() ? tangentOf(callee, {(int64_t)op.getWrt()}, symbols)
                         : adjointOf(callee, {(int64_t)op.getWrt()},
@@ -540,19 +692,22 @@ struct SporeDifferentiatePass
   }
 
   /// Inlines every call in `fn`, transitively, except calls of
-  /// checkpointed and recursive functions (the derivative of such a call
-  /// is a call of the callee's derivative).
-  LogicalResult inlineCalls(FuncOp fn, SymbolTable &symbols,
-                            bool forward = false) {
+  /// checkpointed and recursive functions, and of separate ones where
+  /// `keepSeparate` (the derivative of such a call is a call of the
+  /// callee's derivative).
+  LogicalResult inlineCalls(FuncOp fn, SymbolTable &symbols, bool forward,
+                            bool keepSeparate) {
     // Forward mode keeps nothing for a backward pass: checkpoints inline.
     llvm::DenseMap<Operation *, bool> keptCache;
     SymbolTableCollection collection;
     auto kept = [&](FuncOp target) {
       auto [it, inserted] = keptCache.try_emplace(target, false);
       if (inserted)
-        it->second = target && ((forward ? target->hasAttr(ad::kCustomVjpAttr)
-                                         : keptAsCall(target)) ||
-                                callsItself(target, collection));
+        it->second =
+            target && ((forward ? target->hasAttr(ad::kCustomVjpAttr)
+                                : keptAsCall(target)) ||
+                       (keepSeparate && target->hasAttr(kSeparateAttr)) ||
+                       callsItself(target, collection));
       return it->second;
     };
     while (true) {
@@ -622,6 +777,9 @@ struct SporeDifferentiatePass
     adjoint.replay = replay;
     adjoint.vjpOf = [&](FuncOp callee, ArrayRef<int64_t> operands) {
       return adjointOf(callee, operands, /*seeded=*/true, *symbolTable);
+    };
+    adjoint.splitOf = [&](FuncOp callee, ArrayRef<int64_t> operands) {
+      return splitOf(callee, operands, *symbolTable);
     };
     adjoint.symbols = symbolTable;
     for (int64_t i : wrt)

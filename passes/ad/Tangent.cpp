@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/ad/Tangent.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -164,9 +165,9 @@ LogicalResult Tangent::forwardOp(Operation *op) {
                                "on the path being differentiated";
 }
 
-/// A call kept by differentiation (of a recursive function): a call of the
-/// callee's tangent function, with the tangents of the operands that have
-/// one, which returns the results, then their tangents.
+/// A call kept by differentiation (of a recursive or separate function): a call
+/// of the callee's tangent function, with the tangents of the operands that
+/// have one, which returns the results, then their tangents.
 LogicalResult Tangent::forwardCall(CallOp op) {
   auto callee = symbols->lookup<FuncOp>(op.getCallee());
   if (callee && callee->hasAttr(kCustomVjpAttr))
@@ -185,6 +186,9 @@ LogicalResult Tangent::forwardCall(CallOp op) {
   for (int64_t i : wrt)
     operands.push_back(tangent.lookup(op.getOperand(i)));
   auto call = CallOp::create(b, op.getLoc(), *fn, operands);
+  // The tangent function of a separate function is separate too.
+  if (callee->hasAttr(kSeparateAttr))
+    call->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
   SmallVector<unsigned> positions = floatPositions(op.getResults());
   SmallVector<Value> results(call.getResults().take_front(op.getNumResults()));
   for (unsigned i : positions)

@@ -184,8 +184,11 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
     } else
       func.setPrivate();
     // Differentiation keeps some functions out of line (the adjoint of a
-    // checkpointed function, whose recomputation must stay separate).
-    if (op->hasAttr(CallOp::getNoInlineAttrName()))
+    // checkpointed function, whose recomputation must stay separate), and
+    // repeated blocks are compiled once (spore-share-functions). On the
+    // function rather than its calls, which bufferisation rebuilds.
+    if (op->hasAttr(CallOp::getNoInlineAttrName()) ||
+        op->hasAttr(kSeparateAttr))
       func.setNoInline(true);
     if (op->hasAttr(kRecursiveAttr))
       func->setAttr(kRecursiveAttr, rewriter.getUnitAttr());

@@ -20,13 +20,20 @@
 
 using namespace mlir;
 
-void spore::buildDifferentiatePipeline(OpPassManager &pm) {
+void spore::buildDifferentiatePipeline(OpPassManager &pm, bool shareFunctions) {
+  // One function per repeated block, before differentiation multiplies it.
+  if (shareFunctions)
+    pm.addPass(createSporeShareFunctions());
   pm.addPass(createSporeDifferentiate());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSporeDeadLoopState());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
+  // Derivatives of one block type made for different operands may be
+  // twins, and backward functions may not read every argument.
+  if (shareFunctions)
+    pm.addPass(createSporeShareFunctions());
   // State updates become results once nothing differentiates them.
   pm.addPass(createSporeThreadState());
 }

@@ -323,9 +323,59 @@ def f_if_without_else(a, b):
         y = y * b
     return sum(sin(y))
 """, [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+    # Calls of functions that stay functions (spore-share-functions: called
+    # from several places, three ops or more): their derivatives are calls
+    # of a forward and a backward function (docs/differentiation.md).
+    ("calls_chain", """
+def f_calls_chain(a, b):
+    h = layer(a, b)
+    h = layer(h, b * b)
+    return sum(layer(h, a) * h)
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+    ("calls_inactive", """
+def f_calls_inactive(a, b, c):
+    h = layer(a, c)
+    return sum(layer(h, b) + layer(c, c))
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("c", "n", (3,))], "ab", True),
+    ("calls_nested", """
+def f_calls_nested(a, b):
+    return sum(block(block(a, b), a))
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+    ("calls_branch", """
+def f_calls_branch(a, b):
+    if b[0] > 0.0:
+        h = layer(a, b)
+    else:
+        h = layer(b, a) * 2.0
+    return sum(layer(h, h))
+""", [("a", "n", (3,)), ("b", "n", (3,))], "ab", True),
+    ("calls_loop", """
+def f_calls_loop(a, b, n):
+    h = a
+    for i in range(n):
+        h = layer(h, b) + astype(i, f64) * 0.01
+    return sum(block(h, a))
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", True),
+    ("calls_of_loops", """
+def f_calls_of_loops(a, b, n):
+    return sum(looped(looped(a, b, n), a, n))
+""", [("a", "n", (3,)), ("b", "n", (3,)), ("n", "k", ())], "ab", True),
 ]
 
 HELPERS = """
+def layer(h, w):
+    return tanh(h * w + 0.1) * 0.9 + h * 0.1
+
+
+def block(h, w):
+    return layer(layer(h, w), w * 0.5) * 1.5
+
+
+def looped(h, w, n):
+    for i in range(n):
+        h = sin(h) * w + h * 0.5
+    return h
+
 def update(a, b):
     c = a * 1.0
     c[1:3] = b

@@ -82,6 +82,12 @@ cl::opt<bool> timeReport(
              "the MLIR pipelines, LLVM IR translation, LLVM optimisation, "
              "code generation, linking) and the object's size to stderr"),
     cl::cat(category));
+cl::opt<bool> inlineAll(
+    "inline-all",
+    cl::desc("inline every call into the exports instead of compiling "
+             "repeated blocks once (docs/ir.md, \"Functions\"): longer "
+             "compiles for deep models"),
+    cl::cat(category));
 cl::opt<bool> noLocations("no-locations",
                           cl::desc("omit source locations from printed IR"),
                           cl::cat(category));
@@ -160,7 +166,7 @@ int main(int argc, char **argv) {
     return printIR(*module);
   // Differentiation reports its own located errors; the lowering
   // pipelines below find nothing left to differentiate.
-  if (failed(driver::differentiate(*module)))
+  if (failed(driver::differentiate(*module, inlineAll)))
     return 1;
   if (emit == Emit::SporeAD)
     return printIR(*module);
