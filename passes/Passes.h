@@ -107,6 +107,16 @@ inline constexpr uint64_t kRecursiveStackBudget = 16 * 1024;
 /// differentiation then calls its derivatives (`.fwd`/`.bwd`, `.jvp`).
 inline constexpr llvm::StringLiteral kSeparateAttr = "spore.separate";
 
+/// On a separate function made by differentiation (`.fwd`, `.bwd`, `.jvp`):
+/// compiled once like its primal, but inlined where it is differentiated
+/// again, since its residuals may be integers or value stacks.
+inline constexpr llvm::StringLiteral kDerivativeAttr = "spore.derivative";
+
+/// Whether differentiation keeps calls of `fn` as calls of its derivatives.
+inline bool isSeparatePrimal(mlir::Operation *fn) {
+  return fn->hasAttr(kSeparateAttr) && !fn->hasAttr(kDerivativeAttr);
+}
+
 /// The inlining rule of spore-share-functions: a function stays separate
 /// when it has at least kMinSeparateCalls call sites and at least
 /// kMinSeparateOps ops besides constants (docs/ir.md, "Functions").

@@ -134,7 +134,7 @@ LogicalResult Adjoint::reverseOps(ArrayRef<Operation *> ops, CotangentMap &cot,
       auto callee = symbols->lookup<FuncOp>(call.getCallee());
       done = callee->hasAttr(kCustomVjpAttr)
                  ? reverseCustom(call, resultCots, cot, b)
-             : splitOf && callee->hasAttr(kSeparateAttr)
+             : splitOf && isSeparatePrimal(callee)
                  ? reverseSeparate(call, resultCots, cot, b)
                  : reverseCheckpointed(call, resultCots, cot, b);
     } else if (auto select = dyn_cast<arith::SelectOp>(op))

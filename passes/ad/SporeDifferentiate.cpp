@@ -240,6 +240,7 @@ struct SporeDifferentiatePass
     fn->removeAttr(FuncOp::getExportAttrName());
     fn->removeAttr("spore.checkpoint");
     fn->removeAttr(kSeparateAttr);
+    fn->removeAttr(kDerivativeAttr);
     for (unsigned i = 0; i < fn.getNumArguments(); ++i)
       fn.setArgAttrs(i, ArrayRef<NamedAttribute>{});
     fn.setSymName(name.str());
@@ -376,8 +377,8 @@ struct SporeDifferentiatePass
                             TypeRange results) {
       FuncOp fn = vjp.cloneWithoutRegions();
       fn.setSymName((callee.getSymName() + suffix).str());
-      fn->setAttr(CallOp::getNoInlineAttrName(),
-                  UnitAttr::get(fn.getContext()));
+      fn->setAttr(kSeparateAttr, UnitAttr::get(fn.getContext()));
+      fn->setAttr(kDerivativeAttr, UnitAttr::get(fn.getContext()));
       fn.setFunctionType(FunctionType::get(fn.getContext(), inputs, results));
       Block *entry = new Block();
       fn.getBody().push_back(entry);
@@ -486,10 +487,11 @@ struct SporeDifferentiatePass
     FuncOp fn = cloneAs(callee, callee.getSymName() + ".jvp", inputs,
                         resultTypes, symbols);
     fn->removeAttr(ad::kCustomVjpAttr);
-    // The tangent function of a separate function stays out of line too.
-    if (callee->hasAttr(kSeparateAttr))
-      fn->setAttr(CallOp::getNoInlineAttrName(),
-                  UnitAttr::get(fn.getContext()));
+    // The tangent function of a separate function is separate too.
+    if (isSeparatePrimal(callee)) {
+      fn->setAttr(kSeparateAttr, UnitAttr::get(fn.getContext()));
+      fn->setAttr(kDerivativeAttr, UnitAttr::get(fn.getContext()));
+    }
     tangents[key] = fn;
     auto fail = [&]() {
       tangents.erase(key);
@@ -703,11 +705,10 @@ struct SporeDifferentiatePass
     auto kept = [&](FuncOp target) {
       auto [it, inserted] = keptCache.try_emplace(target, false);
       if (inserted)
-        it->second =
-            target && ((forward ? target->hasAttr(ad::kCustomVjpAttr)
-                                : keptAsCall(target)) ||
-                       (keepSeparate && target->hasAttr(kSeparateAttr)) ||
-                       callsItself(target, collection));
+        it->second = target && ((forward ? target->hasAttr(ad::kCustomVjpAttr)
+                                         : keptAsCall(target)) ||
+                                (keepSeparate && isSeparatePrimal(target)) ||
+                                callsItself(target, collection));
       return it->second;
     };
     while (true) {

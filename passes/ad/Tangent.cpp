@@ -187,7 +187,7 @@ LogicalResult Tangent::forwardCall(CallOp op) {
     operands.push_back(tangent.lookup(op.getOperand(i)));
   auto call = CallOp::create(b, op.getLoc(), *fn, operands);
   // The tangent function of a separate function is separate too.
-  if (callee->hasAttr(kSeparateAttr))
+  if (isSeparatePrimal(callee))
     call->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
   SmallVector<unsigned> positions = floatPositions(op.getResults());
   SmallVector<Value> results(call.getResults().take_front(op.getNumResults()));

@@ -161,7 +161,9 @@ bool isFloatTensorType(Type type) {
 /// The inlining rule (kMinSeparateCalls, kMinSeparateOps), for functions
 /// whose derivatives can be separate too: float tensor results, no
 /// effects, and none of the functions differentiation keeps as calls on
-/// its own terms (recursive, checkpointed, @custom_vjp).
+/// its own terms (recursive, checkpointed, @custom_vjp). A function marked
+/// before that the rule no longer keeps is unmarked: after differentiation,
+/// the forward and backward functions of a block called once.
 void markSeparate(ModuleOp module) {
   SymbolTable symbols(module);
   SymbolTableCollection collection;
@@ -169,21 +171,33 @@ void markSeparate(ModuleOp module) {
   module.walk([&](CallOp call) { calls[call.getCallee()].push_back(call); });
   for (auto fn : module.getOps<FuncOp>()) {
     auto &sites = calls[fn.getSymName()];
-    if (!fn.isPrivate() || fn.isExported() || fn.getBody().empty() ||
-        sites.size() < kMinSeparateCalls)
+    if (!fn.isPrivate() || fn.isExported() || fn.getBody().empty())
       continue;
     unsigned ops = 0;
     fn.getBody().walk(
         [&](Operation *op) { ops += !isa<ConstantOp, ReturnOp>(op); });
-    if (ops < kMinSeparateOps ||
-        !llvm::all_of(fn.getResultTypes(), isFloatTensorType) ||
-        fn->hasAttr("spore.checkpoint") || fn->hasAttr("spore.custom_vjp") ||
-        hasEffects(fn, symbols) || callsItself(fn, collection))
+    // Derivatives that differentiation made separate keep the mark while
+    // they are called from several places (a forward function's residuals
+    // may be integers, and nothing differentiates it again after the pass).
+    bool kept = sites.size() >= kMinSeparateCalls && ops >= kMinSeparateOps &&
+                (fn->hasAttr(kSeparateAttr) ||
+                 (llvm::all_of(fn.getResultTypes(), isFloatTensorType) &&
+                  !fn->hasAttr("spore.checkpoint") &&
+                  !fn->hasAttr("spore.custom_vjp") &&
+                  !hasEffects(fn, symbols) && !callsItself(fn, collection)));
+    if (!kept && !fn->hasAttr(kSeparateAttr))
       continue;
-    fn->setAttr(kSeparateAttr, UnitAttr::get(fn.getContext()));
-    for (CallOp call : sites)
-      call->setAttr(CallOp::getNoInlineAttrName(),
-                    UnitAttr::get(fn.getContext()));
+    if (kept)
+      fn->setAttr(kSeparateAttr, UnitAttr::get(fn.getContext()));
+    else
+      fn->removeAttr(kSeparateAttr);
+    for (CallOp call : sites) {
+      if (kept)
+        call->setAttr(CallOp::getNoInlineAttrName(),
+                      UnitAttr::get(fn.getContext()));
+      else
+        call->removeAttr(CallOp::getNoInlineAttrName());
+    }
   }
 }
 
