@@ -23,6 +23,7 @@
 #include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
 
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/BitVector.h"
@@ -38,25 +39,30 @@ using namespace spore;
 
 namespace {
 
-/// The calls of `fn` in `module`, or nullopt when something other than a
-/// call names it.
-std::optional<SmallVector<CallOp>> callsOf(FuncOp fn, ModuleOp module) {
-  std::optional<SymbolTable::UseRange> uses =
-      SymbolTable::getSymbolUses(fn, module);
-  if (!uses)
-    return std::nullopt;
-  SmallVector<CallOp> calls;
-  for (const SymbolTable::SymbolUse &use : *uses) {
-    auto call = dyn_cast<CallOp>(use.getUser());
-    if (!call)
-      return std::nullopt;
-    calls.push_back(call);
+/// The calls of each function in `module` (one walk), without the
+/// functions that something other than a call names.
+llvm::DenseMap<StringAttr, SmallVector<CallOp>> callsOnly(ModuleOp module) {
+  llvm::DenseMap<StringAttr, SmallVector<CallOp>> calls;
+  llvm::DenseSet<StringAttr> named;
+  if (std::optional<SymbolTable::UseRange> uses =
+          SymbolTable::getSymbolUses(&module.getBodyRegion())) {
+    for (const SymbolTable::SymbolUse &use : *uses) {
+      StringAttr name = use.getSymbolRef().getRootReference();
+      auto call = dyn_cast<CallOp>(use.getUser());
+      if (call && call.getCalleeAttr().getAttr() == name)
+        calls[name].push_back(call);
+      else
+        named.insert(name);
+    }
   }
+  for (StringAttr name : named)
+    calls.erase(name);
   return calls;
 }
 
 /// Step 1: drops unused arguments of private functions called only.
 bool dropUnusedArguments(ModuleOp module) {
+  llvm::DenseMap<StringAttr, SmallVector<CallOp>> calls = callsOnly(module);
   bool changed = false;
   for (auto fn : module.getOps<FuncOp>()) {
     if (!fn.isPrivate() || fn.isExported() || fn.getBody().empty())
@@ -65,12 +71,11 @@ bool dropUnusedArguments(ModuleOp module) {
     for (BlockArgument arg : fn.getArguments())
       if (arg.use_empty())
         unused.set(arg.getArgNumber());
-    if (unused.none())
+    auto found = calls.find(fn.getSymNameAttr());
+    if (unused.none() || found == calls.end() ||
+        failed(fn.eraseArguments(unused)))
       continue;
-    std::optional<SmallVector<CallOp>> calls = callsOf(fn, module);
-    if (!calls || failed(fn.eraseArguments(unused)))
-      continue;
-    for (CallOp call : *calls)
+    for (CallOp call : found->second)
       call->eraseOperands(unused);
     changed = true;
   }
@@ -120,13 +125,24 @@ bool mergeIdentical(ModuleOp module) {
         merges.emplace_back(fn, *twin);
     }
   }
-  for (auto [twin, kept] : merges) {
-    if (failed(SymbolTable::replaceAllSymbolUses(twin, kept.getSymNameAttr(),
-                                                 module)))
-      continue;
+  if (merges.empty())
+    return false;
+  // Every use of a twin names the function it merges into: one walk.
+  llvm::DenseMap<Attribute, Attribute> renamed;
+  for (auto [twin, kept] : merges)
+    renamed[FlatSymbolRefAttr::get(twin.getSymNameAttr())] =
+        FlatSymbolRefAttr::get(kept.getSymNameAttr());
+  AttrTypeReplacer replacer;
+  replacer.addReplacement(
+      [&](FlatSymbolRefAttr ref) -> std::optional<Attribute> {
+        if (Attribute to = renamed.lookup(ref))
+          return to;
+        return std::nullopt;
+      });
+  for (auto [twin, kept] : merges)
     twin.erase();
-  }
-  return !merges.empty();
+  replacer.recursivelyReplaceElementsIn(module);
+  return true;
 }
 
 /// Whether `fn`, or a function it calls, prints, checks or assigns: the
