@@ -10,6 +10,7 @@ are checked against PyTorch's before anything is timed.
   attention, batch 2, sequence 128; loss = mean of the output squared.
 
 Usage: ad_bench.py SPOREC [--iterations N] [--workdir DIR] [--only NAME]
+                   [--sporec-arg=OPTION ...]
 """
 import argparse
 import ctypes
@@ -173,6 +174,9 @@ def main():
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--only", default=None)
+    parser.add_argument("--sporec-arg", action="append", default=[],
+                        help="an extra sporec option (repeatable), e.g. "
+                             "--sporec-arg=--inline-all")
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="spore-ad-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -207,8 +211,8 @@ def main():
         with open(src, "w") as f:
             f.write(source)
         start = time.perf_counter()
-        proc = subprocess.run([args.sporec, src, "--shared", "-o", lib],
-                              capture_output=True, text=True)
+        proc = subprocess.run([args.sporec, src, "--shared", "-o", lib] +
+                              args.sporec_arg, capture_output=True, text=True)
         compile_s = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit("sporec failed on %s:\n%s" % (name, proc.stderr))
