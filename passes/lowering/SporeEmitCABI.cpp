@@ -44,8 +44,11 @@ struct SporeEmitCABIPass : spore::impl::SporeEmitCABIBase<SporeEmitCABIPass> {
     // (promote-buffers-to-stack); LLVM's inliner would add a callee's
     // frame to its caller's and could overflow the stack (a call of a
     // checkpointed function's adjoint in the backward pass, for one).
+    // Functions kept out of line before (spore.no_inline: separate
+    // functions, the adjoints of checkpoints) stay out of line in LLVM.
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
-      if (!fn.isExternal() && stackBytes(fn) > kInlineStackLimit)
+      if (!fn.isExternal() && (stackBytes(fn) > kInlineStackLimit ||
+                               fn->hasAttr(CallOp::getNoInlineAttrName())))
         fn.setNoInline(true);
     SymbolTable symbols(module);
     // The state (spore.parameter): every export takes the Parameters first;

@@ -187,9 +187,13 @@ struct FuncLowering : OpConversionPattern<FuncOp> {
     // checkpointed function, whose recomputation must stay separate), and
     // repeated blocks are compiled once (spore-share-functions). On the
     // function rather than its calls, which bufferisation rebuilds.
+    // func-to-llvm drops no_inline, so a discardable twin carries it to
+    // spore-emit-c-abi, which tells LLVM's inliner.
     if (op->hasAttr(CallOp::getNoInlineAttrName()) ||
-        op->hasAttr(kSeparateAttr))
+        op->hasAttr(kSeparateAttr)) {
       func.setNoInline(true);
+      func->setAttr(CallOp::getNoInlineAttrName(), rewriter.getUnitAttr());
+    }
     if (op->hasAttr(kRecursiveAttr))
       func->setAttr(kRecursiveAttr, rewriter.getUnitAttr());
     // Arguments are values: bufferisation must never update them in place
