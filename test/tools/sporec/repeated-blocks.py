@@ -46,5 +46,9 @@ def step(x: f32[8, 16], y: f32[8, 16]) -> f32:
 # INLINED-NOT: .fwd
 # INLINED-NOT: .bwd
 
+# LLVM IR keeps the small forward function too (noinline): LLVM's
+# inliner would otherwise put it back at each call.
+# LLVM-DAG: define internal {{.*}} @__spore_Dense.__call__.fwd{{(_[0-9]+)?}}({{.*}} #[[NOINLINE:[0-9]+]]
 # LLVM-DAG: define internal {{.*}} @__spore_Dense.__call__.bwd(
+# LLVM-DAG: attributes #[[NOINLINE]] = { {{.*}}noinline
 # LLVM-DAG: define internal {{.*}} @__spore_step(
