@@ -38,8 +38,9 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     Source-to-source reverse mode (docs/differentiation.md). Each
     `spore.grad @f(...) wrt = [...]` becomes a call of a generated function
     `@f.grad` that computes f's results and the gradients: a copy of `f`
-    with every call inlined but those of recursive, checkpointed and
-    @custom_vjp functions, followed by its adjoint, built from the rules
+    with every call inlined but those of recursive, checkpointed,
+    @custom_vjp and separate (spore-share-functions) functions, followed
+    by its adjoint, built from the rules
     of the primitives (DifferentiableOp) in reverse order, accumulating
     cotangents and skipping values that do not depend on a differentiated
     argument. Transforms nest: a `spore.grad` whose callee reaches another
@@ -64,6 +65,14 @@ def SporeDifferentiate : Pass<"spore-differentiate", "::mlir::ModuleOp"> {
     (`@g.vjp`, `@g.jvp`), generated the same way and recursive in turn;
     reverse mode evaluates the callee again at each level instead of
     keeping a tape.
+
+    A call of a separate function becomes a call of its forward function
+    `@g.fwd`, which also returns the residuals (the forward values the
+    backward part reads), and its adjoint a call of `@g.bwd` (arguments,
+    residuals, cotangents -> gradients), one pair per set of
+    differentiated operands; both are cut from g's seeded adjoint. Where
+    the residuals include a loop's value stack, the call is reversed as a
+    checkpoint. Forward mode calls `@g.jvp`.
 
     An adjoint that a later transform differentiates again in reverse mode
     keeps no stacks: its reverse loops replay the forward iterations

@@ -2,8 +2,8 @@
 //
 // The reverse sweep that spore-differentiate runs over a function body:
 // activity analysis, then the adjoint of each op in reverse order, through
-// the primitives' rules (DifferentiableOp), calls of checkpointed
-// functions, `scf.if`, `scf.for` and `scf.while`.
+// the primitives' rules (DifferentiableOp), calls of checkpointed and
+// separate functions, `scf.if`, `scf.for` and `scf.while`.
 //
 // Regions are reversed by recomputation: the adjoint of a branch or of one
 // loop iteration clones the forward code, then reverses the clone. A

@@ -8,7 +8,8 @@
 // loops, which Adjoint (Adjoint.h) reverses, and Tangent (Tangent.h)
 // carries tangents through. Calls of recursive functions (and of
 // checkpointed and @custom_vjp ones) stay calls: their derivatives call
-// the callees' derivatives, which are recursive in turn.
+// the callees' derivatives, which are recursive in turn. Calls of separate
+// functions (spore-share-functions) stay calls too: see splitOf.
 //
 //===----------------------------------------------------------------------===//
 
