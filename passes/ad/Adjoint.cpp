@@ -219,6 +219,24 @@ void Adjoint::reverseSelect(arith::SelectOp op, Value resultCot,
                                          chosen ? zeros : resultCot));
 }
 
+/// The positions of `call`'s active operands.
+SmallVector<int64_t> Adjoint::activeOperands(CallOp call) const {
+  SmallVector<int64_t> positions;
+  for (auto [i, v] : llvm::enumerate(call.getOperands()))
+    if (active.count(v))
+      positions.push_back(i);
+  return positions;
+}
+
+/// Appends to `operands` the cotangent of each of `results`: `cots`, or
+/// zeros where one is absent.
+static void appendCotangents(OpBuilder &b, Location loc, ValueRange results,
+                             ArrayRef<Value> cots,
+                             SmallVectorImpl<Value> &operands) {
+  for (auto [r, c] : llvm::zip(results, cots))
+    operands.push_back(c ? c : zerosOf(b, loc, r.getType()));
+}
+
 /// The adjoint of a call of a checkpointed function: a call of its vjp
 /// function, which evaluates it again and pulls the cotangents of its
 /// results back to its active operands.
@@ -226,16 +244,12 @@ LogicalResult Adjoint::reverseCheckpointed(CallOp call,
                                            ArrayRef<Value> resultCots,
                                            CotangentMap &cot, OpBuilder &b) {
   auto callee = symbols->lookup<FuncOp>(call.getCallee());
-  SmallVector<int64_t> wrt;
-  for (auto [i, v] : llvm::enumerate(call.getOperands()))
-    if (active.count(v))
-      wrt.push_back(i);
+  SmallVector<int64_t> wrt = activeOperands(call);
   auto vjp = vjpOf(callee, wrt);
   if (failed(vjp))
     return failure();
   SmallVector<Value> operands(call.getOperands());
-  for (auto [r, c] : llvm::zip(call.getResults(), resultCots))
-    operands.push_back(c ? c : zerosOf(b, call.getLoc(), r.getType()));
+  appendCotangents(b, call.getLoc(), call.getResults(), resultCots, operands);
   // Inlined, the recomputation would be merged with the forward values by
   // CSE, keeping alive what the checkpoint frees.
   (*vjp)->setAttr(CallOp::getNoInlineAttrName(), b.getUnitAttr());
@@ -255,10 +269,7 @@ LogicalResult Adjoint::reverseCheckpointed(CallOp call,
 LogicalResult Adjoint::reverseSeparate(CallOp call, ArrayRef<Value> resultCots,
                                        CotangentMap &cot, OpBuilder &b) {
   auto callee = symbols->lookup<FuncOp>(call.getCallee());
-  SmallVector<int64_t> wrt;
-  for (auto [i, v] : llvm::enumerate(call.getOperands()))
-    if (active.count(v))
-      wrt.push_back(i);
+  SmallVector<int64_t> wrt = activeOperands(call);
   auto split = splitOf(callee, wrt);
   if (failed(split))
     return failure();
@@ -281,8 +292,8 @@ LogicalResult Adjoint::reverseSeparate(CallOp call, ArrayRef<Value> resultCots,
   }
   SmallVector<Value> operands(call.getOperands());
   llvm::append_range(operands, forwardCall.getResults().drop_front(numResults));
-  for (auto [r, c] : llvm::zip(forwardCall.getResults(), resultCots))
-    operands.push_back(c ? c : zerosOf(b, loc, r.getType()));
+  appendCotangents(b, loc, forwardCall.getResults().take_front(numResults),
+                   resultCots, operands);
   auto pulled = CallOp::create(b, loc, bwd, operands);
   pulled->setAttr(CallOp::getNoInlineAttrName(), noInline);
   SmallVector<Value> differentiated;
@@ -314,8 +325,7 @@ LogicalResult Adjoint::reverseCustom(CallOp call, ArrayRef<Value> resultCots,
                             "Parameter as an argument)");
   SmallVector<Value> operands(call.getOperands());
   llvm::append_range(operands, call.getResults());
-  for (auto [r, c] : llvm::zip(call.getResults(), resultCots))
-    operands.push_back(c ? c : zerosOf(b, call.getLoc(), r.getType()));
+  appendCotangents(b, call.getLoc(), call.getResults(), resultCots, operands);
   auto pulled = CallOp::create(b, call.getLoc(), rule, operands);
   for (auto [v, g] :
        llvm::zip(call.getOperands().drop_front(numState), pulled.getResults()))

@@ -125,6 +125,8 @@ private:
                                           llvm::ArrayRef<mlir::Value> cots,
                                           CotangentMap &cot,
                                           mlir::OpBuilder &b);
+  /// The positions of `call`'s active operands.
+  llvm::SmallVector<int64_t> activeOperands(CallOp call) const;
   mlir::LogicalResult reverseSeparate(CallOp call,
                                       llvm::ArrayRef<mlir::Value> cots,
                                       CotangentMap &cot, mlir::OpBuilder &b);

@@ -22,6 +22,7 @@
 
 #include "dialects/spore/SporeOps.h"
 #include "passes/Passes.h"
+#include "passes/ad/Adjoint.h"
 
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/OperationSupport.h"
@@ -157,7 +158,7 @@ bool hasEffects(FuncOp fn, SymbolTable &symbols) {
     if (!f || !seen.insert(f).second)
       continue;
     WalkResult walked = f.walk([&](Operation *op) {
-      if (isa<PrintOp, AssertOp, AssignOp>(op))
+      if (ad::happensOnce(op))
         return WalkResult::interrupt();
       if (auto call = dyn_cast<CallOp>(op))
         work.push_back(symbols.lookup<FuncOp>(call.getCallee()));
