@@ -102,6 +102,11 @@ bool callsItself(mlir::Operation *fn, mlir::SymbolTableCollection &symbols);
 inline constexpr llvm::StringLiteral kRecursiveAttr = "spore.recursive";
 inline constexpr uint64_t kRecursiveStackBudget = 16 * 1024;
 
+/// The alignment of the runtime's heap buffers (SPORE_BUFFER_ALIGNMENT in
+/// spore/runtime.h): spore-buffer-alignment and spore-runtime-buffers
+/// rely on it.
+inline constexpr uint64_t kRuntimeBufferAlignment = 64;
+
 /// On a spore.func: the function is compiled once and called from each of
 /// its call sites rather than inlined (spore-share-functions decides);
 /// differentiation then calls its derivatives (`.fwd`/`.bwd`, `.jvp`).

@@ -154,6 +154,22 @@ def SporeStripChecks : Pass<"spore-strip-checks"> {
   }];
 }
 
+def SporeBufferAlignment : Pass<"spore-buffer-alignment"> {
+  let summary = "drops the alignment of heap buffers that the runtime gives anyway";
+  let description = [{
+    The heap buffers of the runtime (`spore-runtime-buffers`) are aligned
+    to SPORE_BUFFER_ALIGNMENT (64) bytes. A `memref.alloc` of scalars that
+    asks for at most that much loses its `alignment`, so that it lowers to
+    a plain call whose pointer is used as it is. With the attribute, the
+    lowering allocates 64 bytes more (a 4 KiB buffer then takes 8 KiB of
+    the runtime) and rounds the pointer up by integer arithmetic, after
+    which LLVM no longer knows that the buffer is a new allocation: it
+    adds run-time overlap checks, with scalar fallback loops, to every
+    vectorised loop that writes one buffer and reads another.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def SporeRuntimeBuffers : Pass<"spore-runtime-buffers", "::mlir::ModuleOp"> {
   let summary = "allocates heap buffers through the Spore runtime";
   let description = [{

@@ -14,10 +14,12 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace spore {
+#define GEN_PASS_DEF_SPOREBUFFERALIGNMENT
 #define GEN_PASS_DEF_SPORERUNTIMEBUFFERS
 #include "passes/Passes.h.inc"
 } // namespace spore
@@ -25,6 +27,20 @@ namespace spore {
 using namespace mlir;
 
 namespace {
+
+struct SporeBufferAlignmentPass
+    : spore::impl::SporeBufferAlignmentBase<SporeBufferAlignmentPass> {
+  void runOnOperation() override {
+    getOperation()->walk([](memref::AllocOp alloc) {
+      std::optional<uint64_t> alignment = alloc.getAlignment();
+      // Without the attribute, buffers of vectors are still aligned to
+      // their element by integer arithmetic: leave those as they are.
+      if (alignment && *alignment <= spore::kRuntimeBufferAlignment &&
+          alloc.getType().getElementType().isIntOrIndexOrFloat())
+        alloc.removeAlignmentAttr();
+    });
+  }
+};
 
 struct SporeRuntimeBuffersPass
     : spore::impl::SporeRuntimeBuffersBase<SporeRuntimeBuffersPass> {
@@ -85,6 +101,14 @@ struct SporeRuntimeBuffersPass
     auto alloc =
         LLVM::LLVMFuncOp::create(b, malloc.getLoc(), "spore_buffer_alloc_at",
                                  LLVM::LLVMFunctionType::get(ptr, {i64, ptr}));
+    // Like malloc's, each buffer it returns is new: LLVM may then assume
+    // that two buffers never overlap (no run-time alias checks, no scalar
+    // fallback loops between them). It is aligned as spore-buffer-alignment
+    // assumes.
+    alloc.setResultAttr(0, LLVM::LLVMDialect::getNoAliasAttrName(),
+                        b.getUnitAttr());
+    alloc.setResultAttr(0, LLVM::LLVMDialect::getAlignAttrName(),
+                        b.getI64IntegerAttr(spore::kRuntimeBufferAlignment));
     symbols.insert(alloc);
     SmallVector<LLVM::CallOp> calls;
     module.walk([&](LLVM::CallOp call) {

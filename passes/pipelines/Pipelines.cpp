@@ -175,6 +175,7 @@ void spore::buildCpuPipeline(OpPassManager &pm,
 
   // Exports take plain pointers (language.md §8): static shapes make the
   // descriptor redundant, so the bare-pointer convention is exact.
+  pm.addPass(createSporeBufferAlignment());
   ConvertFuncToLLVMPassOptions funcToLLVM;
   funcToLLVM.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));

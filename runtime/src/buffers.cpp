@@ -74,6 +74,8 @@ struct Header {
   Header *prev, *next;
 };
 static_assert(sizeof(Header) <= kHeader, "the header must fit");
+static_assert(kHeader % SPORE_BUFFER_ALIGNMENT == 0,
+              "buffers start kHeader bytes into an aligned block");
 
 size_t &capacityOf(void *block) {
   return static_cast<Header *>(block)->capacity;

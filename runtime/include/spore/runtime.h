@@ -180,7 +180,9 @@ void spore_philox4x32(const uint32_t counter[4], const uint32_t key[2],
  * page-fault its intermediates afresh; spore_release_buffers returns them
  * to the system and gives their total size in bytes. The environment
  * variable SPORE_BUFFER_CACHE sets the most MiB kept (1024 by default;
- * 0 turns the cache off). */
+ * 0 turns the cache off). Every buffer is aligned to
+ * SPORE_BUFFER_ALIGNMENT bytes, which compiled code relies on. */
+#define SPORE_BUFFER_ALIGNMENT 64
 void *spore_buffer_alloc(int64_t size);
 /* The same for compiled code: on failure it sets SPORE_ERROR_MEMORY with
  * "SITE: out of memory allocating N bytes" and, inside

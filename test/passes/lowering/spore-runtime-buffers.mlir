@@ -5,7 +5,9 @@
 // needed it (for its out-of-memory error); other calls are left alone.
 // CHECK-NOT: @malloc
 // CHECK-DAG: llvm.mlir.global internal constant @__spore_site_0("m.py:3:7\00")
-// CHECK-DAG: llvm.func @spore_buffer_alloc_at(i64, !llvm.ptr) -> !llvm.ptr
+// Each buffer is new and aligned (SPORE_BUFFER_ALIGNMENT), as from malloc:
+// LLVM then needs no run-time overlap checks between two buffers.
+// CHECK-DAG: llvm.func @spore_buffer_alloc_at(i64, !llvm.ptr) -> (!llvm.ptr {llvm.align = 64 : i64, llvm.noalias})
 // CHECK-DAG: llvm.func @spore_buffer_free(!llvm.ptr)
 // CHECK-LABEL: llvm.func @f
 // CHECK: %[[SITE:.*]] = llvm.mlir.addressof @__spore_site_0
