@@ -389,7 +389,7 @@ static void guardCpuFeatures(llvm::Module &m, llvm::TargetMachine &machine) {
 
 LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
                                         LLVMOutput kind, llvm::StringRef path,
-                                        llvm::StringRef cpu) {
+                                        llvm::StringRef cpu, unsigned threads) {
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;
   {
@@ -435,13 +435,18 @@ LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
            << path << "': " << ec.message();
   if (kind == LLVMOutput::IR) {
     llvmModule->print(out.os(), nullptr);
+  } else if (kind == LLVMOutput::Object) {
+    TimedStage generate("code generation");
+    auto makeMachine = [&](std::string &error) {
+      return targetMachine(cpu, optLevel, error);
+    };
+    if (!generateObject(*llvmModule, makeMachine, threads, out.os(), error))
+      return emitError(module.getLoc(), error);
   } else {
     TimedStage generate("code generation");
     llvm::legacy::PassManager codegen;
-    auto fileType = kind == LLVMOutput::Object
-                        ? llvm::CodeGenFileType::ObjectFile
-                        : llvm::CodeGenFileType::AssemblyFile;
-    if (machine->addPassesToEmitFile(codegen, out.os(), nullptr, fileType))
+    if (machine->addPassesToEmitFile(codegen, out.os(), nullptr,
+                                     llvm::CodeGenFileType::AssemblyFile))
       return emitError(module.getLoc(),
                        "the target cannot emit this kind of file");
     codegen.run(*llvmModule);
@@ -704,18 +709,24 @@ spore::driver::writeHeaders(const std::vector<ExportSignature> &exports,
   return success();
 }
 
+std::string spore::driver::linkerDriver(std::string &error) {
+  std::string program = SPORE_LINKER_DRIVER;
+  if (llvm::sys::fs::exists(program))
+    return program;
+  if (auto found = llvm::sys::findProgramByName("cc"))
+    return *found;
+  error = "no C compiler driver found";
+  return "";
+}
+
 LogicalResult spore::driver::linkShared(llvm::StringRef object,
                                         llvm::StringRef output) {
   TimedStage timed("link the shared library");
-  std::string program = SPORE_LINKER_DRIVER;
-  if (!llvm::sys::fs::exists(program)) {
-    auto found = llvm::sys::findProgramByName("cc");
-    if (!found) {
-      llvm::errs() << "error: no C compiler driver found to link '" << output
-                   << "'\n";
-      return failure();
-    }
-    program = *found;
+  std::string error;
+  std::string program = linkerDriver(error);
+  if (program.empty()) {
+    llvm::errs() << "error: " << error << " to link '" << output << "'\n";
+    return failure();
   }
   llvm::SmallVector<llvm::StringRef> args = {program, "-shared", "-o",
                                              output,  object,    "-lm"};
@@ -747,11 +758,10 @@ LogicalResult spore::driver::linkShared(llvm::StringRef object,
   return success();
 }
 
-LogicalResult spore::driver::buildSharedLibrary(ModuleOp module,
-                                                llvm::StringRef moduleName,
-                                                unsigned optLevel,
-                                                llvm::StringRef output,
-                                                llvm::StringRef cpu) {
+LogicalResult
+spore::driver::buildSharedLibrary(ModuleOp module, llvm::StringRef moduleName,
+                                  unsigned optLevel, llvm::StringRef output,
+                                  llvm::StringRef cpu, unsigned threads) {
   if (failed(lowerToLLVMDialect(module, moduleName, optLevel)))
     return emitError(module.getLoc(), "lowering to LLVM failed");
   llvm::SmallString<128> object;
@@ -759,7 +769,7 @@ LogicalResult spore::driver::buildSharedLibrary(ModuleOp module,
     return emitError(module.getLoc(), "cannot create a temporary file: ")
            << ec.message();
   LogicalResult result =
-      emitNative(module, optLevel, LLVMOutput::Object, object, cpu);
+      emitNative(module, optLevel, LLVMOutput::Object, object, cpu, threads);
   if (succeeded(result))
     result = linkShared(object, output);
   llvm::sys::fs::remove(object);

@@ -15,7 +15,15 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringSet.h"
 
+namespace llvm {
+class Module;
+class TargetMachine;
+class raw_pwrite_stream;
+} // namespace llvm
+
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -106,9 +114,34 @@ mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
 /// has the instruction-set features the code was compiled with
 /// (spore_check_cpu).
 enum class LLVMOutput { IR, Assembly, Object };
+/// Objects are generated on up to `threads` threads (0: every core), with
+/// the same bytes for any count (generateObject).
 mlir::LogicalResult emitNative(mlir::ModuleOp module, unsigned optLevel,
                                LLVMOutput kind, llvm::StringRef path,
-                               llvm::StringRef cpu = "host");
+                               llvm::StringRef cpu = "host",
+                               unsigned threads = 0);
+
+/// Makes a target machine, or returns null with `error` set.
+using TargetMachineFactory =
+    std::function<std::unique_ptr<llvm::TargetMachine>(std::string &error)>;
+
+/// The threads that code generation uses for `requested` (0: every core
+/// this process may run on).
+unsigned codegenThreads(unsigned requested);
+
+/// Writes the object code of the optimised `module` to `out` (Codegen.cpp).
+/// A large module is generated in partitions of whole functions on up to
+/// `threads` threads (0: every core); the partitions depend only on the
+/// module, so the bytes written do not depend on `threads`. The module is
+/// changed when it is split (its internal symbols become hidden). Returns
+/// false with `error` set on failure.
+bool generateObject(llvm::Module &module,
+                    const TargetMachineFactory &makeMachine, unsigned threads,
+                    llvm::raw_pwrite_stream &out, std::string &error);
+
+/// The C compiler driver that links objects (the one Spore was built
+/// with, else `cc` from PATH), or an empty string with `error` set.
+std::string linkerDriver(std::string &error);
 
 /// Fails, with the message in `error`, for a CPU name LLVM does not know.
 mlir::LogicalResult checkCpu(llvm::StringRef cpu, std::string &error);
@@ -133,11 +166,10 @@ mlir::LogicalResult linkShared(llvm::StringRef object, llvm::StringRef output);
 
 /// Lowers a spore module in place and links it into the shared library
 /// `output` (through a temporary object file).
-mlir::LogicalResult buildSharedLibrary(mlir::ModuleOp module,
-                                       llvm::StringRef moduleName,
-                                       unsigned optLevel,
-                                       llvm::StringRef output,
-                                       llvm::StringRef cpu = "host");
+mlir::LogicalResult
+buildSharedLibrary(mlir::ModuleOp module, llvm::StringRef moduleName,
+                   unsigned optLevel, llvm::StringRef output,
+                   llvm::StringRef cpu = "host", unsigned threads = 0);
 
 /// Where compiled models are cached: $SPORE_CACHE_DIR, else
 /// $XDG_CACHE_HOME/spore, else ~/.cache/spore, else a folder of the
@@ -170,12 +202,16 @@ public:
   bool enabled() const { return on; }
   void add(llvm::StringRef stage, double seconds);
   void setObjectSize(uint64_t bytes) { objectBytes = bytes; }
+  void setCodegenParts(unsigned parts, unsigned threads) {
+    codegenParts = {parts, threads};
+  }
   void print(llvm::raw_ostream &os, llvm::StringRef input) const;
 
 private:
   bool on = false;
   std::vector<std::pair<std::string, double>> stages;
   std::optional<uint64_t> objectBytes;
+  std::optional<std::pair<unsigned, unsigned>> codegenParts;
 };
 
 /// Adds the time from its construction to its destruction to the report

@@ -39,6 +39,11 @@ void TimeReport::print(llvm::raw_ostream &os, llvm::StringRef input) const {
     os << llvm::format("  %10.4f  %5.1f%%  %s\n", seconds,
                        total > 0 ? 100.0 * seconds / total : 0.0, name.c_str());
   os << llvm::format("  %10.4f  %5.1f%%  %s\n", total, 100.0, "total");
+  if (codegenParts)
+    os << "  code generation: " << codegenParts->first
+       << (codegenParts->first == 1 ? " part" : " parts") << " on "
+       << codegenParts->second
+       << (codegenParts->second == 1 ? " thread\n" : " threads\n");
   if (objectBytes)
     os << "  object: " << *objectBytes << " bytes\n";
 }

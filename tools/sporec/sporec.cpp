@@ -88,6 +88,13 @@ cl::opt<bool> inlineAll(
              "repeated blocks once (docs/ir.md, \"Functions\"): longer "
              "compiles for deep models"),
     cl::cat(category));
+cl::opt<unsigned> codegenThreads(
+    "codegen-threads",
+    cl::desc("threads for code generation: a large model is generated in "
+             "parts of whole functions, in parallel (0, the default: every "
+             "core this process may run on). The object is the same for "
+             "any count"),
+    cl::value_desc("n"), cl::init(0), cl::cat(category));
 cl::opt<bool> noLocations("no-locations",
                           cl::desc("omit source locations from printed IR"),
                           cl::cat(category));
@@ -193,13 +200,13 @@ int main(int argc, char **argv) {
     out = shared ? "lib" + moduleName + ".so" : moduleName + ".o";
   if (shared) {
     if (failed(driver::buildSharedLibrary(*module, moduleName, optLevel, out,
-                                          cpu)))
+                                          cpu, codegenThreads)))
       return 1;
   } else {
     if (failed(driver::lowerToLLVMDialect(*module, moduleName, optLevel)))
       return fail("lowering to LLVM failed");
     if (failed(driver::emitNative(*module, optLevel, driver::LLVMOutput::Object,
-                                  out, cpu)))
+                                  out, cpu, codegenThreads)))
       return 1;
   }
   std::string dir = headerDir;
