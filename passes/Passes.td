@@ -154,6 +154,33 @@ def SporeStripChecks : Pass<"spore-strip-checks"> {
   }];
 }
 
+def SporeOutlineLoops : Pass<"spore-outline-loops", "::mlir::ModuleOp"> {
+  let summary = "outlines the loop nests of long functions, sharing identical ones";
+  let description = [{
+    In a function with at least `min-nests` loop nests (`scf.for`) at its
+    top level, each nest becomes a call of a private, `no_inline` function
+    of the values it reads from outside (constants are copied in). Nests
+    that are equal but for those values, such as the elementwise work
+    after each of N identical blocks or the update of each of N
+    Parameters of one shape, share one function. A nest that returns a
+    buffer, reads a buffer of dynamic shape or non-identity layout, or
+    holds a `spore.parallel` (outlined later for the runtime's threads)
+    stays where it is.
+
+    A training step inlines this work for every block of the model; kept
+    in one function, it made upstream's convert-scf-to-cf and LLVM's loop
+    passes take time that grows with the square of the depth. Small
+    functions are left alone: a call costs a few nanoseconds, but LLVM no
+    longer sees that the buffers of an outlined nest are distinct
+    allocations.
+  }];
+  let options = [
+    Option<"minNests", "min-nests", "unsigned", "16",
+           "the fewest top-level loop nests of a function whose nests are outlined">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def SporeBufferAlignment : Pass<"spore-buffer-alignment"> {
   let summary = "drops the alignment of heap buffers that the runtime gives anyway";
   let description = [{

@@ -166,6 +166,9 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   // Outermost chunked loops run on threads; the rest become serial loops.
   pm.addNestedPass<func::FuncOp>(createSporeForallToParallel());
   pm.addNestedPass<func::FuncOp>(createSporeHoistAllocas());
+  // Long functions (the step of a deep model) become calls of their loop
+  // nests, identical nests one function: compile time linear in the depth.
+  pm.addPass(createSporeOutlineLoops());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
 

@@ -1,6 +1,7 @@
 # RUN: sporec %s --emit=spore-ad --no-locations | FileCheck %s
 # RUN: sporec %s --emit=spore-ad --no-locations --inline-all | FileCheck %s --check-prefix=INLINED
 # RUN: sporec %s --emit=llvm | FileCheck %s --check-prefix=LLVM
+# RUN: sporec %s --emit=llvm | FileCheck %s --check-prefix=LOOPS
 # A model of repeated blocks keeps one function per block type through
 # differentiation and lowering (docs/ir.md, "Functions"): the four Dense
 # instances share one method, which differentiation splits into one forward
@@ -51,4 +52,9 @@ def step(x: f32[8, 16], y: f32[8, 16]) -> f32:
 # LLVM-DAG: define internal {{.*}} @__spore_Dense.__call__.fwd{{(_[0-9]+)?}}({{.*}} #[[NOINLINE:[0-9]+]]
 # LLVM-DAG: define internal {{.*}} @__spore_Dense.__call__.bwd(
 # LLVM-DAG: attributes #[[NOINLINE]] = { {{.*}}noinline
-# LLVM-DAG: define internal {{.*}} @__spore_step(
+
+# The step's loop nests are functions too (spore-outline-loops), one per
+# distinct nest: the tanh after each of the four layers is one function,
+# called four times, and so is the update of each of the four weights.
+# LOOPS: define internal {{.*}} @__spore_step.loop0(
+# LOOPS-COUNT-4: call fastcc void @__spore_step.loop0(
