@@ -169,16 +169,19 @@ def SporeOutlineLoops : Pass<"spore-outline-loops", "::mlir::ModuleOp"> {
 
     A training step inlines this work for every block of the model; kept
     in one function, it made upstream's convert-scf-to-cf and LLVM's loop
-    passes take time that grows with the square of the depth. Small
-    functions are left alone: a call costs a few nanoseconds, but LLVM no
-    longer sees that the buffers of an outlined nest are distinct
-    allocations.
+    passes take time that grows with the square of the depth. An argument
+    that is, at every call, an allocation of the caller passed with no
+    view of it is `llvm.noalias`, as LLVM knew before outlining (else each
+    outlined loop checks its buffers for overlap at run time). Small
+    functions are left alone: a call costs a few nanoseconds, and LLVM
+    sees more inside one function.
   }];
   let options = [
     Option<"minNests", "min-nests", "unsigned", "16",
            "the fewest top-level loop nests of a function whose nests are outlined">,
   ];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def SporeBufferAlignment : Pass<"spore-buffer-alignment"> {

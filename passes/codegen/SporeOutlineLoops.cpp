@@ -20,12 +20,16 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -87,6 +91,42 @@ LogicalResult capturedValues(scf::ForOp nest, llvm::SetVector<Value> &passed,
   return failure(walk.wasInterrupted());
 }
 
+/// The buffer that `value` is a view of, through view-like ops.
+Value rootOf(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+bool isAllocation(Value value) {
+  return value.getDefiningOp<memref::AllocOp>() ||
+         value.getDefiningOp<memref::AllocaOp>();
+}
+
+/// Whether the buffer `passed[i]` of a call in `parent` is reached by no
+/// other argument of the call: it is an allocation of `parent`, and every
+/// other buffer passed comes from another allocation or from an argument
+/// of `parent` (which existed before the allocation). LLVM may then assume
+/// that the callee's argument aliases none of the others (noalias), as it
+/// knew of the allocation before outlining; without it, every outlined
+/// loop would check its buffers for overlap at run time.
+bool passedAlone(ArrayRef<Value> passed, size_t i, func::FuncOp parent) {
+  Value buffer = passed[i];
+  if (!isAllocation(buffer))
+    return false;
+  for (auto [j, other] : llvm::enumerate(passed)) {
+    if (j == i || !isa<MemRefType>(other.getType()))
+      continue;
+    Value root = rootOf(other);
+    auto arg = dyn_cast<BlockArgument>(root);
+    bool known = isAllocation(root) ||
+                 (arg && arg.getOwner() == &parent.getBody().front());
+    if (!known || root == buffer)
+      return false;
+  }
+  return true;
+}
+
 /// A hash of an outlined function's type and ops, locations aside: equal
 /// for functions that are equal but for their name.
 llvm::hash_code bodyHash(func::FuncOp fn) {
@@ -107,6 +147,8 @@ struct SporeOutlineLoopsPass
 
   /// The outlined functions made so far, by the hash of their bodies.
   llvm::DenseMap<llvm::hash_code, SmallVector<func::FuncOp>> made;
+  /// Per outlined function, the arguments passed alone at every call.
+  llvm::MapVector<Operation *, llvm::BitVector> alone;
 
   /// `fn` itself, or the earlier outlined function equal to it (then `fn`
   /// is erased).
@@ -154,6 +196,12 @@ struct SporeOutlineLoopsPass
     func::ReturnOp::create(b, nest.getLoc(), copy->getResults());
     symbols.insert(fn);
     fn = shared(fn, symbols);
+    llvm::BitVector here(passed.size());
+    for (size_t i = 0; i < passed.size(); ++i)
+      here[i] = passedAlone(passed.getArrayRef(), i, parent);
+    auto [it, inserted] = alone.try_emplace(fn, here);
+    if (!inserted)
+      it->second &= here;
 
     b.setInsertionPoint(nest);
     auto call =
@@ -178,6 +226,11 @@ struct SporeOutlineLoopsPass
       for (auto [index, nest] : llvm::enumerate(nests))
         outline(fn, nest, index, symbols);
     }
+    for (auto &[op, args] : alone)
+      for (unsigned i : args.set_bits())
+        cast<func::FuncOp>(op).setArgAttr(
+            i, LLVM::LLVMDialect::getNoAliasAttrName(),
+            UnitAttr::get(&getContext()));
   }
 };
 

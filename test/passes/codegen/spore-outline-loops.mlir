@@ -95,3 +95,41 @@ func.func @short(%a: memref<16xf32>) {
   }
   return
 }
+
+// -----
+
+// A buffer allocated by the caller and passed alone (no other argument is
+// a view of it) is noalias in the outlined function, as LLVM knew of the
+// allocation before; the caller's own arguments and a buffer passed along
+// with a view of it are not.
+// CHECK-LABEL: func.func private @fresh.loop0(
+// CHECK-SAME: %{{.*}}: memref<16xf32>, %{{.*}}: memref<16xf32> {llvm.noalias})
+// CHECK-LABEL: func.func private @fresh.loop1(
+// CHECK-SAME: %{{.*}}: memref<16xf32>, %{{.*}}: memref<4x4xf32>)
+// CHECK-LABEL: func.func private @fresh.loop2(
+// CHECK-SAME: %{{.*}}: memref<16xf32> {llvm.noalias}, %{{.*}}: memref<16xf32>)
+// CHECK-LABEL: func.func @fresh(
+func.func @fresh(%a: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %t = memref.alloc() : memref<16xf32>
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %a[%i] : memref<16xf32>
+    memref.store %v, %t[%i] : memref<16xf32>
+  }
+  %view = memref.expand_shape %t [[0, 1]] output_shape [4, 4]
+      : memref<16xf32> into memref<4x4xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %t[%i] : memref<16xf32>
+    memref.store %v, %view[%i, %c0] : memref<4x4xf32>
+  }
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %t[%i] : memref<16xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %a[%i] : memref<16xf32>
+  }
+  memref.dealloc %t : memref<16xf32>
+  return
+}
