@@ -44,7 +44,7 @@ namespace {
 /// whole: the split, the bitcode round trip and the `cc -r` link cost more
 /// than a second thread gains (about 30 ms against 0.2 s of code generation
 /// for a module of this size on one core).
-constexpr uint64_t kInstructionsPerPartition = 8000;
+constexpr uint64_t kInstructionsPerPartition = 6000;
 
 /// The most partitions: more cores than this rarely help a single model,
 /// and every partition repeats the module's declarations.
