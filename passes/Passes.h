@@ -102,6 +102,11 @@ bool callsItself(mlir::Operation *fn, mlir::SymbolTableCollection &symbols);
 inline constexpr llvm::StringLiteral kRecursiveAttr = "spore.recursive";
 inline constexpr uint64_t kRecursiveStackBudget = 16 * 1024;
 
+/// A hash of the ops in `region`, locations aside: equal for regions that
+/// OperationEquivalence::isRegionEquivalentTo finds equal (with
+/// IgnoreLocations), and so a key for finding twin functions.
+llvm::hash_code opsHash(mlir::Region &region);
+
 /// The alignment of the runtime's heap buffers (SPORE_BUFFER_ALIGNMENT in
 /// spore/runtime.h): spore-buffer-alignment and spore-runtime-buffers
 /// rely on it.

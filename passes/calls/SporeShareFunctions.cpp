@@ -93,15 +93,7 @@ DictionaryAttr attributesButName(FuncOp fn) {
 /// A hash of `fn`'s type, attributes and ops, locations aside: equal for
 /// twins (mergeIdentical compares the candidates in full).
 llvm::hash_code shapeHash(FuncOp fn) {
-  llvm::hash_code hash = hash_value(attributesButName(fn));
-  fn.getBody().walk([&](Operation *op) {
-    hash =
-        llvm::hash_combine(hash, OperationEquivalence::computeHash(
-                                     op, OperationEquivalence::ignoreHashValue,
-                                     OperationEquivalence::ignoreHashValue,
-                                     OperationEquivalence::IgnoreLocations));
-  });
-  return hash;
+  return llvm::hash_combine(attributesButName(fn), opsHash(fn.getBody()));
 }
 
 /// Step 2: merges each private function into the first earlier twin.
@@ -233,3 +225,15 @@ struct SporeShareFunctionsPass
 };
 
 } // namespace
+
+llvm::hash_code spore::opsHash(Region &region) {
+  llvm::hash_code hash = 0;
+  region.walk([&](Operation *op) {
+    hash =
+        llvm::hash_combine(hash, OperationEquivalence::computeHash(
+                                     op, OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::IgnoreLocations));
+  });
+  return hash;
+}

@@ -127,20 +127,6 @@ bool passedAlone(ArrayRef<Value> passed, size_t i, func::FuncOp parent) {
   return true;
 }
 
-/// A hash of an outlined function's type and ops, locations aside: equal
-/// for functions that are equal but for their name.
-llvm::hash_code bodyHash(func::FuncOp fn) {
-  llvm::hash_code hash = hash_value(fn.getFunctionType());
-  fn.getBody().walk([&](Operation *op) {
-    hash =
-        llvm::hash_combine(hash, OperationEquivalence::computeHash(
-                                     op, OperationEquivalence::ignoreHashValue,
-                                     OperationEquivalence::ignoreHashValue,
-                                     OperationEquivalence::IgnoreLocations));
-  });
-  return hash;
-}
-
 struct SporeOutlineLoopsPass
     : spore::impl::SporeOutlineLoopsBase<SporeOutlineLoopsPass> {
   using Base::Base;
@@ -153,7 +139,8 @@ struct SporeOutlineLoopsPass
   /// `fn` itself, or the earlier outlined function equal to it (then `fn`
   /// is erased).
   func::FuncOp shared(func::FuncOp fn, SymbolTable &symbols) {
-    SmallVector<func::FuncOp> &bucket = made[bodyHash(fn)];
+    SmallVector<func::FuncOp> &bucket = made[llvm::hash_combine(
+        fn.getFunctionType(), spore::opsHash(fn.getBody()))];
     for (func::FuncOp twin : bucket)
       if (twin.getFunctionType() == fn.getFunctionType() &&
           OperationEquivalence::isRegionEquivalentTo(
