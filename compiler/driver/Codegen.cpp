@@ -28,6 +28,7 @@
 #include "llvm/Object/Binary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
@@ -132,13 +133,22 @@ bool generate(llvm::Module &module, llvm::TargetMachine &machine,
   return true;
 }
 
+/// The message for a temporary file that could not be made, with the
+/// folder ($TMPDIR or the system's).
+std::string noTemporaryFile(std::error_code ec) {
+  llvm::SmallString<128> dir;
+  llvm::sys::path::system_temp_directory(/*erasedOnReboot=*/true, dir);
+  return ("cannot create a temporary file in '" + dir + "': " + ec.message())
+      .str();
+}
+
 /// Writes `bytes` to a new temporary file, whose path goes to `path`.
 bool writeTemporary(llvm::StringRef bytes, llvm::SmallVectorImpl<char> &path,
                     std::string &error) {
   int fd;
   if (auto ec =
           llvm::sys::fs::createTemporaryFile("spore-part", "o", fd, path)) {
-    error = "cannot create a temporary file: " + ec.message();
+    error = noTemporaryFile(ec);
     return false;
   }
   llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
@@ -172,7 +182,7 @@ bool combine(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
       return false;
   if (auto ec =
           llvm::sys::fs::createTemporaryFile("spore-linked", "o", linked)) {
-    error = "cannot create a temporary file: " + ec.message();
+    error = noTemporaryFile(ec);
     return false;
   }
   std::string program = linkerDriver(error);

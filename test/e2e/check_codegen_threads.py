@@ -123,6 +123,18 @@ def main():
                "the object with %d threads is the one with 1 (%d bytes)" %
                (threads, len(objects[1])))
 
+    # The parts go through temporary files: where none can be made, sporec
+    # says so and leaves no object behind.
+    bad = os.path.join(workdir, "parts.notmp.o")
+    proc = subprocess.run([sporec, src, "-o", bad],
+                          capture_output=True, text=True,
+                          env=dict(os.environ,
+                                   TMPDIR=os.path.join(workdir, "missing")))
+    report(proc.returncode == 1 and "missing" in proc.stderr and
+           not os.path.exists(bad),
+           "without a temporary folder: rc %d, %s" %
+           (proc.returncode, proc.stderr.strip().splitlines()[-1:]))
+
     # Functions called across parts are hidden while the parts are linked,
     # then local: only the entry points are global definitions.
     proc = subprocess.run([nm_tool(), "--defined-only", "--extern-only",
