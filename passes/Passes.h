@@ -23,6 +23,7 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace spore {
 
@@ -78,6 +79,12 @@ void buildLowerToLinalgPipeline(mlir::OpPassManager &pm,
 void buildCpuPipeline(mlir::OpPassManager &pm,
                       const CpuPipelineOptions &options);
 
+/// `buffer` and every value that may alias it, over-approximated: views of
+/// it, results of ops that take an alias and return a buffer, results of
+/// the regions an alias is yielded out of, and region arguments of the ops
+/// it enters (a return ends the search).
+llvm::SetVector<mlir::Value> bufferAliases(mlir::Value buffer);
+
 /// Whether `buffer`, or a value that may alias it, can be live after the
 /// end of an iteration of a loop around its definition: it is carried to
 /// the next iteration or returned. Such a buffer cannot share one stack
@@ -101,6 +108,9 @@ bool callsItself(mlir::Operation *fn, mlir::SymbolTableCollection &symbols);
 /// is live per level of recursion.
 inline constexpr llvm::StringLiteral kRecursiveAttr = "spore.recursive";
 inline constexpr uint64_t kRecursiveStackBudget = 16 * 1024;
+
+/// Marks the heap buffers that spore-plan-stack chose for the stack.
+inline constexpr llvm::StringLiteral kStackAttr = "spore.stack";
 
 /// A hash of the ops in `region`, locations aside: equal for regions that
 /// OperationEquivalence::isRegionEquivalentTo finds equal (with

@@ -485,6 +485,54 @@ def SporeOutlineParallel
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::spore::SporeDialect"];
 }
 
+def SporePlanStack : Pass<"spore-plan-stack", "::mlir::func::FuncOp"> {
+  let summary = "chooses the heap buffers that may move to the stack";
+  let description = [{
+    Marks `spore.stack` on each statically shaped `memref.alloc` that may
+    become a stack buffer, in program order while the function's stack
+    buffers (those already there and those marked) stay within `budget`
+    bytes; a function that calls itself (`spore.recursive`) gets at most
+    16 KiB, since each level of recursion has a frame. A buffer that is
+    carried across the iterations of a loop around it, or returned, is not
+    marked: spore-hoist-allocas gives each stack buffer one slot per call.
+    The CPU pipeline then runs upstream's promote-buffers-to-stack on the
+    marked buffers only.
+
+    Upstream's own heuristic bounds each buffer alone, so that many could
+    overflow the native stack together; summing the function's buffers in
+    its decision function, called once per buffer, was quadratic in the
+    size of the function.
+  }];
+  let options = [
+    Option<"budget", "budget", "uint64_t", /*default=*/"1 << 20",
+           "bytes of stack buffers per function">,
+  ];
+}
+
+def SporeFreeAfterLastUse
+    : Pass<"spore-free-after-last-use", "::mlir::func::FuncOp"> {
+  let summary = "frees each heap buffer after the last op that uses it";
+  let description = [{
+    Runs before upstream's buffer deallocation pipeline. A `memref.alloc`
+    whose aliases (views, results of ops and regions that take it, region
+    arguments it enters) are all used inside its block, before the block's
+    terminator, gets a `memref.dealloc` right after the last op of the block
+    that uses one of them. Both ops are marked
+    `bufferization.manual_deallocation`, so that
+    ownership-based-buffer-deallocation leaves them alone. Buffers that
+    leave their block (returned, yielded out of a loop or branch) are left
+    to upstream.
+
+    Upstream frees the buffers a block owns in one `bufferization.dealloc`
+    at the block's end: in the straight-line step of a deep model, every
+    intermediate stayed live until the step returned, and
+    buffer-deallocation-simplification, quadratic in the operands of one
+    dealloc, took most of the MLIR pipeline's time.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def SporeHoistAllocas : Pass<"spore-hoist-allocas", "::mlir::func::FuncOp"> {
   let summary = "moves stack buffers to the function's entry block";
   let description = [{

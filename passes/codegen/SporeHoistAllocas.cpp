@@ -30,13 +30,10 @@ static bool isLoop(Operation *op) {
 
 static bool isBuffer(Value v) { return isa<BaseMemRefType>(v.getType()); }
 
-bool spore::outlivesIteration(Value buffer) {
-  Operation *def = buffer.getDefiningOp();
-  if (!def)
-    return true;
-  // Every value that may alias the buffer, over-approximated: the results of
-  // views, of any op that takes it and returns a buffer, of the regions it
-  // is yielded out of, and the region arguments of ops it enters.
+llvm::SetVector<Value> spore::bufferAliases(Value buffer) {
+  // Over-approximated: the results of views, of any op that takes an alias
+  // and returns a buffer, of the regions an alias is yielded out of, and
+  // the region arguments of ops it enters. A return ends the search.
   llvm::SetVector<Value> aliases;
   aliases.insert(buffer);
   auto addBuffers = [&](auto values) {
@@ -47,23 +44,35 @@ bool spore::outlivesIteration(Value buffer) {
   for (size_t i = 0; i < aliases.size(); ++i) {
     for (OpOperand &use : aliases[i].getUses()) {
       Operation *user = use.getOwner();
+      Operation *from = user;
       if (user->hasTrait<mlir::OpTrait::IsTerminator>()) {
-        Operation *parent = user->getParentOp();
-        // Carried to the next iteration of a loop around the buffer's
-        // definition, or returned: live beyond the iteration.
-        if (isa<FunctionOpInterface>(parent) ||
-            (isLoop(parent) && parent->isProperAncestor(def)))
-          return true;
-        addBuffers(parent->getResults());
-        for (Region &region : parent->getRegions())
-          if (!region.empty())
-            addBuffers(region.front().getArguments());
-        continue;
+        from = user->getParentOp();
+        if (isa<FunctionOpInterface>(from))
+          continue;
       }
-      addBuffers(user->getResults());
-      for (Region &region : user->getRegions())
+      addBuffers(from->getResults());
+      for (Region &region : from->getRegions())
         if (!region.empty())
           addBuffers(region.front().getArguments());
+    }
+  }
+  return aliases;
+}
+
+bool spore::outlivesIteration(Value buffer) {
+  Operation *def = buffer.getDefiningOp();
+  if (!def)
+    return true;
+  for (Value alias : bufferAliases(buffer)) {
+    for (Operation *user : alias.getUsers()) {
+      if (!user->hasTrait<mlir::OpTrait::IsTerminator>())
+        continue;
+      // Carried to the next iteration of a loop around the buffer's
+      // definition, or returned: live beyond the iteration.
+      Operation *parent = user->getParentOp();
+      if (isa<FunctionOpInterface>(parent) ||
+          (isLoop(parent) && parent->isProperAncestor(def)))
+        return true;
     }
   }
   return false;

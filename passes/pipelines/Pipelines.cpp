@@ -8,7 +8,6 @@
 #include "passes/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -45,50 +44,6 @@ void spore::buildLowerToLinalgPipeline(OpPassManager &pm, bool differentiate) {
   pm.addPass(createSporeLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-}
-
-/// Bytes of a statically shaped memref; nullopt for dynamic shapes.
-static std::optional<uint64_t> staticBytes(Value buffer) {
-  auto type = dyn_cast<MemRefType>(buffer.getType());
-  if (!type || !type.hasStaticShape())
-    return std::nullopt;
-  Operation *anchor = buffer.getDefiningOp();
-  uint64_t element =
-      DataLayout::closest(anchor ? anchor
-                                 : buffer.getParentBlock()->getParentOp())
-          .getTypeSize(type.getElementType());
-  return element * type.getNumElements();
-}
-
-/// The decision of upstream's promote-buffers-to-stack: an allocation moves
-/// to the stack while the function's stack buffers (those already promoted,
-/// in program order) stay within `budget` bytes. Upstream's own heuristic
-/// bounds each buffer alone, so many of them could overflow the stack; this
-/// one bounds their sum and needs no state, so the pass may run on several
-/// functions in parallel. A recursive function has a frame per level: its
-/// budget is kRecursiveStackBudget at most.
-static std::function<bool(Value)> withinStackBudget(uint64_t fullBudget) {
-  return [fullBudget](Value alloc) {
-    std::optional<uint64_t> bytes = staticBytes(alloc);
-    auto fn = alloc.getParentRegion()
-                  ->getParentOp()
-                  ->getParentOfType<FunctionOpInterface>();
-    if (auto self = dyn_cast<FunctionOpInterface>(
-            alloc.getParentRegion()->getParentOp()))
-      fn = self;
-    uint64_t budget = fn && fn->hasAttr(spore::kRecursiveAttr)
-                          ? std::min(fullBudget, spore::kRecursiveStackBudget)
-                          : fullBudget;
-    // spore-hoist-allocas gives each stack buffer one slot per call, which
-    // a buffer carried across loop iterations cannot share.
-    if (!bytes || !fn || *bytes > budget || spore::outlivesIteration(alloc))
-      return false;
-    uint64_t used = 0;
-    fn->walk([&](memref::AllocaOp alloca) {
-      used += staticBytes(alloca.getMemref()).value_or(0);
-    });
-    return used + *bytes <= budget;
-  };
 }
 
 void spore::buildCpuPipeline(OpPassManager &pm,
@@ -129,11 +84,32 @@ void spore::buildCpuPipeline(OpPassManager &pm,
 
   // Results are the caller's buffers (above); static intermediates go on
   // the stack within a budget, so a call of a small model never mallocs.
-  pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(
-      withinStackBudget(options.stackBudget)));
+  SporePlanStackOptions stack;
+  stack.budget = options.stackBudget;
+  pm.addNestedPass<func::FuncOp>(createSporePlanStack(stack));
+  pm.addNestedPass<func::FuncOp>(
+      bufferization::createPromoteBuffersToStackPass([](Value alloc) {
+        Operation *def = alloc.getDefiningOp();
+        return def && def->hasAttr(spore::kStackAttr);
+      }));
 
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // Upstream's buffer-deallocation-pipeline, with spore-free-after-last-use
+  // right before the ownership-based deallocation: buffers that die inside
+  // their block are freed there, and upstream frees the rest at the ends of
+  // blocks. (The pipeline's first canonicalisation rebuilds allocations
+  // whose sizes fold, dropping the mark the two passes agree on, so the
+  // pass cannot run before the whole pipeline.)
+  memref::ExpandReallocPassOptions expandRealloc;
+  expandRealloc.emitDeallocs = false;
+  pm.addPass(memref::createExpandReallocPass(expandRealloc));
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createSporeFreeAfterLastUse());
+  pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  pm.addPass(bufferization::createLowerDeallocationsPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   // Deallocations of loop-carried buffers call a generated helper that
   // takes dynamically shaped memrefs, which the bare-pointer convention
