@@ -364,6 +364,26 @@ def SporeApproximateMath : Pass<"spore-approximate-math"> {
     "::mlir::vector::VectorDialect"];
 }
 
+def SporeConstantGlobals
+    : Pass<"spore-constant-globals", "::mlir::ModuleOp"> {
+  let summary = "makes the globals of tensor constants in program order";
+  let description = [{
+    Before one-shot bufferisation, each `arith.constant` of a ranked tensor
+    type gets its `memref.global` (upstream's bufferization::getGlobalFor:
+    one global per value and alignment, named `__constant_<shape>_<n>`),
+    walking the module in program order. Bufferisation reuses these. Left
+    to it, the globals were made in an order of functions that depends on
+    pointer values (MLIR 22.1), so the names and order of the globals, and
+    the bytes of the object, changed from one run of sporec to the next.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "uint64_t", /*default=*/"64",
+           "alignment of the globals: one-shot bufferisation's "
+           "buffer-alignment, so that it finds them">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def SporeDistinctResults
     : Pass<"spore-distinct-results", "::mlir::func::FuncOp"> {
   let summary = "gives each returned tensor its own value";

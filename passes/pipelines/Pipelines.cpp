@@ -75,6 +75,11 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   bufferize.unknownTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addNestedPass<func::FuncOp>(createSporeDistinctResults());
+  // Constants' globals in program order: the object's bytes do not change
+  // from run to run.
+  SporeConstantGlobalsOptions constants;
+  constants.alignment = bufferize.bufferAlignment;
+  pm.addPass(createSporeConstantGlobals(constants));
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 
   bufferization::BufferResultsToOutParamsPassOptions outParams;
