@@ -18,8 +18,10 @@
 #include "compiler/driver/Driver.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -51,6 +53,58 @@ constexpr uint64_t kInstructionsPerPartition = 6000;
 /// and every partition repeats the module's declarations.
 constexpr unsigned kMaxPartitions = 16;
 
+/// The fewest instructions of a function generated without optimisation
+/// as glue (markGlue).
+constexpr uint64_t kGlueInstructions = 1000;
+
+/// Glue is generated in about a quarter of the time per instruction, and
+/// weighs that much in the split.
+constexpr uint64_t kGlueWeight = 4;
+
+/// Whether `inst` computes: arithmetic, or a floating-point or vector value.
+bool computes(const llvm::Instruction &inst) {
+  return llvm::isa<llvm::BinaryOperator, llvm::UnaryOperator>(inst) ||
+         inst.getType()->isFPOrFPVectorTy() || inst.getType()->isVectorTy();
+}
+
+/// Marks `optnone` the functions that only pass buffers around: at least
+/// kGlueInstructions instructions, no loop, and at most one in 64 that
+/// computes. Such are the step of a deep model once spore-outline-loops
+/// has made its loop nests calls (thousands of allocations, calls and
+/// frees in one block) and the C entry points of a model with hundreds of
+/// Parameters. LLVM's instruction selection and register allocation grow
+/// faster than linearly in the size of a block; generated at -O0 (fast
+/// instruction selection and register allocation), the step of 32
+/// transformer blocks takes 0.3 s instead of 1-2 s, and runs the same:
+/// its time is in the functions it calls. Returns how many were marked.
+unsigned markGlue(llvm::Module &module) {
+  unsigned marked = 0;
+  for (llvm::Function &fn : module) {
+    if (fn.isDeclaration() || fn.hasFnAttribute(llvm::Attribute::AlwaysInline))
+      continue;
+    uint64_t size = fn.getInstructionCount();
+    if (size < kGlueInstructions)
+      continue;
+    uint64_t computing = 0;
+    for (const llvm::Instruction &inst : llvm::instructions(fn))
+      computing += computes(inst);
+    if (computing * 64 > size)
+      continue;
+    llvm::SmallVector<
+        std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>>
+        backEdges;
+    llvm::FindFunctionBackedges(fn, backEdges);
+    if (!backEdges.empty())
+      continue;
+    fn.removeFnAttr(llvm::Attribute::OptimizeForSize);
+    fn.removeFnAttr(llvm::Attribute::MinSize);
+    fn.addFnAttr(llvm::Attribute::NoInline);
+    fn.addFnAttr(llvm::Attribute::OptimizeNone);
+    ++marked;
+  }
+  return marked;
+}
+
 /// Which partition each defined global lands in, and how many there are.
 struct Split {
   unsigned partitions = 1;
@@ -75,7 +129,10 @@ Split splitModule(const llvm::Module &module) {
       continue;
     if (!fn.hasName() || fn.hasComdat())
       return split;
-    uint64_t size = std::max<uint64_t>(fn.getInstructionCount(), 1);
+    uint64_t size = fn.getInstructionCount();
+    if (fn.hasFnAttribute(llvm::Attribute::OptimizeNone))
+      size /= kGlueWeight;
+    size = std::max<uint64_t>(size, 1);
     functions.emplace_back(size, &fn);
     total += size;
   }
@@ -224,6 +281,7 @@ bool spore::driver::generateObject(llvm::Module &module,
                                    unsigned threads,
                                    llvm::raw_pwrite_stream &out,
                                    std::string &error) {
+  unsigned glue = markGlue(module);
   Split split = splitModule(module);
   // One target machine per partition, made here: a machine is not shared
   // between threads, and making one is not thread-safe.
@@ -234,7 +292,7 @@ bool spore::driver::generateObject(llvm::Module &module,
       return false;
   }
   unsigned workers = std::min(codegenThreads(threads), split.partitions);
-  TimeReport::get().setCodegenParts(split.partitions, workers);
+  TimeReport::get().setCodegenParts(split.partitions, workers, glue);
   if (split.partitions == 1)
     return generate(module, *machines[0], out, error);
 

@@ -202,8 +202,9 @@ public:
   bool enabled() const { return on; }
   void add(llvm::StringRef stage, double seconds);
   void setObjectSize(uint64_t bytes) { objectBytes = bytes; }
-  void setCodegenParts(unsigned parts, unsigned threads) {
+  void setCodegenParts(unsigned parts, unsigned threads, unsigned glue) {
     codegenParts = {parts, threads};
+    glueFunctions = glue;
   }
   void print(llvm::raw_ostream &os, llvm::StringRef input) const;
 
@@ -212,6 +213,7 @@ private:
   std::vector<std::pair<std::string, double>> stages;
   std::optional<uint64_t> objectBytes;
   std::optional<std::pair<unsigned, unsigned>> codegenParts;
+  unsigned glueFunctions = 0;
 };
 
 /// Adds the time from its construction to its destruction to the report

@@ -43,7 +43,9 @@ void TimeReport::print(llvm::raw_ostream &os, llvm::StringRef input) const {
     os << "  code generation: " << codegenParts->first
        << (codegenParts->first == 1 ? " part" : " parts") << " on "
        << codegenParts->second
-       << (codegenParts->second == 1 ? " thread\n" : " threads\n");
+       << (codegenParts->second == 1 ? " thread" : " threads") << ", "
+       << glueFunctions << (glueFunctions == 1 ? " function" : " functions")
+       << " of glue at -O0\n";
   if (objectBytes)
     os << "  object: " << *objectBytes << " bytes\n";
 }

@@ -1,11 +1,13 @@
 """Code generation on several threads (docs/cli.md, --codegen-threads).
 
-A model large enough to be generated in parts (two transformer blocks of
-one Cell class, trained by SGD) is compiled with 1, 2 and 3 threads: the
+A model large enough to be generated in parts (eight transformer blocks
+of one Cell class, trained by SGD) is compiled with 1, 2 and 3 threads: the
 objects must be byte-identical, their only global definitions the C entry
 points (the functions shared between parts stay local), and the training
 step of the library built from parts must agree with the reference
-interpreter, for the loss and for every updated Parameter.
+interpreter, for the loss and for every updated Parameter. The step of so
+many blocks is glue (calls, allocations, frees) generated at -O0: the time
+report must say so, and the numbers above check that code.
 
 Usage: check_codegen_threads.py SPOREC SPORE_RUN WORKDIR
 """
@@ -58,7 +60,7 @@ class Block(Cell):
 
 class Model(Cell):
     def __init__(self):
-        self.blocks = (Block(64, 4, 256), Block(64, 4, 256))
+        self.blocks = (BLOCKS,)
 
     def __call__(self, x):
         for block in self.blocks:
@@ -76,7 +78,7 @@ def step(x: f32[16, 64], y: f32[16, 64]) -> f32:
                              wrt=model.parameters)()
     opt.update(g)
     return loss
-"""
+""".replace("BLOCKS", ", ".join(["Block(64, 4, 256)"] * 8))
 
 
 def nm_tool():
@@ -116,6 +118,10 @@ def main():
         report(parts >= 2 and int(m.group(2)) == min(threads, parts),
                "--codegen-threads=%d: %s" %
                (threads, m.group(0) if m else "no parts reported"))
+        m = re.search(r"(\d+) functions? of glue at -O0", proc.stderr)
+        report(m and int(m.group(1)) >= 1,
+               "--codegen-threads=%d: %s" %
+               (threads, m.group(0) if m else "no glue reported"))
         with open(obj, "rb") as f:
             objects[threads] = f.read()
     for threads in (2, 3):

@@ -33,7 +33,7 @@ def step(w: f32[8, 4], x: f32[16, 8]) -> f32[8, 4]:
 # OBJECT-NEXT: 100.0%  total
 # A model this small is generated in one part (docs/cli.md,
 # --codegen-threads).
-# OBJECT-NEXT: code generation: 1 part on 1 thread
+# OBJECT-NEXT: code generation: 1 part on 1 thread, 0 functions of glue at -O0
 # OBJECT-NEXT: object: {{[1-9][0-9]*}} bytes
 
 # SHARED: code generation
