@@ -139,9 +139,14 @@ inline bool isSeparatePrimal(mlir::Operation *fn) {
 
 /// The inlining rule of spore-share-functions: a function stays separate
 /// when it has at least kMinSeparateCalls call sites and at least
-/// kMinSeparateOps ops besides constants (docs/ir.md, "Functions").
+/// kMinSeparateOps ops besides constants, and it contracts (a matmul or a
+/// convolution), loops, calls a separate function or has at least
+/// kMinSeparateSimpleOps ops (docs/ir.md, "Functions"). Small elementwise
+/// helpers are inlined: their code is a few fused loops, and inlined they
+/// fuse with their callers' and share their callers' loop-invariant work.
 inline constexpr unsigned kMinSeparateCalls = 2;
 inline constexpr unsigned kMinSeparateOps = 3;
+inline constexpr unsigned kMinSeparateSimpleOps = 48;
 
 /// Registers Spore's passes and the `spore-cpu-pipeline` and
 /// `spore-lower-to-linalg-pipeline` pipelines with the pass registry.

@@ -315,6 +315,24 @@ def SporeMathToLibm : Pass<"spore-math-to-libm", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect"];
 }
 
+def SporeHoistInvariants : Pass<"spore-hoist-invariants"> {
+  let summary = "moves loop-invariant tensor code out of loops, filling "
+                "in the loop what the loop overwrites";
+  let description = [{
+    Upstream's loop-invariant code motion (side-effect-free, speculatable
+    ops whose operands are defined outside the loop), from inner loops
+    out; then each op in a loop that writes into a `linalg.fill` made
+    outside it (as the `outs` of a linalg op, or the tensor an
+    `insert_slice` writes into) gets a copy of the fill right before it.
+    Otherwise bufferisation would copy the filled buffer on every
+    iteration before writing it, where the loop filled one in place.
+
+    The primal of a `jvp` in a loop that seeds a new tangent per iteration
+    (a Jacobian built column by column, `J[:, :, j] = col`) is then
+    computed once, before the loop.
+  }];
+}
+
 def SporeFuseElementwise : Pass<"spore-fuse-elementwise"> {
   let summary = "fuses elementwise linalg ops without recomputation";
   let description = [{

@@ -167,7 +167,30 @@ bool isFloatTensorType(Type type) {
   return tensor && isa<FloatType>(tensor.getElementType());
 }
 
-/// The inlining rule (kMinSeparateCalls, kMinSeparateOps), for functions
+/// Whether `fn`, or a function it calls, contracts (a matmul or a
+/// convolution) or loops: work whose code is large, unlike a chain of
+/// elementwise ops. Memoised in `known`.
+bool doesHeavyWork(FuncOp fn, SymbolTable &symbols,
+                   llvm::DenseMap<Operation *, bool> &known) {
+  auto [it, inserted] = known.try_emplace(fn, false);
+  if (!inserted)
+    return it->second;
+  bool heavy = false;
+  fn.getBody().walk([&](Operation *op) {
+    if (isa<MatmulOp, Conv2DOp>(op) || op->getNumRegions() > 0)
+      heavy = true;
+    else if (auto call = dyn_cast<CallOp>(op))
+      if (auto callee = symbols.lookup<FuncOp>(call.getCallee()))
+        heavy |=
+            !callee.getBody().empty() && doesHeavyWork(callee, symbols, known);
+    return heavy ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  known[fn] = heavy;
+  return heavy;
+}
+
+/// The inlining rule (kMinSeparateCalls, kMinSeparateOps,
+/// kMinSeparateSimpleOps), for functions
 /// whose derivatives can be separate too: float tensor results, no
 /// effects, and none of the functions differentiation keeps as calls on
 /// its own terms (recursive, checkpointed, @custom_vjp). A function marked
@@ -175,6 +198,7 @@ bool isFloatTensorType(Type type) {
 /// the forward and backward functions of a block called once.
 void markSeparate(ModuleOp module) {
   SymbolTable symbols(module);
+  llvm::DenseMap<Operation *, bool> heavyWork;
   SymbolTableCollection collection;
   llvm::DenseMap<StringRef, SmallVector<CallOp>> calls;
   module.walk([&](CallOp call) { calls[call.getCallee()].push_back(call); });
@@ -185,10 +209,12 @@ void markSeparate(ModuleOp module) {
     unsigned ops = 0;
     fn.getBody().walk(
         [&](Operation *op) { ops += !isa<ConstantOp, ReturnOp>(op); });
+    bool heavy = doesHeavyWork(fn, symbols, heavyWork);
     // Derivatives that differentiation made separate keep the mark while
     // they are called from several places (a forward function's residuals
     // may be integers, and nothing differentiates it again after the pass).
     bool kept = sites.size() >= kMinSeparateCalls && ops >= kMinSeparateOps &&
+                (heavy || ops >= kMinSeparateSimpleOps) &&
                 (fn->hasAttr(kSeparateAttr) ||
                  (llvm::all_of(fn.getResultTypes(), isFloatTensorType) &&
                   !fn->hasAttr("spore.checkpoint") &&

@@ -54,6 +54,9 @@ void spore::buildCpuPipeline(OpPassManager &pm,
     // planning see whole exports; drop the functions left unused.
     pm.addPass(createInlinerPass());
     pm.addPass(createSymbolDCEPass());
+    // A loop that evaluates the same values on every iteration (the
+    // primal of a jvp seeded per column) computes them once.
+    pm.addPass(createSporeHoistInvariants());
     pm.addPass(createSporeFuseElementwise());
     // Scalars (0-d tensors) as values, so that loops carry them in
     // registers rather than in a buffer per iteration.

@@ -68,19 +68,24 @@ spore.func private @dense_1(%w0: tensor<4x4xf32>, %b0: tensor<4xf32>,
   spore.return %r : tensor<2x4xf32>
 }
 
-// Small functions, functions with effects and functions that a transform
-// names stay as they are.
+// Small functions, elementwise helpers of fewer than 48 ops (inlined: they
+// fuse with their callers), functions with effects and functions that a
+// transform names stay as they are.
 // CHECK-LABEL: spore.func @others
 // CHECK: spore.call @small(%arg0) : (
 // CHECK: spore.call @small(%arg0) : (
 // CHECK: spore.call @prints(%arg0) : (
 // CHECK: spore.call @prints(%arg0) : (
+// CHECK: spore.call @elementwise(%arg0) : (
+// CHECK: spore.call @elementwise(%arg0) : (
 // CHECK: spore.grad @named(%arg0, %arg1)
 spore.func @others(%x: tensor<4xf32>, %unused: tensor<4xf32>) -> tensor<4xf32> attributes {spore.export} {
   %a = spore.call @small(%x) : (tensor<4xf32>) -> tensor<4xf32>
   %b = spore.call @small(%x) : (tensor<4xf32>) -> tensor<4xf32>
   %c = spore.call @prints(%x) : (tensor<4xf32>) -> tensor<4xf32>
   %d = spore.call @prints(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  %e = spore.call @elementwise(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  %f = spore.call @elementwise(%x) : (tensor<4xf32>) -> tensor<4xf32>
   %g = spore.grad @named(%x, %unused) wrt = [0] : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   spore.return %g : tensor<4xf32>
 }
@@ -91,6 +96,16 @@ spore.func private @small(%x: tensor<4xf32>) -> tensor<4xf32> {
   %s = spore.sin %x : tensor<4xf32>
   %t = spore.tanh %s : tensor<4xf32>
   spore.return %t : tensor<4xf32>
+}
+
+// CHECK-LABEL: spore.func private @elementwise
+// CHECK-SAME: -> tensor<4xf32> {
+spore.func private @elementwise(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %s = spore.sin %x : tensor<4xf32>
+  %t = spore.tanh %s : tensor<4xf32>
+  %u = spore.cos %t : tensor<4xf32>
+  %v = spore.mul %u, %x : tensor<4xf32>
+  spore.return %v : tensor<4xf32>
 }
 
 // CHECK-LABEL: spore.func private @prints
