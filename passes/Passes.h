@@ -117,6 +117,30 @@ inline constexpr llvm::StringLiteral kStackAttr = "spore.stack";
 /// IgnoreLocations), and so a key for finding twin functions.
 llvm::hash_code opsHash(mlir::Region &region);
 
+/// Functions made by a pass so far, by a hash of their type and body.
+template <typename FnOp>
+using MadeFunctions = llvm::DenseMap<llvm::hash_code, llvm::SmallVector<FnOp>>;
+
+/// `fn` itself, recorded in `made`, or the function of `made` equal to it
+/// (same type, same body but for locations), after which `fn` is erased
+/// from `symbols`: identical outlined bodies become one function.
+template <typename FnOp>
+FnOp shareFunction(FnOp fn, MadeFunctions<FnOp> &made,
+                   mlir::SymbolTable &symbols) {
+  llvm::SmallVector<FnOp> &bucket = made[llvm::hash_combine(
+      fn.getFunctionType(), opsHash(fn.getFunctionBody()))];
+  for (FnOp twin : bucket)
+    if (twin.getFunctionType() == fn.getFunctionType() &&
+        mlir::OperationEquivalence::isRegionEquivalentTo(
+            &twin.getFunctionBody(), &fn.getFunctionBody(),
+            mlir::OperationEquivalence::IgnoreLocations)) {
+      symbols.erase(fn);
+      return twin;
+    }
+  bucket.push_back(fn);
+  return fn;
+}
+
 /// The alignment of the runtime's heap buffers (SPORE_BUFFER_ALIGNMENT in
 /// spore/runtime.h): spore-buffer-alignment and spore-runtime-buffers
 /// rely on it.

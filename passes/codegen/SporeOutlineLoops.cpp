@@ -131,27 +131,10 @@ struct SporeOutlineLoopsPass
     : spore::impl::SporeOutlineLoopsBase<SporeOutlineLoopsPass> {
   using Base::Base;
 
-  /// The outlined functions made so far, by the hash of their bodies.
-  llvm::DenseMap<llvm::hash_code, SmallVector<func::FuncOp>> made;
+  /// The outlined functions made so far.
+  spore::MadeFunctions<func::FuncOp> made;
   /// Per outlined function, the arguments passed alone at every call.
   llvm::MapVector<Operation *, llvm::BitVector> alone;
-
-  /// `fn` itself, or the earlier outlined function equal to it (then `fn`
-  /// is erased).
-  func::FuncOp shared(func::FuncOp fn, SymbolTable &symbols) {
-    SmallVector<func::FuncOp> &bucket = made[llvm::hash_combine(
-        fn.getFunctionType(), spore::opsHash(fn.getBody()))];
-    for (func::FuncOp twin : bucket)
-      if (twin.getFunctionType() == fn.getFunctionType() &&
-          OperationEquivalence::isRegionEquivalentTo(
-              &twin.getBody(), &fn.getBody(),
-              OperationEquivalence::IgnoreLocations)) {
-        symbols.erase(fn);
-        return twin;
-      }
-    bucket.push_back(fn);
-    return fn;
-  }
 
   void outline(func::FuncOp parent, scf::ForOp nest, unsigned index,
                SymbolTable &symbols) {
@@ -182,7 +165,7 @@ struct SporeOutlineLoopsPass
     Operation *copy = b.clone(*nest, map);
     func::ReturnOp::create(b, nest.getLoc(), copy->getResults());
     symbols.insert(fn);
-    fn = shared(fn, symbols);
+    fn = spore::shareFunction(fn, made, symbols);
     llvm::BitVector here(passed.size());
     for (size_t i = 0; i < passed.size(); ++i)
       here[i] = passedAlone(passed.getArrayRef(), i, parent);

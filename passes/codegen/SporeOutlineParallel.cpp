@@ -152,6 +152,9 @@ struct SporeOutlineParallelPass
       y.erase();
     }
 
+    // Equal bodies (the packed kernels of matrix products of one shape)
+    // are one function.
+    fn = spore::shareFunction(fn, made, symbols);
     b.setInsertionPoint(op);
     Value address = LLVM::AddressOfOp::create(b, loc, fn);
     LLVM::CallOp::create(b, loc, runtime,
@@ -161,6 +164,8 @@ struct SporeOutlineParallelPass
   }
 
   LLVM::LLVMFuncOp runtime;
+  /// The functions outlined so far.
+  spore::MadeFunctions<LLVM::LLVMFuncOp> made;
 };
 
 } // namespace

@@ -45,3 +45,45 @@ llvm.func @unconverted(%n: i64) {
   }
   llvm.return
 }
+
+// -----
+
+// Equal bodies (the packed kernels of two matrix products of one shape)
+// become one function; a different body gets its own.
+// CHECK-LABEL: llvm.func internal @twins_parallel(
+// CHECK-NOT: llvm.func internal
+// CHECK-LABEL: llvm.func @twins(
+// CHECK-COUNT-2: llvm.mlir.addressof @twins_parallel :
+// CHECK-LABEL: llvm.func internal @other_parallel(
+// CHECK-LABEL: llvm.func @other(
+// CHECK: llvm.mlir.addressof @other_parallel :
+llvm.func @twins(%p: !llvm.ptr, %q: !llvm.ptr, %n: i64) {
+  spore.parallel %n {
+  ^bb0(%b: i64, %e: i64):
+    %a = llvm.getelementptr %p[%b] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %v = llvm.load %a : !llvm.ptr -> f32
+    %w = llvm.fmul %v, %v : f32
+    llvm.store %w, %a : f32, !llvm.ptr
+    spore.parallel_yield
+  }
+  spore.parallel %n {
+  ^bb0(%b: i64, %e: i64):
+    %a = llvm.getelementptr %q[%b] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %v = llvm.load %a : !llvm.ptr -> f32
+    %w = llvm.fmul %v, %v : f32
+    llvm.store %w, %a : f32, !llvm.ptr
+    spore.parallel_yield
+  }
+  llvm.return
+}
+llvm.func @other(%p: !llvm.ptr, %n: i64) {
+  spore.parallel %n {
+  ^bb0(%b: i64, %e: i64):
+    %a = llvm.getelementptr %p[%b] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %v = llvm.load %a : !llvm.ptr -> f32
+    %w = llvm.fadd %v, %v : f32
+    llvm.store %w, %a : f32, !llvm.ptr
+    spore.parallel_yield
+  }
+  llvm.return
+}
