@@ -67,44 +67,6 @@ bool computes(const llvm::Instruction &inst) {
          inst.getType()->isFPOrFPVectorTy() || inst.getType()->isVectorTy();
 }
 
-/// Marks `optnone` the functions that only pass buffers around: at least
-/// kGlueInstructions instructions, no loop, and at most one in 64 that
-/// computes. Such are the step of a deep model once spore-outline-loops
-/// has made its loop nests calls (thousands of allocations, calls and
-/// frees in one block) and the C entry points of a model with hundreds of
-/// Parameters. LLVM's instruction selection and register allocation grow
-/// faster than linearly in the size of a block; generated at -O0 (fast
-/// instruction selection and register allocation), the step of 32
-/// transformer blocks takes 0.3 s instead of 1-2 s, and runs the same:
-/// its time is in the functions it calls. Returns how many were marked.
-unsigned markGlue(llvm::Module &module) {
-  unsigned marked = 0;
-  for (llvm::Function &fn : module) {
-    if (fn.isDeclaration() || fn.hasFnAttribute(llvm::Attribute::AlwaysInline))
-      continue;
-    uint64_t size = fn.getInstructionCount();
-    if (size < kGlueInstructions)
-      continue;
-    uint64_t computing = 0;
-    for (const llvm::Instruction &inst : llvm::instructions(fn))
-      computing += computes(inst);
-    if (computing * 64 > size)
-      continue;
-    llvm::SmallVector<
-        std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>>
-        backEdges;
-    llvm::FindFunctionBackedges(fn, backEdges);
-    if (!backEdges.empty())
-      continue;
-    fn.removeFnAttr(llvm::Attribute::OptimizeForSize);
-    fn.removeFnAttr(llvm::Attribute::MinSize);
-    fn.addFnAttr(llvm::Attribute::NoInline);
-    fn.addFnAttr(llvm::Attribute::OptimizeNone);
-    ++marked;
-  }
-  return marked;
-}
-
 /// Which partition each defined global lands in, and how many there are.
 struct Split {
   unsigned partitions = 1;
@@ -271,6 +233,44 @@ bool combine(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
 }
 
 } // namespace
+
+/// Marks `optnone` the functions that only pass buffers around: at least
+/// kGlueInstructions instructions, no loop, and at most one in 64 that
+/// computes. Such are the step of a deep model once spore-outline-loops
+/// has made its loop nests calls (thousands of allocations, calls and
+/// frees in one block) and the C entry points of a model with hundreds of
+/// Parameters. LLVM's instruction selection and register allocation grow
+/// faster than linearly in the size of a block; generated at -O0 (fast
+/// instruction selection and register allocation), the step of 32
+/// transformer blocks takes 0.3 s instead of 1-2 s, and runs the same:
+/// its time is in the functions it calls. Returns how many were marked.
+unsigned spore::driver::markGlue(llvm::Module &module) {
+  unsigned marked = 0;
+  for (llvm::Function &fn : module) {
+    if (fn.isDeclaration() || fn.hasFnAttribute(llvm::Attribute::AlwaysInline))
+      continue;
+    uint64_t size = fn.getInstructionCount();
+    if (size < kGlueInstructions)
+      continue;
+    uint64_t computing = 0;
+    for (const llvm::Instruction &inst : llvm::instructions(fn))
+      computing += computes(inst);
+    if (computing * 64 > size)
+      continue;
+    llvm::SmallVector<
+        std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>>
+        backEdges;
+    llvm::FindFunctionBackedges(fn, backEdges);
+    if (!backEdges.empty())
+      continue;
+    fn.removeFnAttr(llvm::Attribute::OptimizeForSize);
+    fn.removeFnAttr(llvm::Attribute::MinSize);
+    fn.addFnAttr(llvm::Attribute::NoInline);
+    fn.addFnAttr(llvm::Attribute::OptimizeNone);
+    ++marked;
+  }
+  return marked;
+}
 
 unsigned spore::driver::codegenThreads(unsigned requested) {
   return llvm::hardware_concurrency(requested).compute_thread_count();

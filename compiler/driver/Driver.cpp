@@ -444,6 +444,7 @@ LogicalResult spore::driver::emitNative(ModuleOp module, unsigned optLevel,
       return emitError(module.getLoc(), error);
   } else {
     TimedStage generate("code generation");
+    markGlue(*llvmModule);
     llvm::legacy::PassManager codegen;
     if (machine->addPassesToEmitFile(codegen, out.os(), nullptr,
                                      llvm::CodeGenFileType::AssemblyFile))

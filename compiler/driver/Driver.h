@@ -129,6 +129,14 @@ using TargetMachineFactory =
 /// this process may run on).
 unsigned codegenThreads(unsigned requested);
 
+/// Marks `optnone` the functions of the optimised `module` that only pass
+/// buffers around (at least 1,000 instructions, no loop, at most one in 64
+/// that computes), so that their code is generated at -O0 (Codegen.cpp,
+/// docs/ir.md#lowering). Returns how many were marked. generateObject
+/// does this; the assembly output does too, so that it shows the object's
+/// code.
+unsigned markGlue(llvm::Module &module);
+
 /// Writes the object code of the optimised `module` to `out` (Codegen.cpp).
 /// A large module is generated in partitions of whole functions on up to
 /// `threads` threads (0: every core); the partitions depend only on the

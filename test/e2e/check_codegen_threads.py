@@ -7,7 +7,8 @@ points (the functions shared between parts stay local), and the training
 step of the library built from parts must agree with the reference
 interpreter, for the loss and for every updated Parameter. The step of so
 many blocks is glue (calls, allocations, frees) generated at -O0: the time
-report must say so, and the numbers above check that code.
+report must say so, the numbers above check that code, and `--emit=asm`
+must show it as the object has it (the step's size, assembled).
 
 Usage: check_codegen_threads.py SPOREC SPORE_RUN WORKDIR
 """
@@ -90,6 +91,14 @@ def nm_tool():
     sys.exit("FAIL: no nm found")
 
 
+def cc_tool():
+    for name in ("cc", "clang-22", "gcc"):
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("FAIL: no C compiler found")
+
+
 def main():
     sporec, spore_run, workdir = sys.argv[1:4]
     os.makedirs(workdir, exist_ok=True)
@@ -140,6 +149,27 @@ def main():
            not os.path.exists(bad),
            "without a temporary folder: rc %d, %s" %
            (proc.returncode, proc.stderr.strip().splitlines()[-1:]))
+
+    # --emit=asm shows the object's code: glue at -O0 there too. The
+    # assembled step function has the size it has in the object.
+    asm = os.path.join(workdir, "parts.s")
+    subprocess.run([sporec, src, "--emit=asm", "-o", asm], check=True)
+    assembled = os.path.join(workdir, "parts.asm.o")
+    subprocess.run([cc_tool(), "-c", asm, "-o", assembled], check=True)
+
+    def sizes(obj):
+        out = subprocess.run([nm_tool(), "--defined-only", "--print-size",
+                              obj], capture_output=True, text=True,
+                             check=True).stdout
+        return {f[-1]: int(f[1], 16) for f in map(str.split,
+                                                   out.splitlines())
+                if len(f) == 4}
+
+    want, got = sizes(os.path.join(workdir, "parts.1.o")), sizes(assembled)
+    step = "__spore_step"
+    report(step in want and got.get(step) == want[step],
+           "the step in --emit=asm has its size in the object: %s bytes "
+           "against %s" % (got.get(step), want.get(step)))
 
     # Functions called across parts are hidden while the parts are linked,
     # then local: only the entry points are global definitions.
