@@ -555,7 +555,8 @@ def SporeFreeAfterLastUse
     : Pass<"spore-free-after-last-use", "::mlir::func::FuncOp"> {
   let summary = "frees each heap buffer after the last op that uses it";
   let description = [{
-    Runs before upstream's buffer deallocation pipeline. A `memref.alloc`
+    Runs inside the CPU pipeline's buffer deallocation, right before
+    upstream's ownership-based-buffer-deallocation. A `memref.alloc`
     whose aliases (views, results of ops and regions that take it, region
     arguments it enters) are all used inside its block, before the block's
     terminator, gets a `memref.dealloc` right after the last op of the block

@@ -1,5 +1,4 @@
-//===- SporeConstantGlobals.cpp - constants' globals in program order
-//------===//
+//===- SporeConstantGlobals.cpp - constant globals in program order -------===//
 //
 // Defines `spore-constant-globals`: every tensor constant gets its
 // memref.global before bufferisation, in program order. One-shot

@@ -33,12 +33,12 @@ static Operation *lastUseInBlock(memref::AllocOp alloc, Block *block) {
   for (Value alias : spore::bufferAliases(alloc.getMemref())) {
     for (OpOperand &use : alias.getUses()) {
       Operation *user = use.getOwner();
-      if (isa<memref::DeallocOp, memref::ReallocOp,
-              memref::ExtractAlignedPointerAsIndexOp>(user) ||
-          llvm::any_of(user->getResultTypes(), llvm::IsaPred<TensorType>))
-        return nullptr;
+      // Freed already (memref.dealloc, memref.realloc), or a pointer into
+      // it that is no buffer.
       auto effects = dyn_cast<MemoryEffectOpInterface>(user);
-      if (effects && effects.getEffectOnValue<MemoryEffects::Free>(alias))
+      if ((effects && effects.getEffectOnValue<MemoryEffects::Free>(alias)) ||
+          isa<memref::ExtractAlignedPointerAsIndexOp>(user) ||
+          llvm::any_of(user->getResultTypes(), llvm::IsaPred<TensorType>))
         return nullptr;
       Operation *inBlock = block->findAncestorOpInBlock(*user);
       if (!inBlock || inBlock == block->getTerminator())
