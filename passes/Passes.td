@@ -445,13 +445,14 @@ def SporePackContractions
     columns divide into whole register tiles (8 x 32) and are at least 32
     and 128, copies A into `Ap[M/8][K][8]` and B into `Bp[N/32][K][32]` (a
     transposed operand by the same copy with another permutation) and runs
-    BLIS's loops `(m2, k1, n1, m1)` over the panels inside a
+    BLIS's loops `(n2, k1, m1, n1)` over the panels inside a
     `spore.parallel` that gives each thread a contiguous range of B's
-    panels (or of A's 128-row blocks when M > N). Each step is an 8 x 32
-    contraction over a slice of up to 256 of the reduction: blocks of 128
-    rows of A by such a slice stay in L2 while every panel of B passes, and
-    each 256 x 32 micro-panel of B stays in L1 while those rows use it
-    (BLIS's loops; IREE's data tiling). The packed copies are heap buffers
+    panels (or of A's when M > N). Each step is an 8 x 32 contraction over
+    a slice of up to 512 of the reduction: each 512 x 8 micro-panel of A
+    (16 KiB) stays in L1 while a block of B's panels (512 KiB at most)
+    streams past it from L2 (BLIS's loops; IREE's data tiling), and each
+    step prefetches the next step's tile of C, which comes from beyond L2
+    at every slice. The packed copies are heap buffers
     freed after the product. Runs before `spore-parallelize` (which splits
     the packing copies) and `spore-vectorize-contractions` (which tiles
     each step into registers).

@@ -13,15 +13,19 @@
 // so A^T B and A B^T need no separate transpose. The product itself is
 // BLIS's loops
 //
-//   spore.parallel over B's panels (or A's row blocks, when M > N):
-//     for m2, for k1, for n1, for m1: C[8 x 32] += Ap[m1][KC] * Bp[n1][KC]
+//   spore.parallel over B's panels (or A's, when M > N):
+//     for n2, for k1, for m1, for n1: C[8 x 32] += Ap[m1][KC] * Bp[n1][KC]
 //
-// (M split into M2 blocks of M1 panels of MR rows, K into K1 slices of KC,
-// N into N1 panels of NR): for a block of MC = M1 * MR rows of A, each KC
-// slice of it (at most 128 KiB) stays in the L2 cache while every panel of
-// B passes by, and each KC x NR micro-panel of B (32 KiB) stays in L1
-// while the MC rows use it. Each thread takes a contiguous range of the
-// split dimension, so it streams the other operand once. Each step is a
+// (N split into N2 blocks of N1 panels of NR columns, K into K1 slices of
+// KC, M into M1 panels of MR rows), BLIS's order with the operands' roles
+// as in its kernels: the KC x MR micro-panel of A, whose elements the
+// register tile broadcasts (16 KiB), stays in L1 while the block's panels
+// of B, read as vectors, stream past it from L2, where the KC x NC block
+// of B (at most 512 KiB) stays. (The other order, B's micro-panel held in
+// L1, needed the whole 32 KiB L1 of this machine at KC = 256 and ran 10 %
+// slower.) A block of C is larger than L2, so every step prefetches the
+// next step's tile of C. Each thread takes a contiguous range of the
+// split dimension. Each step is a
 // plain 3-loop contraction of one register tile, which
 // spore-vectorize-contractions tiles with the kc loop innermost, as for
 // any contraction. (One 7-loop generic over the panels vectorised into a
@@ -43,10 +47,11 @@ using namespace mlir;
 
 namespace {
 
-/// The rows of A kept in L2 together (MC), as a number of MR-row panels.
-constexpr int64_t kPanelsPerBlock = 16;
-/// The reduction slice (KC): KC x NR f32 of B fill 32 KiB of L1.
-constexpr int64_t kReductionBlock = 256;
+/// The bytes of B's panels kept in L2 together (NC x KC f32): half of a
+/// 1 MiB L2.
+constexpr int64_t kBlockBytes = 512 * 1024;
+/// The reduction slice (KC): KC x MR f32 of A fill half of a 32 KiB L1.
+constexpr int64_t kReductionBlock = 512;
 /// The least number of times each packed element must be read.
 constexpr int64_t kMinReuse = 4;
 /// The least KC worth blocking by: a smaller divisor of K makes the
@@ -196,9 +201,7 @@ struct SporePackContractionsPass
     constexpr int64_t mr = spore::kRegisterTileM, nr = spore::kRegisterTileN;
     int64_t panelsM = p.m / mr, panelsN = p.n / nr;
     int64_t kc = reductionBlock(p.k), blocksK = p.k / kc;
-    int64_t panelsPerBlock =
-        spore::largestDivisorAtMost(panelsM, kPanelsPerBlock);
-    int64_t blocksM = panelsM / panelsPerBlock;
+    int64_t panelsPerBlock = std::max<int64_t>(1, kBlockBytes / (kc * nr * 4));
     // The operands as matrices.
     SmallVector<Value> matrices;
     for (auto [operand, groups] : llvm::zip(op->getOperands(), p.collapse)) {
@@ -218,17 +221,18 @@ struct SporePackContractionsPass
     Value packedB =
         packPanels(rewriter, loc, b, p.bTransposed, panelsN, nr, p.k);
 
-    // The product: B's panels (or A's row blocks, when A has more rows
-    // than B has columns) are shared out to threads, each taking a
-    // contiguous range, so that a thread streams A (or B) once; within the
-    // range, loops (m2, k1, n1, m1) over blocks and panels, each step a
-    // register tile's contraction over one reduction slice.
+    // The product: B's panels (or A's, when A has more rows than B has
+    // columns) are shared out to threads, each taking a contiguous range.
+    // Within the range, BLIS's loops (n2, k1, m1, n1): a block of B's
+    // panels by one reduction slice stays in L2, each micro-panel of A
+    // (kc x MR) stays in L1 while the block's panels of B stream past it,
+    // and each step is a register tile's contraction over the slice.
     bool splitRows = p.m > p.n;
     auto i64 = rewriter.getI64Type();
     auto parallel = spore::ParallelOp::create(
         rewriter, loc,
         arith::ConstantIntOp::create(rewriter, loc, i64,
-                                     splitRows ? blocksM : panelsN));
+                                     splitRows ? panelsM : panelsN));
     Block *body = rewriter.createBlock(
         &parallel.getBody(), parallel.getBody().end(), {i64, i64}, {loc, loc});
     spore::ParallelYieldOp::create(rewriter, loc);
@@ -242,22 +246,25 @@ struct SporePackContractionsPass
     Value last = arith::IndexCastOp::create(rewriter, loc, indexType,
                                             body->getArgument(1));
     Value one = index(1), zero = index(0);
-    auto loop = [&](Value from, Value to) {
-      auto f = scf::ForOp::create(rewriter, loc, from, to, one);
+    auto loop = [&](Value from, Value to, Value step) {
+      auto f = scf::ForOp::create(rewriter, loc, from, to, step);
       rewriter.setInsertionPointToStart(f.getBody());
       return f.getInductionVar();
     };
-    Value m2 = splitRows ? loop(first, last) : loop(zero, index(blocksM));
-    Value k1 = loop(zero, index(blocksK));
-    Value n1 = splitRows ? loop(zero, index(panelsN)) : loop(first, last);
-    Value m1 = loop(zero, index(panelsPerBlock));
-
-    Value panel = arith::AddIOp::create(
+    Value nFirst = splitRows ? zero : first;
+    Value nLast = splitRows ? index(panelsN) : last;
+    Value n2 = loop(nFirst, nLast, index(panelsPerBlock));
+    Value n2Last = arith::MinSIOp::create(
         rewriter, loc,
-        arith::MulIOp::create(rewriter, loc, m2, index(panelsPerBlock)), m1);
+        arith::AddIOp::create(rewriter, loc, n2, index(panelsPerBlock)), nLast);
+    Value k1 = loop(zero, index(blocksK), one);
+    Value panel =
+        splitRows ? loop(first, last, one) : loop(zero, index(panelsM), one);
+    Value n1 = loop(n2, n2Last, one);
     Value k0 = arith::MulIOp::create(rewriter, loc, k1, index(kc));
     Value row = arith::MulIOp::create(rewriter, loc, panel, index(mr));
     Value column = arith::MulIOp::create(rewriter, loc, n1, index(nr));
+
     auto slice = [&](Value source, ArrayRef<OpFoldResult> offsets,
                      ArrayRef<int64_t> sizes, ArrayRef<int64_t> kept) {
       auto sourceType = cast<MemRefType>(source.getType());
@@ -276,6 +283,20 @@ struct SporePackContractionsPass
     Value aTile = slice(packedA, {panel, k0, z}, {1, kc, mr}, {kc, mr});
     Value bTile = slice(packedB, {n1, k0, z}, {1, kc, nr}, {kc, nr});
     Value cTile = slice(c, {row, column}, {mr, nr}, {mr, nr});
+    // The next step's tile of C, fetched into the cache while this step
+    // computes: a block of C is larger than L2, so each tile comes from
+    // further out at every reduction slice (BLIS's kernels do the same).
+    Value nextColumn = arith::MinSIOp::create(
+        rewriter, loc, arith::AddIOp::create(rewriter, loc, column, index(nr)),
+        index(p.n - nr));
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t line = 0; line < nr; line += 16)
+        memref::PrefetchOp::create(
+            rewriter, loc, c,
+            ValueRange{
+                arith::AddIOp::create(rewriter, loc, row, index(r)),
+                arith::AddIOp::create(rewriter, loc, nextColumn, index(line))},
+            /*isWrite=*/true, /*localityHint=*/3, /*isDataCache=*/true);
     // C[m0, n0] += Ap[kc, m0] * Bp[kc, n0], loops (m0, n0, kc).
     MLIRContext *ctx = &getContext();
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };

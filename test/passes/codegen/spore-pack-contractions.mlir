@@ -2,8 +2,10 @@
 
 // A [64, 256] is packed into 8 panels of 8 rows, B [256, 512] into 16
 // panels of 32 columns; B has more columns than A has rows, so B's panels
-// are shared out to threads, and each step is an 8 x 32 register tile over
-// a 256-long slice of the reduction.
+// are shared out to threads. Within a thread's range, blocks of 16 of B's
+// panels (512 KiB at most of a 256-long reduction slice), then the slices,
+// then A's panels, then B's panels of the block; each step is an 8 x 32
+// register tile over the slice, and fetches the next step's tile of C.
 // CHECK-LABEL: func.func @plain
 // CHECK: %[[AP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x256x8xf32>
 // CHECK: %[[AV:.*]] = memref.expand_shape %arg0 {{\[\[}}0, 1], [2]] output_shape [8, 8, 256]
@@ -16,13 +18,16 @@
 // CHECK: ^bb0(%[[B:.*]]: i64, %[[E:.*]]: i64):
 // CHECK:   %[[FIRST:.*]] = arith.index_cast %[[B]]
 // CHECK:   %[[LAST:.*]] = arith.index_cast %[[E]]
-// CHECK:   scf.for %[[M2:.*]] =
-// CHECK:     scf.for %[[K1:.*]] =
-// CHECK:       scf.for %[[N1:.*]] = %[[FIRST]] to %[[LAST]]
-// CHECK:         scf.for %[[M1:.*]] =
-// CHECK:           memref.subview %[[AP]][%{{.*}}, %{{.*}}, 0] [1, 256, 8] [1, 1, 1] : memref<8x256x8xf32> to memref<256x8xf32, strided<[8, 1], offset: ?>>
+// CHECK:   %[[BLOCK:.*]] = arith.constant 16 : index
+// CHECK:   scf.for %[[N2:.*]] = %[[FIRST]] to %[[LAST]] step %[[BLOCK]]
+// CHECK:     %[[END:.*]] = arith.minsi %{{.*}}, %[[LAST]]
+// CHECK:     scf.for %[[K1:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:       scf.for %[[M1:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:         scf.for %[[N1:.*]] = %[[N2]] to %[[END]] step
+// CHECK:           memref.subview %[[AP]][%[[M1]], %{{.*}}, 0] [1, 256, 8] [1, 1, 1] : memref<8x256x8xf32> to memref<256x8xf32, strided<[8, 1], offset: ?>>
 // CHECK:           memref.subview %[[BP]][%[[N1]], %{{.*}}, 0] [1, 256, 32] [1, 1, 1] : memref<16x256x32xf32> to memref<256x32xf32, strided<[32, 1], offset: ?>>
 // CHECK:           memref.subview %arg2[%{{.*}}, %{{.*}}] [8, 32] [1, 1]
+// CHECK-COUNT-16:  memref.prefetch %arg2[%{{.*}}, %{{.*}}], write, locality<3>, data
 // CHECK:           linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK:             arith.mulf
 // CHECK:             arith.addf
@@ -41,14 +46,14 @@ func.func @plain(%a: memref<64x256xf32>, %b: memref<256x512xf32>,
 
 // Transposed operands are packed by the same copies with the other
 // permutation: A^T [256, 512] as [256, 64, 8] -> [64, 256, 8], B^T
-// [128, 256] as [4, 32, 256] -> [4, 256, 32]. A has more rows: its blocks
-// of 16 panels (128 rows) are shared out.
+// [128, 256] as [4, 32, 256] -> [4, 256, 32]. A has more rows: its 64
+// panels are shared out.
 // CHECK-LABEL: func.func @transposed
 // CHECK: %[[AV:.*]] = memref.expand_shape %arg0 {{\[\[}}0], [1, 2]] output_shape [256, 64, 8]
 // CHECK: linalg.transpose ins(%[[AV]] : memref<256x64x8xf32>) outs(%{{.*}} : memref<64x256x8xf32>) permutation = [1, 0, 2]
 // CHECK: %[[BV:.*]] = memref.expand_shape %arg1 {{\[\[}}0, 1], [2]] output_shape [4, 32, 256]
 // CHECK: linalg.transpose ins(%[[BV]] : memref<4x32x256xf32>) outs(%{{.*}} : memref<4x256x32xf32>) permutation = [0, 2, 1]
-// CHECK: %[[N:.*]] = arith.constant 4 : i64
+// CHECK: %[[N:.*]] = arith.constant 64 : i64
 // CHECK: spore.parallel %[[N]]
 func.func @transposed(%at: memref<256x512xf32>, %bt: memref<128x256xf32>,
                       %o: memref<512x128xf32>) {
