@@ -99,6 +99,20 @@ inline mlir::Value rootBuffer(mlir::Value memref) {
   return memref;
 }
 
+/// Whether the roots `a` and `b` (allocations or function arguments) are
+/// certainly different buffers: two allocations, or an allocation and an
+/// argument, always are; two arguments only of an exported function, whose
+/// buffers must not overlap (language.md §8); an internal function may be
+/// passed one buffer twice. Anything else (a loop-carried buffer, say) may
+/// be anything.
+bool distinctBuffers(mlir::Value a, mlir::Value b);
+
+/// The linalg.fill just before `op` that writes the whole of op's only
+/// output, when none of op's inputs may be that output's buffer: a
+/// contraction may then start each tile of its output from the fill's
+/// value instead of reading it, and the fill can go (null otherwise).
+mlir::linalg::FillOp fillBefore(mlir::linalg::LinalgOp op);
+
 /// Whether the function `fn` calls itself, directly or through the
 /// functions it calls (calls of any dialect that name their callee).
 bool callsItself(mlir::Operation *fn, mlir::SymbolTableCollection &symbols);

@@ -260,7 +260,15 @@ def SporeVectorizeContractions
     step of the reduction, and each tile is vectorised to a
     `vector.contract`. Tile sizes are shrunk to divisors of the dimensions,
     so every tile is full and needs no mask. `spore-lower-vectors` then
-    keeps the output tile in registers across the reduction loop.
+    keeps the output tile in registers across the reduction loop. A
+    product of at most 4 row tiles (a small batch) loops over its column
+    tiles outside its row tiles, so that each column panel of B is read
+    from memory once. A `linalg.fill` of the whole output just before the
+    product (the zeros a product on tensors starts from), when no input may
+    be the output's buffer, becomes a vector write of each tile just before
+    its reduction loop, from which `spore-lower-vectors` starts the
+    registers: the output is written once instead of filled, read and
+    written.
 
     A `linalg.transpose` that moves the innermost dimension (the transposed
     weights and activations of matmul adjoints) is tiled into 8x8 blocks
@@ -289,7 +297,10 @@ def SporeLowerVectors : Pass<"spore-lower-vectors", "::mlir::func::FuncOp"> {
     when nothing else in the loop touches its buffer; upstream's
     hoistRedundantVectorTransfers, which runs after, refuses any buffer
     that has a view anywhere (the Q, K and V projections, reshaped into
-    heads, loaded and stored their accumulators at every step). Then it
+    heads, loaded and stored their accumulators at every step). A tile
+    written just before the loop (the fill that
+    `spore-vectorize-contractions` gives each tile of a filled output) is
+    the accumulator's start instead of a read, and that write goes. Then it
     lowers `vector.contract` to outer products and FMAs, and vector
     transfers to 1-D loads, stores and broadcasts, ready for
     `convert-vector-to-scf` and `convert-vector-to-llvm`.
@@ -452,7 +463,8 @@ def SporePackContractions
     (16 KiB) stays in L1 while a block of B's panels (512 KiB at most)
     streams past it from L2 (BLIS's loops; IREE's data tiling), and each
     step prefetches the next step's tile of C, which comes from beyond L2
-    at every slice. The packed copies are heap buffers
+    at every slice. A fill of C just before the product becomes a fill of
+    each tile just before its first slice. The packed copies are heap buffers
     freed after the product. Runs before `spore-parallelize` (which splits
     the packing copies) and `spore-vectorize-contractions` (which tiles
     each step into registers).
@@ -480,7 +492,10 @@ def SporeParallelize : Pass<"spore-parallelize", "::mlir::func::FuncOp"> {
     at most `max-chunks` of them. Each chunk is the same op on subviews.
     Ops whose body calls a function, ops that read a part of their output
     buffer other than the element they write, and ops inside an
-    `scf.forall` or `spore.parallel` stay whole. Smaller work stays serial: starting threads costs a few
+    `scf.forall` or `spore.parallel` stay whole. The fill of a
+    contraction's output just before it (`spore::fillBefore`) goes into
+    each chunk, next to that chunk's product, instead of being split on
+    its own. Smaller work stays serial: starting threads costs a few
     microseconds.
   }];
   let options = [

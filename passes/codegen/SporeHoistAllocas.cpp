@@ -14,8 +14,6 @@
 #include "passes/Passes.h"
 
 #include "mlir/Interfaces/LoopLikeInterface.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
-#include "llvm/ADT/SetVector.h"
 
 namespace spore {
 #define GEN_PASS_DEF_SPOREHOISTALLOCAS
@@ -26,56 +24,6 @@ using namespace mlir;
 
 static bool isLoop(Operation *op) {
   return isa<LoopLikeOpInterface>(op) || isa<scf::WhileOp>(op);
-}
-
-static bool isBuffer(Value v) { return isa<BaseMemRefType>(v.getType()); }
-
-llvm::SetVector<Value> spore::bufferAliases(Value buffer) {
-  // Over-approximated: the results of views, of any op that takes an alias
-  // and returns a buffer, of the regions an alias is yielded out of, and
-  // the region arguments of ops it enters. A return ends the search.
-  llvm::SetVector<Value> aliases;
-  aliases.insert(buffer);
-  auto addBuffers = [&](auto values) {
-    for (Value v : values)
-      if (isBuffer(v))
-        aliases.insert(v);
-  };
-  for (size_t i = 0; i < aliases.size(); ++i) {
-    for (OpOperand &use : aliases[i].getUses()) {
-      Operation *user = use.getOwner();
-      Operation *from = user;
-      if (user->hasTrait<mlir::OpTrait::IsTerminator>()) {
-        from = user->getParentOp();
-        if (isa<FunctionOpInterface>(from))
-          continue;
-      }
-      addBuffers(from->getResults());
-      for (Region &region : from->getRegions())
-        if (!region.empty())
-          addBuffers(region.front().getArguments());
-    }
-  }
-  return aliases;
-}
-
-bool spore::outlivesIteration(Value buffer) {
-  Operation *def = buffer.getDefiningOp();
-  if (!def)
-    return true;
-  for (Value alias : bufferAliases(buffer)) {
-    for (Operation *user : alias.getUsers()) {
-      if (!user->hasTrait<mlir::OpTrait::IsTerminator>())
-        continue;
-      // Carried to the next iteration of a loop around the buffer's
-      // definition, or returned: live beyond the iteration.
-      Operation *parent = user->getParentOp();
-      if (isa<FunctionOpInterface>(parent) ||
-          (isLoop(parent) && parent->isProperAncestor(def)))
-        return true;
-    }
-  }
-  return false;
 }
 
 namespace {

@@ -32,33 +32,6 @@ using namespace mlir;
 
 namespace {
 
-/// The allocation or argument that `memref` is a view of.
-/// Whether the roots `a` and `b` (allocations or function arguments) are
-/// different buffers: two allocations, or an allocation and an argument,
-/// always are; two arguments only of an exported function, whose buffers
-/// must not overlap (language.md §8); an internal function may be passed
-/// one buffer twice.
-bool distinctBuffers(Value a, Value b) {
-  auto isAllocation = [](Value v) {
-    return isa_and_nonnull<memref::AllocOp, memref::AllocaOp>(
-        v.getDefiningOp());
-  };
-  auto isFunctionArgument = [](Value v) {
-    auto arg = dyn_cast<BlockArgument>(v);
-    return arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
-  };
-  for (Value v : {a, b})
-    if (!isAllocation(v) && !isFunctionArgument(v))
-      return false; // a loop-carried buffer, say: it may be anything
-  if (a == b)
-    return false;
-  if (isAllocation(a) || isAllocation(b))
-    return true;
-  Operation *fn = cast<BlockArgument>(a).getOwner()->getParentOp();
-  return fn == cast<BlockArgument>(b).getOwner()->getParentOp() &&
-         fn->hasAttr("spore.export");
-}
-
 /// Keeps the accumulator tile of a reduction loop in registers: a loop
 /// whose body reads a vector from a buffer and later writes a vector back
 /// to the same place (indices defined outside the loop), and touches that
@@ -110,7 +83,7 @@ void hoistAccumulator(scf::ForOp loop) {
     else if (auto load = dyn_cast<memref::LoadOp>(op))
       source = load.getMemRef();
     if (source && isa<MemRefType>(source.getType()) &&
-        distinctBuffers(root, spore::rootBuffer(source)))
+        spore::distinctBuffers(root, spore::rootBuffer(source)))
       return WalkResult::advance();
     return WalkResult::interrupt();
   });
@@ -118,17 +91,40 @@ void hoistAccumulator(scf::ForOp loop) {
     return;
 
   IRRewriter rewriter(loop.getContext());
-  rewriter.moveOpBefore(read, loop);
-  Value tile = read.getResult();
+  // A tile written just before the loop (the fill that
+  // spore-vectorize-contractions gives each tile of a product's output)
+  // is where the accumulator starts: it needs no read, and the write,
+  // overwritten after the loop with nothing reading it before, goes.
+  auto start = dyn_cast_or_null<vector::TransferWriteOp>(loop->getPrevNode());
+  if (start && (start.getBase() != buffer || start.getMask() ||
+                start.getIndices() != read.getIndices() ||
+                start.getVectorType() != read.getVectorType() ||
+                start.getPermutationMap() != read.getPermutationMap() ||
+                start.getInBounds() != read.getInBounds()))
+    start = {};
+  Value tile;
+  if (start) {
+    tile = start.getVector();
+  } else {
+    rewriter.moveOpBefore(read, loop);
+    tile = read.getResult();
+  }
   FailureOr<LoopLikeOpInterface> carried =
       cast<LoopLikeOpInterface>(loop.getOperation())
           .replaceWithAdditionalYields(
-              rewriter, ValueRange{tile}, /*replaceInitOperandUsesInLoop=*/true,
+              rewriter, ValueRange{tile},
+              /*replaceInitOperandUsesInLoop=*/!start,
               [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
                 return SmallVector<Value>{write.getVector()};
               });
   if (failed(carried))
     return;
+  if (start) {
+    rewriter.replaceAllUsesWith(read.getResult(),
+                                carried->getRegionIterArgs().back());
+    rewriter.eraseOp(read);
+    rewriter.eraseOp(start);
+  }
   Operation *newLoop = carried->getOperation();
   rewriter.moveOpAfter(write, newLoop);
   rewriter.modifyOpInPlace(write, [&] {

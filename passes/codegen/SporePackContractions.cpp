@@ -197,6 +197,7 @@ struct SporePackContractionsPass
 
   void pack(RewriterBase &rewriter, linalg::LinalgOp op, const Plan &p) {
     Location loc = op.getLoc();
+    linalg::FillOp fill = spore::fillBefore(op);
     rewriter.setInsertionPoint(op);
     constexpr int64_t mr = spore::kRegisterTileM, nr = spore::kRegisterTileN;
     int64_t panelsM = p.m / mr, panelsN = p.n / nr;
@@ -257,14 +258,6 @@ struct SporePackContractionsPass
     Value n2Last = arith::MinSIOp::create(
         rewriter, loc,
         arith::AddIOp::create(rewriter, loc, n2, index(panelsPerBlock)), nLast);
-    Value k1 = loop(zero, index(blocksK), one);
-    Value panel =
-        splitRows ? loop(first, last, one) : loop(zero, index(panelsM), one);
-    Value n1 = loop(n2, n2Last, one);
-    Value k0 = arith::MulIOp::create(rewriter, loc, k1, index(kc));
-    Value row = arith::MulIOp::create(rewriter, loc, panel, index(mr));
-    Value column = arith::MulIOp::create(rewriter, loc, n1, index(nr));
-
     auto slice = [&](Value source, ArrayRef<OpFoldResult> offsets,
                      ArrayRef<int64_t> sizes, ArrayRef<int64_t> kept) {
       auto sourceType = cast<MemRefType>(source.getType());
@@ -279,44 +272,73 @@ struct SporePackContractionsPass
                                        sizeAttrs, strides)
           .getResult();
     };
-    OpFoldResult z = rewriter.getIndexAttr(0);
-    Value aTile = slice(packedA, {panel, k0, z}, {1, kc, mr}, {kc, mr});
-    Value bTile = slice(packedB, {n1, k0, z}, {1, kc, nr}, {kc, nr});
-    Value cTile = slice(c, {row, column}, {mr, nr}, {mr, nr});
-    // The next step's tile of C, fetched into the cache while this step
-    // computes: a block of C is larger than L2, so each tile comes from
-    // further out at every reduction slice (BLIS's kernels do the same).
-    Value nextColumn = arith::MinSIOp::create(
-        rewriter, loc, arith::AddIOp::create(rewriter, loc, column, index(nr)),
-        index(p.n - nr));
-    for (int64_t r = 0; r < mr; ++r)
-      for (int64_t line = 0; line < nr; line += 16)
-        memref::PrefetchOp::create(
-            rewriter, loc, c,
-            ValueRange{
-                arith::AddIOp::create(rewriter, loc, row, index(r)),
-                arith::AddIOp::create(rewriter, loc, nextColumn, index(line))},
-            /*isWrite=*/true, /*localityHint=*/3, /*isDataCache=*/true);
-    // C[m0, n0] += Ap[kc, m0] * Bp[kc, n0], loops (m0, n0, kc).
-    MLIRContext *ctx = &getContext();
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d(2), d(0)}, ctx),
-                                   AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                   AffineMap::get(3, 0, {d(0), d(1)}, ctx)};
-    using utils::IteratorType;
-    linalg::GenericOp::create(
-        rewriter, loc, ValueRange{aTile, bTile}, ValueRange{cTile}, maps,
-        {IteratorType::parallel, IteratorType::parallel,
-         IteratorType::reduction},
-        [](OpBuilder &nested, Location l, ValueRange args) {
-          Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
-          Value sum = arith::AddFOp::create(nested, l, args[2], product);
-          linalg::YieldOp::create(nested, l, sum);
-        });
+    // The slices [kFrom, kTo) of the reduction; with `fill`, each tile of
+    // C is filled just before its steps (spore-vectorize-contractions then
+    // starts the tile's registers from the fill's value, reading nothing).
+    auto slices = [&](Value kFrom, Value kTo, linalg::FillOp fill) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      Value k1 = loop(kFrom, kTo, one);
+      Value panel =
+          splitRows ? loop(first, last, one) : loop(zero, index(panelsM), one);
+      Value n1 = loop(n2, n2Last, one);
+      Value k0 = arith::MulIOp::create(rewriter, loc, k1, index(kc));
+      Value row = arith::MulIOp::create(rewriter, loc, panel, index(mr));
+      Value column = arith::MulIOp::create(rewriter, loc, n1, index(nr));
+      OpFoldResult z = rewriter.getIndexAttr(0);
+      Value aTile = slice(packedA, {panel, k0, z}, {1, kc, mr}, {kc, mr});
+      Value bTile = slice(packedB, {n1, k0, z}, {1, kc, nr}, {kc, nr});
+      Value cTile = slice(c, {row, column}, {mr, nr}, {mr, nr});
+      // The next step's tile of C, fetched into the cache while this step
+      // computes: a block of C is larger than L2, so each tile comes from
+      // further out at every reduction slice (BLIS's kernels do the same).
+      Value nextColumn = arith::MinSIOp::create(
+          rewriter, loc,
+          arith::AddIOp::create(rewriter, loc, column, index(nr)),
+          index(p.n - nr));
+      for (int64_t r = 0; r < mr; ++r)
+        for (int64_t line = 0; line < nr; line += 16)
+          memref::PrefetchOp::create(
+              rewriter, loc, c,
+              ValueRange{arith::AddIOp::create(rewriter, loc, row, index(r)),
+                         arith::AddIOp::create(rewriter, loc, nextColumn,
+                                               index(line))},
+              /*isWrite=*/true, /*localityHint=*/3, /*isDataCache=*/true);
+      if (fill)
+        linalg::FillOp::create(rewriter, loc, fill.getInputs(),
+                               ValueRange{cTile});
+      // C[m0, n0] += Ap[kc, m0] * Bp[kc, n0], loops (m0, n0, kc).
+      MLIRContext *ctx = &getContext();
+      auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+      SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d(2), d(0)}, ctx),
+                                     AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                     AffineMap::get(3, 0, {d(0), d(1)}, ctx)};
+      using utils::IteratorType;
+      linalg::GenericOp::create(
+          rewriter, loc, ValueRange{aTile, bTile}, ValueRange{cTile}, maps,
+          {IteratorType::parallel, IteratorType::parallel,
+           IteratorType::reduction},
+          [](OpBuilder &nested, Location l, ValueRange args) {
+            Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
+            Value sum = arith::AddFOp::create(nested, l, args[2], product);
+            linalg::YieldOp::create(nested, l, sum);
+          });
+    };
+    // A fill of C just before the product (the zeros a product on tensors
+    // starts from) moves into the first slice's tiles: C is then written
+    // once by the first slice instead of filled first.
+    if (fill) {
+      slices(zero, one, fill);
+      if (blocksK > 1)
+        slices(one, index(blocksK), {});
+    } else {
+      slices(zero, index(blocksK), {});
+    }
     rewriter.setInsertionPointAfter(parallel);
     memref::DeallocOp::create(rewriter, loc, packedA);
     memref::DeallocOp::create(rewriter, loc, packedB);
     rewriter.eraseOp(op);
+    if (fill)
+      rewriter.eraseOp(fill);
   }
 
   /// Copies `operand`, a matrix of P * T rows and K columns when

@@ -75,6 +75,53 @@ struct SporeVectorizeContractionsPass
   }
   static constexpr int64_t kTransposeTile = 8;
 
+  /// Fills the tile of op's output that the loops `loops` (the loop of
+  /// dimension order[i] at i, outermost first) are at, with `fill`'s value,
+  /// just before the reduction loops, through a vector write. Fails,
+  /// changing nothing, unless the reduction loops are the innermost and
+  /// the output is indexed by the other loops alone.
+  LogicalResult fillTiles(RewriterBase &rewriter, linalg::LinalgOp op,
+                          ArrayRef<int64_t> sizes, ArrayRef<int64_t> order,
+                          ArrayRef<LoopLikeOpInterface> loops,
+                          linalg::FillOp fill) {
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    if (loops.size() != iterators.size() || order.size() != loops.size())
+      return failure();
+    auto isReduction = [&](int64_t d) {
+      return iterators[d] == utils::IteratorType::reduction;
+    };
+    size_t first = llvm::find_if(order, isReduction) - order.begin();
+    if (first == 0 || first == order.size() ||
+        !llvm::all_of(llvm::drop_begin(order, first), isReduction))
+      return failure();
+    OpOperand *output = op.getDpsInitOperand(0);
+    AffineMap map = op.getMatchingIndexingMap(output);
+    SmallVector<OpFoldResult> offsets, tileSizes, strides;
+    for (AffineExpr e : map.getResults()) {
+      auto d = dyn_cast<AffineDimExpr>(e);
+      if (!d || isReduction(d.getPosition()))
+        return failure();
+      size_t at = llvm::find(order, d.getPosition()) - order.begin();
+      std::optional<SmallVector<Value>> ivs =
+          LoopLikeOpInterface(loops[at]).getLoopInductionVars();
+      if (!ivs || ivs->size() != 1)
+        return failure();
+      offsets.push_back(ivs->front());
+      tileSizes.push_back(rewriter.getIndexAttr(sizes[d.getPosition()]));
+      strides.push_back(rewriter.getIndexAttr(1));
+    }
+    Location loc = fill.getLoc();
+    rewriter.setInsertionPoint(loops[first]);
+    Value tile = memref::SubViewOp::create(rewriter, loc, output->get(),
+                                           offsets, tileSizes, strides);
+    auto tileFill = linalg::FillOp::create(rewriter, loc, fill.getInputs(),
+                                           ValueRange{tile});
+    // Where the vectoriser declines, the tile's fill stays a linalg op.
+    if (succeeded(linalg::vectorize(rewriter, tileFill)))
+      rewriter.eraseOp(tileFill);
+    return success();
+  }
+
   LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
@@ -93,20 +140,43 @@ struct SporeVectorizeContractionsPass
     for (auto [i, range] : llvm::enumerate(ranges))
       if (range == 0)
         return success(); // an empty product: nothing to tile
-    return tileAndVectorize(rewriter, op, sizes);
+    // Loops in the order of the dimensions, except for a product of few
+    // rows (a small batch): its columns go outside its rows, so that each
+    // column panel of B is read from memory once and used by every row
+    // tile from the cache (rows outside read all of B once per row tile).
+    SmallVector<int64_t> order =
+        llvm::to_vector(llvm::seq<int64_t>(0, ranges.size()));
+    if (dims->m.size() == 1 && dims->n.size() == 1 && dims->m[0] < dims->n[0] &&
+        ranges[dims->m[0]] <= kFewRowTiles * sizes[dims->m[0]])
+      std::swap(order[dims->m[0]], order[dims->n[0]]);
+    return tileAndVectorize(rewriter, op, sizes, order, spore::fillBefore(op));
   }
+  /// Row tiles of a product few enough to go inside its column tiles.
+  static constexpr int64_t kFewRowTiles = 4;
 
   /// Tiles `op` by `sizes` and vectorises the tile (which stays a linalg
-  /// op, and so loops, where the vectoriser declines).
+  /// op, and so loops, where the vectoriser declines). With `fill`, the
+  /// fill of op's whole output just before it, each tile of the output is
+  /// filled just before its reduction loops instead, and the fill goes:
+  /// spore-lower-vectors then starts the tile's accumulator from the
+  /// fill's value, so the output is written once instead of three times
+  /// (filled, read and written).
   LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
-                                 ArrayRef<int64_t> sizes) {
+                                 ArrayRef<int64_t> sizes,
+                                 ArrayRef<int64_t> order = {},
+                                 linalg::FillOp fill = {}) {
     scf::SCFTilingOptions options;
     options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+    if (!order.empty())
+      options.setInterchange(order);
     rewriter.setInsertionPoint(op);
     FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
         rewriter, cast<TilingInterface>(op.getOperation()), options);
     if (failed(tiled))
       return op.emitError("tiling failed");
+    if (fill &&
+        succeeded(fillTiles(rewriter, op, sizes, order, tiled->loops, fill)))
+      rewriter.eraseOp(fill);
     rewriter.eraseOp(op);
 
     Operation *tile = tiled->tiledOps.back();

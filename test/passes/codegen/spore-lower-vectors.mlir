@@ -83,3 +83,49 @@ func.func @read_elsewhere(%a: memref<2x64xf32>, %b: memref<64x32xf32>, %c: memre
   }
   return %s : f32
 }
+
+// A tile written just before the reduction loop (the fill that
+// spore-vectorize-contractions gives each tile of a filled output) is the
+// accumulator's start: no read of C, and that write goes, since the one
+// after the loop overwrites it. A write elsewhere is left alone. (The
+// function is exported: its buffers are distinct, so the loop's reads of A
+// and B cannot see C.)
+// CHECK-LABEL: func.func @started
+// CHECK-SAME: (%{{.*}}: memref<2x64xf32>, %{{.*}}: memref<64x32xf32>, %[[C:.*]]: memref<16x32xf32>, %[[I:.*]]: index, %[[J:.*]]: index)
+// CHECK: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<2x32xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ZEROS]])
+// CHECK-NOT: vector.transfer_read {{.*}} memref<16x32xf32>
+// CHECK: scf.yield
+// CHECK: vector.transfer_write %[[SUM]], %[[C]][%[[I]], %{{.*}}]
+// CHECK: vector.transfer_write %[[ZEROS]], %[[C]][%[[J]], %{{.*}}]
+// CHECK: %[[OLD:.*]] = vector.transfer_read %[[C]][%[[I]], %{{.*}}]
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[OLD]])
+func.func @started(%a: memref<2x64xf32>, %b: memref<64x32xf32>, %c: memref<16x32xf32>, %i: index, %j: index) attributes {spore.export = "started"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %zeros = arith.constant dense<0.0> : vector<2x32xf32>
+  vector.transfer_write %zeros, %c[%i, %c0] {in_bounds = [true, true]} : vector<2x32xf32>, memref<16x32xf32>
+  scf.for %k = %c0 to %c64 step %c1 {
+    %va = vector.transfer_read %a[%c0, %k], %zero {in_bounds = [true, true]} : memref<2x64xf32>, vector<2x1xf32>
+    %vb = vector.transfer_read %b[%k, %c0], %zero {in_bounds = [true, true]} : memref<64x32xf32>, vector<1x32xf32>
+    %vc = vector.transfer_read %c[%i, %c0], %zero {in_bounds = [true, true]} : memref<16x32xf32>, vector<2x32xf32>
+    %r = vector.contract {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                          iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
+         %va, %vb, %vc : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+    vector.transfer_write %r, %c[%i, %c0] {in_bounds = [true, true]} : vector<2x32xf32>, memref<16x32xf32>
+  }
+  vector.transfer_write %zeros, %c[%j, %c0] {in_bounds = [true, true]} : vector<2x32xf32>, memref<16x32xf32>
+  scf.for %k = %c0 to %c64 step %c1 {
+    %va = vector.transfer_read %a[%c0, %k], %zero {in_bounds = [true, true]} : memref<2x64xf32>, vector<2x1xf32>
+    %vb = vector.transfer_read %b[%k, %c0], %zero {in_bounds = [true, true]} : memref<64x32xf32>, vector<1x32xf32>
+    %vc = vector.transfer_read %c[%i, %c0], %zero {in_bounds = [true, true]} : memref<16x32xf32>, vector<2x32xf32>
+    %r = vector.contract {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                          iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
+         %va, %vb, %vc : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+    vector.transfer_write %r, %c[%i, %c0] {in_bounds = [true, true]} : vector<2x32xf32>, memref<16x32xf32>
+  }
+  return
+}

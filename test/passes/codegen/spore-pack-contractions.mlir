@@ -150,3 +150,29 @@ func.func @scattered_rows(%x: memref<64x256x2xf32>, %w: memref<256x512xf32>,
   }
   return
 }
+
+// -----
+
+// The fill of C just before the product moves into the first reduction
+// slice, as a fill of each tile just before its step; the other slices
+// accumulate onto C. C is then written by the first slice, not filled
+// first.
+// CHECK-LABEL: func.func @filled
+// CHECK-NOT: linalg.fill
+// CHECK: spore.parallel
+// CHECK: scf.for %[[K1:.*]] = %[[Z:.*]] to %[[ONE:.*]] step %[[ONE]]
+// CHECK:   %[[TILE:.*]] = memref.subview %arg2
+// CHECK:   linalg.fill ins(%{{.*}} : f32) outs(%[[TILE]] :
+// CHECK-NEXT: linalg.generic {{.*}} outs(%[[TILE]] :
+// CHECK: scf.for %{{.*}} = %[[ONE]] to %{{.*}} step %[[ONE]]
+// CHECK-NOT: linalg.fill
+// CHECK:   linalg.generic
+// CHECK: spore.parallel_yield
+func.func @filled(%a: memref<64x1024xf32>, %b: memref<1024x512xf32>,
+                  %o: memref<64x512xf32>) attributes {spore.export = "filled"} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%o : memref<64x512xf32>)
+  linalg.matmul ins(%a, %b : memref<64x1024xf32>, memref<1024x512xf32>)
+                outs(%o : memref<64x512xf32>)
+  return
+}

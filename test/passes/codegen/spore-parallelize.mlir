@@ -144,3 +144,22 @@ func.func @in_place(%x: memref<1025x1024xf32>) {
   }
   return
 }
+
+// -----
+
+// The fill of a product's output just before it goes into each chunk, next
+// to the chunk's product (spore-vectorize-contractions then starts each
+// register tile from the fill's value); it is not split on its own.
+// CHECK-LABEL: func.func @filled_product
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall
+// CHECK:   %[[OUT:.*]] = memref.subview %arg2
+// CHECK:   linalg.fill ins(%{{.*}} : f32) outs(%[[OUT]] :
+// CHECK:   linalg.matmul ins(%{{.*}}, %{{.*}} : {{.*}}) outs(%[[OUT]] :
+// CHECK-NOT: linalg.fill
+func.func @filled_product(%a: memref<1024x16xf32>, %b: memref<16x1024xf32>, %c: memref<1024x1024xf32>) attributes {spore.export = "filled_product"} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<1024x1024xf32>)
+  linalg.matmul ins(%a, %b : memref<1024x16xf32>, memref<16x1024xf32>) outs(%c : memref<1024x1024xf32>)
+  return
+}

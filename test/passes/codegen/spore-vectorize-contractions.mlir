@@ -2,13 +2,14 @@
 // RUN: spore-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(spore-vectorize-contractions{tile-m=4 tile-n=16}))" | FileCheck %s --check-prefix=SMALL
 
 // A matmul becomes loops over 8x24 output tiles (24: the largest divisor
-// of 48 up to 32) and single reduction steps, each tile one contract.
+// of 48 up to 32) and single reduction steps, each tile one contract. Its
+// two row tiles are few: the loop over them goes inside the columns'.
 // CHECK-LABEL: func.func @matmul
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C24:.*]] = arith.constant 24 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
-// CHECK: scf.for %{{.*}} step %[[C8]]
 // CHECK: scf.for %{{.*}} step %[[C24]]
+// CHECK: scf.for %{{.*}} step %[[C8]]
 // CHECK: scf.for %{{.*}} step %[[C1]]
 // CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x24xf32> into vector<8x24xf32>
 // CHECK-NOT: linalg.matmul
@@ -124,5 +125,53 @@ func.func @batch_times_weight(%x: memref<2x16x24xf32>, %w: memref<24x64xf32>, %y
     %s = arith.addf %c, %m : f32
     linalg.yield %s : f32
   }
+  return
+}
+
+// -----
+
+// Rows in more than 4 tiles stay the outer loop.
+// CHECK-LABEL: func.func @many_rows
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: scf.for %{{.*}} step %[[C8]]
+// CHECK: scf.for %{{.*}} step %[[C32]]
+func.func @many_rows(%a: memref<64x16xf32>, %b: memref<16x64xf32>, %c: memref<64x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x16xf32>, memref<16x64xf32>) outs(%c : memref<64x64xf32>)
+  return
+}
+
+// -----
+
+// The fill of the whole output just before the product moves into the
+// tile loops: each tile is written with the fill's value just before its
+// reduction loop (spore-lower-vectors then starts the registers from it).
+// CHECK-LABEL: func.func @filled
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:   scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:     %[[TILE:.*]] = memref.subview %arg2[%[[I]], %[[J]]] [8, 32] [1, 1]
+// CHECK:     vector.transfer_write %{{.*}}, %[[TILE]]{{.*}} : vector<8x32xf32>
+// CHECK:     scf.for
+// CHECK:       vector.contract
+// CHECK-NOT: linalg.fill
+func.func @filled(%a: memref<64x16xf32>, %b: memref<16x64xf32>, %c: memref<64x64xf32>) attributes {spore.export = "filled"} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x16xf32>, memref<16x64xf32>) outs(%c : memref<64x64xf32>)
+  return
+}
+
+// -----
+
+// In a function that is not exported, two arguments may be one buffer: the
+// product may read what the fill wrote, so the fill stays whole.
+// CHECK-LABEL: func.func @maybe_aliased
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg2 : memref<64x64xf32>)
+// CHECK: scf.for
+func.func @maybe_aliased(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
   return
 }
