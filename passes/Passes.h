@@ -34,6 +34,16 @@ namespace spore {
 inline constexpr int64_t kRegisterTileM = 8;
 inline constexpr int64_t kRegisterTileN = 32;
 
+/// The least multiply-adds of a matrix product that spore-pack-contractions
+/// packs (its `min-work` option).
+inline constexpr int64_t kPackMinWork = 1 << 21;
+
+/// Whether spore-pack-contractions packs an f32 product of M x N outputs
+/// over a reduction of K (with `minWork` as its option): the products that
+/// read a transposed operand as fast as a plain one.
+bool packsProduct(int64_t m, int64_t n, int64_t k,
+                  int64_t minWork = kPackMinWork);
+
 /// The largest divisor of `size` that is at most `limit`: a tile size that
 /// leaves no partial tile, so that every tile vectorises without masks.
 inline int64_t largestDivisorAtMost(int64_t size, int64_t limit) {

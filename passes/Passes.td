@@ -413,6 +413,45 @@ def SporeConstantGlobals
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def SporeFoldTransposes
+    : Pass<"spore-fold-transposes", "::mlir::func::FuncOp"> {
+  let summary = "reads a transposed operand of a large matrix product in "
+                "place";
+  let description = [{
+    Before bufferisation, a `linalg.matmul` on tensors whose operand is a
+    2-d `linalg.transpose` becomes a contraction `linalg.generic` that reads
+    the transpose's input through a transposed indexing map, when
+    `spore-pack-contractions` will pack the product (`spore::packsProduct`):
+    its packing copy reads either layout at the same speed. The transpose,
+    left without uses, goes: the adjoints of `x @ w` (`g @ w^T` and
+    `x^T @ g`) no longer copy every weight and activation they transpose
+    (2 x 4 MB of memory traffic per 1024x1024 weight). Smaller products
+    keep the transpose: their register tiles read a transposed operand
+    with a large stride.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def SporeFillsAtUses : Pass<"spore-fills-at-uses", "::mlir::func::FuncOp"> {
+  let summary = "gives each op that writes into a filled tensor its own fill, "
+                "just before it";
+  let description = [{
+    Before bufferisation, a `linalg.fill` of a `tensor.empty` that is the
+    destination (DPS init) of ops is cloned, with its `tensor.empty`, just
+    before each such op. Canonicalisation and CSE make one zero tensor
+    the init of every matrix product of a function (the Q, K, V and output
+    projections of an attention block, the weight gradients of its
+    backward pass); one-shot bufferisation then wrote the fill into one
+    buffer and copied it for every other product (a 786 KB copy per
+    projection of a GPT block). Each product now has its own buffer,
+    filled just before it, where `spore-vectorize-contractions` and
+    `spore-pack-contractions` fold the fill into the product's registers.
+    Other uses (a loop's initial value, an input) keep the original fill.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def SporeDistinctResults
     : Pass<"spore-distinct-results", "::mlir::func::FuncOp"> {
   let summary = "gives each returned tensor its own value";
@@ -470,7 +509,7 @@ def SporePackContractions
     each step into registers).
   }];
   let options = [
-    Option<"minWork", "min-work", "int64_t", /*default=*/"1 << 21",
+    Option<"minWork", "min-work", "int64_t", /*default=*/"::spore::kPackMinWork",
            "the least multiply-adds (M x N x K) of a product worth packing">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",

@@ -97,6 +97,10 @@ groupOrder(AffineMap map, ArrayRef<SmallVector<unsigned>> groups) {
   return order;
 }
 
+int64_t reductionBlock(int64_t k) {
+  return spore::largestDivisorAtMost(k, kReductionBlock);
+}
+
 struct SporePackContractionsPass
     : spore::impl::SporePackContractionsBase<SporePackContractionsPass> {
   using SporePackContractionsBase::SporePackContractionsBase;
@@ -179,20 +183,9 @@ struct SporePackContractionsPass
     p.n = extent(groups[N]);
     p.k = extent(groups[K]);
 
-    // Whole panels only (a partial one would need padding), and enough work
-    // that packing pays: each packed element of A is read N/NR times, each
-    // of B M/MR times; fewer than kMinReuse reads do not repay the copy
-    // (a batch of 16 rows reads B twice unpacked).
-    if (p.m % spore::kRegisterTileM != 0 || p.n % spore::kRegisterTileN != 0 ||
-        p.m < kMinReuse * spore::kRegisterTileM ||
-        p.n < kMinReuse * spore::kRegisterTileN ||
-        reductionBlock(p.k) < kMinReductionBlock || p.m * p.n * p.k < minWork)
+    if (!spore::packsProduct(p.m, p.n, p.k, minWork))
       return std::nullopt;
     return p;
-  }
-
-  static int64_t reductionBlock(int64_t k) {
-    return spore::largestDivisorAtMost(k, kReductionBlock);
   }
 
   void pack(RewriterBase &rewriter, linalg::LinalgOp op, const Plan &p) {
@@ -367,3 +360,13 @@ struct SporePackContractionsPass
 };
 
 } // namespace
+
+bool spore::packsProduct(int64_t m, int64_t n, int64_t k, int64_t minWork) {
+  // Whole panels only (a partial one would need padding), and enough work
+  // that packing pays: each packed element of A is read N/NR times, each
+  // of B M/MR times; fewer than kMinReuse reads do not repay the copy (a
+  // batch of 16 rows reads B twice unpacked).
+  return m % kRegisterTileM == 0 && n % kRegisterTileN == 0 &&
+         m >= kMinReuse * kRegisterTileM && n >= kMinReuse * kRegisterTileN &&
+         reductionBlock(k) >= kMinReductionBlock && m * n * k >= minWork;
+}

@@ -77,6 +77,13 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   // (memrefCopy), which a Spore library does not link.
   bufferize.unknownTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  if (options.optLevel > 0) {
+    // Large products read transposed operands in place (their packing
+    // copies read any layout), so the transposes' copies go.
+    pm.addNestedPass<func::FuncOp>(createSporeFoldTransposes());
+  }
+  // Each product writes into a fill of its own, not a copy of a shared one.
+  pm.addNestedPass<func::FuncOp>(createSporeFillsAtUses());
   pm.addNestedPass<func::FuncOp>(createSporeDistinctResults());
   // Constants' globals in program order: the object's bytes do not change
   // from run to run.
