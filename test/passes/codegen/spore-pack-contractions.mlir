@@ -153,26 +153,42 @@ func.func @scattered_rows(%x: memref<64x256x2xf32>, %w: memref<256x512xf32>,
 
 // -----
 
-// The fill of C just before the product moves into the first reduction
-// slice, as a fill of each tile just before its step; the other slices
-// accumulate onto C. C is then written by the first slice, not filled
-// first.
+// The fill of C just before the product moves into the steps of the first
+// reduction slice (k1 = 0), as a fill of each tile just before its step;
+// the other slices accumulate onto C. With one slice only, the tile's fill
+// is right before the step, with no condition.
 // CHECK-LABEL: func.func @filled
 // CHECK-NOT: linalg.fill
 // CHECK: spore.parallel
-// CHECK: scf.for %[[K1:.*]] = %[[Z:.*]] to %[[ONE:.*]] step %[[ONE]]
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK: scf.for %[[K1:.*]] = %[[ZERO]] to %{{.*}} step
 // CHECK:   %[[TILE:.*]] = memref.subview %arg2
-// CHECK:   linalg.fill ins(%{{.*}} : f32) outs(%[[TILE]] :
+// CHECK:   %[[FIRST:.*]] = arith.cmpi eq, %[[K1]], %[[ZERO]]
+// CHECK:   scf.if %[[FIRST]] {
+// CHECK-NEXT: linalg.fill ins(%{{.*}} : f32) outs(%[[TILE]] :
+// CHECK-NEXT: }
 // CHECK-NEXT: linalg.generic {{.*}} outs(%[[TILE]] :
-// CHECK: scf.for %{{.*}} = %[[ONE]] to %{{.*}} step %[[ONE]]
-// CHECK-NOT: linalg.fill
-// CHECK:   linalg.generic
 // CHECK: spore.parallel_yield
+// CHECK-LABEL: func.func @filled_one_slice
+// CHECK-NOT: linalg.fill
+// CHECK: spore.parallel
+// CHECK-NOT: scf.if
+// CHECK: %[[TILE:.*]] = memref.subview %arg2
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[TILE]] :
+// CHECK-NEXT: linalg.generic {{.*}} outs(%[[TILE]] :
 func.func @filled(%a: memref<64x1024xf32>, %b: memref<1024x512xf32>,
                   %o: memref<64x512xf32>) attributes {spore.export = "filled"} {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%o : memref<64x512xf32>)
   linalg.matmul ins(%a, %b : memref<64x1024xf32>, memref<1024x512xf32>)
+                outs(%o : memref<64x512xf32>)
+  return
+}
+func.func @filled_one_slice(%a: memref<64x256xf32>, %b: memref<256x512xf32>,
+                            %o: memref<64x512xf32>) attributes {spore.export = "filled_one_slice"} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%o : memref<64x512xf32>)
+  linalg.matmul ins(%a, %b : memref<64x256xf32>, memref<256x512xf32>)
                 outs(%o : memref<64x512xf32>)
   return
 }
