@@ -62,18 +62,26 @@ struct SporeVectorizeContractionsPass
                                  linalg::TransposeOp op) {
     ArrayRef<int64_t> perm = op.getPermutation();
     int64_t rank = perm.size();
-    if (rank < 2 || perm.back() == rank - 1)
-      return success(); // rows stay rows: copies are contiguous already
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (llvm::is_contained(ranges, 0))
+    if (rank < 2 || llvm::is_contained(ranges, 0))
       return success();
     SmallVector<int64_t> sizes(rank, 1);
+    if (perm.back() == rank - 1) {
+      // Rows stay rows: each row is copied whole through vector registers
+      // (as loops, rows of 8 elements, as in the packing of a transposed
+      // operand, were copied element by element, and rows of 64 by a
+      // memcpy call each).
+      sizes[rank - 1] = largestDivisorAtMost(ranges[rank - 1], kCopyRow);
+      return tileAndVectorize(rewriter, op, sizes);
+    }
     int64_t from = llvm::find(perm, rank - 1) - perm.begin();
     sizes[rank - 1] = largestDivisorAtMost(ranges[rank - 1], kTransposeTile);
     sizes[from] = largestDivisorAtMost(ranges[from], kTransposeTile);
     return tileAndVectorize(rewriter, op, sizes);
   }
   static constexpr int64_t kTransposeTile = 8;
+  /// The most elements of a row copied at once (4 AVX-512 registers).
+  static constexpr int64_t kCopyRow = 64;
 
   /// Fills the tile of op's output that the loops `loops` (the loop of
   /// dimension order[i] at i, outermost first) are at, with `fill`'s value,
