@@ -34,13 +34,75 @@ struct SporeFoldTransposesPass
     : spore::impl::SporeFoldTransposesBase<SporeFoldTransposesPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> products;
+    SmallVector<linalg::MatmulOp> fewRows;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (readsTransposed(op) && packed(op))
+      if (!readsTransposed(op))
+        return;
+      if (packed(op))
         products.push_back(op);
+      else if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
+               matmul && fewRowsTimesTransposed(matmul))
+        fewRows.push_back(matmul);
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : products)
       fold(rewriter, op);
+    for (linalg::MatmulOp op : fewRows)
+      swap(rewriter, op);
+  }
+
+  /// Whether `op` is C = G S^T (C filled before) with few rows in G (a
+  /// small batch: at most 4 register tiles) and a large S (a weight): the
+  /// backward pass's `g @ w^T` at batch 16, which copied all of w into its
+  /// transpose to multiply 16 rows by it.
+  static bool fewRowsTimesTransposed(linalg::MatmulOp op) {
+    if (op.hasUserDefinedMaps() || op.hasDynamicShape() ||
+        !transposed(op.getInputs()[1]) ||
+        !op.getOutputs()[0].getDefiningOp<linalg::FillOp>())
+      return false;
+    for (Value v : op->getOperands())
+      if (!getElementTypeOrSelf(v.getType()).isF32())
+        return false;
+    auto g = cast<RankedTensorType>(op.getInputs()[0].getType());
+    auto out = cast<RankedTensorType>(op.getOutputs()[0].getType());
+    int64_t m = g.getDimSize(0), k = g.getDimSize(1), n = out.getDimSize(1);
+    return m <= kFewRows && n >= kManyColumns && k >= kManyColumns;
+  }
+  static constexpr int64_t kFewRows = 4 * spore::kRegisterTileM;
+  static constexpr int64_t kManyColumns = 4 * spore::kRegisterTileN;
+
+  /// C = G S^T as C = (S G^T)^T: S is read as it is, by rows, and only
+  /// the small G and the result are transposed.
+  static void swap(RewriterBase &rewriter, linalg::MatmulOp op) {
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    Value g = op.getInputs()[0];
+    Value s = transposed(op.getInputs()[1]);
+    auto fill = op.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+    auto gType = cast<RankedTensorType>(g.getType());
+    auto sType = cast<RankedTensorType>(s.getType());
+    auto f32 = rewriter.getF32Type();
+    int64_t m = gType.getDimSize(0), k = gType.getDimSize(1),
+            n = sType.getDimSize(0);
+    auto transpose = [&](Value v, int64_t rows, int64_t columns) {
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, ArrayRef<int64_t>{columns, rows}, f32);
+      return linalg::TransposeOp::create(rewriter, loc, v, empty,
+                                         ArrayRef<int64_t>{1, 0})
+          ->getResult(0);
+    };
+    Value gt = transpose(g, m, k);
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{n, m}, f32);
+    Value init = linalg::FillOp::create(rewriter, loc, fill.getInputs(), empty)
+                     .getResult(0);
+    Value d = linalg::MatmulOp::create(rewriter, loc, ValueRange{s, gt},
+                                       ValueRange{init})
+                  .getResult(0);
+    Value transposedS = op.getInputs()[1];
+    rewriter.replaceOp(op, transpose(d, n, m));
+    if (Operation *t = transposedS.getDefiningOp(); t && t->use_empty())
+      rewriter.eraseOp(t);
   }
 
   static bool readsTransposed(linalg::LinalgOp op) {

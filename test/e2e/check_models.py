@@ -70,6 +70,21 @@ CASES = [
         """, "f", [((64, 96), "f32"), ((96, 128), "f32"), ((37, 13), "f32"),
                    ((13, 29), "f32"), ((3, 16, 24), "f32"), ((3, 24, 40), "f32")],
      lambda a, b, c, d, e, g: (a @ b, c @ d, e @ g)),
+    # Transposed operands: read in place by packed products (x^T @ y,
+    # h @ w^T), and 16 rows times a transposed weight computed as
+    # (w g^T)^T (spore-fold-transposes). Scaled by 1/16 (exactly), so that
+    # outputs are about 1 and the check is on absolute error: 256-term f32
+    # sums of magnitude 16 differ from the exact ones by ~1e-5 relative.
+    ("matmul_transposed", """
+        @export
+        def f(g: f32[16, 256], w: f32[384, 256], x: f32[256, 512], y: f32[256, 384], h: f32[256, 256]) -> tuple[f32[16, 384], f32[512, 384], f32[256, 384]]:
+            return ((g * 0.0625) @ transpose(w), transpose(x * 0.0625) @ y,
+                    (h * 0.0625) @ w.T)
+        """, "f", [((16, 256), "f32"), ((384, 256), "f32"), ((256, 512), "f32"),
+                   ((256, 384), "f32"), ((256, 256), "f32")],
+     lambda g, w, x, y, h: tuple(
+         (a.astype(np.float64) * 0.0625 @ b.astype(np.float64))
+         for a, b in ((g, w.T), (x.T, y), (h, w.T)))),
     ("shapes", """
         @export
         def f(x: f32[2, 3, 4]) -> tuple[f32[4, 6], f32[4, 3, 2], f32[3, 2, 4], f32[2, 2, 3, 4]]:

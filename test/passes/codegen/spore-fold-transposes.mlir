@@ -65,30 +65,58 @@ func.func @batched_rows(%g: tensor<2x128x3072xf32>, %w: tensor<768x3072xf32>,
 
 // -----
 
-// Left alone: a product too small to be packed (16 rows: its register
-// tiles would read the transposed operand with a large stride), and a
-// transpose with another use, which stays for it while the product reads
-// the weight in place.
-// CHECK-LABEL: func.func @left_alone
-// CHECK: %[[T:.*]] = linalg.transpose ins(%arg2
-// CHECK: linalg.matmul ins(%arg0, %[[T]] : tensor<16x1024xf32>, tensor<1024x512xf32>)
-// CHECK: %[[T2:.*]] = linalg.transpose ins(%arg2
-// CHECK: linalg.generic
-// CHECK-SAME: ins(%arg1, %arg2 : tensor<256x1024xf32>, tensor<512x1024xf32>)
-// CHECK: return %{{.*}}, %{{.*}}, %[[T2]]
-func.func @left_alone(%small: tensor<16x1024xf32>, %g: tensor<256x1024xf32>,
-                      %w: tensor<512x1024xf32>)
-    -> (tensor<16x512xf32>, tensor<256x512xf32>, tensor<1024x512xf32>) {
+// 16 rows times a transposed 512x1024 weight: too few rows to be packed,
+// so it is computed as (w g^T)^T: w is read as it is, and only g (16 x
+// 1024) and the result (16 x 512) are transposed.
+// CHECK-LABEL: func.func @few_rows
+// CHECK-NOT: linalg.transpose ins(%arg1
+// CHECK: %[[GT:.*]] = linalg.transpose ins(%arg0 : tensor<16x1024xf32>) outs(%{{.*}} : tensor<1024x16xf32>) permutation = [1, 0]
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<512x16xf32>)
+// CHECK: %[[D:.*]] = linalg.matmul ins(%arg1, %[[GT]] : tensor<512x1024xf32>, tensor<1024x16xf32>) outs(%[[INIT]] : tensor<512x16xf32>)
+// CHECK: %[[C:.*]] = linalg.transpose ins(%[[D]] : tensor<512x16xf32>) outs(%{{.*}} : tensor<16x512xf32>) permutation = [1, 0]
+// CHECK: return %[[C]]
+func.func @few_rows(%g: tensor<16x1024xf32>, %w: tensor<512x1024xf32>) -> tensor<16x512xf32> {
   %zero = arith.constant 0.0 : f32
   %e0 = tensor.empty() : tensor<1024x512xf32>
   %wt = linalg.transpose ins(%w : tensor<512x1024xf32>) outs(%e0 : tensor<1024x512xf32>) permutation = [1, 0]
   %e1 = tensor.empty() : tensor<16x512xf32>
   %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<16x512xf32>) -> tensor<16x512xf32>
-  %a = linalg.matmul ins(%small, %wt : tensor<16x1024xf32>, tensor<1024x512xf32>) outs(%z1 : tensor<16x512xf32>) -> tensor<16x512xf32>
+  %r = linalg.matmul ins(%g, %wt : tensor<16x1024xf32>, tensor<1024x512xf32>) outs(%z1 : tensor<16x512xf32>) -> tensor<16x512xf32>
+  return %r : tensor<16x512xf32>
+}
+
+// -----
+
+// Left alone: a product of few rows that accumulates onto an argument
+// (not a fill), one with a short reduction, and a transpose with another
+// use, which stays for it while a packed product reads the weight in
+// place.
+// CHECK-LABEL: func.func @left_alone
+// CHECK: %[[T:.*]] = linalg.transpose ins(%arg2
+// CHECK: linalg.matmul ins(%arg0, %[[T]] : tensor<16x1024xf32>, tensor<1024x512xf32>) outs(%arg3 :
+// CHECK: %[[S:.*]] = linalg.transpose ins(%arg4
+// CHECK: linalg.matmul ins(%arg5, %[[S]] : tensor<16x64xf32>, tensor<64x512xf32>)
+// CHECK: %[[T2:.*]] = linalg.transpose ins(%arg2
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg1, %arg2 : tensor<256x1024xf32>, tensor<512x1024xf32>)
+// CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[T2]]
+func.func @left_alone(%small: tensor<16x1024xf32>, %g: tensor<256x1024xf32>,
+                      %w: tensor<512x1024xf32>, %acc: tensor<16x512xf32>,
+                      %v: tensor<512x64xf32>, %short: tensor<16x64xf32>)
+    -> (tensor<16x512xf32>, tensor<16x512xf32>, tensor<256x512xf32>, tensor<1024x512xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<1024x512xf32>
+  %wt = linalg.transpose ins(%w : tensor<512x1024xf32>) outs(%e0 : tensor<1024x512xf32>) permutation = [1, 0]
+  %a = linalg.matmul ins(%small, %wt : tensor<16x1024xf32>, tensor<1024x512xf32>) outs(%acc : tensor<16x512xf32>) -> tensor<16x512xf32>
+  %e4 = tensor.empty() : tensor<64x512xf32>
+  %vt = linalg.transpose ins(%v : tensor<512x64xf32>) outs(%e4 : tensor<64x512xf32>) permutation = [1, 0]
+  %e5 = tensor.empty() : tensor<16x512xf32>
+  %z5 = linalg.fill ins(%zero : f32) outs(%e5 : tensor<16x512xf32>) -> tensor<16x512xf32>
+  %c = linalg.matmul ins(%short, %vt : tensor<16x64xf32>, tensor<64x512xf32>) outs(%z5 : tensor<16x512xf32>) -> tensor<16x512xf32>
   %e2 = tensor.empty() : tensor<1024x512xf32>
   %wt2 = linalg.transpose ins(%w : tensor<512x1024xf32>) outs(%e2 : tensor<1024x512xf32>) permutation = [1, 0]
   %e3 = tensor.empty() : tensor<256x512xf32>
   %z3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<256x512xf32>) -> tensor<256x512xf32>
   %b = linalg.matmul ins(%g, %wt2 : tensor<256x1024xf32>, tensor<1024x512xf32>) outs(%z3 : tensor<256x512xf32>) -> tensor<256x512xf32>
-  return %a, %b, %wt2 : tensor<16x512xf32>, tensor<256x512xf32>, tensor<1024x512xf32>
+  return %a, %c, %b, %wt2 : tensor<16x512xf32>, tensor<16x512xf32>, tensor<256x512xf32>, tensor<1024x512xf32>
 }
