@@ -97,24 +97,33 @@ def inputs(n, rng):
     return p, feat
 
 
-def cross(a, b):
-    return np.stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
-                     a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-                     a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]], axis=1)
+def residual_reference(xp, p, feat):
+    """The residuals in NumPy (xp = numpy: the float64 reference of the
+    central differences) or in PyTorch (xp = torch: the peer), each with
+    its own library's ops."""
+    keep = {"keepdims": True} if xp is np else {"keepdim": True}
+
+    def rowsum(a):
+        return xp.sum(a, 1, **keep)
+
+    def cross(a, b):
+        return xp.stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+                         a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+                         a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]], 1)
+
+    rot, x = p[:, 0:3], p[:, 11:14] - p[:, 3:6]
+    theta = xp.sqrt(rowsum(rot * rot))
+    w = rot / theta
+    c, s = xp.cos(theta), xp.sin(theta)
+    q = x * c + cross(w, x) * s + w * (rowsum(w * x) * (1 - c))
+    proj = q[:, 0:2] / q[:, 2:3]
+    rsq = rowsum(proj * proj)
+    dist = 1 + p[:, 9:10] * rsq + p[:, 10:11] * rsq * rsq
+    return (proj * dist * p[:, 6:7] + p[:, 7:9] - feat) * p[:, 14:15]
 
 
 def residual_numpy(p, feat):
-    rot, centre = p[:, 0:3], p[:, 3:6]
-    x = p[:, 11:14] - centre
-    theta = np.sqrt(np.sum(rot * rot, axis=1, keepdims=True))
-    w = rot / theta
-    c, s = np.cos(theta), np.sin(theta)
-    q = (x * c + cross(w, x) * s
-         + w * (np.sum(w * x, axis=1, keepdims=True) * (1 - c)))
-    proj = q[:, 0:2] / q[:, 2:3]
-    rsq = np.sum(proj * proj, axis=1, keepdims=True)
-    dist = 1 + p[:, 9:10] * rsq + p[:, 10:11] * rsq * rsq
-    return (proj * dist * p[:, 6:7] + p[:, 7:9] - feat) * p[:, 14:15]
+    return residual_reference(np, p, feat)
 
 
 def central_differences(p, feat, h=1e-6):
@@ -139,22 +148,8 @@ def torch_rows(p, feat, iterations):
         return [], None
     tp, tf = torch.tensor(p), torch.tensor(feat)
 
-    def tcross(a, b):
-        return torch.stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
-                            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-                            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]], dim=1)
-
     def residual(q):
-        rot, x = q[:, 0:3], q[:, 11:14] - q[:, 3:6]
-        theta = torch.sqrt(torch.sum(rot * rot, dim=1, keepdim=True))
-        w = rot / theta
-        c, s = torch.cos(theta), torch.sin(theta)
-        r = (x * c + tcross(w, x) * s
-             + w * (torch.sum(w * x, dim=1, keepdim=True) * (1 - c)))
-        proj = r[:, 0:2] / r[:, 2:3]
-        rsq = torch.sum(proj * proj, dim=1, keepdim=True)
-        dist = 1 + q[:, 9:10] * rsq + q[:, 10:11] * rsq * rsq
-        return (proj * dist * q[:, 6:7] + q[:, 7:9] - tf) * q[:, 14:15]
+        return residual_reference(torch, q, tf)
 
     def jacobian():
         jac = torch.empty(tp.shape[0], 2, 15, dtype=torch.float64)

@@ -1,6 +1,7 @@
 """What the training benchmarks share (data_bench.py, step_alloc_bench.py,
-train_bench.py): the Fashion-MNIST MLP trained by Adam as a Spore
-module, and a reader of Debian's IDX files."""
+train_bench.py, step_bench.py): the Fashion-MNIST MLP trained by Adam as
+a Spore module, a reader of Debian's IDX files, and the compilation of a
+training module with its state functions."""
 import gzip
 import os
 

@@ -4,7 +4,7 @@
 one step = value_and_grad of the loss plus the update of the Parameters in
 place, at batch 256 and batch 16.
 
-Spore: a Cell model compiled by `sporec --shared -O2`, its state updated
+Spore: a Cell model compiled by `sporec --shared` (-O2), its state updated
 by the compiled step, on every core (SPORE_NUM_THREADS unset; the count is
 printed). PyTorch: the peer at its best, in its own process with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment, timed
@@ -28,6 +28,9 @@ import tempfile
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fashion_model import compile_model  # noqa: E402
 
 # The speed over PyTorch each batch size should reach (issue 12).
 TARGETS = {256: 1.15, 16: 3.0}
@@ -106,19 +109,8 @@ def compile_step(sporec, workdir, batch):
     """The step for `batch`, compiled and loaded, with its state made and
     initialised, and the initial Parameters saved to init.npz."""
     name = "step%d" % batch
-    src = os.path.join(workdir, name + ".py")
-    lib_path = os.path.join(workdir, "lib%s.so" % name)
-    with open(src, "w") as f:
-        f.write(SOURCE % (batch, batch))
-    proc = subprocess.run([sporec, src, "--shared", "-O2", "-o", lib_path],
-                          capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit("FAIL: sporec:\n" + proc.stderr)
-    lib = ctypes.CDLL(lib_path)
+    lib = compile_model(sporec, workdir, name, SOURCE % (batch, batch))
     P = ctypes.c_void_p
-    lib[name + "_state_init"].argtypes = [P, ctypes.c_uint64]
-    lib[name + "_state_save"].argtypes = [P, ctypes.c_char_p]
-    lib[name + "_state_destroy"].argtypes = [P]
     lib[name + "_step"].argtypes = [P, P, P, P]
     state = P()
     assert lib[name + "_state_create"](ctypes.byref(state), None) == 0

@@ -38,6 +38,18 @@ inline constexpr int64_t kRegisterTileN = 32;
 /// packs (its `min-work` option).
 inline constexpr int64_t kPackMinWork = 1 << 21;
 
+/// An f32 matrix product: a contraction of two statically shaped f32
+/// operands into one, without batch loops, whose rows (m), columns (n) and
+/// reduction (k) are each one or more loops; `m`, `n` and `k` are the
+/// extents of those groups of loops.
+struct MatrixProduct {
+  mlir::linalg::ContractionDimensions dims;
+  int64_t m, n, k;
+};
+
+/// `op` as an f32 matrix product, or nullopt for any other op.
+std::optional<MatrixProduct> matrixProduct(mlir::linalg::LinalgOp op);
+
 /// Whether spore-pack-contractions packs an f32 product of M x N outputs
 /// over a reduction of K (with `minWork` as its option): the products that
 /// read a transposed operand as fast as a plain one.

@@ -92,9 +92,8 @@ bool spore::distinctBuffers(Value a, Value b) {
 
 linalg::FillOp spore::fillBefore(linalg::LinalgOp op) {
   auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
-  if (!fill || !fill.hasPureBufferSemantics() ||
-      !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      fill.getOutputs()[0] != op.getDpsInits()[0])
+  if (!fill || !fill.hasPureBufferSemantics() || !op.hasPureBufferSemantics() ||
+      op.getNumDpsInits() != 1 || fill.getOutputs()[0] != op.getDpsInits()[0])
     return {};
   // The inputs must not read the output's buffer, which the fill would
   // have changed first.

@@ -56,17 +56,12 @@ struct SporeFoldTransposesPass
   /// backward pass's `g @ w^T` at batch 16, which copied all of w into its
   /// transpose to multiply 16 rows by it.
   static bool fewRowsTimesTransposed(linalg::MatmulOp op) {
-    if (op.hasUserDefinedMaps() || op.hasDynamicShape() ||
-        !transposed(op.getInputs()[1]) ||
+    if (op.hasUserDefinedMaps() || !transposed(op.getInputs()[1]) ||
         !op.getOutputs()[0].getDefiningOp<linalg::FillOp>())
       return false;
-    for (Value v : op->getOperands())
-      if (!getElementTypeOrSelf(v.getType()).isF32())
-        return false;
-    auto g = cast<RankedTensorType>(op.getInputs()[0].getType());
-    auto out = cast<RankedTensorType>(op.getOutputs()[0].getType());
-    int64_t m = g.getDimSize(0), k = g.getDimSize(1), n = out.getDimSize(1);
-    return m <= kFewRows && n >= kManyColumns && k >= kManyColumns;
+    std::optional<spore::MatrixProduct> p = spore::matrixProduct(op);
+    return p && p->m <= kFewRows && p->n >= kManyColumns &&
+           p->k >= kManyColumns;
   }
   static constexpr int64_t kFewRows = 4 * spore::kRegisterTileM;
   static constexpr int64_t kManyColumns = 4 * spore::kRegisterTileN;
@@ -112,27 +107,10 @@ struct SporeFoldTransposesPass
   }
 
   /// Whether `op` is an f32 matrix product that spore-pack-contractions
-  /// will pack (its rows, columns and reduction each of one or more loops).
+  /// will pack.
   static bool packed(linalg::LinalgOp op) {
-    if (op.hasDynamicShape() || op.getNumDpsInputs() != 2 ||
-        op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
-      return false;
-    for (Value v : op->getOperands())
-      if (!getElementTypeOrSelf(v.getType()).isF32())
-        return false;
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || !dims->batch.empty())
-      return false;
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    auto extent = [&](ArrayRef<unsigned> group) {
-      int64_t e = 1;
-      for (unsigned d : group)
-        e *= ranges[d];
-      return e;
-    };
-    return spore::packsProduct(extent(dims->m), extent(dims->n),
-                               extent(dims->k));
+    std::optional<spore::MatrixProduct> p = spore::matrixProduct(op);
+    return p && spore::packsProduct(p->m, p->n, p->k);
   }
 
   /// Reads each transposed input S^T of `op` as S, through its indexing

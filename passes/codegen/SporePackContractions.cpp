@@ -117,26 +117,18 @@ struct SporePackContractionsPass
   }
 
   std::optional<Plan> plan(linalg::LinalgOp op) {
-    if (!op.hasPureBufferSemantics() || op.hasDynamicShape() ||
-        op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-        !linalg::isaContractionOpInterface(op))
+    std::optional<spore::MatrixProduct> product = spore::matrixProduct(op);
+    if (!op.hasPureBufferSemantics() || !product)
       return std::nullopt;
-    for (Value v : op->getOperands())
-      if (!getElementTypeOrSelf(v.getType()).isF32())
-        return std::nullopt;
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || !dims->batch.empty() || dims->m.empty() ||
-        dims->n.empty() || dims->k.empty())
-      return std::nullopt;
+    const linalg::ContractionDimensions &dims = product->dims;
     // The rows (m), columns (n) and reduction (k) may each be several loops
     // (a [B, T, D] activation times a [D, E] weight has rows (b, t)) when
     // every operand holds a group's loops together and in order: its view
     // collapses to a matrix.
     SmallVector<SmallVector<unsigned>> groups = {
-        SmallVector<unsigned>(dims->m.begin(), dims->m.end()),
-        SmallVector<unsigned>(dims->n.begin(), dims->n.end()),
-        SmallVector<unsigned>(dims->k.begin(), dims->k.end())};
+        SmallVector<unsigned>(dims.m.begin(), dims.m.end()),
+        SmallVector<unsigned>(dims.n.begin(), dims.n.end()),
+        SmallVector<unsigned>(dims.k.begin(), dims.k.end())};
     enum { M, N, K };
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     Plan p;
@@ -172,17 +164,9 @@ struct SporePackContractionsPass
         return std::nullopt;
       p.collapse.push_back(groupsOfOperand);
     }
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    auto extent = [&](ArrayRef<unsigned> group) {
-      int64_t e = 1;
-      for (unsigned d : group)
-        e *= ranges[d];
-      return e;
-    };
-    p.m = extent(groups[M]);
-    p.n = extent(groups[N]);
-    p.k = extent(groups[K]);
-
+    p.m = product->m;
+    p.n = product->n;
+    p.k = product->k;
     if (!spore::packsProduct(p.m, p.n, p.k, minWork))
       return std::nullopt;
     return p;
@@ -366,6 +350,29 @@ struct SporePackContractionsPass
 };
 
 } // namespace
+
+std::optional<spore::MatrixProduct> spore::matrixProduct(linalg::LinalgOp op) {
+  if (op.hasDynamicShape() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (!getElementTypeOrSelf(v.getType()).isF32())
+      return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || !dims->batch.empty() || dims->m.empty() ||
+      dims->n.empty() || dims->k.empty())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto extent = [&](ArrayRef<unsigned> group) {
+    int64_t e = 1;
+    for (unsigned d : group)
+      e *= ranges[d];
+    return e;
+  };
+  return MatrixProduct{*dims, extent(dims->m), extent(dims->n),
+                       extent(dims->k)};
+}
 
 bool spore::packsProduct(int64_t m, int64_t n, int64_t k, int64_t minWork) {
   // Whole panels only (a partial one would need padding), and enough work
