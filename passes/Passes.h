@@ -129,11 +129,22 @@ inline mlir::Value rootBuffer(mlir::Value memref) {
 /// be anything.
 bool distinctBuffers(mlir::Value a, mlir::Value b);
 
-/// The linalg.fill just before `op` that writes the whole of op's only
-/// output, when none of op's inputs may be that output's buffer: a
-/// contraction may then start each tile of its output from the fill's
-/// value instead of reading it, and the fill can go (null otherwise).
-mlir::linalg::FillOp fillBefore(mlir::linalg::LinalgOp op);
+/// The op just before `op` that initialises the whole of op's only output:
+/// a linalg.fill of it, or a copy (memref.copy or linalg.copy) into it of
+/// another buffer of the same type (a product accumulated onto a value,
+/// spore-accumulate-updates). Null unless none of op's inputs may be the
+/// output's buffer. A contraction may then start each tile of its output
+/// from the initial value (spore::initTile) instead of reading it, and
+/// the op can go.
+mlir::Operation *initBefore(mlir::linalg::LinalgOp op);
+
+/// Writes into `tile`, a view of the output that `init` (see initBefore)
+/// initialises, what `init` writes there: a fill of the tile, or a
+/// linalg.copy into it of the same view of the copy's source. Returns the
+/// new op, or null (creating nothing) when `tile` is not a chain of
+/// subviews and reshapes of that output.
+mlir::Operation *initTile(mlir::OpBuilder &b, mlir::Operation *init,
+                          mlir::Value tile);
 
 /// Whether the function `fn` calls itself, directly or through the
 /// functions it calls (calls of any dialect that name their callee).

@@ -268,7 +268,9 @@ def SporeVectorizeContractions
     be the output's buffer, becomes a vector write of each tile just before
     its reduction loop, from which `spore-lower-vectors` starts the
     registers: the output is written once instead of filled, read and
-    written.
+    written. A copy of another buffer of the same type into the output
+    (a product accumulated onto a value, `spore-accumulate-updates`)
+    becomes a copy of each tile the same way.
 
     A `linalg.transpose` that moves the innermost dimension (the transposed
     weights and activations of matmul adjoints) is tiled into 8x8 blocks
@@ -439,6 +441,30 @@ def SporeFoldTransposes
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SporeAccumulateUpdates
+    : Pass<"spore-accumulate-updates", "::mlir::func::FuncOp"> {
+  let summary = "accumulates a product onto the value it updates: p - s * "
+                "(A @ B) as (-s * A) @ B onto p";
+  let description = [{
+    Before bufferisation, a 2-d `linalg.generic` computing `p - s * g`
+    (an SGD step: the Parameter, a 0-d learning rate, the gradient), whose
+    `g` is a `linalg.matmul` from zeros with no other use, becomes a
+    `linalg.matmul` of the same operands, the smaller one scaled by `-s`
+    (before its transpose, if it is a `linalg.transpose`), into `p`.
+    Bufferisation copies `p` into the product's output, and
+    `spore-pack-contractions`, `spore-parallelize` and
+    `spore-vectorize-contractions` take that copy into the product's
+    register tiles (`spore::initBefore`), as they do a fill: the gradient
+    of a weight is no longer written and read back (the MLP-S step at
+    batch 16: its weight gradients are two thirds of its memory traffic
+    beside the weights). The sum is reassociated, as an FMA contraction
+    would.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def SporeFillsAtUses : Pass<"spore-fills-at-uses", "::mlir::func::FuncOp"> {
   let summary = "gives each op that writes into a filled tensor its own fill, "
                 "just before it";
@@ -509,8 +535,8 @@ def SporePackContractions
     (16 KiB) stays in L1 while a block of B's panels (512 KiB at most)
     streams past it from L2 (BLIS's loops; IREE's data tiling), and each
     step prefetches the next step's tile of C, which comes from beyond L2
-    at every slice. A fill of C just before the product becomes a fill of
-    each tile just before its first slice. The packed copies are heap buffers
+    at every slice. A fill of C just before the product (or a copy into
+    it) becomes a fill (copy) of each tile just before its first slice. The packed copies are heap buffers
     freed after the product. Runs before `spore-parallelize` (which splits
     the packing copies) and `spore-vectorize-contractions` (which tiles
     each step into registers).
@@ -538,10 +564,10 @@ def SporeParallelize : Pass<"spore-parallelize", "::mlir::func::FuncOp"> {
     at most `max-chunks` of them. Each chunk is the same op on subviews.
     Ops whose body calls a function, ops that read a part of their output
     buffer other than the element they write, and ops inside an
-    `scf.forall` or `spore.parallel` stay whole. The fill of a
-    contraction's output just before it (`spore::fillBefore`) goes into
-    each chunk, next to that chunk's product, instead of being split on
-    its own. Smaller work stays serial: starting threads costs a few
+    `scf.forall` or `spore.parallel` stay whole. The fill of (or
+    copy into) a contraction's output just before it
+    (`spore::initBefore`) goes into each chunk, next to that chunk's
+    product, instead of being split on its own. Smaller work stays serial: starting threads costs a few
     microseconds.
   }];
   let options = [

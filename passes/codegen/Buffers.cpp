@@ -2,13 +2,14 @@
 //
 // The facts about memrefs that several passes share: which values may
 // alias a buffer, whether a buffer outlives a loop iteration, whether two
-// buffers are certainly distinct, and which fill a contraction may start
-// its output from.
+// buffers are certainly distinct, and which fill or copy a contraction may
+// start its output from.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
@@ -90,17 +91,62 @@ bool spore::distinctBuffers(Value a, Value b) {
          fn->hasAttr("spore.export");
 }
 
-linalg::FillOp spore::fillBefore(linalg::LinalgOp op) {
-  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
-  if (!fill || !fill.hasPureBufferSemantics() || !op.hasPureBufferSemantics() ||
-      op.getNumDpsInits() != 1 || fill.getOutputs()[0] != op.getDpsInits()[0])
-    return {};
-  // The inputs must not read the output's buffer, which the fill would
-  // have changed first.
-  Value output = rootBuffer(op.getDpsInits()[0]);
+/// The buffer a copy op (memref.copy or linalg.copy) reads and the one it
+/// writes; nulls for any other op.
+static std::pair<Value, Value> copyBuffers(Operation *op) {
+  if (auto copy = dyn_cast_or_null<memref::CopyOp>(op))
+    return {copy.getSource(), copy.getTarget()};
+  if (auto copy = dyn_cast_or_null<linalg::CopyOp>(op);
+      copy && copy.hasPureBufferSemantics())
+    return {copy.getInputs()[0], copy.getOutputs()[0]};
+  return {};
+}
+
+Operation *spore::initBefore(linalg::LinalgOp op) {
+  Operation *init = op->getPrevNode();
+  if (!init || !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
+    return nullptr;
+  Value output = op.getDpsInits()[0];
+  if (auto fill = dyn_cast<linalg::FillOp>(init)) {
+    if (!fill.hasPureBufferSemantics() || fill.getOutputs()[0] != output)
+      return nullptr;
+  } else {
+    auto [source, target] = copyBuffers(init);
+    // The same type, so that the views of the output that a tile takes
+    // apply to the source as they are.
+    if (!source || target != output || source.getType() != output.getType() ||
+        !distinctBuffers(rootBuffer(source), rootBuffer(output)))
+      return nullptr;
+  }
+  // The inputs must not read the output's buffer, which the initialisation
+  // would have changed first.
+  Value root = rootBuffer(output);
   for (OpOperand *input : op.getDpsInputOperands())
     if (isa<BaseMemRefType>(input->get().getType()) &&
-        !distinctBuffers(rootBuffer(input->get()), output))
-      return {};
-  return fill;
+        !distinctBuffers(rootBuffer(input->get()), root))
+      return nullptr;
+  return init;
+}
+
+Operation *spore::initTile(OpBuilder &b, Operation *init, Value tile) {
+  Location loc = init->getLoc();
+  if (auto fill = dyn_cast<linalg::FillOp>(init))
+    return linalg::FillOp::create(b, loc, fill.getInputs(), ValueRange{tile});
+  auto [source, target] = copyBuffers(init);
+  // The views from the output to the tile, replayed on the source.
+  SmallVector<Operation *> views;
+  for (Value v = tile; v != target;) {
+    Operation *view = v.getDefiningOp();
+    if (!isa_and_nonnull<memref::SubViewOp, memref::CollapseShapeOp,
+                         memref::ExpandShapeOp>(view))
+      return nullptr;
+    views.push_back(view);
+    v = view->getOperand(0);
+  }
+  IRMapping mapping;
+  mapping.map(target, source);
+  Value from = source;
+  for (Operation *view : llvm::reverse(views))
+    from = b.clone(*view, mapping)->getResult(0);
+  return linalg::CopyOp::create(b, loc, from, tile);
 }

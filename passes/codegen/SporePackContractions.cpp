@@ -174,7 +174,7 @@ struct SporePackContractionsPass
 
   void pack(RewriterBase &rewriter, linalg::LinalgOp op, const Plan &p) {
     Location loc = op.getLoc();
-    linalg::FillOp fill = spore::fillBefore(op);
+    Operation *init = spore::initBefore(op);
     rewriter.setInsertionPoint(op);
     constexpr int64_t mr = spore::kRegisterTileM, nr = spore::kRegisterTileN;
     int64_t panelsM = p.m / mr, panelsN = p.n / nr;
@@ -249,9 +249,9 @@ struct SporePackContractionsPass
                                        sizeAttrs, strides)
           .getResult();
     };
-    // The slices [kFrom, kTo) of the reduction; with `fill`, each tile of
-    // C is filled just before its first slice's step.
-    auto slices = [&](Value kFrom, Value kTo, linalg::FillOp fill) {
+    // The slices [kFrom, kTo) of the reduction; with `init`, each tile of
+    // C is filled (or copied into) just before its first slice's step.
+    auto slices = [&](Value kFrom, Value kTo, Operation *init) {
       OpBuilder::InsertionGuard guard(rewriter);
       Value k1 = loop(kFrom, kTo, one);
       Value panel =
@@ -279,7 +279,7 @@ struct SporePackContractionsPass
                          arith::AddIOp::create(rewriter, loc, nextColumn,
                                                index(line))},
               /*isWrite=*/true, /*localityHint=*/3, /*isDataCache=*/true);
-      if (fill) {
+      if (init) {
         // In the first slice only; with one slice, the fill is right
         // before the step, where spore-vectorize-contractions starts the
         // tile's registers from its value and C is not read at all.
@@ -290,8 +290,8 @@ struct SporePackContractionsPass
           auto first = scf::IfOp::create(rewriter, loc, isFirst);
           rewriter.setInsertionPointToStart(first.thenBlock());
         }
-        linalg::FillOp::create(rewriter, loc, fill.getInputs(),
-                               ValueRange{cTile});
+        // (c is the output or a reshape of it, so this succeeds.)
+        spore::initTile(rewriter, init, cTile);
       }
       // C[m0, n0] += Ap[kc, m0] * Bp[kc, n0], loops (m0, n0, kc).
       MLIRContext *ctx = &getContext();
@@ -311,17 +311,18 @@ struct SporePackContractionsPass
           });
     };
     // A fill of C just before the product (the zeros a product on tensors
-    // starts from) moves into the first slice's tiles, where C is in the
+    // starts from), or a copy into it (a product accumulated onto a
+    // value), moves into the first slice's tiles, where C is in the
     // cache: the separate pass over C goes. (A second copy of the loops for
     // the first slice, which would not read C at all, doubled the kernel's
     // code and so its compile time, for about 1 % of speed.)
-    slices(zero, index(blocksK), fill);
+    slices(zero, index(blocksK), init);
     rewriter.setInsertionPointAfter(parallel);
     memref::DeallocOp::create(rewriter, loc, packedA);
     memref::DeallocOp::create(rewriter, loc, packedB);
     rewriter.eraseOp(op);
-    if (fill)
-      rewriter.eraseOp(fill);
+    if (init)
+      rewriter.eraseOp(init);
   }
 
   /// Copies `operand`, a matrix of P * T rows and K columns when

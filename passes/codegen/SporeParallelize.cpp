@@ -42,7 +42,7 @@ struct SporeParallelizePass
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (absorbedFill(op))
+      if (absorbedInit(op))
         return; // split with its contraction
       if (op.hasPureBufferSemantics() && !op.hasDynamicShape() &&
           !op->getParentOfType<scf::ForallOp>() &&
@@ -55,22 +55,21 @@ struct SporeParallelizePass
       split(rewriter, op);
   }
 
-  /// The fill of a contraction's output just before it (see
-  /// spore::fillBefore), for a contraction that keeps it.
-  static linalg::FillOp fillOfContraction(linalg::LinalgOp op) {
+  /// The fill of (or copy into) a contraction's output just before it
+  /// (see spore::initBefore), for a contraction that keeps it.
+  static Operation *initOfContraction(linalg::LinalgOp op) {
     if (!linalg::isaContractionOpInterface(op))
-      return {};
-    return spore::fillBefore(op);
+      return nullptr;
+    return spore::initBefore(op);
   }
 
-  /// Whether `op` is a fill that its contraction takes into each of its
-  /// chunks: the fill then stays next to the product of the same part of
+  /// Whether `op` is a fill or copy that its contraction takes into each
+  /// of its chunks: it then stays next to the product of the same part of
   /// the output, which spore-vectorize-contractions turns into registers
-  /// that start from the fill's value.
-  static bool absorbedFill(linalg::LinalgOp op) {
+  /// that start from that value.
+  static bool absorbedInit(Operation *op) {
     auto next = dyn_cast_or_null<linalg::LinalgOp>(op->getNextNode());
-    return isa<linalg::FillOp>(*op) && next &&
-           fillOfContraction(next) == op.getOperation();
+    return next && initOfContraction(next) == op;
   }
 
   /// Iterations times the ops of the body (at least one), saturated.
@@ -173,7 +172,7 @@ struct SporeParallelizePass
   void splitInto(RewriterBase &rewriter, linalg::LinalgOp op, unsigned dim,
                  int64_t chunks, int64_t size) {
     Location loc = op.getLoc();
-    linalg::FillOp fill = fillOfContraction(op); // before the forall goes in
+    Operation *init = initOfContraction(op); // before the forall goes in
     rewriter.setInsertionPoint(op);
     auto forall = scf::ForallOp::create(
         rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(chunks)},
@@ -191,17 +190,17 @@ struct SporeParallelizePass
     SmallVector<Value> operands = linalg::makeTiledShapes(
         rewriter, loc, op, op->getOperands(), {offset}, tileSizes, bounds,
         /*omitPartialTileCheck=*/true);
-    if (fill)
-      linalg::FillOp::create(rewriter, fill.getLoc(), fill.getInputs(),
-                             ValueRange{operands[op.getNumDpsInputs()]});
+    if (init &&
+        !spore::initTile(rewriter, init, operands[op.getNumDpsInputs()]))
+      init = nullptr; // not a view of the output: stays before the chunks
     Operation *chunk = mlir::clone(rewriter, op, TypeRange{}, operands);
     SmallVector<OpFoldResult> offsets(op.getNumLoops(),
                                       rewriter.getIndexAttr(0));
     offsets[dim] = offset;
     linalg::offsetIndices(rewriter, cast<linalg::LinalgOp>(chunk), offsets);
     rewriter.eraseOp(op);
-    if (fill)
-      rewriter.eraseOp(fill);
+    if (init)
+      rewriter.eraseOp(init);
   }
 };
 

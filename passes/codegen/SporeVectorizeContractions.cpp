@@ -83,15 +83,16 @@ struct SporeVectorizeContractionsPass
   /// The most elements of a row copied at once (4 AVX-512 registers).
   static constexpr int64_t kCopyRow = 64;
 
-  /// Fills the tile of op's output that the loops `loops` (the loop of
-  /// dimension order[i] at i, outermost first) are at, with `fill`'s value,
-  /// just before the reduction loops, through a vector write. Fails,
-  /// changing nothing, unless the reduction loops are the innermost and
-  /// the output is indexed by the other loops alone.
-  LogicalResult fillTiles(RewriterBase &rewriter, linalg::LinalgOp op,
+  /// Initialises the tile of op's output that the loops `loops` (the loop
+  /// of dimension order[i] at i, outermost first) are at as `init` (a fill
+  /// or a copy, spore::initBefore) initialises the whole output, just
+  /// before the reduction loops, through a vector write. Fails, changing
+  /// nothing, unless the reduction loops are the innermost and the output
+  /// is indexed by the other loops alone.
+  LogicalResult initTiles(RewriterBase &rewriter, linalg::LinalgOp op,
                           ArrayRef<int64_t> sizes, ArrayRef<int64_t> order,
                           ArrayRef<LoopLikeOpInterface> loops,
-                          linalg::FillOp fill) {
+                          Operation *init) {
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
     if (loops.size() != iterators.size() || order.size() != loops.size())
       return failure();
@@ -118,15 +119,14 @@ struct SporeVectorizeContractionsPass
       tileSizes.push_back(rewriter.getIndexAttr(sizes[d.getPosition()]));
       strides.push_back(rewriter.getIndexAttr(1));
     }
-    Location loc = fill.getLoc();
     rewriter.setInsertionPoint(loops[first]);
-    Value tile = memref::SubViewOp::create(rewriter, loc, output->get(),
-                                           offsets, tileSizes, strides);
-    auto tileFill = linalg::FillOp::create(rewriter, loc, fill.getInputs(),
-                                           ValueRange{tile});
-    // Where the vectoriser declines, the tile's fill stays a linalg op.
-    if (succeeded(linalg::vectorize(rewriter, tileFill)))
-      rewriter.eraseOp(tileFill);
+    Value tile = memref::SubViewOp::create(
+        rewriter, init->getLoc(), output->get(), offsets, tileSizes, strides);
+    Operation *tileInit = spore::initTile(rewriter, init, tile);
+    // Where the vectoriser declines, the tile's initialisation stays a
+    // linalg op.
+    if (succeeded(linalg::vectorize(rewriter, tileInit)))
+      rewriter.eraseOp(tileInit);
     return success();
   }
 
@@ -157,22 +157,22 @@ struct SporeVectorizeContractionsPass
     if (dims->m.size() == 1 && dims->n.size() == 1 && dims->m[0] < dims->n[0] &&
         ranges[dims->m[0]] <= kFewRowTiles * sizes[dims->m[0]])
       std::swap(order[dims->m[0]], order[dims->n[0]]);
-    return tileAndVectorize(rewriter, op, sizes, order, spore::fillBefore(op));
+    return tileAndVectorize(rewriter, op, sizes, order, spore::initBefore(op));
   }
   /// Row tiles of a product few enough to go inside its column tiles.
   static constexpr int64_t kFewRowTiles = 4;
 
   /// Tiles `op` by `sizes` and vectorises the tile (which stays a linalg
-  /// op, and so loops, where the vectoriser declines). With `fill`, the
-  /// fill of op's whole output just before it, each tile of the output is
-  /// filled just before its reduction loops instead, and the fill goes:
-  /// spore-lower-vectors then starts the tile's accumulator from the
-  /// fill's value, so the output is written once instead of three times
-  /// (filled, read and written).
+  /// op, and so loops, where the vectoriser declines). With `init`, the
+  /// fill of op's whole output just before it (or a copy into it), each
+  /// tile of the output is filled (or copied) just before its reduction
+  /// loops instead, and `init` goes: spore-lower-vectors then starts the
+  /// tile's accumulator from that value, so the output is written once
+  /// instead of three times (filled, read and written).
   LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
                                  ArrayRef<int64_t> sizes,
                                  ArrayRef<int64_t> order = {},
-                                 linalg::FillOp fill = {}) {
+                                 Operation *init = nullptr) {
     scf::SCFTilingOptions options;
     options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
     if (!order.empty())
@@ -182,9 +182,9 @@ struct SporeVectorizeContractionsPass
         rewriter, cast<TilingInterface>(op.getOperation()), options);
     if (failed(tiled))
       return op.emitError("tiling failed");
-    if (fill &&
-        succeeded(fillTiles(rewriter, op, sizes, order, tiled->loops, fill)))
-      rewriter.eraseOp(fill);
+    if (init &&
+        succeeded(initTiles(rewriter, op, sizes, order, tiled->loops, init)))
+      rewriter.eraseOp(init);
     rewriter.eraseOp(op);
 
     Operation *tile = tiled->tiledOps.back();

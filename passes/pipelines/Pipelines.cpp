@@ -58,6 +58,9 @@ void spore::buildCpuPipeline(OpPassManager &pm,
     // primal of a jvp seeded per column) computes them once.
     pm.addPass(createSporeHoistInvariants());
     pm.addPass(createSporeFuseElementwise());
+    // An SGD step on a weight gradient accumulates the product onto the
+    // weight: the gradient is never stored.
+    pm.addNestedPass<func::FuncOp>(createSporeAccumulateUpdates());
     // Scalars (0-d tensors) as values, so that loops carry them in
     // registers rather than in a buffer per iteration.
     pm.addPass(createSporeScalarize());

@@ -192,3 +192,24 @@ func.func @filled_one_slice(%a: memref<64x256xf32>, %b: memref<256x512xf32>,
                 outs(%o : memref<64x512xf32>)
   return
 }
+
+// -----
+
+// A copy into C just before the product goes into the first slice's tiles
+// as the fill does: each tile of C is copied from the same tile of the
+// source just before its step.
+// CHECK-LABEL: func.func @copied
+// CHECK-NOT: memref.copy
+// CHECK: spore.parallel
+// CHECK: %[[TILE:.*]] = memref.subview %arg3
+// CHECK: %[[FROM:.*]] = memref.subview %arg2
+// CHECK-NEXT: linalg.copy ins(%[[FROM]] : {{.*}}) outs(%[[TILE]] :
+// CHECK-NEXT: linalg.generic {{.*}} outs(%[[TILE]] :
+// CHECK-NOT: memref.copy
+func.func @copied(%a: memref<64x256xf32>, %b: memref<256x512xf32>,
+                  %p: memref<64x512xf32>, %o: memref<64x512xf32>) attributes {spore.export = "copied"} {
+  memref.copy %p, %o : memref<64x512xf32> to memref<64x512xf32>
+  linalg.matmul ins(%a, %b : memref<64x256xf32>, memref<256x512xf32>)
+                outs(%o : memref<64x512xf32>)
+  return
+}

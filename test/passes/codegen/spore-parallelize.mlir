@@ -163,3 +163,21 @@ func.func @filled_product(%a: memref<1024x16xf32>, %b: memref<16x1024xf32>, %c: 
   linalg.matmul ins(%a, %b : memref<1024x16xf32>, memref<16x1024xf32>) outs(%c : memref<1024x1024xf32>)
   return
 }
+
+// -----
+
+// A copy into a product's output just before it goes into each chunk as
+// the fill does: each chunk copies its part of the source.
+// CHECK-LABEL: func.func @copied_product
+// CHECK-NOT: memref.copy
+// CHECK: scf.forall
+// CHECK:   %[[OUT:.*]] = memref.subview %arg3
+// CHECK:   %[[FROM:.*]] = memref.subview %arg2
+// CHECK:   linalg.copy ins(%[[FROM]] : {{.*}}) outs(%[[OUT]] :
+// CHECK:   linalg.matmul ins(%{{.*}}, %{{.*}} : {{.*}}) outs(%[[OUT]] :
+// CHECK-NOT: memref.copy
+func.func @copied_product(%a: memref<1024x16xf32>, %b: memref<16x1024xf32>, %p: memref<1024x1024xf32>, %c: memref<1024x1024xf32>) attributes {spore.export = "copied_product"} {
+  memref.copy %p, %c : memref<1024x1024xf32> to memref<1024x1024xf32>
+  linalg.matmul ins(%a, %b : memref<1024x16xf32>, memref<16x1024xf32>) outs(%c : memref<1024x1024xf32>)
+  return
+}

@@ -181,3 +181,39 @@ func.func @maybe_aliased(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memre
   linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
   return
 }
+
+// -----
+
+// A copy of another buffer into the output just before the product (a
+// product accumulated onto a value, spore-accumulate-updates) moves into
+// the tile loops as the fill does: each tile is read from the same tile
+// of the source and written just before its reduction loop.
+// CHECK-LABEL: func.func @copied
+// CHECK-NOT: memref.copy
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:   scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:     %[[TILE:.*]] = memref.subview %arg3[%[[I]], %[[J]]] [8, 32] [1, 1]
+// CHECK:     %[[FROM:.*]] = memref.subview %arg2[%[[I]], %[[J]]] [8, 32] [1, 1]
+// CHECK:     %[[V:.*]] = vector.transfer_read %[[FROM]]
+// CHECK:     vector.transfer_write %[[V]], %[[TILE]]{{.*}} : vector<8x32xf32>
+// CHECK:     scf.for
+// CHECK:       vector.contract
+// CHECK-NOT: memref.copy
+func.func @copied(%a: memref<64x16xf32>, %b: memref<16x64xf32>, %p: memref<64x64xf32>, %c: memref<64x64xf32>) attributes {spore.export = "copied"} {
+  memref.copy %p, %c : memref<64x64xf32> to memref<64x64xf32>
+  linalg.matmul ins(%a, %b : memref<64x16xf32>, memref<16x64xf32>) outs(%c : memref<64x64xf32>)
+  return
+}
+
+// -----
+
+// The product reads the copy's target through an input: the copy stays
+// whole, before it.
+// CHECK-LABEL: func.func @copied_then_read
+// CHECK: memref.copy %arg1, %arg2
+// CHECK: scf.for
+func.func @copied_then_read(%a: memref<64x64xf32>, %p: memref<64x64xf32>, %c: memref<64x64xf32>) attributes {spore.export = "copied_then_read"} {
+  memref.copy %p, %c : memref<64x64xf32> to memref<64x64xf32>
+  linalg.matmul ins(%a, %c : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
+  return
+}
