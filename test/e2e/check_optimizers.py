@@ -396,6 +396,68 @@ for mode in ("compiled", "eager"):
     check(np.array_equal(out, [4, 5, 6]), "flow %s: result %r" % (mode, out))
 print("updates through loops, recursion and closures: compiled and eager")
 
+# SGD on weight gradients of the sizes that spore-accumulate-updates
+# turns into products accumulated onto the weight (vectorised tiles,
+# chunks on threads, packed panels), against float64: w - lr * x^T g.
+LINEAR = """from spore import *
+
+
+class Linear(Cell):
+    def __init__(self):
+        self.w = Parameter(zeros(({din}, {dout})))
+
+    def __call__(self, x):
+        return x @ self.w
+
+
+net = Linear()
+opt = SGD(net, lr=0.05)
+
+
+@export
+def train_step(x: f32[{b}, {din}], y: f32[{b}, {dout}]) -> f32:
+    loss, g = value_and_grad(lambda: mean((net(x) - y) ** 2),
+                             wrt=net.parameters)()
+    opt.update(g)
+    return loss
+"""
+for b, din, dout in ((8, 64, 96), (16, 256, 512), (16, 784, 1024),
+                     (64, 1024, 256)):
+    name = "linear_%d_%d_%d" % (b, din, dout)
+    lib, _ = compile_shared(
+        SPOREC, LINEAR.format(b=b, din=din, dout=dout), WORKDIR, name)
+    lib.spore_last_error.restype = ctypes.c_char_p
+    fn = lambda suffix: lib["%s_%s" % (name, suffix)]  # noqa: E731
+    rng = np.random.default_rng(b + din)
+    w = rng.standard_normal((din, dout)).astype(np.float32)
+    npz = os.path.join(WORKDIR, name + ".npz")
+    np.savez(npz, **{"net.w": w, "opt.step": np.array(0, np.int64)})
+    s = P()
+    assert fn("state_create")(ctypes.byref(s), None) == 0
+    fn("state_load").argtypes = [P, ctypes.c_char_p]
+    fn("state_save").argtypes = [P, ctypes.c_char_p]
+    assert fn("state_load")(s, npz.encode()) == 0, lib.spore_last_error()
+    ref = w.astype(np.float64)
+    for step in range(3):
+        x = rng.standard_normal((b, din)).astype(np.float32)
+        y = rng.standard_normal((b, dout)).astype(np.float32)
+        out = np.zeros((), np.float32)
+        fn("train_step").argtypes = [P, P, P, P]
+        assert fn("train_step")(s, x.ctypes.data_as(P), y.ctypes.data_as(P),
+                                out.ctypes.data_as(P)) == 0
+        x64 = x.astype(np.float64)
+        r = x64 @ ref - y
+        ref = ref - 0.05 * (x64.T @ (2.0 * r / r.size))
+    assert fn("state_save")(s, npz.encode()) == 0
+    with np.load(npz) as z:
+        got = z["net.w"]
+    err = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
+    check(err < 1e-5, "%s: SGD steps differ from float64 by %.2g" %
+          (name, err))
+    fn("state_destroy").argtypes = [P]
+    fn("state_destroy")(s)
+print("SGD steps on weight gradients accumulated onto the weight: float64")
+
 for s in (whole, second):
     model.fn("state_destroy")(s)
 if failures:
