@@ -45,7 +45,7 @@ std::optional<Update> matchUpdate(linalg::GenericOp op) {
       op.getNumReductionLoops() != 0)
     return std::nullopt;
   auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
-  if (!type || !isa<FloatType>(type.getElementType()))
+  if (!type || !type.hasStaticShape() || !isa<FloatType>(type.getElementType()))
     return std::nullopt;
   Block &body = op.getRegion().front();
   if (body.getOperations().size() != 3)
@@ -82,8 +82,12 @@ std::optional<Update> matchUpdate(linalg::GenericOp op) {
       base->get().getType() != type || grad->get().getType() != type)
     return std::nullopt;
   auto product = grad->get().getDefiningOp<linalg::MatmulOp>();
+  // Static shapes (the smaller operand is the one scaled) of the same
+  // element type as the update.
   auto sameElements = [&](Value v) {
-    return getElementTypeOrSelf(v) == type.getElementType();
+    auto operand = dyn_cast<RankedTensorType>(v.getType());
+    return operand && operand.hasStaticShape() &&
+           operand.getElementType() == type.getElementType();
   };
   if (!product || product.hasUserDefinedMaps() ||
       !llvm::all_of(product.getDpsInputs(), sameElements) ||

@@ -115,3 +115,27 @@ func.func @adds(%w: tensor<64x64xf32>, %a: tensor<64x64xf32>, %lr: tensor<f32>) 
   } -> tensor<64x64xf32>
   return %new : tensor<64x64xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#scalar = affine_map<(d0, d1) -> ()>
+
+// Operands of a dynamic shape: which is smaller is not known; unchanged.
+// CHECK-LABEL: func.func @dynamic_operand
+// CHECK-NOT: arith.negf
+// CHECK: linalg.matmul ins(%arg1, %arg2 : tensor<64x?xf32>, tensor<?x64xf32>)
+// CHECK: arith.subf
+func.func @dynamic_operand(%w: tensor<64x64xf32>, %a: tensor<64x?xf32>, %b: tensor<?x64xf32>, %lr: tensor<f32>) -> tensor<64x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %dw = linalg.matmul ins(%a, %b : tensor<64x?xf32>, tensor<?x64xf32>) outs(%z : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %new = linalg.generic {indexing_maps = [#id, #scalar, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%w, %lr, %dw : tensor<64x64xf32>, tensor<f32>, tensor<64x64xf32>) outs(%e : tensor<64x64xf32>) {
+  ^bb0(%p: f32, %s: f32, %d: f32, %out: f32):
+    %m = arith.mulf %s, %d : f32
+    %r = arith.subf %p, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<64x64xf32>
+  return %new : tensor<64x64xf32>
+}
