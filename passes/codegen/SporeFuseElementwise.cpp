@@ -5,7 +5,8 @@
 // producer (a consumer that reads a producer's element more than once,
 // such as a contraction or a broadcast). A producer whose result has other
 // users is fused too, and keeps that result: the fused op computes both in
-// one pass.
+// one pass. A cheap producer (cheapToRecompute) is computed again in each
+// elementwise op that reads it instead of being stored for them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +26,43 @@ namespace spore {
 using namespace mlir;
 
 namespace {
+
+/// The most ops (besides the yield) in the body of a producer that is
+/// computed again in each of its consumers rather than stored.
+constexpr unsigned kRecomputeOps = 6;
+
+/// Whether `producer` is cheap enough to compute again in each elementwise
+/// op that reads it, rather than store: all-parallel, one result, at most
+/// one input read in full (the others are broadcasts: a bias, a scale),
+/// and a body of at most kRecomputeOps additions, multiplications,
+/// comparisons and selects (no division or transcendental function, which
+/// cost more than reading a stored value). Its consumers then read its
+/// input instead, which they often read anyway, and once each has taken
+/// it, the producer's result is neither written nor read: the chains that
+/// reverse mode keeps for its backward pass (x * x, 0.5 * x, x + b, ...,
+/// each read again by an adjoint) are recomputed from the one value they
+/// come from.
+bool cheapToRecompute(Operation *op) {
+  auto producer = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!producer || producer.getNumResults() != 1 ||
+      producer.getNumReductionLoops() != 0 ||
+      !producer.hasPureTensorSemantics())
+    return false;
+  llvm::SmallPtrSet<Value, 2> full;
+  for (OpOperand *input : producer.getDpsInputOperands())
+    if (producer.getMatchingIndexingMap(input).isPermutation())
+      full.insert(input->get());
+  if (full.size() > 1)
+    return false;
+  Block &body = producer.getRegion().front();
+  if (body.getOperations().size() > kRecomputeOps + 1)
+    return false;
+  return llvm::all_of(body.without_terminator(), [](Operation &inner) {
+    return isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::NegFOp,
+               arith::MaximumFOp, arith::MinimumFOp, arith::CmpFOp,
+               arith::SelectOp, arith::ConstantOp>(inner);
+  });
+}
 
 /// Whether the producer of `fused` may be fused into its consumer: the
 /// consumer reads each of its elements once, and the producer's other
@@ -67,9 +105,22 @@ struct FuseKeepingResults : OpRewritePattern<linalg::GenericOp> {
   LogicalResult matchAndRewrite(linalg::GenericOp consumer,
                                 PatternRewriter &rewriter) const override {
     for (OpOperand &operand : consumer->getOpOperands()) {
-      if (!linalg::areElementwiseOpsFusable(&operand) || !fusible(&operand))
+      if (!linalg::areElementwiseOpsFusable(&operand))
         continue;
       Operation *producer = operand.get().getDefiningOp();
+      if (!producer->hasOneUse() && cheapToRecompute(producer) &&
+          consumer.getMatchingIndexingMap(&operand).isPermutation()) {
+        // This consumer gets a copy of its own, just before it (upstream
+        // puts the fused op where the producer was), which it fuses: the
+        // producer stays for its other users.
+        rewriter.setInsertionPoint(consumer);
+        Operation *copy = rewriter.clone(*producer);
+        rewriter.modifyOpInPlace(consumer,
+                                 [&] { operand.set(copy->getResult(0)); });
+        producer = copy;
+      } else if (!fusible(&operand)) {
+        continue;
+      }
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &operand);
       if (failed(fused))
