@@ -163,6 +163,9 @@ void spore::buildCpuPipeline(OpPassManager &pm,
   // Long functions (the step of a deep model) become calls of their loop
   // nests, identical nests one function: compile time linear in the depth.
   pm.addPass(createSporeOutlineLoops());
+  // What is left of such a function passes buffers between calls: one
+  // allocation per call holds them.
+  pm.addNestedPass<func::FuncOp>(createSporeArenaBuffers());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
 
