@@ -689,8 +689,10 @@ def SporeArenaBuffers : Pass<"spore-arena-buffers", "::mlir::func::FuncOp"> {
     of 64 bytes. The step of a deep model, whose blocks' residuals and
     gradients pass between calls, then makes one allocation per call
     instead of one per buffer (the step of 32 transformer blocks: 1,826).
-    Buffers that the function's own loops read keep their allocations,
-    which LLVM knows not to overlap. Runs after `spore-outline-loops`.
+    Scalar (0-d) buffers may also be stored and loaded outside loops (the
+    learning rate passed to each update). Buffers that the function's own
+    loops read keep their allocations, which LLVM knows not to overlap.
+    Runs after `spore-outline-loops`.
   }];
   let options = [
     Option<"minBuffers", "min-buffers", "int64_t", /*default=*/"2",

@@ -14,9 +14,10 @@
 // (3,652 runtime calls in one basic block, which every later pass, LLVM's
 // optimiser and its code generation visit); it now makes one allocation.
 // Only buffers whose every use is a call (directly or through a view) or
-// their free take part: a loop of the function itself that read two views
-// of one allocation would lose what LLVM knows of two allocations (that
-// they do not overlap), and vectorise behind run-time overlap checks.
+// their free take part (and scalars stored and loaded outside loops): a loop of
+// the function itself that read two views of one allocation would lose what
+// LLVM knows of two allocations (that they do not overlap), and vectorise
+// behind run-time overlap checks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,10 +46,20 @@ struct Buffer {
 };
 
 /// Whether every use of `value` is a call's operand, or a view whose uses
-/// are, or (for the allocation itself) its one free, `dealloc`.
-bool onlyCalls(Value value, memref::DeallocOp &dealloc) {
+/// are, or (for the allocation itself) its one free, `dealloc`. A scalar
+/// (0-d) buffer may also be loaded and stored outside loops, in `entry`:
+/// the scalar arguments of calls (a learning rate for each update).
+bool onlyCalls(Value value, memref::DeallocOp &dealloc, Block *entry,
+               SmallVectorImpl<Operation *> &users) {
+  bool scalar = cast<MemRefType>(value.getType()).getRank() == 0;
   for (Operation *user : value.getUsers()) {
+    users.push_back(user);
     if (isa<func::CallOp>(user))
+      continue;
+    if (scalar && user->getBlock() == entry &&
+        (isa<memref::LoadOp>(user) ||
+         (isa<memref::StoreOp>(user) &&
+          cast<memref::StoreOp>(user).getMemRef() == value)))
       continue;
     if (auto free = dyn_cast<memref::DeallocOp>(user)) {
       if (dealloc)
@@ -60,7 +71,7 @@ bool onlyCalls(Value value, memref::DeallocOp &dealloc) {
             memref::SubViewOp, memref::CastOp>(user) &&
         user->getOperand(0) == value) {
       memref::DeallocOp none;
-      if (!onlyCalls(user->getResult(0), none) || none)
+      if (!onlyCalls(user->getResult(0), none, entry, users) || none)
         return false;
       continue;
     }
@@ -103,14 +114,22 @@ struct SporeArenaBuffersPass
         continue;
       std::optional<int64_t> bytes = bytesOf(alloc.getType());
       memref::DeallocOp dealloc;
+      SmallVector<Operation *> users;
       if (!bytes ||
           (alloc.getAlignment() &&
            kArenaAlignment % *alloc.getAlignment() != 0) ||
-          !onlyCalls(alloc.getResult(), dealloc) || !dealloc ||
+          !onlyCalls(alloc.getResult(), dealloc, &entry, users) || !dealloc ||
           dealloc->getBlock() != &entry)
         continue;
-      buffers.push_back(Buffer{alloc, dealloc, *bytes, position[alloc],
-                               position[dealloc], 0});
+      // Live from the allocation to the free, or to a later use (which
+      // spore-free-after-last-use does not leave, but the plan must not
+      // depend on it).
+      int64_t end = position[dealloc];
+      for (Operation *user : users)
+        if (Operation *top = entry.findAncestorOpInBlock(*user))
+          end = std::max(end, position[top]);
+      buffers.push_back(
+          Buffer{alloc, dealloc, *bytes, position[alloc], end, 0});
     }
     if (static_cast<int64_t>(buffers.size()) < minBuffers)
       return;

@@ -61,3 +61,31 @@ func.func @alone() {
   call @use(%b) : (memref<16x64xf32>) -> ()
   return
 }
+
+// A scalar buffer stored and loaded outside loops (the learning rate passed
+// to each update) joins; one stored in a loop does not.
+// CHECK-LABEL: func.func @scalars
+// CHECK: %[[ARENA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4160xi8>
+// CHECK: %[[S:.*]] = memref.view %[[ARENA]]{{.*}} to memref<f32>
+// CHECK: memref.store %{{.*}}, %[[S]][]
+// CHECK: %[[L:.*]] = memref.alloc() : memref<f32>
+// CHECK: scf.for
+// CHECK:   memref.store %{{.*}}, %[[L]][]
+func.func private @scale(memref<f32>, memref<16x64xf32>)
+func.func @scalars(%x: f32, %n: index) {
+  %s = memref.alloc() : memref<f32>
+  memref.store %x, %s[] : memref<f32>
+  %b = memref.alloc() : memref<16x64xf32>
+  call @scale(%s, %b) : (memref<f32>, memref<16x64xf32>) -> ()
+  memref.dealloc %s : memref<f32>
+  %l = memref.alloc() : memref<f32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    memref.store %x, %l[] : memref<f32>
+  }
+  call @scale(%l, %b) : (memref<f32>, memref<16x64xf32>) -> ()
+  memref.dealloc %l : memref<f32>
+  memref.dealloc %b : memref<16x64xf32>
+  return
+}
