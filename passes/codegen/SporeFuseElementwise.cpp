@@ -108,6 +108,7 @@ struct FuseKeepingResults : OpRewritePattern<linalg::GenericOp> {
       if (!linalg::areElementwiseOpsFusable(&operand))
         continue;
       Operation *producer = operand.get().getDefiningOp();
+      bool copied = false;
       if (!producer->hasOneUse() && cheapToRecompute(producer) &&
           consumer.getMatchingIndexingMap(&operand).isPermutation()) {
         // This consumer gets a copy of its own, just before it (upstream
@@ -118,13 +119,15 @@ struct FuseKeepingResults : OpRewritePattern<linalg::GenericOp> {
         rewriter.modifyOpInPlace(consumer,
                                  [&] { operand.set(copy->getResult(0)); });
         producer = copy;
+        copied = true;
       } else if (!fusible(&operand)) {
         continue;
       }
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &operand);
-      if (failed(fused))
-        return rewriter.notifyMatchFailure(consumer, "fusion failed");
+      if (failed(fused)) // the copy, if made, is the change
+        return copied ? success()
+                      : rewriter.notifyMatchFailure(consumer, "fusion failed");
       // The fused op may still read the producer (the consumer took it
       // twice): only the other users move.
       Operation *fusedOp = fused->fusedOp;

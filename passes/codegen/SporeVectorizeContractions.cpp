@@ -123,6 +123,10 @@ struct SporeVectorizeContractionsPass
     Value tile = memref::SubViewOp::create(
         rewriter, init->getLoc(), output->get(), offsets, tileSizes, strides);
     Operation *tileInit = spore::initTile(rewriter, init, tile);
+    if (!tileInit) { // not reached: `tile` is a subview of the output
+      rewriter.eraseOp(tile.getDefiningOp());
+      return failure();
+    }
     // Where the vectoriser declines, the tile's initialisation stays a
     // linalg op.
     if (succeeded(linalg::vectorize(rewriter, tileInit)))
